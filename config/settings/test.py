@@ -1,0 +1,16 @@
+"""Settings for the test suite: PostgreSQL from DATABASE_URL (set by `make test`)."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,1 @@
+"""Inspection regimes, tasks, draws and records (built in the inspections issue)."""

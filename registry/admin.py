@@ -1,0 +1,571 @@
+"""Back-office for the registry: every queryset, choice and action limited to the user's
+jurisdiction, personal data masked without the permission, lifecycle actions with a
+reason form, history on every record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import lifecycle
+from .fire_safety import STATUS_LABELS, fire_safety_status
+from .forms import LifecycleForm
+from .identifiers import mask_id_number, mask_phone
+from .models import (
+    AnnualReport,
+    Caregiver,
+    CareLevel,
+    CreditRecord,
+    Division,
+    FeeItem,
+    FireExemptionRule,
+    Licence,
+    Provider,
+    ProviderHold,
+    ProviderStatusChange,
+    Resident,
+    User,
+)
+from .scoping import (
+    divisions_visible_to,
+    jurisdiction_path,
+    providers_visible_to,
+    scope_queryset,
+    user_can_see_personal_data,
+)
+
+admin.site.site_header = _("Care provider registry")
+admin.site.site_title = _("Care provider registry")
+admin.site.index_title = _("Back-office")
+
+
+def _limit_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    """Offer only providers and divisions inside the user's jurisdiction."""
+    if db_field.related_model is Provider:
+        kwargs["queryset"] = providers_visible_to(request.user).select_related(None)  # type: ignore[arg-type]
+    elif db_field.related_model is Division:
+        kwargs["queryset"] = divisions_visible_to(request.user)  # type: ignore[arg-type]
+
+
+class ScopedAdminMixin:
+    """Limit the admin to the user's jurisdiction; anything outside it is a 404."""
+
+    scope_path_lookup = "provider__division__path"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return scope_queryset(super().get_queryset(request), request.user, self.scope_path_lookup)  # type: ignore[misc, arg-type]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404(_("No such record in your jurisdiction."))
+        return obj
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_foreign_keys(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # simple-history falls back to the historical rows of objects the queryset hides;
+        # never show another jurisdiction's history.
+        self.get_object(request, object_id)
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> HttpResponse:
+        self.get_object(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+
+class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    pass
+
+
+class PersonalDataAdminMixin:
+    """Mask ID and phone numbers, in lists, forms and history, without the permission."""
+
+    masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
+
+    @admin.display(description=_("ID number"))
+    def id_number_masked(self, obj: Resident | Caregiver) -> str:
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, obj: Resident | Caregiver) -> str:
+        return mask_phone(obj.phone)
+
+    def personal_column(self, request: HttpRequest, field: str) -> Callable[[Any], str]:
+        show = user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+        mask = self.masked_fields[field]
+
+        def column(obj: Any) -> str:
+            value = getattr(obj, field)
+            return value if show else mask(value)
+
+        column.short_description = Resident._meta.get_field(field).verbose_name  # type: ignore[attr-defined]
+        return column
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))  # type: ignore[misc]
+        if obj is not None and not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            fields = [f"{f}_masked" if f in self.masked_fields else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if obj is not None and not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            readonly += [f"{f}_masked" for f in self.masked_fields]
+        return readonly
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = list(super().get_search_fields(request))  # type: ignore[misc]
+        if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            fields.append("=id_number")
+        return fields
+
+    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
+        super().set_history_delta_changes(request, historical_records, **kwargs)  # type: ignore[misc]
+        if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            return
+        labels = {str(Resident._meta.get_field(f).verbose_name).capitalize(): m for f, m in self.masked_fields.items()}
+        for record in historical_records:
+            for change in getattr(record, "history_delta_changes", []):
+                mask = labels.get(str(change["field"]))
+                if mask:
+                    change["old"], change["new"] = mask(str(change["old"] or "")), mask(str(change["new"] or ""))
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> HttpResponse:
+        if not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+
+class DivisionFilter(admin.SimpleListFilter):
+    """League/city or county, among the divisions inside the user's jurisdiction."""
+
+    title = _("division")
+    parameter_name = "in_division"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        divisions = divisions_visible_to(request.user).filter(  # type: ignore[arg-type]
+            level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
+        )
+        return [(d.code, ("— " if d.level == Division.Level.COUNTY else "") + d.name) for d in divisions.order_by("path")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not self.value():
+            return queryset
+        division = divisions_visible_to(request.user).filter(code=self.value()).first()  # type: ignore[arg-type]
+        if division is None:
+            return queryset.none()
+        lookup = "division__path" if queryset.model is Provider else "provider__division__path"
+        return queryset.filter(**{f"{lookup}__startswith": division.path})
+
+
+# --- inlines on the provider page -------------------------------------------------
+
+
+class ProviderInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    show_change_link = True
+
+
+class LicenceInline(ProviderInline):
+    model = Licence
+    fields = ["kind", "number", "issuer", "issued_on", "expires_on", "premium_yuan"]
+
+
+class FeeItemInline(ProviderInline):
+    model = FeeItem
+    fields = ["kind", "name", "amount", "unit", "effective_from", "effective_to"]
+
+
+class AnnualReportInline(ProviderInline):
+    model = AnnualReport
+    fields = ["year", "submitted_on", "published_on", "total_income", "total_expenditure", "document"]
+
+
+class CreditRecordInline(ProviderInline):
+    model = CreditRecord
+    fields = ["kind", "start_on", "end_on", "source", "description"]
+
+
+class CaregiverInline(ProviderInline):
+    """Who works here, without personal data; open a caregiver to edit them."""
+
+    model = Caregiver
+    fields = ["name", "certificate_level", "employed_from", "employed_to"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StatusChangeInline(ProviderInline):
+    model = ProviderStatusChange
+    fields = ["effective_on", "action", "from_status", "to_status", "reason", "actor", "recorded_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+    verbose_name_plural = _("lifecycle")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class HoldInline(StatusChangeInline):
+    model = ProviderHold  # type: ignore[assignment]
+    fields = ["reason", "source", "started_at", "ended_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("payment holds")
+
+
+@admin.register(Provider)
+class ProviderAdmin(ScopedHistoryAdmin):
+    scope_path_lookup = "division__path"
+    list_display = ["name", "uscc", "kind", "status", "division", "grade", "beds", "nursing_beds", "residents_in_care"]
+    list_select_related = ["division"]
+    list_filter = ["status", "kind", "legal_form", "operation_mode", "grade", "has_medical_unit", DivisionFilter]
+    search_fields = ["name", "uscc", "address"]
+    list_per_page = 50
+    readonly_fields = [
+        "status",
+        "filed_on",
+        "certified_on",
+        "status_changed_on",
+        "fire_status",
+        "residents_summary",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "uscc", "kind", "legal_form", "operation_mode", "status", "grade"]}),
+        (
+            _("Registration and filing"),
+            {
+                "fields": [
+                    "registration_authority",
+                    "registration_number",
+                    "filing_authority",
+                    "filing_number",
+                    "filed_on",
+                    "certified_on",
+                    "status_changed_on",
+                ]
+            },
+        ),
+        (
+            _("Location and contact"),
+            {"fields": ["division", "address", "latitude", "longitude", "contact_person", "contact_phone"]},
+        ),
+        (
+            _("Premises and capacity"),
+            {
+                "fields": [
+                    "premises_basis",
+                    "lease_end",
+                    "floor_area_m2",
+                    "investment_yuan",
+                    "built_on",
+                    "last_altered_on",
+                    "fire_status",
+                    "beds",
+                    "nursing_beds",
+                    "childcare_places",
+                    "households_served",
+                    "has_medical_unit",
+                    "residents_summary",
+                ]
+            },
+        ),
+        (_("Services (public)"), {"fields": ["services", "facilities"]}),
+        (_("Bank account"), {"fields": ["bank_name", "bank_account_name", "bank_account_number"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [
+        LicenceInline,
+        FeeItemInline,
+        AnnualReportInline,
+        CreditRecordInline,
+        CaregiverInline,
+        HoldInline,
+        StatusChangeInline,
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        today = timezone.localdate()
+        in_care = Q(residents__admitted_on__lte=today) & (
+            Q(residents__discharged_on__isnull=True) | Q(residents__discharged_on__gte=today)
+        )
+        return super().get_queryset(request).annotate(in_care=Count("residents", filter=in_care))
+
+    @admin.display(description=_("residents in care"), ordering="in_care")
+    def residents_in_care(self, obj: Provider) -> int:
+        return obj.in_care  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("fire safety"))
+    def fire_status(self, obj: Provider) -> str:
+        if obj.pk is None:
+            return "-"
+        return str(STATUS_LABELS[fire_safety_status(obj)])
+
+    @admin.display(description=_("residents in care today"))
+    def residents_summary(self, obj: Provider) -> str:
+        if obj.pk is None:
+            return "-"
+        today = timezone.localdate()
+        counts = (
+            obj.residents.filter(admitted_on__lte=today)
+            .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=today))
+            .values("care_level")
+            .annotate(n=Count("id"))
+            .order_by("care_level")
+        )
+        rows = [(CareLevel(c["care_level"]).label, c["n"]) for c in counts]
+        if not rows:
+            return str(_("None"))
+        return format_html_join(", ", "{}: {}", rows)
+
+    # --- lifecycle actions ---------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        urls = super().get_urls()
+        custom = [
+            path(
+                "<path:object_id>/lifecycle/<str:action>/",
+                self.admin_site.admin_view(self.lifecycle_view),
+                name="registry_provider_lifecycle",
+            )
+        ]
+        return custom + urls
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        actions = [
+            (action, lifecycle.Action(action).label)
+            for action in lifecycle.allowed_actions(obj)
+            if lifecycle.user_may_transition(request.user, obj, action)[0]  # type: ignore[arg-type]
+        ]
+        extra_context = {**(extra_context or {}), "lifecycle_actions": actions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def lifecycle_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        provider = self.get_object(request, object_id)
+        if action not in lifecycle.TRANSITIONS:
+            raise Http404
+        allowed, why = lifecycle.user_may_transition(request.user, provider, action)  # type: ignore[arg-type]
+        if not allowed:
+            raise PermissionDenied(why)
+        form = LifecycleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lifecycle.provider_transition(
+                    provider=provider,
+                    action=action,
+                    reason=form.cleaned_data["reason"],
+                    effective_on=form.cleaned_data["effective_on"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error.messages)
+            else:
+                self.message_user(
+                    request,
+                    _("%(provider)s: %(action)s done.")
+                    % {"provider": provider, "action": lifecycle.Action(action).label},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:registry_provider_change", args=[provider.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": provider,
+            "title": _("%(action)s: %(provider)s") % {"action": lifecycle.Action(action).label, "provider": provider},
+            "form": form,
+            "action_label": lifecycle.Action(action).label,
+        }
+        return TemplateResponse(request, "admin/registry/provider/lifecycle.html", context)
+
+
+class ProviderChildAdmin(ScopedHistoryAdmin):
+    list_select_related = ["provider", "provider__division"]
+    search_fields = ["provider__name", "provider__uscc"]
+    autocomplete_fields = ["provider"]
+
+
+@admin.register(Licence)
+class LicenceAdmin(ProviderChildAdmin):
+    list_display = ["provider", "kind", "number", "issued_on", "expires_on"]
+    list_filter = ["kind", DivisionFilter]
+    search_fields = ["number", "provider__name", "provider__uscc"]
+
+
+@admin.register(FeeItem)
+class FeeItemAdmin(ProviderChildAdmin):
+    list_display = ["provider", "kind", "name", "amount", "unit", "effective_from"]
+    list_filter = ["kind", "unit", DivisionFilter]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(ProviderChildAdmin):
+    list_display = ["provider", "year", "submitted_on", "published_on"]
+    list_filter = ["year", DivisionFilter]
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(ProviderChildAdmin):
+    list_display = ["provider", "kind", "start_on", "end_on", "source"]
+    list_filter = ["kind", DivisionFilter]
+
+
+@admin.register(ProviderHold)
+class ProviderHoldAdmin(ProviderChildAdmin):
+    list_display = ["provider", "reason", "source", "started_at", "ended_at"]
+    list_filter = [DivisionFilter]
+
+
+@admin.register(ProviderStatusChange)
+class ProviderStatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """The lifecycle log: read-only, written only by the lifecycle service."""
+
+    list_display = ["provider", "action", "from_status", "to_status", "effective_on", "actor", "recorded_at"]
+    list_filter = ["action", "to_status", DivisionFilter]
+    list_select_related = ["provider", "actor"]
+    search_fields = ["provider__name", "provider__uscc", "reason"]
+    date_hierarchy = "recorded_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Resident)
+class ResidentAdmin(PersonalDataAdminMixin, ProviderChildAdmin):
+    fields = [
+        "provider",
+        "name",
+        "id_number",
+        "phone",
+        "bed_number",
+        "admitted_on",
+        "discharged_on",
+        "care_level",
+        "categories",
+    ]
+    list_filter = ["care_level", DivisionFilter]
+    search_fields = ["name", "provider__name"]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [
+            "name",
+            self.personal_column(request, "id_number"),
+            "provider",
+            "bed_number",
+            "admitted_on",
+            "discharged_on",
+            "care_level",
+        ]
+
+
+@admin.register(Caregiver)
+class CaregiverAdmin(PersonalDataAdminMixin, ProviderChildAdmin):
+    fields = [
+        "provider",
+        "name",
+        "id_number",
+        "phone",
+        "certificate_level",
+        "certificate_number",
+        "certificate_issued_on",
+        "nursing_since",
+        "employed_from",
+        "employed_to",
+    ]
+    list_filter = ["certificate_level", DivisionFilter]
+    search_fields = ["name", "provider__name", "certificate_number"]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [
+            "name",
+            self.personal_column(request, "id_number"),
+            self.personal_column(request, "phone"),
+            "provider",
+            "certificate_level",
+            "employed_from",
+            "employed_to",
+        ]
+
+
+@admin.register(Division)
+class DivisionAdmin(ScopedHistoryAdmin):
+    """GB/T 2260 units come from reference data and are read-only; staff add local units."""
+
+    scope_path_lookup = "path"
+    list_display = ["code", "name", "level", "kind", "parent", "is_standard"]
+    list_filter = ["level", "is_standard"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    fields = ["code", "name", "level", "kind", "parent", "is_standard"]
+    readonly_fields = ["is_standard"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_standard:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_standard:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(FireExemptionRule)
+class FireExemptionRuleAdmin(ScopedHistoryAdmin):
+    scope_path_lookup = "jurisdiction__path"
+    list_display = ["jurisdiction", "max_floor_area_m2", "max_investment_yuan", "built_before", "effective_from", "source"]
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+    scope_path_lookup = "jurisdiction__path"
+    list_display = ["username", "first_name", "last_name", "jurisdiction", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups"]
+    list_select_related = ["jurisdiction"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
+        (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
+        (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request)
+        if jurisdiction_path(request.user) == "":  # type: ignore[arg-type]
+            return queryset
+        return queryset.exclude(jurisdiction__isnull=True)

@@ -1,0 +1,613 @@
+"""Registry: divisions, staff users, providers and everything the rules read about them.
+
+Business rules (lifecycle, scoping, fire exemption, holds) live in modules named for
+them (``lifecycle.py``, ``scoping.py``, ``fire_safety.py``, ``holds.py``); the models
+hold data, choices and the database constraints that keep it consistent.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .identifiers import validate_id_number, validate_uscc
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Division(models.Model):
+    """An administrative division (GB/T 2260), or a non-standard unit staff added."""
+
+    class Level(models.IntegerChoices):
+        REGION = 1, _("Region")
+        LEAGUE_CITY = 2, _("League/City")
+        COUNTY = 3, _("Banner/County/District")
+        TOWNSHIP = 4, _("Sumu/Township/Subdistrict")
+        VILLAGE = 5, _("Gacha/Village/Community")
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    kind = models.CharField(_("type"), max_length=20, blank=True, help_text=_("e.g. banner, county, district"))
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent division")
+    )
+    # Materialised path of codes ("150000/150200/150203/") so that "this division and
+    # everything under it" is one indexed prefix match, also for non-standard units whose
+    # codes do not follow the GB/T 2260 prefix pattern.
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+    is_standard = models.BooleanField(
+        _("GB/T 2260 standard"),
+        default=False,
+        help_text=_("Unchecked for units added locally, such as development zones and townships."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["path"], name="division_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "") + f"{self.code}/"
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path and old_path != self.path:
+            # Keep descendants' paths in step when a unit moves or is recoded.
+            for child in Division.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Division.objects.filter(pk=child.pk).update(path=child.path)
+
+    def contains(self, other: Division) -> bool:
+        return other.path.startswith(self.path)
+
+
+class User(AbstractUser):
+    """A staff user. Every staff user works inside one jurisdiction (a division)."""
+
+    jurisdiction = models.ForeignKey(
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("jurisdiction"),
+        help_text=_("The user sees and changes only providers inside this division."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+
+class ProviderKind(models.TextChoices):
+    ELDERLY_INSTITUTION = "elderly_institution", _("Elderly-care institution")
+    TOWNSHIP_HOME = "township_home", _("Township home for the aged / extreme-poverty support institution")
+    DAY_CARE_CENTRE = "day_care_centre", _("Community day-care centre for older people")
+    SERVICE_STATION = "service_station", _("Elderly service station")
+    HAPPINESS_HOME = "happiness_home", _("Rural/pastoral mutual-aid happiness home")
+    MEDICAL_ELDERLY = "medical_elderly", _("Integrated medical and elderly-care institution")
+    INFANT_CARE = "infant_care", _("Childcare (infant-care) provider")
+    NURSERY = "nursery", _("Nursery")
+    KINDERGARTEN_CLASS = "kindergarten_class", _("Kindergarten toddler class")
+    COMMUNITY_CHILDCARE = "community_childcare", _("Community childcare point")
+    WORKPLACE_CHILDCARE = "workplace_childcare", _("Workplace childcare point")
+    HOME_CHILDCARE = "home_childcare", _("Home-based childcare point")
+
+    @classmethod
+    def childcare(cls) -> frozenset[str]:
+        return frozenset(
+            {
+                cls.INFANT_CARE,
+                cls.NURSERY,
+                cls.KINDERGARTEN_CLASS,
+                cls.COMMUNITY_CHILDCARE,
+                cls.WORKPLACE_CHILDCARE,
+                cls.HOME_CHILDCARE,
+            }
+        )
+
+    @classmethod
+    def elderly(cls) -> frozenset[str]:
+        return frozenset(cls.values) - cls.childcare()
+
+
+class LegalForm(models.TextChoices):
+    NON_PROFIT = "non_profit", _("Non-profit")
+    FOR_PROFIT = "for_profit", _("For-profit")
+
+
+class OperationMode(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+    PUBLIC_BUILT_PRIVATE_RUN = "public_built_private_run", _("Publicly built, privately operated")
+    PRIVATE_BUILT_PUBLIC_AID = "private_built_public_aid", _("Privately built, publicly assisted")
+
+
+class RegistrationAuthority(models.TextChoices):
+    MARKET_REGULATION = "market_regulation", _("Market Regulation")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil Affairs")
+    ESTABLISHMENT_OFFICE = "establishment_office", _("Establishment (staffing) office")
+
+
+class FilingAuthority(models.TextChoices):
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil Affairs")
+    HEALTH_COMMISSION = "health_commission", _("Health Commission")
+
+
+class PremisesBasis(models.TextChoices):
+    NEW_BUILD = "new_build", _("New build")
+    BOUGHT_RENOVATED = "bought_renovated", _("Bought idle building, renovated")
+    LEASED = "leased", _("Leased premises")
+    EXPANSION = "expansion", _("Expansion/renovation")
+
+
+class ProviderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FILED = "filed", _("Filed")
+    CERTIFIED = "certified", _("Certified")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Provider(models.Model):
+    """An elderly-care or infant-care provider (DOMAIN §2)."""
+
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=40, choices=ProviderKind.choices)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    operation_mode = models.CharField(_("operation mode"), max_length=40, choices=OperationMode.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.DRAFT, editable=False
+    )
+
+    registration_authority = models.CharField(
+        _("registration authority"), max_length=30, choices=RegistrationAuthority.choices
+    )
+    registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
+    filing_authority = models.CharField(
+        _("filing authority"), max_length=30, choices=FilingAuthority.choices, blank=True
+    )
+    filing_number = models.CharField(_("filing number"), max_length=60, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True, editable=False)
+    certified_on = models.DateField(_("certified on"), null=True, blank=True, editable=False)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True, editable=False)
+
+    division = models.ForeignKey(Division, models.PROTECT, related_name="providers", verbose_name=_("division"))
+    address = models.CharField(_("address"), max_length=255)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("institution phone"), max_length=30, blank=True, help_text=_("The institution's public phone number.")
+    )
+    services = models.TextField(_("services offered"), blank=True)
+    facilities = models.TextField(_("facilities and conditions"), blank=True)
+
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    investment_yuan = models.DecimalField(
+        _("investment (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    built_on = models.DateField(_("built on"), null=True, blank=True)
+    last_altered_on = models.DateField(
+        _("last alteration on"), null=True, blank=True, help_text=_("Leave empty if never altered.")
+    )
+    premises_basis = models.CharField(_("premises basis"), max_length=30, choices=PremisesBasis.choices, blank=True)
+    lease_end = models.DateField(_("lease ends on"), null=True, blank=True)
+
+    beds = models.PositiveIntegerField(_("beds"), default=0)
+    nursing_beds = models.PositiveIntegerField(_("nursing-type beds"), default=0)
+    childcare_places = models.PositiveIntegerField(_("childcare places"), default=0)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"),
+        default=0,
+        validators=[MaxValueValidator(5)],
+        choices=[(0, _("Not rated"))] + [(n, f"{n}★") for n in range(1, 6)],
+    )
+    has_medical_unit = models.BooleanField(_("in-house medical unit filed"), default=False)
+    households_served = models.PositiveIntegerField(
+        _("households served"), null=True, blank=True, help_text=_("For mutual-aid happiness homes.")
+    )
+
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+        ordering = ["name"]
+        permissions = [
+            ("file_provider", _("Can file a provider")),
+            ("certify_provider", _("Can certify a provider")),
+            ("suspend_provider", _("Can suspend a provider")),
+            ("reinstate_provider", _("Can reinstate a provider")),
+            ("close_provider", _("Can close a provider")),
+            ("revoke_provider", _("Can revoke a provider")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(nursing_beds__lte=F("beds")), name="provider_nursing_beds_lte_beds"),
+            models.CheckConstraint(condition=Q(grade__gte=0, grade__lte=5), name="provider_grade_0_5"),
+            models.CheckConstraint(
+                condition=~Q(premises_basis=PremisesBasis.LEASED) | Q(lease_end__isnull=False),
+                name="provider_leased_has_lease_end",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="provider_status_kind"),
+            models.Index(fields=["division", "status"], name="provider_division_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        if self.nursing_beds > self.beds:
+            errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
+        if self.premises_basis == PremisesBasis.LEASED and not self.lease_end:
+            errors["lease_end"] = _("Leased premises need the date the lease ends.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_childcare(self) -> bool:
+        return self.kind in ProviderKind.childcare()
+
+
+class ProviderStatusChange(models.Model):
+    """One lifecycle transition: who moved the provider from which status to which, and why."""
+
+    class Action(models.TextChoices):
+        FILE = "file", _("File")
+        CERTIFY = "certify", _("Certify")
+        SUSPEND = "suspend", _("Suspend")
+        REINSTATE = "reinstate", _("Reinstate")
+        CLOSE = "close", _("Close")
+        REVOKE = "revoke", _("Revoke")
+
+    provider = models.ForeignKey(
+        Provider, models.PROTECT, related_name="status_changes", verbose_name=_("provider")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=ProviderStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=ProviderStatus.choices)
+    reason = models.TextField(_("reason"))
+    effective_on = models.DateField(_("effective on"))
+    actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="status_change_reason_required")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.get_action_display()} {self.effective_on}"
+
+
+class Licence(models.Model):
+    """An authorisation held by a provider: fire, food, insurance, medical filing."""
+
+    class Kind(models.TextChoices):
+        FIRE_ACCEPTANCE = "fire_acceptance", _("Fire acceptance")
+        FIRE_FILING = "fire_filing", _("Fire filing")
+        FOOD_BUSINESS = "food_business", _("Food business licence")
+        LIABILITY_INSURANCE = "liability_insurance", _("Liability insurance")
+        MEDICAL_FILING = "medical_filing", _("In-house medical unit filing")
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="licences", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=80)
+    issuer = models.CharField(_("issued by"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    premium_yuan = models.DecimalField(
+        _("premium (yuan)"), **MONEY, null=True, blank=True, help_text=_("Insurance policies only.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        ordering = ["provider", "kind", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=F("issued_on")),
+                name="licence_expires_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.issued_on <= on and (self.expires_on is None or self.expires_on >= on)
+
+
+class FireExemptionRule(models.Model):
+    """When a small or old building needs no fire filing (000:439-447), as data."""
+
+    jurisdiction = models.ForeignKey(Division, models.PROTECT, verbose_name=_("jurisdiction"))
+    max_floor_area_m2 = models.DecimalField(_("maximum floor area (m²)"), max_digits=10, decimal_places=2)
+    max_investment_yuan = models.DecimalField(_("maximum investment (yuan)"), **MONEY)
+    built_before = models.DateField(
+        _("built and used before"), help_text=_("Buildings in use before this date and never altered are exempt.")
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fire-filing exemption rule")
+        verbose_name_plural = _("fire-filing exemption rules")
+        ordering = ["jurisdiction", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.effective_from}"
+
+
+class FeeItem(models.Model):
+    """A fee the provider discloses publicly (bed, nursing, meal …)."""
+
+    class Kind(models.TextChoices):
+        BED = "bed", _("Bed fee")
+        NURSING = "nursing", _("Nursing fee")
+        MEAL = "meal", _("Meal fee")
+        CHILDCARE = "childcare", _("Childcare fee")
+        OTHER = "other", _("Other fee")
+
+    class Unit(models.TextChoices):
+        MONTH = "month", _("per month")
+        DAY = "day", _("per day")
+        ONCE = "once", _("one-off")
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="fee_items", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("item"), max_length=100)
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY, validators=[MinValueValidator(0)])
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.MONTH)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["provider", "kind", "name"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_item_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.amount}"
+
+
+class AnnualReport(models.Model):
+    """Annual financial report of a government-run or non-profit provider (000:533-540)."""
+
+    provider = models.ForeignKey(
+        Provider, models.CASCADE, related_name="annual_reports", verbose_name=_("provider")
+    )
+    year = models.PositiveSmallIntegerField(_("financial year"))
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    total_income = models.DecimalField(_("total income (yuan)"), **MONEY, null=True, blank=True)
+    total_expenditure = models.DecimalField(_("total expenditure (yuan)"), **MONEY, null=True, blank=True)
+    document = models.FileField(_("report document"), upload_to="annual_reports/%Y/", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("annual financial report")
+        verbose_name_plural = _("annual financial reports")
+        ordering = ["provider", "-year"]
+        constraints = [models.UniqueConstraint(fields=["provider", "year"], name="annual_report_once_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.year}"
+
+
+class CreditRecord(models.Model):
+    """A commendation, a dishonesty record or a blacklisting, with its dates."""
+
+    class Kind(models.TextChoices):
+        COMMENDATION = "commendation", _("Commendation")
+        DISHONESTY = "dishonesty", _("Dishonesty record")
+        BLACKLIST = "blacklist", _("Blacklist")
+
+    provider = models.ForeignKey(
+        Provider, models.CASCADE, related_name="credit_records", verbose_name=_("provider")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while still in force."))
+    source = models.CharField(_("source"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        ordering = ["provider", "-start_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")), name="credit_record_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_on}"
+
+
+class ProviderHold(models.Model):
+    """A hold on a provider's payments, opened and closed by another app.
+
+    Inspections opens one for an open major hazard; subsidies reads active holds before
+    paying. It lives here so neither app imports the other (DESIGN: data flow).
+    """
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="holds", verbose_name=_("provider"))
+    reason = models.TextField(_("reason"))
+    source = models.CharField(_("source"), max_length=100, help_text=_("What opened the hold, e.g. a finding."))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment hold")
+        verbose_name_plural = _("payment holds")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "source"], condition=Q(ended_at__isnull=True), name="one_open_hold_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.reason}"
+
+
+class CareLevel(models.TextChoices):
+    SELF_CARE = "self_care", _("Self-care")
+    PARTLY_DISABLED = "partly_disabled", _("Partly disabled")
+    DISABLED = "disabled", _("Disabled")
+    COGNITIVELY_IMPAIRED = "cognitively_impaired", _("Cognitively impaired")
+
+
+class ResidentCategory(models.TextChoices):
+    EXTREME_POVERTY = "extreme_poverty", _("Person in extreme poverty")
+    DIBAO = "dibao", _("Minimum-living-allowance recipient")
+    MARGINAL_LOW_INCOME = "marginal_low_income", _("Marginal low-income household")
+    REGISTERED_POOR = "registered_poor", _("Registered poor household")
+    ADVANCED_AGE = "advanced_age", _("Advanced age")
+    SPECIAL_FAMILY_PLANNING = "special_family_planning", _("Special family-planning household")
+
+
+def validate_resident_categories(value: object) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(value, list) or any(v not in ResidentCategory.values for v in value):
+        raise ValidationError(_("Resident categories: unknown category."), code="category")
+
+
+class PersonalDataMixin(models.Model):
+    """Fields that identify a person; masked unless the user may see personal data."""
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resident(PersonalDataMixin):
+    """An older person living in (or attending) a provider."""
+
+    provider = models.ForeignKey(Provider, models.PROTECT, related_name="residents", verbose_name=_("provider"))
+    bed_number = models.CharField(_("bed number"), max_length=20, blank=True)
+    admitted_on = models.DateField(_("admitted on"))
+    discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
+    care_level = models.CharField(_("care level"), max_length=30, choices=CareLevel.choices)
+    categories = models.JSONField(
+        _("categories"), default=list, blank=True, validators=[validate_resident_categories]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["provider", "name"]
+        permissions = [("view_personal_data", _("Can see full ID numbers and phone numbers"))]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "id_number"], name="resident_once_per_provider"),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("admitted_on")),
+                name="resident_discharged_after_admitted",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "admitted_on", "discharged_on"], name="resident_stay")]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.discharged_on and self.admitted_on and self.discharged_on < self.admitted_on:
+            raise ValidationError({"discharged_on": _("The discharge date cannot be before the admission date.")})
+
+    def in_care_on(self, day: datetime.date) -> bool:
+        return self.admitted_on <= day and (self.discharged_on is None or self.discharged_on >= day)
+
+
+class CertificateLevel(models.TextChoices):
+    NONE = "none", _("No certificate")
+    JUNIOR = "junior", _("Junior")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    SENIOR = "senior", _("Senior")
+
+
+class Caregiver(PersonalDataMixin):
+    """A caregiver employed by a provider; certificate and nursing years drive allowances."""
+
+    provider = models.ForeignKey(Provider, models.PROTECT, related_name="caregivers", verbose_name=_("provider"))
+    certificate_level = models.CharField(
+        _("certificate level"), max_length=20, choices=CertificateLevel.choices, default=CertificateLevel.NONE
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
+    certificate_issued_on = models.DateField(_("certificate issued on"), null=True, blank=True)
+    nursing_since = models.DateField(_("nursing work since"), null=True, blank=True)
+    employed_from = models.DateField(_("employed from"))
+    employed_to = models.DateField(_("employed until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("caregiver")
+        verbose_name_plural = _("caregivers")
+        ordering = ["provider", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], name="caregiver_id_number_unique"),
+            models.CheckConstraint(
+                condition=Q(employed_to__isnull=True) | Q(employed_to__gte=F("employed_from")),
+                name="caregiver_employment_dates_ordered",
+            ),
+        ]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.employed_to and self.employed_from and self.employed_to < self.employed_from:
+            raise ValidationError({"employed_to": _("The end of employment cannot be before its start.")})

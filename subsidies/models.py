@@ -1,0 +1,1 @@
+"""Subsidy rate tables, grants, runs and payments (built in the subsidies issue)."""
