@@ -2,10 +2,10 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
@@ -14,4 +14,3 @@ urlpatterns += i18n_patterns(
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     prefix_default_language=False,
 )
-

@@ -83,7 +83,9 @@ class ScopedAdminMixin:
         self.get_object(request, object_id)
         return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
 
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> HttpResponse:
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
         self.get_object(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
 
@@ -113,7 +115,7 @@ class PersonalDataAdminMixin:
             value = getattr(obj, field)
             return value if show else mask(value)
 
-        column.short_description = Resident._meta.get_field(field).verbose_name  # type: ignore[attr-defined]
+        column.short_description = Resident._meta.get_field(field).verbose_name  # type: ignore[attr-defined, union-attr]
         return column
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -138,14 +140,19 @@ class PersonalDataAdminMixin:
         super().set_history_delta_changes(request, historical_records, **kwargs)  # type: ignore[misc]
         if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
             return
-        labels = {str(Resident._meta.get_field(f).verbose_name).capitalize(): m for f, m in self.masked_fields.items()}
+        labels = {
+            str(Resident._meta.get_field(f).verbose_name).capitalize(): m  # type: ignore[union-attr]
+            for f, m in self.masked_fields.items()
+        }
         for record in historical_records:
             for change in getattr(record, "history_delta_changes", []):
                 mask = labels.get(str(change["field"]))
                 if mask:
                     change["old"], change["new"] = mask(str(change["old"] or "")), mask(str(change["new"] or ""))
 
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None) -> HttpResponse:
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
         if not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
@@ -161,7 +168,9 @@ class DivisionFilter(admin.SimpleListFilter):
         divisions = divisions_visible_to(request.user).filter(  # type: ignore[arg-type]
             level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
         )
-        return [(d.code, ("— " if d.level == Division.Level.COUNTY else "") + d.name) for d in divisions.order_by("path")]
+        return [
+            (d.code, ("— " if d.level == Division.Level.COUNTY else "") + d.name) for d in divisions.order_by("path")
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.value():
@@ -205,8 +214,12 @@ class CaregiverInline(ProviderInline):
     """Who works here, without personal data; open a caregiver to edit them."""
 
     model = Caregiver
-    fields = ["name", "certificate_level", "employed_from", "employed_to"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "name",
+        "certificate_level",
+        "employed_from",
+        "employed_to",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -215,8 +228,15 @@ class CaregiverInline(ProviderInline):
 
 class StatusChangeInline(ProviderInline):
     model = ProviderStatusChange
-    fields = ["effective_on", "action", "from_status", "to_status", "reason", "actor", "recorded_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "effective_on",
+        "action",
+        "from_status",
+        "to_status",
+        "reason",
+        "actor",
+        "recorded_at",
+    )
     can_delete = False
     show_change_link = False
     verbose_name_plural = _("lifecycle")
@@ -230,8 +250,12 @@ class StatusChangeInline(ProviderInline):
 
 class HoldInline(StatusChangeInline):
     model = ProviderHold  # type: ignore[assignment]
-    fields = ["reason", "source", "started_at", "ended_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (  # type: ignore[assignment]
+        "reason",
+        "source",
+        "started_at",
+        "ended_at",
+    )
     verbose_name_plural = _("payment holds")
 
 
@@ -354,7 +378,9 @@ class ProviderAdmin(ScopedHistoryAdmin):
         ]
         return custom + urls
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         actions = [
             (action, lifecycle.Action(action).label)
@@ -546,7 +572,14 @@ class DivisionAdmin(ScopedHistoryAdmin):
 @admin.register(FireExemptionRule)
 class FireExemptionRuleAdmin(ScopedHistoryAdmin):
     scope_path_lookup = "jurisdiction__path"
-    list_display = ["jurisdiction", "max_floor_area_m2", "max_investment_yuan", "built_before", "effective_from", "source"]
+    list_display = [
+        "jurisdiction",
+        "max_floor_area_m2",
+        "max_investment_yuan",
+        "built_before",
+        "effective_from",
+        "source",
+    ]
 
 
 @admin.register(User)
@@ -555,11 +588,11 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "jurisdiction", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_active", "groups"]
     list_select_related = ["jurisdiction"]
-    fieldsets = [
+    fieldsets = [  # type: ignore[assignment]
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
         (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
     ]
-    add_fieldsets = [
+    add_fieldsets = [  # type: ignore[assignment]
         *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
         (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
     ]

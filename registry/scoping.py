@@ -30,7 +30,7 @@ def jurisdiction_path(user: User) -> str | None:
     if not user.is_active or not user.is_staff:
         return None
     if user.jurisdiction_id is not None:
-        return user.jurisdiction.path
+        return user.jurisdiction.path  # type: ignore[union-attr]
     return "" if user.is_superuser else None
 
 
