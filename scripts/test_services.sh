@@ -9,13 +9,16 @@ if [ ! -x "$PG_BIN/initdb" ]; then
   echo "PostgreSQL 15 binaries not found in $PG_BIN (set PG_BIN)" >&2
   exit 1
 fi
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server missing: installing it with apt" >&2
-  if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
-  else
-    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
-  fi
+# Debian packages the suite needs: Redis and gettext (translation check).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing with apt: ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
