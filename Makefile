@@ -1,5 +1,5 @@
 # The two commands: `make run` (demo on a fresh machine) and `make test` (the suite).
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip

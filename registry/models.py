@@ -73,6 +73,14 @@ class Division(models.Model):
                 child.path = self.path + child.path[len(old_path) :]
                 Division.objects.filter(pk=child.pk).update(path=child.path)
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.parent is None and self.level != self.Level.REGION:
+            raise ValidationError({"parent": _("Only the region has no parent division.")})
+        if self.parent is not None and self.level <= self.parent.level:
+            raise ValidationError({"level": _("A division must be at a lower level than its parent.")})
+
     def contains(self, other: Division) -> bool:
         return other.path.startswith(self.path)
 
