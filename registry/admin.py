@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -136,12 +137,21 @@ class PersonalDataAdminMixin:
             fields.append("=id_number")
         return fields
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # A URL filter such as ?id_number__startswith=1502031940 would reveal a masked
+        # number one digit at a time.
+        if lookup.split("__", 1)[0] in self.masked_fields and (
+            request is None or not user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc, no-any-return]
+
     def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
         super().set_history_delta_changes(request, historical_records, **kwargs)  # type: ignore[misc]
         if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
             return
         labels = {
-            str(Resident._meta.get_field(f).verbose_name).capitalize(): m  # type: ignore[union-attr]
+            str(capfirst(Resident._meta.get_field(f).verbose_name)): m  # type: ignore[union-attr]
             for f, m in self.masked_fields.items()
         }
         for record in historical_records:
@@ -262,6 +272,7 @@ class HoldInline(StatusChangeInline):
 @admin.register(Provider)
 class ProviderAdmin(ScopedHistoryAdmin):
     scope_path_lookup = "division__path"
+    ordering = ["name", "pk"]
     list_display = ["name", "uscc", "kind", "status", "division", "grade", "beds", "nursing_beds", "residents_in_care"]
     list_select_related = ["division"]
     list_filter = ["status", "kind", "legal_form", "operation_mode", "grade", "has_medical_unit", DivisionFilter]
@@ -596,6 +607,14 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
         (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Only a superuser (break-glass) may grant superuser status or direct permissions;
+        # roles are given through groups.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request)

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .identifiers import validate_id_number, validate_uscc
+from .identifiers import normalise_id_number, normalise_uscc, validate_id_number, validate_uscc
 
 
 def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
@@ -274,6 +274,7 @@ class Provider(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        self.uscc = normalise_uscc(self.uscc)
         errors: dict[str, Any] = {}
         if self.nursing_beds > self.beds:
             errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
@@ -533,6 +534,11 @@ class PersonalDataMixin(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # "…018x" and "…018X" are the same person: store the canonical form so the
+        # uniqueness constraints see one number.
+        self.id_number = normalise_id_number(self.id_number)
+
 
 class Resident(PersonalDataMixin):
     """An older person living in (or attending) a provider."""
@@ -563,6 +569,7 @@ class Resident(PersonalDataMixin):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        super().clean()
         if self.discharged_on and self.admitted_on and self.discharged_on < self.admitted_on:
             raise ValidationError({"discharged_on": _("The discharge date cannot be before the admission date.")})
 
@@ -607,5 +614,6 @@ class Caregiver(PersonalDataMixin):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        super().clean()
         if self.employed_to and self.employed_from and self.employed_to < self.employed_from:
             raise ValidationError({"employed_to": _("The end of employment cannot be before its start.")})

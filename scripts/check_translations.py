@@ -40,7 +40,8 @@ def parse_po(path: Path) -> list[dict[str, object]]:
             finish()
             key = None
         elif line.startswith("#,"):
-            entry.setdefault("flags", set()).update(f.strip() for f in line[2:].split(","))  # type: ignore[union-attr]
+            flags: set[str] = entry.setdefault("flags", set())  # type: ignore[assignment]
+            flags.update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
@@ -71,10 +72,23 @@ def extract_fresh() -> list[str]:
         backup = Path(tmp) / "django.po"
         shutil.copy2(PO, backup)
         try:
-            subprocess.run(  # noqa: S603
-                [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-                 "--ignore=.venv", "--ignore=var", "--ignore=tests", "--ignore=staticfiles"],
-                cwd=ROOT, check=True, capture_output=True, env={**os.environ},
+            subprocess.run(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "makemessages",
+                    "-l",
+                    "zh_Hans",
+                    "--no-obsolete",
+                    "--ignore=.venv",
+                    "--ignore=var",
+                    "--ignore=tests",
+                    "--ignore=staticfiles",
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                env={**os.environ},
             )
             return problems_in(PO)
         finally:

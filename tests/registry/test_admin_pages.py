@@ -1,0 +1,332 @@
+"""Every back-office page renders, and the provider lifecycle works from the provider page.
+
+The page sweep iterates over ``admin.site._registry``, so a newly registered model is
+covered automatically (add a sample object for it to ``SAMPLES`` if it has no rows).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+from factories import (
+    KUNDULUN,
+    AnnualReportFactory,
+    CaregiverFactory,
+    CreditRecordFactory,
+    FeeItemFactory,
+    LicenceFactory,
+    ProviderFactory,
+    ProviderHoldFactory,
+    ResidentFactory,
+)
+
+from registry import roles
+from registry.lifecycle import provider_transition
+from registry.models import (
+    Division,
+    FireExemptionRule,
+    Provider,
+    ProviderStatus,
+    ProviderStatusChange,
+)
+
+pytestmark = pytest.mark.django_db
+
+S = ProviderStatus
+A = ProviderStatusChange.Action
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def transition(provider, action, actor, on=None):
+    provider_transition(provider=provider, action=action, reason="测试", effective_on=on or today(), actor=actor)
+
+
+@pytest.fixture
+def samples(divisions, superuser, clerk):
+    """One object of every registered model, inside Kundulun where that applies."""
+    provider = ProviderFactory(built_on=datetime.date(1990, 1, 1))
+    transition(provider, A.FILE, superuser)
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    township = Division.objects.create(
+        code="150203001", name="林荫路街道", level=Division.Level.TOWNSHIP, parent=divisions[KUNDULUN]
+    )
+    objects = [
+        provider,
+        township,
+        ResidentFactory(provider=provider),
+        CaregiverFactory(provider=provider),
+        LicenceFactory(provider=provider),
+        FeeItemFactory(provider=provider),
+        AnnualReportFactory(provider=provider),
+        CreditRecordFactory(provider=provider),
+        ProviderHoldFactory(provider=provider),
+        provider.status_changes.get(),
+        FireExemptionRule.objects.get(),
+        clerk,
+        Group.objects.get(name=roles.DISTRICT_CLERK),
+        interval,
+        CrontabSchedule.objects.create(minute="0", hour="7"),
+        SolarSchedule.objects.create(event="sunrise", latitude="40.65", longitude="109.84"),
+        ClockedSchedule.objects.create(clocked_time=timezone.now()),
+        PeriodicTask.objects.create(name="每日提醒", task="inspections.tasks.send_reminders", interval=interval),
+    ]
+    return {type(obj): obj for obj in objects}
+
+
+def sample_of(samples, model):
+    obj = samples.get(model) or model._default_manager.first()
+    if obj is None:
+        pytest.fail(f"Add a sample {model._meta.label} to the samples fixture of {__name__}.")
+    return obj
+
+
+def pages(model, obj) -> dict[str, str]:
+    info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    return {
+        "changelist": reverse(f"{info}_changelist"),
+        "add": reverse(f"{info}_add"),
+        "change": reverse(f"{info}_change", args=[obj.pk]),
+    }
+
+
+def label(model) -> str:
+    return model._meta.label
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=label)
+def test_every_page_renders_for_a_superuser(samples, superuser, client_for, rf, model):
+    client = client_for(superuser)
+    request = rf.get("/")
+    request.user = superuser
+    add_allowed = admin.site._registry[model].has_add_permission(request)
+
+    for page, url in pages(model, sample_of(samples, model)).items():
+        expected = 403 if page == "add" and not add_allowed else 200
+        assert client.get(url).status_code == expected, f"{page} {url}"
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=label)
+def test_every_page_renders_or_is_refused_for_a_district_clerk(samples, clerk, client_for, model):
+    """The clerk's role (migration 0002) decides: pages it grants render, others are refused."""
+    client = client_for(clerk)
+    opts = model._meta
+    may_view = clerk.has_perm(f"{opts.app_label}.view_{opts.model_name}") or clerk.has_perm(
+        f"{opts.app_label}.change_{opts.model_name}"
+    )
+    may_add = clerk.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+    urls = pages(model, sample_of(samples, model))
+
+    assert client.get(urls["changelist"]).status_code == (200 if may_view else 403), urls["changelist"]
+    assert client.get(urls["add"]).status_code == (200 if may_add else 403), urls["add"]
+    # Refused either as forbidden or, when the sample is outside the clerk's county, as missing.
+    expected_change = {200} if may_view else {403, 404}
+    assert client.get(urls["change"]).status_code in expected_change, urls["change"]
+
+
+def test_the_district_clerk_role_opens_the_registry_pages_it_works_with(samples, clerk, client_for):
+    # Guards the sweep above against a role that silently lost its permissions.
+    client = client_for(clerk)
+    for name in ["provider", "resident", "caregiver", "licence", "feeitem", "annualreport", "creditrecord"]:
+        assert client.get(reverse(f"admin:registry_{name}_add")).status_code == 200, name
+    for name in ["division", "providerstatuschange", "providerhold"]:
+        assert client.get(reverse(f"admin:registry_{name}_changelist")).status_code == 200, name
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_status_changes_cannot_be_added_or_edited_by_anyone(samples, superuser, client_for):
+    change = samples[ProviderStatusChange]
+    client = client_for(superuser)
+
+    assert client.get(reverse("admin:registry_providerstatuschange_add")).status_code == 403
+    page = client.get(reverse("admin:registry_providerstatuschange_change", args=[change.pk]))
+    assert b'name="_save"' not in page.content
+    response = client.post(reverse("admin:registry_providerstatuschange_delete", args=[change.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert ProviderStatusChange.objects.filter(pk=change.pk).exists()
+
+
+# --- the provider page ----------------------------------------------------------------------
+
+
+def lifecycle_url(provider, action) -> str:
+    return reverse("admin:registry_provider_lifecycle", args=[provider.pk, action])
+
+
+def provider_in(status: str, actor) -> Provider:
+    provider = ProviderFactory()
+    steps = {
+        S.DRAFT: [],
+        S.FILED: [A.FILE],
+        S.CERTIFIED: [A.FILE, A.CERTIFY],
+        S.SUSPENDED: [A.FILE, A.CERTIFY, A.SUSPEND],
+        S.CLOSED: [A.FILE, A.CLOSE],
+        S.REVOKED: [A.FILE, A.REVOKE],
+    }[status]
+    for action in steps:
+        transition(provider, action, actor)
+    return provider
+
+
+@pytest.mark.parametrize(
+    "user, status, expected",
+    [
+        ("clerk", S.DRAFT, {A.FILE}),
+        ("clerk", S.FILED, set()),
+        ("reviewer", S.DRAFT, set()),
+        ("reviewer", S.FILED, {A.CERTIFY, A.SUSPEND, A.CLOSE, A.REVOKE}),
+        ("reviewer", S.CERTIFIED, {A.SUSPEND, A.CLOSE, A.REVOKE}),
+        ("reviewer", S.SUSPENDED, {A.REINSTATE, A.CLOSE, A.REVOKE}),
+        ("reviewer", S.CLOSED, set()),
+        ("reviewer", S.REVOKED, set()),
+        ("inspector", S.FILED, set()),
+        ("superuser", S.DRAFT, {A.FILE}),
+        ("superuser", S.CERTIFIED, {A.SUSPEND, A.CLOSE, A.REVOKE}),
+    ],
+)
+def test_provider_page_offers_only_the_lifecycle_actions_allowed(
+    divisions, superuser, request, client_for, user, status, expected
+):
+    provider = provider_in(status, superuser)
+
+    response = client_for(request.getfixturevalue(user)).get(
+        reverse("admin:registry_provider_change", args=[provider.pk])
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert {action for action in A if lifecycle_url(provider, action) in html} == expected
+
+
+def test_lifecycle_form_opens_for_an_allowed_action(divisions, clerk, client_for):
+    provider = ProviderFactory()
+
+    response = client_for(clerk).get(lifecycle_url(provider, A.FILE))
+
+    assert response.status_code == 200
+    assert b'name="reason"' in response.content
+    assert b'name="effective_on"' in response.content
+
+
+def test_lifecycle_form_is_refused_without_the_permission(divisions, superuser, clerk, client_for):
+    provider = provider_in(S.FILED, superuser)
+    client = client_for(clerk)
+
+    url = lifecycle_url(provider, A.CERTIFY)
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "越权", "effective_on": today()}).status_code == 403
+    assert Provider.objects.get(pk=provider.pk).status == S.FILED
+
+
+def test_unknown_lifecycle_action_is_404(divisions, superuser, client_for):
+    provider = ProviderFactory()
+
+    assert client_for(superuser).get(lifecycle_url(provider, "delete")).status_code == 404
+
+
+def test_posting_the_lifecycle_form_performs_the_transition(divisions, clerk, client_for):
+    provider = ProviderFactory()
+    client = client_for(clerk)
+
+    response = client.post(lifecycle_url(provider, A.FILE), {"reason": "材料齐全", "effective_on": "2024-03-01"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:registry_provider_change", args=[provider.pk])
+    provider.refresh_from_db()
+    assert provider.status == S.FILED
+    assert provider.filed_on == datetime.date(2024, 3, 1)
+    change = provider.status_changes.get()
+    assert (change.actor, change.reason) == (clerk, "材料齐全")
+    page = client.get(response["Location"])
+    assert "材料齐全" in page.content.decode()  # shown in the lifecycle inline
+    assert [m.level_tag for m in page.context["messages"]] == ["success"]
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_lifecycle_form_without_a_reason_shows_an_error_and_changes_nothing(divisions, clerk, client_for, reason):
+    provider = ProviderFactory()
+
+    response = client_for(clerk).post(lifecycle_url(provider, A.FILE), {"reason": reason, "effective_on": today()})
+
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    assert Provider.objects.get(pk=provider.pk).status == S.DRAFT
+    assert not provider.status_changes.exists()
+
+
+def test_lifecycle_form_with_a_future_date_shows_an_error(divisions, clerk, client_for):
+    provider = ProviderFactory()
+    tomorrow = today() + datetime.timedelta(days=1)
+
+    response = client_for(clerk).post(lifecycle_url(provider, A.FILE), {"reason": "提前", "effective_on": tomorrow})
+
+    assert response.status_code == 200
+    assert "effective_on" in response.context["form"].errors
+    assert Provider.objects.get(pk=provider.pk).status == S.DRAFT
+
+
+def test_lifecycle_form_refuses_a_transition_the_status_does_not_allow(divisions, reviewer, client_for):
+    provider = ProviderFactory()
+
+    with translation.override("en"):
+        response = client_for(reviewer).post(
+            lifecycle_url(provider, A.CERTIFY), {"reason": "跳过备案", "effective_on": today()}
+        )
+
+    assert response.status_code == 200
+    assert "Draft" in " ".join(response.context["form"].non_field_errors())
+    assert "Draft" in response.content.decode()
+    assert Provider.objects.get(pk=provider.pk).status == S.DRAFT
+
+
+def test_provider_page_shows_fire_status_and_residents_in_care(divisions, superuser, client_for):
+    provider = ProviderFactory(built_on=datetime.date(1990, 1, 1), floor_area_m2=1200, investment_yuan=5_000_000)
+    ResidentFactory.create_batch(2, provider=provider, care_level="disabled")
+    ResidentFactory(provider=provider, discharged_on=datetime.date(2024, 2, 1))
+
+    with translation.override("en"):
+        response = client_for(superuser).get(reverse("admin:registry_provider_change", args=[provider.pk]))
+
+    html = response.content.decode()
+    assert "Exempt from fire filing" in html
+    assert "Disabled: 2" in html
+
+
+def test_provider_list_counts_residents_in_care_today(divisions, clerk, client_for):
+    provider = ProviderFactory()
+    ResidentFactory.create_batch(2, provider=provider)
+    ResidentFactory(provider=provider, discharged_on=datetime.date(2024, 2, 1))
+    ResidentFactory(provider=provider, admitted_on=today() + datetime.timedelta(days=3))
+
+    response = client_for(clerk).get(reverse("admin:registry_provider_changelist"))
+
+    assert [p.in_care for p in response.context["cl"].result_list] == [2]
+
+
+def test_provider_picker_lists_providers_by_name(divisions, clerk, client_for):
+    for name in ["Z院", "A院", "M院", "C院", "K院"]:
+        ProviderFactory(name=name)
+
+    response = client_for(clerk).get(
+        reverse("admin:autocomplete"),
+        {"app_label": "registry", "model_name": "licence", "field_name": "provider", "term": ""},
+    )
+
+    names = [row["text"] for row in response.json()["results"]]
+    assert names == sorted(names)

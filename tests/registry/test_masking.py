@@ -1,0 +1,220 @@
+"""Personal data in the back-office: full ID and phone numbers only with the permission.
+
+The city reviewer role lacks ``registry.view_personal_data``; the district clerk has it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from factories import CaregiverFactory, ProviderFactory, ResidentFactory
+
+from registry.identifiers import make_id_number, mask_id_number, mask_phone
+from registry.models import Resident
+
+pytestmark = pytest.mark.django_db
+
+RESIDENT_ID = make_id_number("150203", datetime.date(1940, 1, 1), 123)  # 15020319400101123X
+NEW_RESIDENT_ID = make_id_number("150203", datetime.date(1941, 2, 3), 456)
+CAREGIVER_ID = make_id_number("150202", datetime.date(1978, 6, 15), 321)
+RESIDENT_PHONE = "13912345678"
+CAREGIVER_PHONE = "13887654321"
+
+
+@pytest.fixture
+def provider(divisions):
+    return ProviderFactory()
+
+
+@pytest.fixture
+def resident(provider):
+    return ResidentFactory(provider=provider, id_number=RESIDENT_ID, phone=RESIDENT_PHONE)
+
+
+@pytest.fixture
+def caregiver(provider):
+    return CaregiverFactory(provider=provider, id_number=CAREGIVER_ID, phone=CAREGIVER_PHONE)
+
+
+def page(client, name: str, *args, english: bool = False) -> str:
+    with translation.override("en" if english else None):
+        response = client.get(reverse(f"admin:{name}", args=args))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def assert_hidden(html: str, *secrets: str) -> None:
+    for secret in secrets:
+        assert secret not in html, f"{secret} leaked"
+
+
+def test_the_masks_used_below_look_as_promised():
+    assert RESIDENT_ID == "15020319400101123X"
+    assert mask_id_number(RESIDENT_ID) == "150203********123X"
+    assert mask_phone(CAREGIVER_PHONE) == "138****4321"
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def test_reviewer_sees_masked_ids_in_the_resident_list(resident, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_resident_changelist")
+
+    assert "150203********123X" in html
+    assert_hidden(html, RESIDENT_ID, RESIDENT_PHONE)
+
+
+def test_reviewer_sees_masked_ids_and_phones_in_the_caregiver_list(caregiver, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_caregiver_changelist")
+
+    assert mask_id_number(CAREGIVER_ID) in html
+    assert "138****4321" in html
+    assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE)
+
+
+def test_clerk_sees_full_ids_in_the_lists(resident, caregiver, clerk, client_for):
+    client = client_for(clerk)
+
+    assert RESIDENT_ID in page(client, "registry_resident_changelist")
+    caregivers = page(client, "registry_caregiver_changelist")
+    assert CAREGIVER_ID in caregivers
+    assert CAREGIVER_PHONE in caregivers
+
+
+def test_reviewer_cannot_find_a_resident_by_id_number(resident, reviewer, client_for):
+    # Searching by the full number would confirm it belongs to a resident.
+    response = client_for(reviewer).get(reverse("admin:registry_resident_changelist"), {"q": RESIDENT_ID})
+
+    assert response.context["cl"].result_count == 0
+
+
+def test_clerk_finds_a_resident_by_id_number(resident, clerk, client_for):
+    response = client_for(clerk).get(reverse("admin:registry_resident_changelist"), {"q": RESIDENT_ID})
+
+    assert list(response.context["cl"].result_list) == [resident]
+
+
+# --- record pages ------------------------------------------------------------------------------
+
+
+def test_reviewer_sees_masked_id_and_phone_on_the_resident_page(resident, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_resident_change", resident.pk)
+
+    assert "150203********123X" in html
+    assert "139****5678" in html
+    assert_hidden(html, RESIDENT_ID, RESIDENT_PHONE)
+
+
+def test_reviewer_sees_masked_id_and_phone_on_the_caregiver_page(caregiver, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_caregiver_change", caregiver.pk)
+
+    assert mask_id_number(CAREGIVER_ID) in html
+    assert "138****4321" in html
+    assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE)
+
+
+def test_clerk_sees_and_can_edit_the_full_id_on_the_resident_page(resident, clerk, client_for):
+    html = page(client_for(clerk), "registry_resident_change", resident.pk)
+
+    assert f'value="{RESIDENT_ID}"' in html
+    assert f'value="{RESIDENT_PHONE}"' in html
+
+
+def test_provider_page_lists_caregivers_without_their_ids(caregiver, resident, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_provider_change", caregiver.provider.pk)
+
+    assert caregiver.name in html
+    assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE, RESIDENT_ID, RESIDENT_PHONE)
+
+
+def test_provider_list_does_not_show_personal_data(caregiver, resident, reviewer, client_for):
+    html = page(client_for(reviewer), "registry_provider_changelist")
+
+    assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE, RESIDENT_ID, RESIDENT_PHONE)
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def resident_with_new_id(resident, clerk, client_for, admin_form_data):
+    """The clerk corrects the resident's ID and phone number in the admin."""
+    client = client_for(clerk)
+    change = reverse("admin:registry_resident_change", args=[resident.pk])
+    data = admin_form_data(client.get(change))
+    data.update(id_number=NEW_RESIDENT_ID, phone="13700001111")
+    assert client.post(change, data).status_code == 302
+    assert Resident.objects.get(pk=resident.pk).id_number == NEW_RESIDENT_ID
+    return resident
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["default language", "english"])
+def test_reviewer_never_sees_old_or_new_ids_in_the_history(resident_with_new_id, reviewer, client_for, english):
+    html = page(client_for(reviewer), "registry_resident_history", resident_with_new_id.pk, english=english)
+
+    assert_hidden(html, RESIDENT_ID, NEW_RESIDENT_ID, RESIDENT_PHONE, "13700001111")
+    assert mask_id_number(NEW_RESIDENT_ID) in html
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["default language", "english"])
+def test_reviewer_never_sees_caregiver_ids_in_the_history(caregiver, reviewer, client_for, english):
+    caregiver.id_number = make_id_number("150202", datetime.date(1979, 1, 2), 9)
+    caregiver.phone = "13600002222"
+    caregiver.save()
+
+    html = page(client_for(reviewer), "registry_caregiver_history", caregiver.pk, english=english)
+
+    assert_hidden(html, CAREGIVER_ID, caregiver.id_number, CAREGIVER_PHONE, "13600002222")
+
+
+def test_clerk_sees_the_id_change_in_the_history(resident_with_new_id, clerk, client_for):
+    html = page(client_for(clerk), "registry_resident_history", resident_with_new_id.pk)
+
+    assert RESIDENT_ID in html
+    assert NEW_RESIDENT_ID in html
+
+
+def test_reviewer_may_not_open_a_past_version(resident_with_new_id, reviewer, client_for):
+    version = resident_with_new_id.history.earliest("history_id")
+
+    response = client_for(reviewer).get(
+        reverse("admin:registry_resident_simple_history", args=[resident_with_new_id.pk, version.pk])
+    )
+
+    assert response.status_code == 403
+
+
+def test_clerk_opens_a_past_version_with_the_old_id(resident_with_new_id, clerk, client_for):
+    version = resident_with_new_id.history.earliest("history_id")
+
+    html = page(client_for(clerk), "registry_resident_simple_history", resident_with_new_id.pk, version.pk)
+
+    assert RESIDENT_ID in html
+
+
+@pytest.mark.parametrize(
+    "model, lookup, value",
+    [
+        ("resident", "id_number", RESIDENT_ID),
+        ("resident", "id_number__startswith", RESIDENT_ID[:12]),
+        ("resident", "phone__startswith", RESIDENT_PHONE[:7]),
+        ("caregiver", "id_number__contains", CAREGIVER_ID[6:14]),
+    ],
+)
+def test_reviewer_cannot_probe_personal_data_with_url_filters(
+    resident, caregiver, reviewer, client_for, model, lookup, value
+):
+    """Filtering ``?id_number__startswith=…`` digit by digit would reveal the whole number."""
+    response = client_for(reviewer).get(reverse(f"admin:registry_{model}_changelist"), {lookup: value})
+
+    found = response.status_code == 200 and response.context["cl"].result_count > 0
+    assert not found
+
+
+def test_clerk_may_filter_by_id_number(resident, clerk, client_for):
+    response = client_for(clerk).get(reverse("admin:registry_resident_changelist"), {"id_number": RESIDENT_ID})
+
+    assert response.context["cl"].result_count == 1
