@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_int, env_list, env_str
@@ -123,6 +124,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Every periodic task, in one place. django-celery-beat copies these into the database,
+# where staff can see them (and pause them) in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "subsidies: monthly runs for last month": {
+        "task": "subsidies.tasks.refresh_monthly_runs",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

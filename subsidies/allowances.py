@@ -1,0 +1,115 @@
+"""Caregiver special-post allowances (000:1075-1081; 004:82) and insurance co-funding
+splits (5:3:2 premiums, 6:3:1 accident insurance)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from registry.models import Caregiver, CertificateLevel, CreditRecord, ProviderHold, ProviderStatusChange
+
+from .models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
+from .money import split_exact, to_fen
+from .occupancy import month_bounds
+from .operating_grants import _providers_for, provider_month_holds
+from .rates import rates_in_force, scheme_by_code
+
+
+def years_later(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def has_nursing_years(caregiver: Caregiver, years: int, period: datetime.date) -> bool:
+    """At least ``years`` of nursing work, inclusive, counted to the last day of the month paid."""
+    if caregiver.nursing_since is None:
+        return False
+    return years_later(caregiver.nursing_since, years) <= month_bounds(period)[1]
+
+
+def employed_at_month_end(caregiver: Caregiver, period: datetime.date) -> bool:
+    last = month_bounds(period)[1]
+    return caregiver.employed_from <= last and (caregiver.employed_to is None or caregiver.employed_to >= last)
+
+
+def allowance_lines(run: GrantRun) -> list[GrantLine]:
+    """One line per qualifying caregiver: certificate, ≥ N years of nursing, still employed."""
+    scheme, period = run.scheme, run.period
+    providers = {p.pk: p for p in _providers_for(scheme, run.division, period)}
+    rates = rates_in_force(scheme, month_bounds(period)[1])
+    caregivers = (
+        Caregiver.objects.filter(provider_id__in=providers)
+        .exclude(certificate_level=CertificateLevel.NONE)
+        .order_by("provider_id", "pk")
+    )
+    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
+    for change in ProviderStatusChange.objects.filter(provider_id__in=providers):
+        changes[change.provider_id].append(change)
+    credit: dict[int, list[CreditRecord]] = defaultdict(list)
+    for record in CreditRecord.objects.filter(provider_id__in=providers, kind=CreditRecord.Kind.BLACKLIST):
+        credit[record.provider_id].append(record)
+    holds: dict[int, list[ProviderHold]] = defaultdict(list)
+    for hold in ProviderHold.objects.filter(provider_id__in=providers):
+        holds[hold.provider_id].append(hold)
+    taken = set(
+        GrantLine.objects.filter(scheme=scheme, period=period, kind=GrantLine.Kind.REGULAR)
+        .exclude(run=run)
+        .values_list("subject", flat=True)
+    )
+    lines = []
+    for caregiver in caregivers:
+        subject = f"caregiver:{caregiver.pk}"
+        rate = rates.get(caregiver.certificate_level)
+        if (
+            subject in taken
+            or rate is None
+            or not employed_at_month_end(caregiver, period)
+            or not has_nursing_years(caregiver, scheme.min_nursing_years or 0, period)
+        ):
+            continue
+        provider = providers[caregiver.provider_id]
+        line_holds = provider_month_holds(
+            provider, period, changes=changes[provider.pk], credit=credit[provider.pk], holds=holds[provider.pk]
+        )
+        lines.append(
+            GrantLine(
+                run=run,
+                scheme=scheme,
+                provider=provider,
+                period=period,
+                subject=subject,
+                quantity=Decimal(1),
+                rate=rate.amount,
+                amount=to_fen(rate.amount),
+                holds=line_holds,
+                basis={
+                    "caregiver": caregiver.name,
+                    "certificate_level": caregiver.certificate_level,
+                    "nursing_since": caregiver.nursing_since.isoformat() if caregiver.nursing_since else None,
+                    "min_nursing_years": scheme.min_nursing_years,
+                    "rate_key": caregiver.certificate_level,
+                    "rate_id": rate.pk,
+                },
+            )
+        )
+    return lines
+
+
+def cost_split(*, scheme_code: str, amount: Decimal) -> list[tuple[str, Decimal]]:
+    """Split a premium by the scheme's cost shares, exact to the fen (last share takes the rounding).
+
+    >>> # IM-INSURANCE-532 on 10,000.01 yuan → region 5,000.01, league/city 3,000.00, county 2,000.00
+    """
+    scheme: SubsidyScheme = scheme_by_code(scheme_code)
+    if scheme.kind not in {SchemeKind.INSURANCE_COFUNDING, SchemeKind.ACCIDENT_INSURANCE} or not scheme.cost_shares:
+        raise ValidationError(_("%(code)s has no cost shares.") % {"code": scheme_code})
+    levels = [level for level, _weight in scheme.cost_shares]
+    parts = split_exact(Decimal(amount), [Decimal(weight) for _level, weight in scheme.cost_shares])
+    return list(zip(levels, parts, strict=True))

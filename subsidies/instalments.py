@@ -1,0 +1,223 @@
+"""Construction grants: quote, prepare, approve (maker ≠ checker), 3:3:4 instalments,
+and the yearly eligibility review that releases, withholds or cancels each instalment.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.credit import is_blacklisted
+from registry.holds import active_holds
+from registry.models import Provider, ProviderStatus, User
+
+from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme
+from .money import split_exact, to_fen
+from .rates import RateNotFound, matches_eligibility, rate_for, scheme_by_code
+
+CONSTRUCTION_KINDS = {SchemeKind.CONSTRUCTION_PER_BED, SchemeKind.CONSTRUCTION_FIXED}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a construction grant would pay, computed without saving anything."""
+
+    eligible_beds: int
+    rate: Decimal
+    total: Decimal
+    instalments: list[tuple[int, Decimal]]
+    problems: list[str] = field(default_factory=list)
+
+
+def eligible_beds(*, beds: int, floor_area_m2: Decimal, area_per_bed_m2: Decimal) -> int:
+    """min(beds claimed, floor(floor area / area per bed)): a bed counts 30 m² with shared space."""
+    return max(0, min(int(beds), math.floor(Decimal(floor_area_m2) / Decimal(area_per_bed_m2))))
+
+
+def construction_quote(
+    *,
+    scheme_code: str,
+    basis: str,
+    beds: int,
+    floor_area_m2: Decimal,
+    first_year: int,
+    households_served: int | None = None,
+    on: datetime.date | None = None,
+) -> Quote:
+    """Eligible beds, total and [(year, amount)] for a construction grant. Saves nothing.
+
+    ``basis`` is the rate key (premises basis such as ``new_build``, or the facility kind
+    for fixed schemes). Fixed schemes check their threshold (households served or floor
+    area); a quote that fails it has a zero total and says why in ``problems``.
+    """
+    scheme = scheme_by_code(scheme_code)
+    if scheme.kind not in CONSTRUCTION_KINDS:
+        raise ValidationError(_("%(code)s is not a construction subsidy.") % {"code": scheme_code})
+    try:
+        rate = rate_for(scheme, basis, on or timezone.localdate())
+    except RateNotFound:
+        raise ValidationError(
+            _("%(code)s has no rate for “%(basis)s”.") % {"code": scheme_code, "basis": basis}
+        ) from None
+    problems: list[str] = []
+    if scheme.kind == SchemeKind.CONSTRUCTION_PER_BED:
+        if scheme.area_per_bed_m2 is None:
+            raise ValidationError(_("%(code)s has no floor area per bed.") % {"code": scheme_code})
+        beds_counted = eligible_beds(beds=beds, floor_area_m2=floor_area_m2, area_per_bed_m2=scheme.area_per_bed_m2)
+        total = to_fen(rate.amount * beds_counted)
+    else:
+        beds_counted = 0
+        value = {"floor_area_m2": floor_area_m2, "households_served": households_served}.get(rate.threshold_field)
+        if rate.threshold_min is not None and (value is None or Decimal(value) < rate.threshold_min):
+            problems.append(
+                _("Needs %(field)s of at least %(min)s.") % {"field": rate.threshold_field, "min": rate.threshold_min}
+            )
+        total = Decimal("0.00") if problems else to_fen(rate.amount)
+    ratios = scheme.instalment_ratios or [1]
+    amounts = split_exact(total, ratios)
+    return Quote(
+        eligible_beds=beds_counted,
+        rate=rate.amount,
+        total=total,
+        instalments=[(first_year + i, amount) for i, amount in enumerate(amounts)],
+        problems=problems,
+    )
+
+
+def _lease_problem(scheme: SubsidyScheme, basis: str, lease_end: datetime.date | None, on: datetime.date) -> str:
+    if not scheme.min_lease_years or not basis.startswith("leased"):
+        return ""
+    needed = (
+        on.replace(year=on.year + scheme.min_lease_years)
+        if not (on.month == 2 and on.day == 29)
+        else (datetime.date(on.year + scheme.min_lease_years, 3, 1))
+    )
+    if lease_end is None or lease_end < needed:
+        return _("The lease must run at least %(years)d years, until %(date)s or later.") % {
+            "years": scheme.min_lease_years,
+            "date": needed.isoformat(),
+        }
+    return ""
+
+
+def grant_prepare(
+    *,
+    provider: Provider,
+    scheme_code: str,
+    basis: str,
+    beds_claimed: int,
+    floor_area_m2: Decimal,
+    prepared_by: User,
+    lease_end: datetime.date | None = None,
+) -> ConstructionGrant:
+    """Record an application with its computed figures, as a draft awaiting approval."""
+    scheme = scheme_by_code(scheme_code)
+    today = timezone.localdate()
+    if not matches_eligibility(scheme, provider):
+        raise ValidationError(
+            _("%(provider)s is not eligible for %(code)s.") % {"provider": provider, "code": scheme_code}
+        )
+    problem = _lease_problem(scheme, basis, lease_end, today)
+    if problem:
+        raise ValidationError({"lease_end": problem})
+    quote = construction_quote(
+        scheme_code=scheme_code,
+        basis=basis,
+        beds=beds_claimed,
+        floor_area_m2=floor_area_m2,
+        first_year=today.year,
+        households_served=provider.households_served,
+    )
+    if quote.problems:
+        raise ValidationError(quote.problems)
+    return ConstructionGrant.objects.create(
+        provider=provider,
+        scheme=scheme,
+        basis=basis,
+        beds_claimed=beds_claimed,
+        floor_area_m2=floor_area_m2,
+        lease_end=lease_end,
+        eligible_beds=quote.eligible_beds,
+        rate_amount=quote.rate,
+        total=quote.total,
+        prepared_by=prepared_by,
+    )
+
+
+@transaction.atomic
+def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date | None = None) -> ConstructionGrant:
+    """Approve a draft grant and schedule its instalments in the approval year, +1, +2."""
+    on = on or timezone.localdate()
+    locked = ConstructionGrant.objects.select_for_update().select_related("scheme").get(pk=grant.pk)
+    if locked.prepared_by_id == approver.pk:
+        raise PermissionDenied(_("The person who prepared a grant cannot approve it."))
+    if not approver.has_perm("subsidies.approve_constructiongrant"):
+        raise PermissionDenied(_("You do not have permission to approve construction grants."))
+    if locked.status != ConstructionGrant.Status.DRAFT:
+        raise ValidationError(_("Only a draft grant can be approved."))
+    amounts = split_exact(locked.total, locked.scheme.instalment_ratios or [1])
+    Instalment.objects.bulk_create(
+        Instalment(grant=locked, number=i + 1, year=on.year + i, amount=amount) for i, amount in enumerate(amounts)
+    )
+    locked.status = ConstructionGrant.Status.APPROVED
+    locked.approved_by = approver
+    locked.approved_on = on
+    locked.save(update_fields=["status", "approved_by", "approved_on"])
+    return locked
+
+
+def instalment_blockers(grant: ConstructionGrant, on: datetime.date) -> tuple[str, list[str]]:
+    """(reason to cancel, reasons to withhold) for paying ``grant``'s instalments on ``on``.
+
+    Cancelled: the provider closed or was revoked, or a recovery (change of use) is open.
+    Withheld: not filed/certified (suspended), blacklisted, or a hold (open major hazard).
+    """
+    provider = grant.provider
+    if provider.status in {ProviderStatus.CLOSED, ProviderStatus.REVOKED}:
+        return _("Provider %(status)s.") % {"status": ProviderStatus(provider.status).label}, []
+    if Recovery.objects.filter(grant=grant).exclude(status=Recovery.Status.WAIVED).exists():
+        return _("Change of use: the subsidy is being recovered."), []
+    withhold: list[str] = []
+    if provider.status not in {ProviderStatus.FILED, ProviderStatus.CERTIFIED}:
+        withhold.append(_("Provider is %(status)s.") % {"status": ProviderStatus(provider.status).label})
+    if is_blacklisted(provider, on):
+        withhold.append(_("Provider is blacklisted."))
+    at = datetime.datetime.combine(on, datetime.time.max, tzinfo=timezone.get_current_timezone())
+    withhold += [hold.reason for hold in active_holds(provider, at)]
+    return "", withhold
+
+
+def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[str, int]:
+    """Decide every due instalment (year ≤ ``year``) not yet released, paid or cancelled.
+
+    Idempotent: a second run with the same facts decides the same; a withheld instalment
+    whose reasons have cleared is released.
+    """
+    on = on or timezone.localdate()
+    counts = {"released": 0, "withheld": 0, "cancelled": 0}
+    due = Instalment.objects.filter(
+        year__lte=year,
+        status__in=[Instalment.Status.SCHEDULED, Instalment.Status.WITHHELD],
+        grant__status=ConstructionGrant.Status.APPROVED,
+    ).select_related("grant__provider")
+    for instalment in due:
+        cancel, withhold = instalment_blockers(instalment.grant, on)
+        if cancel:
+            status, reason = Instalment.Status.CANCELLED, cancel
+        elif withhold:
+            status, reason = Instalment.Status.WITHHELD, "; ".join(withhold)
+        else:
+            status, reason = Instalment.Status.RELEASED, ""
+        updated = Instalment.objects.filter(pk=instalment.pk, status=instalment.status).update(
+            status=status, withheld_reason=reason, decided_on=on
+        )
+        if updated:
+            counts[status] += 1
+    return counts

@@ -1,0 +1,40 @@
+"""Money: Decimal yuan with two places, rounded half-up to the fen, exact splits.
+
+One rounding helper for the whole project (STYLE: one ``round_decimal``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+
+
+def to_fen(amount: Decimal | int | str) -> Decimal:
+    """Round to the fen, half-up: 0.005 → 0.01."""
+    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def split_exact(total: Decimal, ratios: Sequence[int | Decimal]) -> list[Decimal]:
+    """Split ``total`` by ``ratios`` so the parts sum exactly to ``total``.
+
+    Every part but the last is rounded half-up to the fen; the last takes the rounding
+    difference (DESIGN: a 3:3:4 or 5:3:2 split always sums exactly).
+
+    >>> split_exact(Decimal("600000.00"), [3, 3, 4])
+    [Decimal('180000.00'), Decimal('180000.00'), Decimal('240000.00')]
+    >>> split_exact(Decimal("100.00"), [1, 1, 1])
+    [Decimal('33.33'), Decimal('33.33'), Decimal('33.34')]
+    """
+    if not ratios or any(Decimal(r) <= 0 for r in ratios):
+        raise ValueError("ratios must be positive")
+    total = to_fen(total)
+    weight = sum(Decimal(r) for r in ratios)
+    parts = [to_fen(total * Decimal(r) / weight) for r in ratios[:-1]]
+    parts.append(total - sum(parts, Decimal("0.00")))
+    if total >= 0 and parts[-1] < 0:
+        # Cannot happen with three parts or fewer (the rounding of two parts is at most
+        # one fen); refuse rather than pay a negative share.
+        raise ValueError("split would give the last part a negative amount")
+    return parts

@@ -1,0 +1,312 @@
+"""Monthly operating grants: one line per eligible provider with the basis it used.
+
+Approved runs are never changed: corrections to an approved month's roster appear as
+adjustment lines in the next run. Holds (not filed, suspended, closed, blacklisted, an open major hazard from
+the inspections app) keep a line from being paid; a resident present in two providers
+in the same month is flagged on both lines and counted for neither.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.identifiers import mask_id_number
+from registry.models import (
+    CreditRecord,
+    Division,
+    Provider,
+    ProviderHold,
+    ProviderStatus,
+    ProviderStatusChange,
+    Resident,
+)
+
+from .models import GrantLine, GrantRun, SubsidyScheme
+from .money import to_fen
+from .occupancy import Stay, count_occupancy, days_present, month_bounds
+from .rates import eligible_providers_q, rates_in_force
+
+ADJUSTMENT_WINDOW_MONTHS = 12
+GOOD_STANDING = {ProviderStatus.FILED, ProviderStatus.CERTIFIED}
+
+
+def _statuses_in_month(changes: list[ProviderStatusChange], period: datetime.date) -> set[str]:
+    """Every status the provider had on some day of the month (from its lifecycle log)."""
+    first, last = month_bounds(period)
+    status_at_start: str = ProviderStatus.DRAFT
+    statuses: set[str] = set()
+    for change in sorted(changes, key=lambda c: (c.effective_on, c.recorded_at)):
+        if change.effective_on <= first:
+            status_at_start = change.to_status
+        elif change.effective_on <= last:
+            statuses.add(change.to_status)
+    statuses.add(status_at_start)
+    return statuses
+
+
+def _hold(code: str, reason: str) -> dict[str, str]:
+    return {"code": code, "reason": reason}
+
+
+def provider_month_holds(
+    provider: Provider,
+    period: datetime.date,
+    *,
+    changes: list[ProviderStatusChange],
+    credit: list[CreditRecord],
+    holds: list[ProviderHold],
+) -> list[dict[str, str]]:
+    """Why ``provider`` may not be paid for the month (empty: it may)."""
+    first, last = month_bounds(period)
+    statuses = _statuses_in_month(changes, period)
+    found: list[dict[str, str]] = []
+    if not statuses & GOOD_STANDING:
+        found.append(_hold("not_filed", _("Not filed or certified during the month.")))
+    if ProviderStatus.SUSPENDED in statuses:
+        found.append(_hold("suspended", _("Suspended during the month.")))
+    if statuses & {ProviderStatus.CLOSED, ProviderStatus.REVOKED}:
+        found.append(_hold("closed", _("Closed or revoked during the month.")))
+    if any(
+        c.kind == CreditRecord.Kind.BLACKLIST and c.start_on <= last and (c.end_on is None or c.end_on >= first)
+        for c in credit
+    ):
+        found.append(_hold("blacklisted", _("Blacklisted during the month.")))
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    end = datetime.datetime.combine(last, datetime.time.max, tzinfo=timezone.get_current_timezone())
+    for hold in holds:
+        if hold.started_at <= end and (hold.ended_at is None or hold.ended_at > start):
+            found.append(_hold("hold", hold.reason))
+    return found
+
+
+def _stays_by_provider(period: datetime.date) -> dict[int, list[Stay]]:
+    """Every resident stay overlapping the month, region-wide, grouped by provider."""
+    first, last = month_bounds(period)
+    rows = Resident.objects.filter(admitted_on__lte=last).filter(
+        Q(discharged_on__isnull=True) | Q(discharged_on__gte=first)
+    )
+    stays: dict[int, list[Stay]] = defaultdict(list)
+    for provider_id, id_number, admitted_on, discharged_on in rows.values_list(
+        "provider_id", "id_number", "admitted_on", "discharged_on"
+    ):
+        stays[provider_id].append(Stay(id_number, admitted_on, discharged_on))
+    return stays
+
+
+def duplicate_residents(stays: dict[int, list[Stay]], period: datetime.date) -> dict[str, set[int]]:
+    """ID numbers present in more than one provider in the month → those providers."""
+    providers_by_id: dict[str, set[int]] = defaultdict(set)
+    for provider_id, provider_stays in stays.items():
+        for stay in provider_stays:
+            if days_present(stay, period) > 0:
+                providers_by_id[stay.id_number].add(provider_id)
+    return {id_number: ids for id_number, ids in providers_by_id.items() if len(ids) > 1}
+
+
+def _line_values(
+    scheme: SubsidyScheme,
+    provider: Provider,
+    period: datetime.date,
+    *,
+    stays: list[Stay],
+    duplicates: dict[str, set[int]],
+    rates: dict[str, Any],
+    holds: list[dict[str, str]],
+) -> dict[str, Any]:
+    """Quantity, rate, amount, basis and flags of one provider's line."""
+    duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
+    counted = count_occupancy(
+        stays,
+        period,
+        rule=scheme.occupancy_rule,
+        min_days=scheme.occupancy_min_days,
+        census_day=scheme.census_day,
+        exclude_ids=duplicated,
+    )
+    quantity = min(counted, Decimal(provider.beds))
+    key = "any" if "any" in rates else str(provider.grade)
+    rate = rates.get(key)
+    holds = list(holds)
+    if rate is None:
+        holds.append(_hold("no_rate", _("No rate for grade %(grade)s.") % {"grade": provider.grade}))
+    rate_amount = rate.amount if rate else Decimal("0.00")
+    flags = [
+        {
+            "code": "duplicate_resident",
+            "resident": mask_id_number(id_number),
+            "providers": sorted(duplicates[id_number]),
+        }
+        for id_number in sorted(duplicated)
+    ]
+    basis = {
+        "rule": scheme.occupancy_rule,
+        "min_days": scheme.occupancy_min_days,
+        "census_day": scheme.census_day,
+        "residents_counted": str(counted),
+        "residents_excluded_as_duplicates": len(duplicated),
+        "cap_beds": provider.beds,
+        "capped": counted > quantity,
+        "grade": provider.grade,
+        "rate_key": key,
+        "rate_id": rate.pk if rate else None,
+    }
+    return {
+        "quantity": quantity,
+        "rate": rate_amount,
+        "amount": to_fen(rate_amount * quantity),
+        "basis": basis,
+        "holds": holds,
+        "flags": flags,
+    }
+
+
+def _scope(scheme: SubsidyScheme, division: Division) -> Q:
+    if not (division.path.startswith(scheme.jurisdiction.path) or scheme.jurisdiction.path.startswith(division.path)):
+        raise ValidationError(
+            _("%(division)s is outside the jurisdiction of %(code)s.") % {"division": division, "code": scheme.code}
+        )
+    return eligible_providers_q(scheme) & Q(division__path__startswith=division.path)
+
+
+def _providers_for(scheme: SubsidyScheme, division: Division, period: datetime.date) -> list[Provider]:
+    first, last = month_bounds(period)
+    return list(
+        Provider.objects.filter(_scope(scheme, division))
+        .filter(filed_on__isnull=False, filed_on__lte=last)
+        .exclude(status__in=[ProviderStatus.CLOSED, ProviderStatus.REVOKED], status_changed_on__lt=first)
+        .select_related("division")
+        .order_by("pk")
+    )
+
+
+def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
+    """Everything the lines need, in a constant number of queries."""
+    ids = [p.pk for p in providers]
+    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
+    for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
+        changes[change.provider_id].append(change)
+    credit: dict[int, list[CreditRecord]] = defaultdict(list)
+    for record in CreditRecord.objects.filter(provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
+        credit[record.provider_id].append(record)
+    holds: dict[int, list[ProviderHold]] = defaultdict(list)
+    for hold in ProviderHold.objects.filter(provider_id__in=ids):
+        holds[hold.provider_id].append(hold)
+    stays = _stays_by_provider(period)
+    return {
+        "changes": changes,
+        "credit": credit,
+        "holds": holds,
+        "stays": stays,
+        "duplicates": duplicate_residents(stays, period),
+    }
+
+
+def _compute_lines(
+    scheme: SubsidyScheme, providers: list[Provider], period: datetime.date
+) -> dict[int, dict[str, Any]]:
+    context = _context_for(providers, period)
+    rates = rates_in_force(scheme, month_bounds(period)[1])
+    lines = {}
+    for provider in providers:
+        holds = provider_month_holds(
+            provider,
+            period,
+            changes=context["changes"][provider.pk],
+            credit=context["credit"][provider.pk],
+            holds=context["holds"][provider.pk],
+        )
+        lines[provider.pk] = _line_values(
+            scheme,
+            provider,
+            period,
+            stays=context["stays"].get(provider.pk, []),
+            duplicates=context["duplicates"],
+            rates=rates,
+            holds=holds,
+        )
+    return lines
+
+
+def _adjustment_lines(run: GrantRun, scheme: SubsidyScheme, division: Division) -> list[GrantLine]:
+    """Differences between what approved earlier months paid and what their rosters say now."""
+    earliest = (run.period.replace(day=1) - datetime.timedelta(days=31 * ADJUSTMENT_WINDOW_MONTHS)).replace(day=1)
+    originals = (
+        GrantLine.objects.filter(
+            scheme=scheme,
+            kind=GrantLine.Kind.REGULAR,
+            run__status=GrantRun.Status.APPROVED,
+            period__gte=earliest,
+            period__lt=run.period,
+            provider__division__path__startswith=division.path,
+        )
+        .select_related("provider__division")
+        .order_by("period", "provider_id")
+    )
+    by_period: dict[datetime.date, list[GrantLine]] = defaultdict(list)
+    for line in originals:
+        if not line.holds:
+            by_period[line.period].append(line)
+    adjustments = []
+    for period, lines in by_period.items():
+        recomputed = _compute_lines(scheme, [line.provider for line in lines], period)
+        paid = dict(
+            GrantLine.objects.filter(
+                scheme=scheme,
+                period=period,
+                provider_id__in=[line.provider_id for line in lines],
+                run__status=GrantRun.Status.APPROVED,
+            )
+            .values("provider_id")
+            .annotate(total=Sum("amount"))
+            .values_list("provider_id", "total")
+        )
+        for line in lines:
+            now = recomputed[line.provider_id]
+            expected = to_fen(line.rate * now["quantity"])  # the approved rate, never today's
+            difference = expected - paid.get(line.provider_id, Decimal("0.00"))
+            if difference:
+                adjustments.append(
+                    GrantLine(
+                        run=run,
+                        scheme=scheme,
+                        provider=line.provider,
+                        period=period,
+                        kind=GrantLine.Kind.ADJUSTMENT,
+                        adjusts=line,
+                        basis={
+                            **now["basis"],
+                            "adjusts_quantity": str(line.quantity),
+                            "rate_id": line.basis.get("rate_id"),
+                        },
+                        quantity=now["quantity"] - line.quantity,
+                        rate=line.rate,
+                        amount=difference,
+                        flags=now["flags"],
+                    )
+                )
+    return adjustments
+
+
+def operating_lines(run: GrantRun) -> list[GrantLine]:
+    """The regular lines of a draft run plus adjustments for earlier approved months."""
+    scheme, division, period = run.scheme, run.division, run.period
+    providers = _providers_for(scheme, division, period)
+    # A provider already in another run of this scheme and period (a run for a wider or
+    # narrower division) keeps its line there: never two regular lines for one month.
+    taken = set(
+        GrantLine.objects.filter(scheme=scheme, period=period, kind=GrantLine.Kind.REGULAR)
+        .exclude(run=run)
+        .values_list("provider_id", flat=True)
+    )
+    providers = [p for p in providers if p.pk not in taken]
+    computed = _compute_lines(scheme, providers, period)
+    regular = [GrantLine(run=run, scheme=scheme, provider=p, period=period, **computed[p.pk]) for p in providers]
+    return regular + _adjustment_lines(run, scheme, division)

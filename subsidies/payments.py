@@ -1,0 +1,282 @@
+"""Payment batches: draft → submitted → approved (another user) → exported → reconciled.
+
+Unique constraints on ``PaymentItem`` make a second payment of the same (scheme,
+provider, period), instalment or grant line impossible; a failed item frees its source
+for a later batch. Open recoveries are offset against a provider's items.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import Division, Provider, User
+from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
+
+from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
+
+State = PaymentBatch.State
+PAYMENT_FILE_HEADER = ["item", "payee", "uscc", "bank", "account", "amount", "memo"]
+
+
+def _not_yet_paid() -> Q:
+    return ~Q(payment_items__state__in=[PaymentItem.State.PENDING, PaymentItem.State.PAID])
+
+
+def _item_for_line(batch: PaymentBatch, line: GrantLine) -> PaymentItem:
+    provider = line.provider
+    return PaymentItem(
+        batch=batch,
+        provider=provider,
+        scheme=line.scheme,
+        period=line.period,
+        grant_line=line,
+        line_kind=line.kind,
+        subject=line.subject,
+        amount=line.amount,
+        payee=provider.bank_account_name or provider.name,
+        bank_name=provider.bank_name,
+        bank_account_number=provider.bank_account_number,
+        memo=f"{line.scheme.code} {line.period:%Y-%m}" + (" adj" if line.kind == GrantLine.Kind.ADJUSTMENT else ""),
+    )
+
+
+def _item_for_instalment(batch: PaymentBatch, instalment: Instalment) -> PaymentItem:
+    provider = instalment.grant.provider
+    return PaymentItem(
+        batch=batch,
+        provider=provider,
+        scheme=instalment.grant.scheme,
+        period=datetime.date(instalment.year, 1, 1),
+        instalment=instalment,
+        amount=instalment.amount,
+        payee=provider.bank_account_name or provider.name,
+        bank_name=provider.bank_name,
+        bank_account_number=provider.bank_account_number,
+        memo=f"{instalment.grant.scheme.code} #{instalment.number}/{instalment.year}",
+    )
+
+
+def _apply_offsets(items: list[PaymentItem]) -> None:
+    """Offset each provider's open recoveries (that allow it) against its items."""
+    provider_ids = {item.provider_id for item in items}
+    remaining: dict[int, Decimal] = defaultdict(Decimal)
+    for recovery in Recovery.objects.filter(
+        provider_id__in=provider_ids, status=Recovery.Status.OPEN, offset_allowed=True
+    ).annotate(repaid=Sum("repayments__amount")):
+        remaining[recovery.provider_id] += recovery.amount - (recovery.repaid or Decimal("0"))
+    pending_offsets = (
+        PaymentItem.objects.filter(provider_id__in=provider_ids, state=PaymentItem.State.PENDING, offset__gt=0)
+        .values("provider_id")
+        .annotate(total=Sum("offset"))
+    )
+    for row in pending_offsets:
+        remaining[row["provider_id"]] -= row["total"]
+    for item in items:
+        offset = min(item.amount, max(remaining[item.provider_id], Decimal("0")))
+        item.offset = offset
+        remaining[item.provider_id] -= offset
+
+
+@transaction.atomic
+def batch_create(*, name: str, division: Division, payer_level: str, prepared_by: User) -> PaymentBatch:
+    """A draft batch of every payable approved line and released instalment not yet paid."""
+    batch = PaymentBatch.objects.create(name=name, division=division, payer_level=payer_level, prepared_by=prepared_by)
+    in_division = Q(provider__division__path__startswith=division.path)
+    lines = (
+        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED, scheme__payer_level=payer_level)
+        .filter(amount__gt=0, holds=[])
+        .filter(_not_yet_paid())
+        .select_related("provider", "scheme")
+        .order_by("provider__name", "period")
+    )
+    instalments = (
+        Instalment.objects.filter(
+            status=Instalment.Status.RELEASED,
+            grant__scheme__payer_level=payer_level,
+            grant__provider__division__path__startswith=division.path,
+            amount__gt=0,
+        )
+        .filter(_not_yet_paid())
+        .select_related("grant__provider", "grant__scheme")
+    )
+    items = [_item_for_line(batch, line) for line in lines] + [_item_for_instalment(batch, i) for i in instalments]
+    _apply_offsets(items)
+    PaymentItem.objects.bulk_create(items)
+    return batch
+
+
+def _locked(batch: PaymentBatch) -> PaymentBatch:
+    return PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+@transaction.atomic
+def batch_submit(*, batch: PaymentBatch, user: User) -> PaymentBatch:
+    locked = _locked(batch)
+    if locked.state != State.DRAFT:
+        raise ValidationError(_("Only a draft batch can be submitted."))
+    if not locked.items.exists():
+        raise ValidationError(_("The batch has nothing to pay."))
+    locked.state = State.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["state", "submitted_at"])
+    return locked
+
+
+@transaction.atomic
+def batch_approve(*, batch: PaymentBatch, approver: User) -> PaymentBatch:
+    """Approve a submitted batch. Whoever prepared it cannot; of two concurrent approvals
+    one wins and the other is told the batch is no longer awaiting approval."""
+    locked = _locked(batch)
+    if locked.prepared_by_id == approver.pk:
+        raise PermissionDenied(_("The person who prepared a batch cannot approve it."))
+    if not approver.has_perm("subsidies.approve_paymentbatch"):
+        raise PermissionDenied(_("You do not have permission to approve payment batches."))
+    if locked.state != State.SUBMITTED:
+        raise ValidationError(_("This batch is not awaiting approval."))
+    locked.state = State.APPROVED
+    locked.approved_by = approver
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["state", "approved_by", "approved_at"])
+    return locked
+
+
+def _payment_rows(batch: PaymentBatch) -> list[list[object]]:
+    return [
+        [item.pk, item.payee, item.provider.uscc, item.bank_name, item.bank_account_number, item.net_amount, item.memo]
+        for item in batch.items.select_related("provider").order_by("pk")
+        if item.net_amount > 0
+    ]
+
+
+@transaction.atomic
+def batch_export(*, batch: PaymentBatch, file_format: str = "csv") -> bytes:
+    """The bank's payment file (CSV UTF-8 with BOM, or xlsx), formula-safe."""
+    locked = _locked(batch)
+    if locked.state not in {State.APPROVED, State.EXPORTED}:
+        raise ValidationError(_("Only an approved batch can be exported."))
+    if locked.state == State.APPROVED:
+        locked.state = State.EXPORTED
+        locked.exported_at = timezone.now()
+        locked.save(update_fields=["state", "exported_at"])
+    rows = _payment_rows(locked)
+    if file_format == "xlsx":
+        return xlsx_bytes(PAYMENT_FILE_HEADER, rows, title=locked.name)
+    return csv_bytes(PAYMENT_FILE_HEADER, rows)
+
+
+def _settle(item: PaymentItem, *, paid: bool, reason: str, user: User, on: datetime.date) -> None:
+    item.state = PaymentItem.State.PAID if paid else PaymentItem.State.FAILED
+    item.failure_reason = "" if paid else reason
+    item.settled_at = timezone.now()
+    item.save(update_fields=["state", "failure_reason", "settled_at"])
+    if paid and item.instalment_id:
+        Instalment.objects.filter(pk=item.instalment_id).update(status=Instalment.Status.PAID)
+    if paid and item.offset > 0:
+        _record_offset(item, user=user, on=on)
+
+
+def _record_offset(item: PaymentItem, *, user: User, on: datetime.date) -> None:
+    remaining = item.offset
+    for recovery in Recovery.objects.filter(
+        provider_id=item.provider_id, status=Recovery.Status.OPEN, offset_allowed=True
+    ).order_by("opened_on", "pk"):
+        owed = recovery.amount - (recovery.repayments.aggregate(s=Sum("amount"))["s"] or Decimal("0"))
+        take = min(owed, remaining)
+        if take <= 0:
+            continue
+        Repayment.objects.create(
+            recovery=recovery,
+            method=Repayment.Method.OFFSET,
+            amount=take,
+            received_on=on,
+            payment_item=item if remaining == item.offset else None,
+            reference=f"item {item.pk}",
+            recorded_by=user,
+        )
+        remaining -= take
+        if take == owed:
+            recovery.status = Recovery.Status.SETTLED
+            recovery.save(update_fields=["status"])
+        if remaining <= 0:
+            break
+
+
+def _parse_result_row(
+    number: int, row: dict[str, str], items: dict[int, PaymentItem]
+) -> tuple[str, PaymentItem | None]:
+    """(error message or "", item) for one reconciliation row."""
+    try:
+        item = items.get(int(row.get("item", "")))
+    except ValueError:
+        return _("row %(n)d: item is not a number") % {"n": number}, None
+    if item is None:
+        return _("row %(n)d: unknown item %(item)s") % {"n": number, "item": row.get("item")}, None
+    try:
+        amount = Decimal(row.get("amount", ""))
+    except InvalidOperation:
+        return _("row %(n)d: amount is not a number") % {"n": number}, None
+    if amount != item.net_amount:
+        return _("row %(n)d: amount %(got)s does not match %(expected)s") % {
+            "n": number,
+            "got": amount,
+            "expected": item.net_amount,
+        }, None
+    if row.get("status", "").lower() not in {"paid", "failed"}:
+        return _("row %(n)d: status must be paid or failed") % {"n": number}, None
+    return "", item
+
+
+@transaction.atomic
+def batch_reconcile(*, batch: PaymentBatch, data: bytes, filename: str, user: User) -> list[str]:
+    """Mark items paid or failed from the bank's result file (columns item, amount,
+    status, reason). All or nothing: any unknown or mismatched row and nothing changes;
+    the errors name the row numbers (the header is row 1)."""
+    locked = _locked(batch)
+    if locked.state != State.EXPORTED:
+        raise ValidationError(_("Only an exported batch can be reconciled."))
+    items = {item.pk: item for item in locked.items.filter(state=PaymentItem.State.PENDING)}
+    errors, decisions = [], []
+    seen: set[int] = set()
+    for number, row in enumerate(read_rows(data, filename), start=2):
+        error, item = _parse_result_row(number, row, items)
+        if item is not None and item.pk in seen:
+            error = _("row %(n)d: item %(item)s appears twice") % {"n": number, "item": item.pk}
+        if error:
+            errors.append(error)
+        elif item is not None:
+            seen.add(item.pk)
+            decisions.append((item, row["status"].lower() == "paid", row.get("reason", "")))
+    if errors:
+        transaction.set_rollback(True)
+        return errors
+    today = timezone.localdate()
+    for item, paid, reason in decisions:
+        _settle(item, paid=paid, reason=reason, user=user, on=today)
+    if not locked.items.filter(state=PaymentItem.State.PENDING).exists():
+        locked.state = State.CLOSED
+        locked.save(update_fields=["state"])
+    return []
+
+
+def provider_ledger(provider: Provider) -> dict[str, Decimal]:
+    """Totals for one provider: paid, pending, withheld, recovered, owed."""
+    zero = Decimal("0.00")
+    paid = provider.payment_items.filter(state=PaymentItem.State.PAID).aggregate(s=Sum("amount"))["s"] or zero
+    pending = provider.payment_items.filter(state=PaymentItem.State.PENDING).aggregate(s=Sum("amount"))["s"] or zero
+    withheld = (
+        Instalment.objects.filter(grant__provider=provider, status=Instalment.Status.WITHHELD).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or zero
+    )
+    claimed = provider.recoveries.exclude(status=Recovery.Status.WAIVED).aggregate(s=Sum("amount"))["s"] or zero
+    recovered = Repayment.objects.filter(recovery__provider=provider).aggregate(s=Sum("amount"))["s"] or zero
+    return {"paid": paid, "pending": pending, "withheld": withheld, "recovered": recovered, "owed": claimed - recovered}

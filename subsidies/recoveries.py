@@ -1,0 +1,112 @@
+"""Clawback (000:1024-1026): a provider that changes the use of a subsidised building, or
+closes, repays what it received; future instalments are cancelled. Recoveries may be
+repaid by transfer or offset against later payments (see payments.py)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from registry.models import Provider, ProviderStatus, User
+
+from .models import ConstructionGrant, GrantLine, GrantRun, Instalment, PaymentItem, Recovery, Repayment
+
+
+def _paid_on_grant(grant: ConstructionGrant) -> Decimal:
+    total = PaymentItem.objects.filter(instalment__grant=grant, state=PaymentItem.State.PAID).aggregate(s=Sum("amount"))
+    return total["s"] or Decimal("0.00")
+
+
+@transaction.atomic
+def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date, user: User) -> list[Recovery]:
+    """Cancel every unpaid instalment of the provider's grants and claim back what was paid.
+
+    Idempotent: one recovery per grant (a unique constraint); running it again finds
+    nothing left to cancel and the claims already open.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for this change.")})
+    recoveries = []
+    grants = provider.construction_grants.select_for_update().filter(status=ConstructionGrant.Status.APPROVED)
+    for grant in grants:
+        unpaid = grant.instalments.exclude(status=Instalment.Status.PAID).exclude(
+            payment_items__state__in=[PaymentItem.State.PENDING, PaymentItem.State.PAID]
+        )
+        unpaid.update(status=Instalment.Status.CANCELLED, withheld_reason=reason, decided_on=on)
+        paid = _paid_on_grant(grant)
+        if paid > 0:
+            recovery, _created = Recovery.objects.get_or_create(
+                grant=grant,
+                defaults={"provider": provider, "reason": reason, "amount": paid, "opened_on": on, "opened_by": user},
+            )
+            recoveries.append(recovery)
+    return recoveries
+
+
+def recover_from_closed_providers(*, on: datetime.date, user: User) -> int:
+    """Open recoveries for closed or revoked providers whose grants were paid (daily task)."""
+    providers = Provider.objects.filter(
+        status__in=[ProviderStatus.CLOSED, ProviderStatus.REVOKED],
+        construction_grants__status=ConstructionGrant.Status.APPROVED,
+        construction_grants__recoveries__isnull=True,
+    ).distinct()
+    count = 0
+    for provider in providers:
+        reason = _("Provider %(status)s on %(date)s.") % {
+            "status": ProviderStatus(provider.status).label,
+            "date": provider.status_changed_on,
+        }
+        count += len(change_of_use_recover(provider=provider, reason=reason, on=on, user=user))
+    return count
+
+
+def recoveries_for_overpayments(run: GrantRun, *, user: User, on: datetime.date) -> list[Recovery]:
+    """A negative adjustment line is money paid too much: claim it back."""
+    recoveries = []
+    for line in run.lines.filter(kind=GrantLine.Kind.ADJUSTMENT, amount__lt=0).select_related("scheme", "provider"):
+        recoveries.append(
+            Recovery.objects.create(
+                provider=line.provider,
+                reason=_("Overpaid %(scheme)s for %(period)s (roster correction).")
+                % {"scheme": line.scheme.code, "period": f"{line.period:%Y-%m}"},
+                amount=-line.amount,
+                opened_on=on,
+                opened_by=user,
+            )
+        )
+    return recoveries
+
+
+def recovery_owed(recovery: Recovery) -> Decimal:
+    repaid = recovery.repayments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return recovery.amount - repaid
+
+
+@transaction.atomic
+def repayment_record(
+    *, recovery: Recovery, amount: Decimal, received_on: datetime.date, user: User, reference: str = ""
+) -> Repayment:
+    """Record money the provider transferred back; settles the claim when fully repaid."""
+    locked = Recovery.objects.select_for_update().get(pk=recovery.pk)
+    if locked.status != Recovery.Status.OPEN:
+        raise ValidationError(_("This recovery is not open."))
+    owed = recovery_owed(locked)
+    if amount <= 0 or amount > owed:
+        raise ValidationError({"amount": _("Enter an amount between 0.01 and %(owed)s.") % {"owed": owed}})
+    repayment = Repayment.objects.create(
+        recovery=locked,
+        method=Repayment.Method.TRANSFER,
+        amount=amount,
+        received_on=received_on,
+        reference=reference,
+        recorded_by=user,
+    )
+    if amount == owed:
+        locked.status = Recovery.Status.SETTLED
+        locked.save(update_fields=["status"])
+    return repayment

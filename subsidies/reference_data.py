@@ -1,0 +1,211 @@
+"""Every subsidy scheme of DOMAIN §3 and its rates, with their sources. Idempotent:
+schemes match by code and rates by (scheme, key, effective_from)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from registry.models import Division
+
+from .models import OccupancyRule, PayerLevel, Rate, SchemeKind, SubsidyScheme
+
+REGION = "150000"
+BAOTOU = "150200"
+REGION_FROM = datetime.date(2019, 6, 28)  # region compilation of policies, 000:357-367
+BAOTOU_FROM = datetime.date(2019, 12, 13)  # 包府办发〔2019〕78号, 004:3-12
+
+ELDERLY_INSTITUTIONS = ["elderly_institution", "township_home", "medical_elderly"]
+NON_PROFIT_OR_PUBLIC_BUILT = [{"legal_form": ["non_profit"]}, {"operation_mode": ["public_built_private_run"]}]
+SOCIAL_RUN_NON_PROFIT = [
+    {
+        "legal_form": ["non_profit"],
+        "operation_mode": ["private", "private_built_public_aid", "public_built_private_run"],
+    }
+]
+PREMIUM_5_3_2 = [[PayerLevel.REGION, 5], [PayerLevel.LEAGUE_CITY, 3], [PayerLevel.COUNTY, 2]]
+
+SCHEMES: list[dict[str, Any]] = [
+    {
+        "code": "IM-CONSTRUCT-BED",
+        "name_zh": "自治区社会办非营利性养老机构一次性建设补贴",
+        "name_en": "Region one-off construction subsidy per bed (non-profit, social-run)",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.REGION,
+        "kind": SchemeKind.CONSTRUCTION_PER_BED,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "eligibility": SOCIAL_RUN_NON_PROFIT,
+        "area_per_bed_m2": Decimal("30"),
+        "instalment_ratios": [3, 3, 4],
+        "min_lease_years": 5,
+        "effective_from": REGION_FROM,
+        "source": "000:1011-1026",
+        "rates": [("new_build", "6000", {}), ("bought_renovated", "4000", {}), ("leased_5y", "2000", {})],
+    },
+    {
+        "code": "BT-CONSTRUCT-BED",
+        "name_zh": "包头市养老机构一次性建设补贴",
+        "name_en": "Baotou one-off construction subsidy per bed",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.CONSTRUCTION_PER_BED,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "area_per_bed_m2": Decimal("30"),
+        "instalment_ratios": [3, 3, 4],
+        "effective_from": BAOTOU_FROM,
+        "source": "004:80",
+        "rates": [("new_build", "5000", {}), ("expansion", "2000", {})],
+    },
+    {
+        "code": "BT-CONSTRUCT-FIXED",
+        "name_zh": "包头市社区和农村牧区养老服务设施建设补贴",
+        "name_en": "Baotou fixed construction subsidy per facility",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.CONSTRUCTION_FIXED,
+        "provider_kinds": ["happiness_home", "day_care_centre", "service_station"],
+        "instalment_ratios": [1],
+        "effective_from": BAOTOU_FROM,
+        "source": "004:80",
+        "notes": "The text gives no payment schedule for fixed amounts: paid in one instalment.",
+        "rates": [
+            ("happiness_home", "200000", {"threshold_field": "households_served", "threshold_min": Decimal("50")}),
+            ("day_care_centre", "100000", {"threshold_field": "floor_area_m2", "threshold_min": Decimal("150")}),
+            ("service_station", "50000", {"threshold_field": "floor_area_m2", "threshold_min": Decimal("100")}),
+        ],
+    },
+    {
+        "code": "IM-OPERATING",
+        "name_zh": "自治区养老机构床位运营补贴",
+        "name_en": "Region monthly bed operating grant by grade",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.REGION,
+        "kind": SchemeKind.OPERATING,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "eligibility": NON_PROFIT_OR_PUBLIC_BUILT,
+        "occupancy_rule": OccupancyRule.MIN_DAYS,
+        "occupancy_min_days": 15,
+        "effective_from": REGION_FROM,
+        "source": "000:1044-1052",
+        "notes": "The text gives 100-300 yuan by grade without a table: the grade rates are examples.",
+        "rates": [
+            (str(grade), str(amount), {"is_example": True})
+            for grade, amount in [(1, 100), (2, 150), (3, 200), (4, 250), (5, 300)]
+        ],
+    },
+    {
+        "code": "BT-OPERATING",
+        "name_zh": "包头市养老机构床位运营补贴",
+        "name_en": "Baotou monthly bed operating grant",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.OPERATING,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "occupancy_rule": OccupancyRule.MIN_DAYS,
+        "occupancy_min_days": 15,
+        "effective_from": BAOTOU_FROM,
+        "source": "004:80",
+        "rates": [("any", "100", {})],
+    },
+    {
+        "code": "IM-CAREGIVER",
+        "name_zh": "自治区养老护理员特殊岗位津贴",
+        "name_en": "Region caregiver special-post allowance",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.REGION,
+        "kind": SchemeKind.CAREGIVER_ALLOWANCE,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "min_nursing_years": 2,
+        "effective_from": REGION_FROM,
+        "source": "000:1075-1081",
+        "rates": [("junior", "300", {}), ("intermediate", "500", {}), ("senior", "900", {})],
+    },
+    {
+        "code": "BT-CAREGIVER",
+        "name_zh": "包头市养老护理员特殊岗位津贴",
+        "name_en": "Baotou caregiver special-post allowance",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.CAREGIVER_ALLOWANCE,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "min_nursing_years": 2,
+        "effective_from": BAOTOU_FROM,
+        "source": "004:82",
+        "rates": [("junior", "100", {}), ("intermediate", "300", {}), ("senior", "500", {})],
+    },
+    {
+        "code": "IM-INSURANCE-532",
+        "name_zh": "自治区养老机构政策性保险保费补贴",
+        "name_en": "Region policy insurance premium co-funding (5:3:2)",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.REGION,
+        "kind": SchemeKind.INSURANCE_COFUNDING,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "eligibility": [{"legal_form": ["non_profit"]}, {"operation_mode": ["public"]}],
+        "cost_shares": PREMIUM_5_3_2,
+        "effective_from": REGION_FROM,
+        "source": "000:1065-1073",
+        "notes": "The text does not say whether the whole premium or a subsidised part is split: the whole premium.",
+        "rates": [],
+    },
+    {
+        "code": "BT-INSURANCE-532",
+        "name_zh": "包头市养老机构责任保险保费补贴",
+        "name_en": "Baotou liability insurance premium co-funding (5:3:2)",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.INSURANCE_COFUNDING,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "cost_shares": PREMIUM_5_3_2,
+        "effective_from": BAOTOU_FROM,
+        "source": "004:80",
+        "rates": [],
+    },
+    {
+        "code": "IM-ACCIDENT-631",
+        "name_zh": "自治区养老护理员意外伤害保险",
+        "name_en": "Region caregiver accident insurance (6:3:1)",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.GOVERNMENT,
+        "kind": SchemeKind.ACCIDENT_INSURANCE,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "cost_shares": [[PayerLevel.GOVERNMENT, 6], [PayerLevel.INSTITUTION, 3], [PayerLevel.CAREGIVER, 1]],
+        "effective_from": REGION_FROM,
+        "source": "000:1081-1083",
+        "rates": [],
+    },
+    {
+        "code": "BT-DAYCARE-AWARD",
+        "name_zh": "包头市日间照料中心和养老服务站运营以奖代补",
+        "name_en": "Baotou day-care centre and service station award",
+        "jurisdiction": BAOTOU,
+        "payer_level": PayerLevel.LEAGUE_CITY,
+        "kind": SchemeKind.AWARD,
+        "provider_kinds": ["day_care_centre", "service_station"],
+        "effective_from": BAOTOU_FROM,
+        "source": "004:80",
+        "notes": "10,000-50,000 yuan a year by operation evaluation; the amount is set per award.",
+        "rates": [("award", "10000", {"max_amount": Decimal("50000")})],
+    },
+]
+
+
+def load() -> dict[str, int]:
+    schemes = rates = 0
+    for spec in SCHEMES:
+        spec = dict(spec)
+        rate_specs = spec.pop("rates")
+        code = spec.pop("code")
+        spec["jurisdiction"] = Division.objects.get(code=spec["jurisdiction"])
+        scheme, created = SubsidyScheme.objects.get_or_create(code=code, defaults=spec)
+        schemes += created
+        for key, amount, extra in rate_specs:
+            _rate, created = Rate.objects.get_or_create(
+                scheme=scheme,
+                key=key,
+                effective_from=spec["effective_from"],
+                defaults={"amount": Decimal(amount), "source": spec["source"], **extra},
+            )
+            rates += created
+    return {"subsidy schemes": schemes, "rates": rates}

@@ -1,0 +1,83 @@
+"""Monthly runs (operating grants, caregiver allowances): create or refresh a draft,
+approve it. Approved runs are frozen; refreshing a draft replaces its lines."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import Division, User
+
+from .allowances import allowance_lines
+from .models import GrantLine, GrantRun, SchemeKind
+from .operating_grants import operating_lines
+from .rates import scheme_by_code
+from .recoveries import recoveries_for_overpayments
+
+LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
+    SchemeKind.OPERATING: operating_lines,
+    SchemeKind.CAREGIVER_ALLOWANCE: allowance_lines,
+}
+MONTHLY_KINDS = tuple(LINE_BUILDERS)
+
+
+def parse_period(value: str) -> datetime.date:
+    """``2026-11`` → 2026-11-01; a clear message for anything else."""
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").replace(tzinfo=datetime.UTC).date()
+    except ValueError:
+        raise ValidationError(_("A period is written YYYY-MM, e.g. 2026-11.")) from None
+
+
+def previous_period(today: datetime.date) -> datetime.date:
+    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+@transaction.atomic
+def run_refresh(
+    *, scheme_code: str, period: datetime.date, division_code: str | None = None, user: User | None = None
+) -> GrantRun:
+    """Create or replace the draft run of a monthly scheme for ``period``. Idempotent:
+    the same facts give the same lines; an approved run is refused, never changed."""
+    scheme = scheme_by_code(scheme_code)
+    builder = LINE_BUILDERS.get(scheme.kind)
+    if builder is None:
+        raise ValidationError(_("%(code)s is not paid in monthly runs.") % {"code": scheme_code})
+    division = Division.objects.get(code=division_code) if division_code else scheme.jurisdiction
+    if not (division.path.startswith(scheme.jurisdiction.path) or scheme.jurisdiction.path.startswith(division.path)):
+        raise ValidationError(
+            _("%(division)s is outside the jurisdiction of %(code)s.") % {"division": division, "code": scheme.code}
+        )
+    run, _created = GrantRun.objects.select_for_update().get_or_create(
+        scheme=scheme, period=period.replace(day=1), division=division, defaults={"created_by": user}
+    )
+    if run.status != GrantRun.Status.DRAFT:
+        raise ValidationError(_("This run is approved; corrections go into the next month's run."))
+    run.lines.all().delete()
+    GrantLine.objects.bulk_create(builder(run))
+    run.save(update_fields=["refreshed_at"])
+    return run
+
+
+@transaction.atomic
+def run_approve(*, run: GrantRun, approver: User) -> GrantRun:
+    """Approve a draft run (not by whoever prepared it); its lines are frozen from then on,
+    and negative adjustments become recovery claims."""
+    locked = GrantRun.objects.select_for_update().get(pk=run.pk)
+    if locked.created_by_id == approver.pk:
+        raise PermissionDenied(_("The person who prepared a run cannot approve it."))
+    if not approver.has_perm("subsidies.approve_grantrun"):
+        raise PermissionDenied(_("You do not have permission to approve grant runs."))
+    if locked.status != GrantRun.Status.DRAFT:
+        raise ValidationError(_("This run is already approved."))
+    locked.status = GrantRun.Status.APPROVED
+    locked.approved_by = approver
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    recoveries_for_overpayments(locked, user=approver, on=timezone.localdate())
+    return locked

@@ -1,0 +1,33 @@
+"""The public Python API of the subsidies app (documented in docs/subsidies.md).
+
+Each function lives in the module named for its rule; this module is the one place
+other code and scripts import from.
+"""
+
+from .allowances import cost_split
+from .instalments import Quote, construction_quote, grant_approve, grant_prepare, instalments_review
+from .payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit, provider_ledger
+from .recoveries import change_of_use_recover, recover_from_closed_providers, repayment_record
+from .runs import parse_period, previous_period, run_approve, run_refresh
+
+__all__ = [
+    "Quote",
+    "batch_approve",
+    "batch_create",
+    "batch_export",
+    "batch_reconcile",
+    "batch_submit",
+    "change_of_use_recover",
+    "construction_quote",
+    "cost_split",
+    "grant_approve",
+    "grant_prepare",
+    "instalments_review",
+    "parse_period",
+    "previous_period",
+    "provider_ledger",
+    "recover_from_closed_providers",
+    "repayment_record",
+    "run_approve",
+    "run_refresh",
+]

@@ -1,0 +1,26 @@
+"""Celery tasks of the subsidies app: thin, idempotent wrappers around services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import SubsidyScheme
+from .runs import MONTHLY_KINDS, parse_period, previous_period, run_refresh
+
+
+@shared_task(acks_late=True)
+def refresh_monthly_runs(period: str | None = None) -> dict[str, str]:
+    """Create or refresh the draft runs of every monthly scheme for ``period`` (default:
+    last month). Approved runs are skipped, so running twice does nothing twice."""
+    month = parse_period(period) if period else previous_period(timezone.localdate())
+    results = {}
+    for code in SubsidyScheme.objects.filter(kind__in=MONTHLY_KINDS).values_list("code", flat=True):
+        try:
+            run = run_refresh(scheme_code=code, period=month)
+        except ValidationError as error:
+            results[code] = " ".join(error.messages)
+        else:
+            results[code] = f"{run.lines.count()} lines"
+    return results
