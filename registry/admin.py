@@ -5,7 +5,7 @@ reason form, history on every record."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -50,6 +50,11 @@ from .scoping import (
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
 admin.site.index_title = _("Back-office")
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The logged-in staff user (admin views only run for authenticated staff)."""
+    return cast(User, request.user)
 
 
 def _limit_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
@@ -438,9 +443,10 @@ class ProviderAdmin(ScopedHistoryAdmin):
             "original": provider,
             "title": _("%(action)s: %(provider)s") % {"action": lifecycle.Action(action).label, "provider": provider},
             "form": form,
-            "action_label": lifecycle.Action(action).label,
+            "submit_label": lifecycle.Action(action).label,
+            "intro": _("Current status: %(status)s.") % {"status": provider.get_status_display()},
         }
-        return TemplateResponse(request, "admin/registry/provider/lifecycle.html", context)
+        return TemplateResponse(request, "admin/simple_form.html", context)
 
 
 class ProviderChildAdmin(ScopedHistoryAdmin):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from .models import Caregiver, Division, Provider, Resident, User
 
@@ -42,6 +42,22 @@ def scope_queryset(queryset: QuerySet[M], user: User, path_lookup: str) -> Query
     if path == "":
         return queryset
     return queryset.filter(**{f"{path_lookup}__startswith": path})
+
+
+def scope_by_coverage(queryset: QuerySet[M], user: User, path_lookup: str) -> QuerySet[M]:
+    """Rows about a division inside the user's jurisdiction, or one that contains it.
+
+    For things that cover an area (a monthly run, a payment batch): a district clerk sees
+    the city-wide run that includes their district; what they see inside it is scoped again.
+    """
+    path = jurisdiction_path(user)
+    if path is None:
+        return queryset.none()
+    if path == "":
+        return queryset
+    codes = [code for code in path.split("/") if code]
+    ancestors = ["".join(f"{c}/" for c in codes[:i]) for i in range(1, len(codes) + 1)]
+    return queryset.filter(Q(**{f"{path_lookup}__startswith": path}) | Q(**{f"{path_lookup}__in": ancestors}))
 
 
 def divisions_visible_to(user: User) -> QuerySet[Division]:

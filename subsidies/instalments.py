@@ -107,6 +107,36 @@ def _lease_problem(scheme: SubsidyScheme, basis: str, lease_end: datetime.date |
     return ""
 
 
+def grant_compute(grant: ConstructionGrant, *, on: datetime.date | None = None) -> Quote:
+    """Check an unsaved (or draft) application and fill in its computed figures.
+
+    Raises ValidationError when the provider is not eligible, the lease is too short or a
+    fixed scheme's threshold is not met. Saves nothing.
+    """
+    on = on or timezone.localdate()
+    scheme, provider = grant.scheme, grant.provider
+    if not matches_eligibility(scheme, provider):
+        raise ValidationError(
+            _("%(provider)s is not eligible for %(code)s.") % {"provider": provider, "code": scheme.code}
+        )
+    problem = _lease_problem(scheme, grant.basis, grant.lease_end, on)
+    if problem:
+        raise ValidationError({"lease_end": problem})
+    quote = construction_quote(
+        scheme_code=scheme.code,
+        basis=grant.basis,
+        beds=grant.beds_claimed,
+        floor_area_m2=grant.floor_area_m2,
+        first_year=on.year,
+        households_served=provider.households_served,
+        on=on,
+    )
+    if quote.problems:
+        raise ValidationError(quote.problems)
+    grant.eligible_beds, grant.rate_amount, grant.total = quote.eligible_beds, quote.rate, quote.total
+    return quote
+
+
 def grant_prepare(
     *,
     provider: Provider,
@@ -118,37 +148,18 @@ def grant_prepare(
     lease_end: datetime.date | None = None,
 ) -> ConstructionGrant:
     """Record an application with its computed figures, as a draft awaiting approval."""
-    scheme = scheme_by_code(scheme_code)
-    today = timezone.localdate()
-    if not matches_eligibility(scheme, provider):
-        raise ValidationError(
-            _("%(provider)s is not eligible for %(code)s.") % {"provider": provider, "code": scheme_code}
-        )
-    problem = _lease_problem(scheme, basis, lease_end, today)
-    if problem:
-        raise ValidationError({"lease_end": problem})
-    quote = construction_quote(
-        scheme_code=scheme_code,
-        basis=basis,
-        beds=beds_claimed,
-        floor_area_m2=floor_area_m2,
-        first_year=today.year,
-        households_served=provider.households_served,
-    )
-    if quote.problems:
-        raise ValidationError(quote.problems)
-    return ConstructionGrant.objects.create(
+    grant = ConstructionGrant(
         provider=provider,
-        scheme=scheme,
+        scheme=scheme_by_code(scheme_code),
         basis=basis,
         beds_claimed=beds_claimed,
         floor_area_m2=floor_area_m2,
         lease_end=lease_end,
-        eligible_beds=quote.eligible_beds,
-        rate_amount=quote.rate,
-        total=quote.total,
         prepared_by=prepared_by,
     )
+    grant_compute(grant)
+    grant.save()
+    return grant
 
 
 @transaction.atomic

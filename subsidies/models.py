@@ -487,3 +487,12 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recovery} {self.amount}"
+
+
+class ProviderLedger(Provider):
+    """The provider seen from the money side: the ledger page of the back-office."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("provider ledger")
+        verbose_name_plural = _("provider ledgers")

@@ -89,9 +89,20 @@ def _apply_offsets(items: list[PaymentItem]) -> None:
 def batch_create(*, name: str, division: Division, payer_level: str, prepared_by: User) -> PaymentBatch:
     """A draft batch of every payable approved line and released instalment not yet paid."""
     batch = PaymentBatch.objects.create(name=name, division=division, payer_level=payer_level, prepared_by=prepared_by)
-    in_division = Q(provider__division__path__startswith=division.path)
+    batch_collect(batch)
+    return batch
+
+
+@transaction.atomic
+def batch_collect(batch: PaymentBatch) -> int:
+    """Put into a draft batch what is payable and not yet in any pending or paid item."""
+    if batch.state != State.DRAFT:
+        raise ValidationError(_("Only a draft batch can be changed."))
+    in_division = Q(provider__division__path__startswith=batch.division.path)
     lines = (
-        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED, scheme__payer_level=payer_level)
+        GrantLine.objects.filter(
+            in_division, run__status=GrantRun.Status.APPROVED, scheme__payer_level=batch.payer_level
+        )
         .filter(amount__gt=0, holds=[])
         .filter(_not_yet_paid())
         .select_related("provider", "scheme")
@@ -100,8 +111,8 @@ def batch_create(*, name: str, division: Division, payer_level: str, prepared_by
     instalments = (
         Instalment.objects.filter(
             status=Instalment.Status.RELEASED,
-            grant__scheme__payer_level=payer_level,
-            grant__provider__division__path__startswith=division.path,
+            grant__scheme__payer_level=batch.payer_level,
+            grant__provider__division__path__startswith=batch.division.path,
             amount__gt=0,
         )
         .filter(_not_yet_paid())
@@ -110,7 +121,7 @@ def batch_create(*, name: str, division: Division, payer_level: str, prepared_by
     items = [_item_for_line(batch, line) for line in lines] + [_item_for_instalment(batch, i) for i in instalments]
     _apply_offsets(items)
     PaymentItem.objects.bulk_create(items)
-    return batch
+    return len(items)
 
 
 def _locked(batch: PaymentBatch) -> PaymentBatch:

@@ -7,6 +7,7 @@ covered automatically (add a sample object for it to ``SAMPLES`` if it has no ro
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -40,6 +41,17 @@ from registry.models import (
     Provider,
     ProviderStatus,
     ProviderStatusChange,
+)
+from subsidies.models import (
+    ConstructionGrant,
+    GrantLine,
+    GrantRun,
+    Instalment,
+    PaymentBatch,
+    PaymentItem,
+    ProviderLedger,
+    Recovery,
+    SubsidyScheme,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +97,54 @@ def samples(divisions, superuser, clerk):
         SolarSchedule.objects.create(event="sunrise", latitude="40.65", longitude="109.84"),
         ClockedSchedule.objects.create(clocked_time=timezone.now()),
         PeriodicTask.objects.create(name="每日提醒", task="inspections.tasks.send_reminders", interval=interval),
+        *subsidy_samples(provider, clerk, divisions[KUNDULUN]),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def subsidy_samples(provider, clerk, division) -> list:
+    """A grant with an instalment, a run with a line, a batch with an item, a recovery."""
+    construct = SubsidyScheme.objects.get(code="BT-CONSTRUCT-BED")
+    operating = SubsidyScheme.objects.get(code="BT-OPERATING")
+    grant = ConstructionGrant.objects.create(
+        provider=provider,
+        scheme=construct,
+        basis="new_build",
+        beds_claimed=10,
+        floor_area_m2=Decimal("300"),
+        eligible_beds=10,
+        rate_amount=Decimal("5000"),
+        total=Decimal("50000"),
+        prepared_by=clerk,
+    )
+    instalment = Instalment.objects.create(grant=grant, number=1, year=2026, amount=Decimal("15000"))
+    run = GrantRun.objects.create(
+        scheme=operating, period=datetime.date(2026, 10, 1), division=division, created_by=clerk
+    )
+    line = GrantLine.objects.create(
+        run=run,
+        scheme=operating,
+        provider=provider,
+        period=run.period,
+        quantity=1,
+        rate=Decimal("100"),
+        amount=Decimal("100"),
+    )
+    batch = PaymentBatch.objects.create(name="2026-10", division=division, payer_level="league_city", prepared_by=clerk)
+    PaymentItem.objects.create(
+        batch=batch,
+        provider=provider,
+        scheme=operating,
+        period=run.period,
+        grant_line=line,
+        line_kind="regular",
+        amount=Decimal("100"),
+        payee=provider.name,
+    )
+    recovery = Recovery.objects.create(
+        provider=provider, reason="测试", amount=Decimal("10"), opened_on=today(), opened_by=clerk
+    )
+    return [grant, instalment, run, line, batch, recovery, ProviderLedger.objects.get(pk=provider.pk)]
 
 
 def sample_of(samples, model):

@@ -1,0 +1,736 @@
+"""Back-office for subsidies: rate tables, construction grants, monthly runs, payment
+batches, recoveries and the provider ledger. Every action calls a service; every list is
+limited to the user's jurisdiction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.scoping import scope_by_coverage, scope_queryset
+from registry.spreadsheets import csv_bytes
+
+from . import instalments, payments, recoveries, runs
+from .models import (
+    ConstructionGrant,
+    GrantLine,
+    GrantRun,
+    Instalment,
+    PaymentBatch,
+    PaymentItem,
+    ProviderLedger,
+    Rate,
+    Recovery,
+    Repayment,
+    SubsidyScheme,
+)
+
+
+def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:  # type: ignore[type-arg]
+    """Call a service; report its refusal as an admin message instead of an error page."""
+    try:
+        call()
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        model_admin.message_user(request, text, messages.ERROR)
+        return False
+    model_admin.message_user(request, success, messages.SUCCESS)
+    return True
+
+
+# --- rate tables -----------------------------------------------------------------
+
+
+class RateInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Rate
+    extra = 0
+    fields = [
+        "key",
+        "amount",
+        "max_amount",
+        "threshold_field",
+        "threshold_min",
+        "is_example",
+        "effective_from",
+        "effective_to",
+        "source",
+    ]
+
+
+@admin.register(SubsidyScheme)
+class SubsidySchemeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "name_zh",
+        "jurisdiction",
+        "payer_level",
+        "kind",
+        "effective_from",
+        "effective_to",
+        "source",
+    ]
+    list_filter = ["kind", "payer_level"]
+    search_fields = ["code", "name_zh", "name_en"]
+    list_select_related = ["jurisdiction"]
+    inlines = [RateInline]
+
+
+@admin.register(Rate)
+class RateAdmin(SimpleHistoryAdmin):
+    """Rates are edited here; approved lines keep the amount they were computed with."""
+
+    list_display = ["scheme", "key", "amount", "max_amount", "is_example", "effective_from", "effective_to"]
+    list_filter = ["scheme", "is_example"]
+    list_select_related = ["scheme"]
+
+
+# --- construction grants ----------------------------------------------------------
+
+
+class ConstructionGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ConstructionGrant
+        fields = ["provider", "scheme", "basis", "beds_claimed", "floor_area_m2", "lease_end"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        instalments.grant_compute(self.instance_with(data))
+        return data
+
+    def instance_with(self, data: dict[str, Any]) -> ConstructionGrant:
+        for name in self.Meta.fields:
+            setattr(self.instance, name, data.get(name))
+        return self.instance
+
+
+class InstalmentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Instalment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("number", "year", "amount", "status", "withheld_reason", "decided_on")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ConstructionGrant)
+class ConstructionGrantAdmin(ScopedHistoryAdmin):
+    form = ConstructionGrantForm
+    list_display = ["provider", "scheme", "basis", "eligible_beds", "total", "status", "prepared_by", "approved_by"]
+    list_filter = ["status", "scheme"]
+    list_select_related = ["provider", "scheme", "prepared_by", "approved_by"]
+    search_fields = ["provider__name", "provider__uscc"]
+    autocomplete_fields = ["provider"]
+    readonly_fields = [
+        "eligible_beds",
+        "rate_amount",
+        "total",
+        "schedule_preview",
+        "status",
+        "prepared_by",
+        "approved_by",
+        "approved_on",
+    ]
+    inlines = [InstalmentInline]
+    actions = ["approve_grants"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != ConstructionGrant.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("instalments (preview)"))
+    def schedule_preview(self, obj: ConstructionGrant) -> str:
+        if obj.pk is None or obj.status != ConstructionGrant.Status.DRAFT:
+            return "-"
+        quote = instalments.construction_quote(
+            scheme_code=obj.scheme.code,
+            basis=obj.basis,
+            beds=obj.beds_claimed,
+            floor_area_m2=obj.floor_area_m2,
+            first_year=timezone.localdate().year,
+            households_served=obj.provider.households_served,
+        )
+        return format_html_join(", ", "{}: {}", ((year, amount) for year, amount in quote.instalments))
+
+    def save_model(self, request: HttpRequest, obj: ConstructionGrant, form: Any, change: bool) -> None:
+        if not change:
+            obj.prepared_by = request.user  # type: ignore[assignment]
+        instalments.grant_compute(obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Approve selected grants"), permissions=["approve"])
+    def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
+        for grant in queryset:
+            _run_service(
+                request,
+                self,
+                lambda g=grant: instalments.grant_approve(grant=g, approver=staff_user(request)),
+                _("%(grant)s approved.") % {"grant": grant},
+            )
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subsidies.approve_constructiongrant")
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    scope_path_lookup = "grant__provider__division__path"
+    list_display = ["grant", "number", "year", "amount", "status", "withheld_reason", "decided_on"]
+    list_filter = ["status", "year"]
+    list_select_related = ["grant__provider", "grant__scheme"]
+    search_fields = ["grant__provider__name", "grant__provider__uscc"]
+    actions = ["review_this_year"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Review eligibility of instalments due this year"), permissions=["approve"])
+    def review_this_year(self, request: HttpRequest, queryset: QuerySet[Instalment]) -> None:
+        counts = instalments.instalments_review(year=timezone.localdate().year)
+        self.message_user(request, _("Released %(released)d, withheld %(withheld)d, cancelled %(cancelled)d.") % counts)
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subsidies.approve_constructiongrant")
+
+
+# --- monthly runs -----------------------------------------------------------------
+
+
+class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = GrantLine
+    fk_name = "run"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "provider",
+        "kind",
+        "period",
+        "subject",
+        "quantity",
+        "rate",
+        "amount",
+        "holds_text",
+        "flags_text",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GrantLine]:
+        lines = super().get_queryset(request).select_related("provider", "scheme")
+        return scope_queryset(lines, request.user, "provider__division__path")  # type: ignore[arg-type]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("holds"))
+    def holds_text(self, line: GrantLine) -> str:
+        return "; ".join(hold["reason"] for hold in line.holds)
+
+    @admin.display(description=_("flags"))
+    def flags_text(self, line: GrantLine) -> str:
+        return "; ".join(f"{flag['code']} {flag.get('resident', '')}" for flag in line.flags)
+
+
+class GrantRunForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = GrantRun
+        fields = ["scheme", "period", "division"]
+
+    def clean_period(self) -> Any:
+        return self.cleaned_data["period"].replace(day=1)
+
+
+@admin.register(GrantRun)
+class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    form = GrantRunForm
+    scope_path_lookup = "division__path"
+    list_display = ["scheme", "period", "division", "status", "line_count", "payable_total", "approved_by"]
+    list_filter = ["status", "scheme", "period"]
+    list_select_related = ["scheme", "division", "approved_by"]
+    readonly_fields = ["status", "totals", "created_by", "refreshed_at", "approved_by", "approved_at"]
+    inlines = [GrantLineInline]
+    actions = ["refresh_runs", "approve_runs", "export_lines"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
+        queryset = super(ScopedAdminMixin, self).get_queryset(request)
+        queryset = scope_by_coverage(queryset, request.user, "division__path")  # type: ignore[arg-type]
+        return queryset.annotate(
+            n_lines=Count("lines"),
+            payable=Sum("lines__amount", filter=Q(lines__holds=[])),
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None:
+            return [*self.readonly_fields, "scheme", "period", "division"]
+        return self.readonly_fields
+
+    @admin.display(description=_("lines"), ordering="n_lines")
+    def line_count(self, run: GrantRun) -> int:
+        return run.n_lines  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("payable total (yuan)"))
+    def payable_total(self, run: GrantRun) -> Decimal:
+        return run.payable or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("totals by district and payer level"))
+    def totals(self, run: GrantRun) -> str:
+        if run.pk is None:
+            return "-"
+        rows: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for line in run.lines.select_related("provider__division"):
+            if line.payable:
+                rows[(line.provider.division.name, run.scheme.get_payer_level_display())] += line.amount
+        return format_html(
+            "<table>{}</table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", ((d, p, a) for (d, p), a in sorted(rows.items()))
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: GrantRun, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+            super().save_model(request, obj, form, change)
+            runs.run_refresh(
+                scheme_code=obj.scheme.code,
+                period=obj.period,
+                division_code=obj.division.code,
+                user=staff_user(request),  # type: ignore[arg-type]
+            )
+
+    @admin.action(description=_("Refresh selected draft runs"))
+    def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
+        for run in queryset:
+            _run_service(
+                request,
+                self,
+                lambda r=run: runs.run_refresh(
+                    scheme_code=r.scheme.code, period=r.period, division_code=r.division.code, user=staff_user(request)
+                ),
+                _("%(run)s refreshed.") % {"run": run},
+            )
+
+    @admin.action(description=_("Approve selected runs"), permissions=["approve"])
+    def approve_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
+        for run in queryset:
+            _run_service(
+                request,
+                self,
+                lambda r=run: runs.run_approve(run=r, approver=staff_user(request)),
+                _("%(run)s approved.") % {"run": run},
+            )
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subsidies.approve_grantrun")
+
+    @admin.action(description=_("Export the lines of selected runs (CSV)"))
+    def export_lines(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> HttpResponse:
+        lines = scope_queryset(
+            GrantLine.objects.filter(run__in=queryset).select_related("provider", "scheme", "run__division"),
+            request.user,  # type: ignore[arg-type]
+            "provider__division__path",
+        ).order_by("run", "provider__uscc")
+        header = [
+            "scheme",
+            "period",
+            "kind",
+            "uscc",
+            "provider",
+            "subject",
+            "quantity",
+            "rate",
+            "amount",
+            "holds",
+            "flags",
+        ]
+        rows = (
+            [
+                line.scheme.code,
+                f"{line.period:%Y-%m}",
+                line.kind,
+                line.provider.uscc,
+                line.provider.name,
+                line.subject,
+                line.quantity.normalize(),
+                line.rate,
+                line.amount,
+                "; ".join(h["code"] for h in line.holds),
+                "; ".join(f["code"] for f in line.flags),
+            ]
+            for line in lines
+        )
+        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="grant-lines.csv"'
+        return response
+
+
+@admin.register(GrantLine)
+class GrantLineAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    scope_path_lookup = "provider__division__path"
+    list_display = ["provider", "scheme", "period", "kind", "subject", "quantity", "rate", "amount", "payable_flag"]
+    list_filter = ["scheme", "period", "kind", "run__status"]
+    list_select_related = ["provider", "scheme"]
+    search_fields = ["provider__name", "provider__uscc"]
+    readonly_fields = [
+        "run",
+        "scheme",
+        "provider",
+        "period",
+        "kind",
+        "subject",
+        "adjusts",
+        "basis",
+        "quantity",
+        "rate",
+        "amount",
+        "holds",
+        "flags",
+    ]
+
+    @admin.display(description=_("payable"), boolean=True)
+    def payable_flag(self, line: GrantLine) -> bool:
+        return line.payable
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- payment batches --------------------------------------------------------------
+
+
+class PaymentItemInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = PaymentItem
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "provider",
+        "scheme",
+        "period",
+        "memo",
+        "amount",
+        "offset",
+        "bank_account_number",
+        "state",
+        "failure_reason",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReconcileForm(forms.Form):
+    result_file = forms.FileField(
+        label=_("Bank result file (CSV or xlsx; columns item, amount, status, reason)"),
+    )
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    scope_path_lookup = "division__path"
+    list_display = ["name", "division", "payer_level", "state", "item_count", "total", "prepared_by", "approved_by"]
+    list_filter = ["state", "payer_level"]
+    list_select_related = ["division", "prepared_by", "approved_by"]
+    fields = [
+        "name",
+        "division",
+        "payer_level",
+        "state",
+        "prepared_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+        "exported_at",
+    ]
+    readonly_fields = ["state", "prepared_by", "submitted_at", "approved_by", "approved_at", "exported_at"]
+    inlines = [PaymentItemInline]
+    actions = ["submit_batches", "approve_batches", "export_csv", "export_xlsx"]
+    change_form_template = "admin/subsidies/paymentbatch/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentBatch]:
+        return super().get_queryset(request).annotate(n_items=Count("items"), sum_items=Sum("items__amount"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None:
+            return [*self.readonly_fields, "name", "division", "payer_level"]
+        return self.readonly_fields
+
+    @admin.display(description=_("items"))
+    def item_count(self, batch: PaymentBatch) -> int:
+        return batch.n_items  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("total (yuan)"))
+    def total(self, batch: PaymentBatch) -> Decimal:
+        return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+
+    def save_model(self, request: HttpRequest, obj: PaymentBatch, form: Any, change: bool) -> None:
+        if not change:
+            obj.prepared_by = request.user  # type: ignore[assignment]
+            super().save_model(request, obj, form, change)
+            payments.batch_collect(obj)
+
+    @admin.action(description=_("Submit selected batches for approval"))
+    def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
+        for batch in queryset:
+            _run_service(
+                request,
+                self,
+                lambda b=batch: payments.batch_submit(batch=b, user=staff_user(request)),
+                _("%(b)s submitted.") % {"b": batch},
+            )
+
+    @admin.action(description=_("Approve selected batches"), permissions=["approve"])
+    def approve_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
+        for batch in queryset:
+            _run_service(
+                request,
+                self,
+                lambda b=batch: payments.batch_approve(batch=b, approver=staff_user(request)),
+                _("%(b)s approved.") % {"b": batch},
+            )
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subsidies.approve_paymentbatch")
+
+    def _export(self, request: HttpRequest, queryset: QuerySet[PaymentBatch], file_format: str) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one batch to export."), messages.ERROR)
+            return None
+        batch = queryset.get()
+        try:
+            data = payments.batch_export(batch=batch, file_format=file_format)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        content_type = (
+            "text/csv; charset=utf-8"
+            if file_format == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="payment-batch-{batch.pk}.{file_format}"'
+        return response
+
+    @admin.action(description=_("Export the payment file (CSV)"), permissions=["change"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponse | None:
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export the payment file (xlsx)"), permissions=["change"])
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponse | None:
+        return self._export(request, queryset, "xlsx")
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/reconcile/",
+                self.admin_site.admin_view(self.reconcile_view),
+                name="subsidies_paymentbatch_reconcile",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reconcile_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self.get_object(request, object_id)
+        if not self.has_change_permission(request, batch):
+            raise PermissionDenied
+        form = ReconcileForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["result_file"]
+            try:
+                errors = payments.batch_reconcile(
+                    batch=batch, data=upload.read(), filename=upload.name, user=staff_user(request)
+                )  # type: ignore[arg-type]
+            except (ValidationError, ValueError) as error:
+                errors = error.messages if isinstance(error, ValidationError) else [str(error)]
+            if not errors:
+                self.message_user(request, _("Reconciliation recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:subsidies_paymentbatch_change", args=[batch.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": batch,
+            "title": _("Reconcile %(batch)s") % {"batch": batch},
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/simple_form.html", context)
+
+
+# --- recoveries and the ledger ------------------------------------------------------
+
+
+class RepaymentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Repayment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("method", "amount", "received_on", "reference", "payment_item", "recorded_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RepaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    received_on = forms.DateField(
+        label=_("Received on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ScopedHistoryAdmin):
+    list_display = ["provider", "grant", "amount", "status", "offset_allowed", "opened_on"]
+    list_filter = ["status"]
+    list_select_related = ["provider", "grant__scheme"]
+    search_fields = ["provider__name", "provider__uscc"]
+    autocomplete_fields = ["provider"]
+    readonly_fields = ["grant", "status", "opened_by", "owed"]
+    inlines = [RepaymentInline]
+    change_form_template = "admin/subsidies/recovery/change_form.html"
+
+    @admin.display(description=_("still owed (yuan)"))
+    def owed(self, recovery: Recovery) -> Decimal:
+        return recoveries.recovery_owed(recovery) if recovery.pk else Decimal("0.00")
+
+    def save_model(self, request: HttpRequest, obj: Recovery, form: Any, change: bool) -> None:
+        if not change:
+            obj.opened_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/repay/", self.admin_site.admin_view(self.repay_view), name="subsidies_recovery_repay"
+            ),
+            *super().get_urls(),
+        ]
+
+    def repay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        recovery = self.get_object(request, object_id)
+        if not self.has_change_permission(request, recovery):
+            raise PermissionDenied
+        form = RepaymentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                recoveries.repayment_record(recovery=recovery, user=staff_user(request), **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(request, _("Repayment recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:subsidies_recovery_change", args=[recovery.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": recovery,
+            "title": _("Record a repayment: %(recovery)s") % {"recovery": recovery},
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/simple_form.html", context)
+
+
+@admin.register(ProviderLedger)
+class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Per provider: every scheme, paid, pending, withheld, recovered."""
+
+    scope_path_lookup = "division__path"
+    list_display = ["name", "uscc", "division", "paid", "pending"]
+    list_select_related = ["division"]
+    search_fields = ["name", "uscc"]
+    ordering = ["name", "pk"]
+    fields = readonly_fields = ("name", "uscc", "division", "status", "ledger")
+    actions = ["change_of_use"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProviderLedger]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                paid_total=Sum("payment_items__amount", filter=Q(payment_items__state=PaymentItem.State.PAID)),
+                pending_total=Sum("payment_items__amount", filter=Q(payment_items__state=PaymentItem.State.PENDING)),
+            )
+        )
+
+    @admin.display(description=_("paid (yuan)"), ordering="paid_total")
+    def paid(self, provider: ProviderLedger) -> Decimal:
+        return provider.paid_total or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("pending (yuan)"), ordering="pending_total")
+    def pending(self, provider: ProviderLedger) -> Decimal:
+        return provider.pending_total or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+
+    @admin.display(description=_("ledger"))
+    def ledger(self, provider: ProviderLedger) -> str:
+        totals = payments.provider_ledger(provider)
+        labels = {
+            "paid": _("paid"),
+            "pending": _("pending"),
+            "withheld": _("withheld instalments"),
+            "recovered": _("recovered"),
+            "owed": _("still owed"),
+        }
+        summary = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((labels[k], v) for k, v in totals.items()))
+        items = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (i.scheme.code, i.memo, i.amount, i.offset, i.get_state_display())
+                for i in provider.payment_items.select_related("scheme").order_by("-period", "pk")
+            ),
+        )
+        return format_html("<table>{}</table><table>{}</table>", summary, items)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(
+        description=_("Change of use: cancel future instalments and recover what was paid"), permissions=["recover"]
+    )
+    def change_of_use(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> None:
+        for provider in queryset:
+            _run_service(
+                request,
+                self,
+                lambda p=provider: recoveries.change_of_use_recover(
+                    provider=p,
+                    reason=str(_("Change of use recorded by staff.")),
+                    on=timezone.localdate(),
+                    user=staff_user(request),
+                ),
+                _("%(provider)s: recovery opened.") % {"provider": provider},
+            )
+
+    def has_recover_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subsidies.add_recovery")
