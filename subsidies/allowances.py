@@ -10,13 +10,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from registry.models import Caregiver, CertificateLevel, CreditRecord, ProviderHold, ProviderStatusChange
+from registry.models import Caregiver, CertificateLevel, CreditRecord, Licence, ProviderHold, ProviderStatusChange
 
-from .models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
+from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
 from .occupancy import month_bounds
 from .operating_grants import _providers_for, provider_month_holds
 from .rates import rates_in_force, scheme_by_code
+
+GOVERNMENT_LEVELS = {PayerLevel.GOVERNMENT, PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
 
 
 def years_later(day: datetime.date, years: int) -> datetime.date:
@@ -113,3 +115,57 @@ def cost_split(*, scheme_code: str, amount: Decimal) -> list[tuple[str, Decimal]
     levels = [level for level, _weight in scheme.cost_shares]
     parts = split_exact(Decimal(amount), [Decimal(weight) for _level, weight in scheme.cost_shares])
     return list(zip(levels, parts, strict=True))
+
+
+def insurance_lines(run: GrantRun) -> list[GrantLine]:
+    """Liability insurance co-funding: each policy issued in the month with a premium is
+    split by the scheme's cost shares, one line per government payer level (5:3:2).
+
+    A policy co-funded under one insurance scheme is not co-funded again under another.
+    """
+    scheme, period = run.scheme, run.period
+    first, last = month_bounds(period)
+    providers = {p.pk: p for p in _providers_for(scheme, run.division, period)}
+    taken = {
+        subject.split(":")[1]
+        for subject in GrantLine.objects.filter(
+            kind=GrantLine.Kind.REGULAR, subject__startswith="policy:", scheme__kind=SchemeKind.INSURANCE_COFUNDING
+        )
+        .exclude(run=run)
+        .values_list("subject", flat=True)
+    }
+    policies = Licence.objects.filter(
+        provider_id__in=providers,
+        kind=Licence.Kind.LIABILITY_INSURANCE,
+        issued_on__gte=first,
+        issued_on__lte=last,
+        premium_yuan__gt=0,
+    ).order_by("provider_id", "pk")
+    lines = []
+    for policy in policies:
+        if str(policy.pk) in taken:
+            continue
+        provider = providers[policy.provider_id]
+        shares = cost_split(scheme_code=scheme.code, amount=policy.premium_yuan or Decimal("0"))
+        for level, amount in shares:
+            if level not in GOVERNMENT_LEVELS:
+                continue
+            lines.append(
+                GrantLine(
+                    run=run,
+                    scheme=scheme,
+                    provider=provider,
+                    period=period,
+                    subject=f"policy:{policy.pk}:{level}",
+                    payer_level=level,
+                    quantity=Decimal(1),
+                    rate=amount,
+                    amount=amount,
+                    basis={
+                        "policy": policy.number,
+                        "premium": str(policy.premium_yuan),
+                        "shares": [[lvl, str(part)] for lvl, part in shares],
+                    },
+                )
+            )
+    return lines

@@ -280,6 +280,13 @@ class GrantLine(models.Model):
         "self", models.PROTECT, null=True, blank=True, related_name="adjustments", verbose_name=_("adjusts")
     )
     basis = models.JSONField(_("basis"), default=dict, help_text=_("Rule, counts, cap, grade and rate used."))
+    payer_level = models.CharField(
+        _("payer level"),
+        max_length=20,
+        choices=PayerLevel.choices,
+        blank=True,
+        help_text=_("Who pays this line; empty: the scheme's payer level."),
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=4, default=0)
     rate = money_field(_("rate (yuan)"), default=0)
     amount = money_field(_("amount (yuan)"), default=0)

@@ -100,9 +100,8 @@ def batch_collect(batch: PaymentBatch) -> int:
         raise ValidationError(_("Only a draft batch can be changed."))
     in_division = Q(provider__division__path__startswith=batch.division.path)
     lines = (
-        GrantLine.objects.filter(
-            in_division, run__status=GrantRun.Status.APPROVED, scheme__payer_level=batch.payer_level
-        )
+        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
+        .filter(Q(payer_level=batch.payer_level) | Q(payer_level="", scheme__payer_level=batch.payer_level))
         .filter(amount__gt=0, holds=[])
         .filter(_not_yet_paid())
         .select_related("provider", "scheme")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Division, User
 
-from .allowances import allowance_lines
+from .allowances import allowance_lines, insurance_lines
 from .models import GrantLine, GrantRun, SchemeKind
 from .operating_grants import operating_lines
 from .rates import scheme_by_code
@@ -22,6 +22,7 @@ from .recoveries import recoveries_for_overpayments
 LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
     SchemeKind.OPERATING: operating_lines,
     SchemeKind.CAREGIVER_ALLOWANCE: allowance_lines,
+    SchemeKind.INSURANCE_COFUNDING: insurance_lines,
 }
 MONTHLY_KINDS = tuple(LINE_BUILDERS)
 
