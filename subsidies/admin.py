@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
-from registry.scoping import scope_by_coverage, scope_queryset
+from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
 
 from . import instalments, payments, recoveries, runs
@@ -275,10 +275,17 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
         queryset = super(ScopedAdminMixin, self).get_queryset(request)
         queryset = scope_by_coverage(queryset, request.user, "division__path")  # type: ignore[arg-type]
+        # A district clerk sees the city-wide run, but counts and money of their district only.
+        in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(request.user) or "")  # type: ignore[arg-type]
         return queryset.annotate(
-            n_lines=Count("lines"),
-            payable=Sum("lines__amount", filter=Q(lines__holds=[])),
+            n_lines=Count("lines", filter=in_scope),
+            payable=Sum("lines__amount", filter=Q(lines__holds=[]) & in_scope),
         )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        run = super().get_object(request, object_id, from_field)
+        run.viewer = request.user  # the totals on the page are limited to the viewer's jurisdiction
+        return run
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None:
@@ -297,8 +304,12 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def totals(self, run: GrantRun) -> str:
         if run.pk is None:
             return "-"
+        viewer = getattr(run, "viewer", None)
+        if viewer is None:
+            return "-"
+        lines = scope_queryset(run.lines.select_related("provider__division"), viewer, "provider__division__path")
         rows: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        for line in run.lines.select_related("provider__division"):
+        for line in lines:
             if line.payable:
                 rows[(line.provider.division.name, run.scheme.get_payer_level_display())] += line.amount
         return format_html(
@@ -319,7 +330,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 user=staff_user(request),  # type: ignore[arg-type]
             )
 
-    @admin.action(description=_("Refresh selected draft runs"))
+    @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
             _run_service(
@@ -495,7 +506,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             super().save_model(request, obj, form, change)
             payments.batch_collect(obj)
 
-    @admin.action(description=_("Submit selected batches for approval"))
+    @admin.action(description=_("Submit selected batches for approval"), permissions=["change"])
     def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
         for batch in queryset:
             _run_service(
@@ -665,7 +676,7 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[t
     search_fields = ["name", "uscc"]
     ordering = ["name", "pk"]
     fields = readonly_fields = ("name", "uscc", "division", "status", "ledger")
-    actions = ["change_of_use"]
+    actions = ["change_of_use", "export_ledger"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProviderLedger]:
         return (
@@ -731,6 +742,17 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[t
                 ),
                 _("%(provider)s: recovery opened.") % {"provider": provider},
             )
+
+    @admin.action(description=_("Export the ledger of selected providers (CSV)"))
+    def export_ledger(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> HttpResponse:
+        header = ["uscc", "provider", "paid", "pending", "withheld", "recovered", "owed"]
+        rows = []
+        for provider in queryset.order_by("uscc"):
+            totals = payments.provider_ledger(provider)
+            rows.append([provider.uscc, provider.name, *totals.values()])
+        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="provider-ledger.csv"'
+        return response
 
     def has_recover_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.add_recovery")

@@ -447,7 +447,13 @@ class Recovery(models.Model):
     offset_allowed = models.BooleanField(_("may be offset against later payments"), default=True)
     opened_on = models.DateField(_("opened on"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("opened by")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+        help_text=_("Empty when the daily check opened it."),
     )
 
     history = HistoricalRecords()

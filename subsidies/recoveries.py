@@ -23,7 +23,7 @@ def _paid_on_grant(grant: ConstructionGrant) -> Decimal:
 
 
 @transaction.atomic
-def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date, user: User) -> list[Recovery]:
+def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date, user: User | None) -> list[Recovery]:
     """Cancel every unpaid instalment of the provider's grants and claim back what was paid.
 
     Idempotent: one recovery per grant (a unique constraint); running it again finds
@@ -48,7 +48,7 @@ def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date,
     return recoveries
 
 
-def recover_from_closed_providers(*, on: datetime.date, user: User) -> int:
+def recover_from_closed_providers(*, on: datetime.date, user: User | None = None) -> int:
     """Open recoveries for closed or revoked providers whose grants were paid (daily task)."""
     providers = Provider.objects.filter(
         status__in=[ProviderStatus.CLOSED, ProviderStatus.REVOKED],

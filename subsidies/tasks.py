@@ -6,7 +6,9 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .instalments import instalments_review
 from .models import SubsidyScheme
+from .recoveries import recover_from_closed_providers
 from .runs import MONTHLY_KINDS, parse_period, previous_period, run_refresh
 
 
@@ -24,3 +26,16 @@ def refresh_monthly_runs(period: str | None = None) -> dict[str, str]:
         else:
             results[code] = f"{run.lines.count()} lines"
     return results
+
+
+@shared_task(acks_late=True)
+def review_instalments(year: int | None = None) -> dict[str, int]:
+    """Release, withhold or cancel the construction instalments due this year (idempotent)."""
+    return instalments_review(year=year or timezone.localdate().year)
+
+
+@shared_task(acks_late=True)
+def recover_from_closures() -> int:
+    """Open recovery claims for closed or revoked providers whose grants were paid.
+    Idempotent: one recovery per grant (a unique constraint)."""
+    return recover_from_closed_providers(on=timezone.localdate())

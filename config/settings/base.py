@@ -132,6 +132,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.refresh_monthly_runs",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
+    "subsidies: yearly instalment review": {
+        "task": "subsidies.tasks.review_instalments",
+        "schedule": crontab(minute=0, hour=2, day_of_month=2, month_of_year=1),
+    },
+    "subsidies: recoveries for closed providers": {
+        "task": "subsidies.tasks.recover_from_closures",
+        "schedule": crontab(minute=15, hour=2),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
