@@ -311,7 +311,17 @@ class ProviderAdmin(ScopedHistoryAdmin):
         ),
         (
             _("Location and contact"),
-            {"fields": ["division", "address", "latitude", "longitude", "contact_person", "contact_phone"]},
+            {
+                "fields": [
+                    "division",
+                    "address",
+                    "latitude",
+                    "longitude",
+                    "contact_person",
+                    "contact_phone",
+                    "contact_email",
+                ]
+            },
         ),
         (
             _("Premises and capacity"),

@@ -1109,7 +1109,11 @@ def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> N
         if User.objects.filter(username=demo.username).exists():
             continue
         user = User.objects.create_user(
-            username=demo.username, password=DEMO_PASSWORD, is_staff=True, jurisdiction=divisions[demo.jurisdiction]
+            username=demo.username,
+            password=DEMO_PASSWORD,
+            email=f"{demo.username}@demo.invalid",
+            is_staff=True,
+            jurisdiction=divisions[demo.jurisdiction],
         )
         user.groups.add(Group.objects.get(name=demo.role))
         summary.users_created.append(demo.username)
@@ -1118,6 +1122,8 @@ def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> N
 def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Provider:
     """Save the provider as a draft, then walk it through its lifecycle transitions."""
     provider = Provider(division=division, **plan.fields)
+    # Reminder digests for self-inspections go to the institution (a reserved domain).
+    provider.contact_email = f"{provider.uscc.lower()}@demo.invalid"
     provider.full_clean()
     provider._history_user = actor  # type: ignore[attr-defined]
     provider._change_reason = CHANGE_REASON  # type: ignore[attr-defined]

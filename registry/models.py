@@ -206,6 +206,9 @@ class Provider(models.Model):
     contact_phone = models.CharField(
         _("institution phone"), max_length=30, blank=True, help_text=_("The institution's public phone number.")
     )
+    contact_email = models.EmailField(
+        _("institution email"), blank=True, help_text=_("Reminders of self-inspections due are sent here.")
+    )
     services = models.TextField(_("services offered"), blank=True)
     facilities = models.TextField(_("facilities and conditions"), blank=True)
 

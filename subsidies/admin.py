@@ -114,7 +114,9 @@ class ConstructionGrantForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
     def instance_with(self, data: dict[str, Any]) -> ConstructionGrant:
-        for name in self.Meta.fields:
+        # The form's own fields only: the admin's subclass also lists its read-only fields
+        # (status, total …) in Meta.fields, and those must keep the instance's values.
+        for name in self.fields:
             setattr(self.instance, name, data.get(name))
         return self.instance
 
@@ -224,6 +226,7 @@ class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
     fk_name = "run"
     extra = 0
     can_delete = False
+    show_change_link = True  # each line's page shows the basis its amount was computed from
     fields = readonly_fields = (
         "provider",
         "kind",

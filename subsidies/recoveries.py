@@ -34,7 +34,9 @@ def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date,
     recoveries = []
     grants = provider.construction_grants.select_for_update().filter(status=ConstructionGrant.Status.APPROVED)
     for grant in grants:
-        unpaid = grant.instalments.exclude(status=Instalment.Status.PAID).exclude(
+        # Already cancelled ones keep their first decision (date and reason): a re-run
+        # (the daily task) must not re-date them.
+        unpaid = grant.instalments.exclude(status__in=[Instalment.Status.PAID, Instalment.Status.CANCELLED]).exclude(
             payment_items__state__in=[PaymentItem.State.PENDING, PaymentItem.State.PAID]
         )
         unpaid.update(status=Instalment.Status.CANCELLED, withheld_reason=reason, decided_on=on)

@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "inspections.context_processors.inbox",
             ],
         },
     },
@@ -136,11 +137,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.review_instalments",
         "schedule": crontab(minute=0, hour=2, day_of_month=2, month_of_year=1),
     },
+    "inspections: plan tasks": {
+        "task": "inspections.tasks.plan_inspection_tasks",
+        "schedule": crontab(minute=0, hour=1),
+    },
+    "inspections: daily reminders": {
+        "task": "inspections.tasks.send_daily_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "subsidies: recoveries for closed providers": {
         "task": "subsidies.tasks.recover_from_closures",
         "schedule": crontab(minute=15, hour=2),
     },
 }
+
+# Reminder digests: console in development, SMTP in production (settings/prod.py).
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from registry.models import Division
 from registry.spreadsheets import csv_bytes
 from subsidies.models import GrantRun, SchemeKind, SubsidyScheme
 from subsidies.services import parse_period, run_refresh
@@ -40,6 +41,8 @@ class Command(BaseCommand):
                 run = run_refresh(scheme_code=code, period=period, division_code=options["division"])
             except SubsidyScheme.DoesNotExist as error:
                 raise CommandError(f"unknown scheme {code}") from error
+            except Division.DoesNotExist as error:
+                raise CommandError(f"unknown division {options['division']}") from error
             except ValidationError as error:
                 self.stderr.write(f"{code}: {' '.join(error.messages)}")
                 continue

@@ -1,0 +1,406 @@
+"""Back-office for inspections: regimes, tasks, draws, inspection records with their
+checklist, findings (rectification and verification) and each user's inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import roles
+from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.models import ProviderKind, User
+from registry.scoping import scope_by_coverage
+
+from . import random_draw, records
+from .models import Draw, Evidence, Finding, Inspection, InspectionTask, Notification, Regime
+
+CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
+
+
+def _report(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> None:  # type: ignore[type-arg]
+    try:
+        call()
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        model_admin.message_user(request, text, messages.ERROR)
+    else:
+        model_admin.message_user(request, success, messages.SUCCESS)
+
+
+@admin.register(Regime)
+class RegimeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name_zh", "jurisdiction", "frequency", "inspector_level", "lead_department", "active"]
+    list_filter = ["frequency", "inspector_level", "active"]
+    list_select_related = ["jurisdiction"]
+
+
+@admin.register(InspectionTask)
+class InspectionTaskAdmin(ScopedHistoryAdmin):
+    list_display = ["provider", "regime", "period_start", "due_on", "status", "assignee_names", "record_link"]
+    list_filter = ["status", "regime", "due_on"]
+    list_select_related = ["provider", "regime"]
+    search_fields = ["provider__name", "provider__uscc"]
+    date_hierarchy = "due_on"
+    readonly_fields = ["provider", "regime", "period_start", "period_end", "due_on"]
+    fields = ["provider", "regime", "period_start", "period_end", "due_on", "status", "assignees"]
+    filter_horizontal = ["assignees"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InspectionTask]:
+        return super().get_queryset(request).prefetch_related("assignees")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tasks come from planning
+
+    @admin.display(description=_("assigned to"))
+    def assignee_names(self, task: InspectionTask) -> str:
+        return ", ".join(user.get_full_name() or user.username for user in task.assignees.all())
+
+    @admin.display(description=_("record"))
+    def record_link(self, task: InspectionTask) -> str:
+        if task.status != InspectionTask.Status.OPEN:
+            return "-"
+        url = reverse("admin:inspections_inspection_add")
+        return format_html(
+            '<a href="{}?task={}&provider={}&regime={}">{}</a>',
+            url,
+            task.pk,
+            task.provider_id,
+            task.regime_id,
+            _("Record inspection"),
+        )
+
+
+class DrawForm(forms.ModelForm):  # type: ignore[type-arg]
+    provider_kinds = forms.MultipleChoiceField(
+        label=_("provider kinds"), choices=ProviderKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Draw
+        fields = [
+            "name",
+            "jurisdiction",
+            "regime",
+            "provider_kinds",
+            "sample_ratio",
+            "sample_count",
+            "inspector_pool",
+            "team_size",
+            "random_value",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("sample_ratio") is None and data.get("sample_count") is None:
+            raise ValidationError(_("Give a sample ratio or a sample count."))
+        return data
+
+
+@admin.register(Draw)
+class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    form = DrawForm
+    scope_path_lookup = "jurisdiction__path"
+    list_display = ["name", "jurisdiction", "status", "random_value", "frozen_at"]
+    list_filter = ["status"]
+    list_select_related = ["jurisdiction"]
+    filter_horizontal = ["inspector_pool"]
+    readonly_fields = ["status", "published_results", "created_by", "frozen_at"]
+    actions = ["make_draw"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Draw]:
+        queryset = super(ScopedAdminMixin, self).get_queryset(request)
+        return scope_by_coverage(queryset, staff_user(request), "jurisdiction__path")
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "inspector_pool":
+            kwargs["queryset"] = User.objects.filter(groups__name=roles.INSPECTOR, is_active=True).select_related(
+                "jurisdiction"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status == Draw.Status.FROZEN:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Draw, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = staff_user(request)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("published results"))
+    def published_results(self, draw: Draw) -> str:
+        if draw.status != Draw.Status.FROZEN:
+            return "-"
+        rows = ((r["rank"], r["uscc"], r["name"], ", ".join(r["team"])) for r in draw.results)
+        verified = (
+            _("recomputed from the published inputs: matches") if random_draw.draw_verify(draw) else _("DOES NOT MATCH")
+        )
+        return format_html(
+            "<p>{}</p><table>{}</table>",
+            verified,
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.action(description=_("Make the draw and publish it"))
+    def make_draw(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
+        for draw in queryset:
+            _report(
+                request,
+                self,
+                lambda d=draw: random_draw.draw_freeze(draw=d, user=staff_user(request)),
+                _("%(draw)s drawn and published.") % {"draw": draw},
+            )
+
+
+class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The checklist of the inspection's regime, one pass/fail/n.a. choice per item."""
+
+    class Meta:
+        model = Inspection
+        fields = ["provider", "regime", "task", "draw", "inspected_on", "inspectors", "summary"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regime = self._regime()
+        self.checklist_codes: list[str] = []
+        if regime is None:
+            return
+        english = (get_language() or "").startswith("en")
+        for item in regime.checklist:
+            name = f"check_{item['code']}"
+            self.fields[name] = forms.ChoiceField(
+                label=item["text_en"] if english else item["text_zh"],
+                choices=CHECK_CHOICES,
+                initial=self.instance.checklist_results.get(item["code"], "pass"),
+                widget=forms.RadioSelect,
+            )
+            self.checklist_codes.append(item["code"])
+
+    def _regime(self) -> Regime | None:
+        if self.instance.pk:
+            return self.instance.regime
+        regime_id = self.data.get("regime") or self.initial.get("regime")
+        return Regime.objects.filter(pk=regime_id).first() if regime_id else None
+
+    def clean_inspected_on(self) -> Any:
+        day = self.cleaned_data["inspected_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("The inspection date cannot be in the future."))
+        return day
+
+    def checklist_results(self) -> dict[str, str]:
+        return {code: self.cleaned_data[f"check_{code}"] for code in self.checklist_codes}
+
+
+class FindingInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = Finding
+    extra = 0
+    fields = ["category", "severity", "description", "deadline", "status"]
+    readonly_fields = ["status"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ScopedHistoryAdmin):
+    form = InspectionForm
+    list_display = ["provider", "regime", "inspected_on", "outcome", "recorded_by"]
+    list_filter = ["outcome", "regime", "inspected_on"]
+    list_select_related = ["provider", "regime", "recorded_by"]
+    search_fields = ["provider__name", "provider__uscc"]
+    autocomplete_fields = ["provider"]
+    filter_horizontal = ["inspectors"]
+    readonly_fields = ["outcome", "recorded_by"]
+    inlines = [FindingInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        form = self.get_form(request, obj)(initial=self.get_changeform_initial_data(request), instance=obj)
+        checklist = [name for name in form.fields if name.startswith("check_")]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        "provider",
+                        "regime",
+                        "task",
+                        "draw",
+                        "inspected_on",
+                        "inspectors",
+                        "summary",
+                        *self.readonly_fields,
+                    ]
+                },
+            ),
+            (_("Checklist"), {"fields": checklist}),
+        ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["fields"] = None  # the checklist fields are added by the form itself
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Inspection, form: Any, change: bool) -> None:
+        if not change:
+            obj.recorded_by = staff_user(request)
+        obj.checklist_results = form.checklist_results()
+        obj.outcome = obj.outcome or Inspection.Outcome.PASSED
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        findings = formset.save(commit=False)
+        for finding in findings:
+            if finding.deadline is None:
+                finding.deadline = records.default_deadline(finding.severity, form.instance.inspected_on)
+            finding.save()
+        for finding in formset.deleted_objects:
+            finding.delete()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        records.inspection_finalise(form.instance)
+
+
+class EvidenceInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Evidence
+    extra = 1
+    fields = ["file", "caption", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
+
+
+@admin.register(Finding)
+class FindingAdmin(ScopedHistoryAdmin):
+    """The findings board: what is open, reported fixed, verified or overdue."""
+
+    scope_path_lookup = "inspection__provider__division__path"
+    list_display = ["provider", "category", "severity", "deadline", "status", "escalated_on", "verified_by"]
+    list_filter = ["status", "severity", "category", "deadline"]
+    list_select_related = ["inspection__provider", "verified_by"]
+    search_fields = ["inspection__provider__name", "description"]
+    fields = [
+        "inspection",
+        "category",
+        "severity",
+        "description",
+        "deadline",
+        "status",
+        "rectification_report",
+        "rectified_on",
+        "verified_by",
+        "verified_on",
+        "escalated_on",
+    ]
+    readonly_fields = ["inspection", "category", "severity", "status", "verified_by", "verified_on", "escalated_on"]
+    inlines = [EvidenceInline]
+    actions = ["verify_findings"]
+
+    @admin.display(description=_("provider"), ordering="inspection__provider__name")
+    def provider(self, finding: Finding) -> str:
+        return str(finding.inspection.provider)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # findings are recorded with their inspection
+
+    def save_model(self, request: HttpRequest, obj: Finding, form: Any, change: bool) -> None:
+        reported = "rectification_report" in form.changed_data and obj.rectification_report.strip()
+        if reported and obj.status == Finding.Status.OPEN:
+            records.finding_report_rectification(
+                finding=obj, report=obj.rectification_report, rectified_on=obj.rectified_on or timezone.localdate()
+            )
+            obj.refresh_from_db()
+            if "deadline" in form.changed_data:
+                Finding.objects.filter(pk=obj.pk).update(deadline=form.cleaned_data["deadline"])
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for evidence in formset.save(commit=False):
+            evidence.uploaded_by = staff_user(request)
+            evidence.save()
+        for evidence in formset.deleted_objects:
+            evidence.delete()
+
+    @admin.action(description=_("Verify the rectification of selected findings"), permissions=["verify"])
+    def verify_findings(self, request: HttpRequest, queryset: QuerySet[Finding]) -> None:
+        for finding in queryset:
+            _report(
+                request,
+                self,
+                lambda f=finding: records.finding_verify(
+                    finding=f, inspector=staff_user(request), on=timezone.localdate()
+                ),
+                _("%(finding)s verified.") % {"finding": finding},
+            )
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inspections.verify_finding")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Each user's inbox: their own notifications only."""
+
+    list_display = ["message_link", "kind", "due_on", "created_at", "is_read"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    actions = ["mark_read"]
+    fields = readonly_fields = ("kind", "message", "due_on", "link", "created_at", "read_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        notifications = super().get_queryset(request)
+        if request.user.is_superuser:  # break-glass: every inbox, read-only
+            return notifications
+        return notifications.filter(recipient=request.user)  # type: ignore[misc]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_mark_read_permission(self, request: HttpRequest) -> bool:
+        return True
+
+    @admin.display(description=_("message"))
+    def message_link(self, notification: Notification) -> str:
+        return format_html('<a href="{}">{}</a>', notification.link or "#", notification.message)
+
+    @admin.display(description=_("read"), boolean=True)
+    def is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+    @admin.action(description=_("Mark as read"), permissions=["mark_read"])
+    def mark_read(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        queryset.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        Notification.objects.filter(pk=object_id, recipient=request.user, read_at__isnull=True).update(  # type: ignore[misc]
+            read_at=timezone.now()
+        )
+        return response
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj

@@ -1,0 +1,145 @@
+"""Inspection regimes of DOMAIN §4 (Baotou cascade 004:94; infant care 000:136-140,
+337-339) with their checklists. Idempotent: regimes match by code and are created once;
+later edits by staff are kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.models import Division, ProviderKind
+
+from .models import Department, Frequency, InspectorLevel, Regime
+
+REMINDER_OFFSETS = [-14, -3, 1]  # 14 and 3 days before the due date, and the day after
+
+
+def _item(code: str, area: str, zh: str, en: str) -> dict[str, str]:
+    return {"code": code, "area": area, "text_zh": zh, "text_en": en}
+
+
+ELDERLY_CHECKLIST = [
+    _item("fire-detectors", "fire", "烟感火灾探测报警器完好", "Smoke detectors installed and working"),
+    _item("fire-sprinklers", "fire", "局部喷淋或简易喷淋设施有效", "Local sprinklers working"),
+    _item("fire-lighting", "fire", "应急照明和疏散指示完好", "Emergency lighting and exit signs working"),
+    _item("fire-extinguishers", "fire", "灭火器配置充足、在有效期内", "Extinguishers sufficient and in date"),
+    _item("fire-exits", "fire", "疏散通道、安全出口畅通", "Escape routes and exits clear"),
+    _item("food-licence", "food", "食品经营许可证有效，留样制度落实", "Food licence valid, samples kept"),
+    _item("food-hygiene", "food", "厨房卫生、食材储存符合要求", "Kitchen hygiene and food storage"),
+    _item("medication", "medication", "药品管理、代管药品登记规范", "Medication stored and logged"),
+    _item("building", "building", "建筑结构、用电用气安全", "Building structure, electricity and gas safe"),
+    _item(
+        "service-standard", "service", "落实《养老机构服务安全基本规范》", "National service-safety standard applied"
+    ),
+    _item(
+        "service-assessment",
+        "service",
+        "入住评估、防跌倒防走失措施",
+        "Admission assessment, fall and wandering prevention",
+    ),
+]
+
+CHILDCARE_CHECKLIST = [
+    _item("fire-detectors", "fire", "烟感火灾探测报警器完好", "Smoke detectors installed and working"),
+    _item("fire-extinguishers", "fire", "灭火器配置充足、在有效期内", "Extinguishers sufficient and in date"),
+    _item("fire-exits", "fire", "疏散通道、安全出口畅通", "Escape routes and exits clear"),
+    _item("food-hygiene", "food", "膳食卫生、食品留样", "Meal hygiene and food samples"),
+    _item(
+        "health-checks",
+        "medication",
+        "入托体检、晨午检和卫生消毒",
+        "Health checks on entry, daily checks, disinfection",
+    ),
+    _item("building", "building", "场所安全、设施设备防护", "Premises and equipment safe"),
+    _item("service-ratio", "service", "保育人员配备比例", "Caregiver-to-child ratio"),
+]
+
+ELDERLY = sorted(ProviderKind.elderly())
+CHILDCARE = sorted(ProviderKind.childcare())
+
+REGIMES: list[dict[str, Any]] = [
+    {
+        "code": "BT-CITY-JOINT",
+        "name_zh": "市级联合检查",
+        "name_en": "City joint inspection",
+        "jurisdiction": "150200",
+        "provider_kinds": ELDERLY,
+        "frequency": Frequency.HALF_YEARLY,
+        "inspector_level": InspectorLevel.CITY,
+        "lead_department": Department.CIVIL_AFFAIRS,
+        "joint_departments": [Department.EMERGENCY_MANAGEMENT, Department.MARKET_REGULATION],
+        "checklist": ELDERLY_CHECKLIST,
+        "source": "004:94",
+    },
+    {
+        "code": "BT-DISTRICT-SAFETY",
+        "name_zh": "旗县区安全检查",
+        "name_en": "District safety inspection",
+        "jurisdiction": "150200",
+        "provider_kinds": ELDERLY,
+        "frequency": Frequency.QUARTERLY,
+        "inspector_level": InspectorLevel.COUNTY,
+        "lead_department": Department.CIVIL_AFFAIRS,
+        "joint_departments": [Department.EMERGENCY_MANAGEMENT],
+        "checklist": ELDERLY_CHECKLIST,
+        "source": "004:94",
+    },
+    {
+        "code": "BT-INTERNAL-MONTHLY",
+        "name_zh": "机构内部联合检查",
+        "name_en": "Provider internal joint inspection",
+        "jurisdiction": "150200",
+        "provider_kinds": ELDERLY,
+        "frequency": Frequency.MONTHLY,
+        "inspector_level": InspectorLevel.PROVIDER,
+        "lead_department": Department.PROVIDER,
+        "checklist": ELDERLY_CHECKLIST,
+        "source": "004:94",
+    },
+    {
+        "code": "IM-AD-HOC",
+        "name_zh": "专项（临时）检查",
+        "name_en": "Ad hoc inspection",
+        "jurisdiction": "150000",
+        "provider_kinds": [],
+        "frequency": Frequency.AD_HOC,
+        "inspector_level": InspectorLevel.COUNTY,
+        "lead_department": Department.CIVIL_AFFAIRS,
+        "checklist": ELDERLY_CHECKLIST,
+        "source": "004:94",
+    },
+    {
+        "code": "IM-CHILDCARE-HEALTH",
+        "name_zh": "托育机构卫生健康监督",
+        "name_en": "Childcare health supervision",
+        "jurisdiction": "150000",
+        "provider_kinds": CHILDCARE,
+        "frequency": Frequency.HALF_YEARLY,
+        "inspector_level": InspectorLevel.COUNTY,
+        "lead_department": Department.HEALTH_COMMISSION,
+        "checklist": CHILDCARE_CHECKLIST,
+        "source": "000:136-140, 331-335",
+    },
+    {
+        "code": "IM-CHILDCARE-FIRE",
+        "name_zh": "托育机构消防检查",
+        "name_en": "Childcare fire inspection",
+        "jurisdiction": "150000",
+        "provider_kinds": CHILDCARE,
+        "frequency": Frequency.HALF_YEARLY,
+        "inspector_level": InspectorLevel.COUNTY,
+        "lead_department": Department.EMERGENCY_MANAGEMENT,
+        "checklist": [i for i in CHILDCARE_CHECKLIST if i["area"] == "fire"],
+        "source": "000:337-339",
+    },
+]
+
+
+def load() -> dict[str, int]:
+    created = 0
+    for spec in REGIMES:
+        values = {**spec, "jurisdiction": Division.objects.get(code=spec["jurisdiction"])}
+        values.setdefault("reminder_offsets", REMINDER_OFFSETS)
+        code = values.pop("code")
+        _regime, was_created = Regime.objects.get_or_create(code=code, defaults=values)
+        created += was_created
+    return {"inspection regimes": created}

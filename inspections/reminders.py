@@ -1,0 +1,257 @@
+"""Reminders: notifications in the back-office inbox and one daily email digest each.
+
+Exactly once: a notification's key (recipient, kind, object, due date) is unique, rows are
+inserted with ``ON CONFLICT DO NOTHING``, and a digest claims its rows with ``SELECT …
+FOR UPDATE SKIP LOCKED`` before sending, so re-runs, retries and two workers send
+nothing twice. A day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late
+are still created.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from registry import roles
+from registry.models import Division, Licence, Provider, User
+
+from .models import Finding, InspectionTask, InspectorLevel, Notification, Regime
+from .planning import _ancestor_path
+from .records import escalate_overdue_findings
+
+CATCH_UP_DAYS = 7
+LICENCE_WARNING_DAYS = 30
+RECTIFICATION_WARNING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User | None = None
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user.pk}" if self.user else f"email:{self.email.lower()}"
+
+
+class StaffDirectory:
+    """Staff by role and jurisdiction path, loaded once per run (constant queries)."""
+
+    def __init__(self) -> None:
+        self.by_role_path: dict[tuple[str, str], list[User]] = defaultdict(list)
+        for group in Group.objects.filter(name__in=[roles.DISTRICT_CLERK, roles.CITY_REVIEWER]):
+            for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related(
+                "jurisdiction"
+            ):
+                self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]
+
+    def at(self, role: str, division_path: str, level: int) -> list[User]:
+        return self.by_role_path.get((role, _ancestor_path(division_path, level)), [])
+
+    def covering(self, role: str, division_path: str) -> list[User]:
+        """Users of ``role`` whose jurisdiction contains the division."""
+        return [
+            u
+            for (r, path), users in self.by_role_path.items()
+            if r == role and division_path.startswith(path)
+            for u in users
+        ]
+
+
+def _notification(
+    recipient: Recipient, kind: str, key: str, due_on: datetime.date, message: str, link: str
+) -> Notification:
+    return Notification(
+        recipient=recipient.user,
+        email="" if recipient.user else recipient.email,
+        recipient_key=recipient.key,
+        kind=kind,
+        object_key=key,
+        due_on=due_on,
+        message=message,
+        link=link,
+    )
+
+
+def _provider_contact(provider: Provider) -> list[Recipient]:
+    return [Recipient(email=provider.contact_email)] if provider.contact_email else []
+
+
+def _task_recipients(task: InspectionTask, staff: StaffDirectory) -> list[Recipient]:
+    path = task.provider.division.path
+    if task.regime.inspector_level == InspectorLevel.PROVIDER:
+        users = staff.at(roles.DISTRICT_CLERK, path, Division.Level.COUNTY)
+        return _provider_contact(task.provider) + [Recipient(user=u) for u in users]
+    users = list(task.assignees.all())
+    if task.regime.inspector_level == InspectorLevel.CITY:
+        users += staff.at(roles.CITY_REVIEWER, path, Division.Level.LEAGUE_CITY)
+    else:
+        users += staff.at(roles.DISTRICT_CLERK, path, Division.Level.COUNTY)
+    return [Recipient(user=u) for u in dict.fromkeys(users)]
+
+
+def task_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
+    """Inspections coming due (before the due date) and overdue (after), per regime offsets."""
+    notifications = []
+    for regime in Regime.objects.filter(active=True).exclude(reminder_offsets=[]):
+        for offset in regime.reminder_offsets:
+            # Reminder day = due date + offset, sent on that day or up to CATCH_UP_DAYS late.
+            due_from = on - datetime.timedelta(days=offset + CATCH_UP_DAYS)
+            due_to = on - datetime.timedelta(days=offset)
+            tasks = (
+                InspectionTask.objects.filter(regime=regime, status=InspectionTask.Status.OPEN)
+                .filter(due_on__gt=due_from, due_on__lte=due_to)
+                .select_related("provider__division", "regime")
+                .prefetch_related("assignees")
+            )
+            if offset < 0:
+                tasks = tasks.filter(due_on__gte=on)  # still coming due
+            kind = Notification.Kind.TASK_DUE if offset < 0 else Notification.Kind.TASK_OVERDUE
+            for task in tasks:
+                message = (
+                    _("%(regime)s of %(provider)s is due on %(date)s.")
+                    if offset < 0
+                    else _("%(regime)s of %(provider)s was due on %(date)s and is not recorded.")
+                ) % {"regime": task.regime, "provider": task.provider, "date": task.due_on}
+                for recipient in _task_recipients(task, staff):
+                    notifications.append(
+                        _notification(
+                            recipient,
+                            kind,
+                            f"task:{task.pk}@{offset}",
+                            task.due_on,
+                            message,
+                            f"/admin/inspections/inspectiontask/{task.pk}/change/",
+                        )
+                    )
+    return notifications
+
+
+def rectification_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
+    """Deadlines within three days, and overdue rectifications (also escalated to reviewers)."""
+    notifications = []
+    open_findings = (
+        Finding.objects.exclude(status=Finding.Status.VERIFIED)
+        .filter(deadline__lte=on + datetime.timedelta(days=RECTIFICATION_WARNING_DAYS))
+        .select_related("inspection__provider__division")
+        .prefetch_related("inspection__inspectors")
+    )
+    for finding in open_findings:
+        provider = finding.inspection.provider
+        overdue = finding.deadline < on
+        kind = Notification.Kind.RECTIFICATION_OVERDUE if overdue else Notification.Kind.RECTIFICATION_DUE
+        message = (
+            _("Rectification at %(provider)s was due on %(date)s: %(finding)s")
+            if overdue
+            else _("Rectification at %(provider)s is due on %(date)s: %(finding)s")
+        ) % {"provider": provider, "date": finding.deadline, "finding": finding}
+        users = list(finding.inspection.inspectors.all()) + staff.at(
+            roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY
+        )
+        if overdue:
+            users += staff.covering(roles.CITY_REVIEWER, provider.division.path)
+        recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + _provider_contact(provider)
+        for recipient in recipients:
+            notifications.append(
+                _notification(
+                    recipient,
+                    kind,
+                    f"finding:{finding.pk}",
+                    finding.deadline,
+                    message,
+                    f"/admin/inspections/finding/{finding.pk}/change/",
+                )
+            )
+    return notifications
+
+
+def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
+    """Licences and insurance policies expiring within 30 days."""
+    notifications = []
+    expiring = Licence.objects.filter(
+        expires_on__gte=on, expires_on__lte=on + datetime.timedelta(days=LICENCE_WARNING_DAYS)
+    ).select_related("provider__division")
+    for licence in expiring:
+        provider = licence.provider
+        message = _("%(licence)s of %(provider)s expires on %(date)s.") % {
+            "licence": licence,
+            "provider": provider,
+            "date": licence.expires_on,  # type: ignore[arg-type]
+        }
+        users = staff.at(roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY)
+        for recipient in [Recipient(user=u) for u in users] + _provider_contact(provider):
+            notifications.append(
+                _notification(
+                    recipient,
+                    Notification.Kind.LICENCE_EXPIRING,
+                    f"licence:{licence.pk}",
+                    licence.expires_on,  # type: ignore[arg-type]
+                    message,
+                    f"/admin/registry/licence/{licence.pk}/change/",
+                )
+            )
+    return notifications
+
+
+def create_reminders(*, on: datetime.date) -> int:
+    """Create today's notifications (in Chinese); existing ones are left alone."""
+    staff = StaffDirectory()
+    with translation.override(settings.LANGUAGE_CODE):
+        escalate_overdue_findings(on=on)
+        notifications = task_reminders(on, staff) + rectification_reminders(on, staff) + licence_reminders(on, staff)
+    before = Notification.objects.count()
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
+    return Notification.objects.count() - before
+
+
+def _digest_body(items: Iterable[Notification]) -> str:
+    lines = [f"- {n.message}" for n in items]
+    return "\n".join([_("Reminders from the care provider registry:"), "", *lines, ""])
+
+
+def send_digests(*, now: datetime.datetime | None = None) -> int:
+    """Email each recipient one digest of everything not yet emailed. Returns digests sent."""
+    now = now or timezone.now()
+    sent = 0
+    keys = Notification.objects.filter(emailed_at__isnull=True).values_list("recipient_key", flat=True).distinct()
+    for key in list(keys):
+        with transaction.atomic():
+            items = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(recipient_key=key, emailed_at__isnull=True)
+                .select_related("recipient")
+                .order_by("due_on", "pk")
+            )
+            if not items:
+                continue  # another worker is sending this digest
+            address = items[0].recipient.email if items[0].recipient else items[0].email
+            if address:
+                with translation.override(settings.LANGUAGE_CODE):
+                    send_mail(
+                        subject=_("%(count)d reminders") % {"count": len(items)},
+                        message=_digest_body(items),
+                        from_email=None,
+                        recipient_list=[address],
+                    )
+                sent += 1
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+    return sent
+
+
+def send_reminders(*, on: datetime.date) -> dict[str, int]:
+    """The daily job: create notifications, then send the digests."""
+    return {"created": create_reminders(on=on), "digests": send_digests()}
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(Q(recipient=user), read_at__isnull=True).count()
