@@ -84,6 +84,7 @@ class DemoUser(NamedTuple):
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("clerk_baotou", roles.DISTRICT_CLERK, BAOTOU),  # city-level clerk: prepares city-wide runs
     DemoUser("clerk_kundulun", roles.DISTRICT_CLERK, "150203"),
     DemoUser("clerk_donghe", roles.DISTRICT_CLERK, "150202"),
     DemoUser("clerk_qingshan", roles.DISTRICT_CLERK, "150204"),

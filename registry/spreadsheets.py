@@ -27,7 +27,7 @@ def formula_safe(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return format(value, "f")  # the value's own precision: 1234.50, 2.3333
     return formula_safe("" if value is None else value)
 
 

@@ -174,9 +174,8 @@ def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date
     if locked.status != ConstructionGrant.Status.DRAFT:
         raise ValidationError(_("Only a draft grant can be approved."))
     amounts = split_exact(locked.total, locked.scheme.instalment_ratios or [1])
-    Instalment.objects.bulk_create(
-        Instalment(grant=locked, number=i + 1, year=on.year + i, amount=amount) for i, amount in enumerate(amounts)
-    )
+    for i, amount in enumerate(amounts):
+        Instalment.objects.create(grant=locked, number=i + 1, year=on.year + i, amount=amount)
     locked.status = ConstructionGrant.Status.APPROVED
     locked.approved_by = approver
     locked.approved_on = on
@@ -226,9 +225,17 @@ def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[st
             status, reason = Instalment.Status.WITHHELD, "; ".join(withhold)
         else:
             status, reason = Instalment.Status.RELEASED, ""
-        updated = Instalment.objects.filter(pk=instalment.pk, status=instalment.status).update(
-            status=status, withheld_reason=reason, decided_on=on
-        )
-        if updated:
+        if _decide(instalment, status, reason, on):
             counts[status] += 1
     return counts
+
+
+@transaction.atomic
+def _decide(instalment: Instalment, status: str, reason: str, on: datetime.date) -> bool:
+    """Record a decision (with history) unless the instalment moved meanwhile or nothing changes."""
+    locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    if locked.status != instalment.status or (locked.status, locked.withheld_reason) == (status, reason):
+        return False
+    locked.status, locked.withheld_reason, locked.decided_on = status, reason, on
+    locked.save(update_fields=["status", "withheld_reason", "decided_on"])
+    return True

@@ -17,12 +17,14 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.models import Division, Provider, User
+from registry.models import Division, Provider, ProviderStatus, User
 from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
 
 from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
+from .recoveries import claim_everything_paid
 
 State = PaymentBatch.State
+CLOSED = [ProviderStatus.CLOSED, ProviderStatus.REVOKED]  # closed providers never receive new money
 PAYMENT_FILE_HEADER = ["item", "payee", "uscc", "bank", "account", "amount", "memo"]
 
 
@@ -103,6 +105,7 @@ def batch_collect(batch: PaymentBatch) -> int:
         GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
         .filter(Q(payer_level=batch.payer_level) | Q(payer_level="", scheme__payer_level=batch.payer_level))
         .filter(amount__gt=0, holds=[])
+        .exclude(provider__status__in=CLOSED)
         .filter(_not_yet_paid())
         .select_related("provider", "scheme")
         .order_by("provider__name", "period")
@@ -114,6 +117,7 @@ def batch_collect(batch: PaymentBatch) -> int:
             grant__provider__division__path__startswith=batch.division.path,
             amount__gt=0,
         )
+        .exclude(grant__provider__status__in=CLOSED)
         .filter(_not_yet_paid())
         .select_related("grant__provider", "grant__scheme")
     )
@@ -188,7 +192,11 @@ def _settle(item: PaymentItem, *, paid: bool, reason: str, user: User, on: datet
     item.settled_at = timezone.now()
     item.save(update_fields=["state", "failure_reason", "settled_at"])
     if paid and item.instalment_id:
-        Instalment.objects.filter(pk=item.instalment_id).update(status=Instalment.Status.PAID)
+        instalment = Instalment.objects.select_related("grant").get(pk=item.instalment_id)
+        instalment.status = Instalment.Status.PAID
+        instalment.save(update_fields=["status"])
+        for recovery in Recovery.objects.filter(grant=instalment.grant):
+            claim_everything_paid(recovery)
     if paid and item.offset > 0:
         _record_offset(item, user=user, on=on)
 
@@ -270,6 +278,11 @@ def batch_reconcile(*, batch: PaymentBatch, data: bytes, filename: str, user: Us
     today = timezone.localdate()
     for item, paid, reason in decisions:
         _settle(item, paid=paid, reason=reason, user=user, on=today)
+    # Items fully offset by a recovery move no money and are not in the bank's file:
+    # they are settled with the batch, and the offset is recorded.
+    for item in locked.items.filter(state=PaymentItem.State.PENDING):
+        if item.net_amount == 0:
+            _settle(item, paid=True, reason="", user=user, on=today)
     if not locked.items.filter(state=PaymentItem.State.PENDING).exists():
         locked.state = State.CLOSED
         locked.save(update_fields=["state"])

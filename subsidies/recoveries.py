@@ -39,15 +39,34 @@ def change_of_use_recover(*, provider: Provider, reason: str, on: datetime.date,
         unpaid = grant.instalments.exclude(status__in=[Instalment.Status.PAID, Instalment.Status.CANCELLED]).exclude(
             payment_items__state__in=[PaymentItem.State.PENDING, PaymentItem.State.PAID]
         )
-        unpaid.update(status=Instalment.Status.CANCELLED, withheld_reason=reason, decided_on=on)
+        for instalment in unpaid:
+            instalment.status, instalment.withheld_reason, instalment.decided_on = (
+                Instalment.Status.CANCELLED,
+                reason,
+                on,
+            )
+            instalment.save(update_fields=["status", "withheld_reason", "decided_on"])
         paid = _paid_on_grant(grant)
         if paid > 0:
             recovery, _created = Recovery.objects.get_or_create(
                 grant=grant,
                 defaults={"provider": provider, "reason": reason, "amount": paid, "opened_on": on, "opened_by": user},
             )
-            recoveries.append(recovery)
+            recoveries.append(claim_everything_paid(recovery))
     return recoveries
+
+
+def claim_everything_paid(recovery: Recovery) -> Recovery:
+    """Raise a grant's claim to all that was paid on it, including a payment that was
+    already on its way to the bank when the change of use was recorded."""
+    if recovery.grant is None or recovery.status == Recovery.Status.WAIVED:
+        return recovery
+    paid = _paid_on_grant(recovery.grant)
+    if paid > recovery.amount:
+        recovery.amount = paid
+        recovery.status = Recovery.Status.OPEN
+        recovery.save(update_fields=["amount", "status"])
+    return recovery
 
 
 def recover_from_closed_providers(*, on: datetime.date, user: User | None = None) -> int:

@@ -621,18 +621,9 @@ def create_december_run(admin_form_data: Callable[[Any], dict[str, Any]]) -> Gra
     return GrantRun.objects.get(scheme__code="BT-OPERATING", period=DECEMBER, division__code=BAOTOU)
 
 
-# ---------------------------------------------------------------------- known gaps
+# ---------------------------------------------------------------------- demo users
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: no demo user can create the city-wide BT-OPERATING run in the back-office: "
-        "reviewer_baotou (市级审核) has no add_grantrun (403) and the district clerks may only "
-        "choose their own district; the demo has no city-level clerk."
-    ),
-)
 def test_a_demo_user_can_create_the_city_wide_run(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
     scheme = SubsidyScheme.objects.get(code="BT-OPERATING")
     baotou = Division.objects.get(code=BAOTOU)

@@ -413,13 +413,6 @@ def test_instalments_of_a_draft_grant_are_never_reviewed(make_provider, clerk):
     assert instalments_review(year=today().year, on=today()) == {"released": 0, "withheld": 0, "cancelled": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: instalments are created with bulk_create and their status changed with QuerySet.update() "
-    "(grant_approve, instalments_review, payments._settle, change_of_use_recover), which bypass "
-    "django-simple-history: no history row records who/when an instalment was released, withheld, "
-    "cancelled or paid (DESIGN: every change keeps who/when/what)",
-)
 def test_each_instalment_decision_is_kept_in_its_history(grant):
     instalments_review(year=today().year, on=today())
 

@@ -423,12 +423,6 @@ def test_command_writes_the_lines_as_csv_with_a_bom(provider, tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: run_operating_grants writes counted_residents through csv_bytes, which formats every "
-    "Decimal with 2 places: a pro-rata count of 2.3333 is written 2.33, so rate × count no longer "
-    "gives the amount (233.33) in the file",
-)
 def test_command_csv_keeps_a_pro_rata_count_to_four_places(make_provider, tmp_path):
     from subsidies.models import SubsidyScheme
 

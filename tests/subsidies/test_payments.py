@@ -525,13 +525,6 @@ def test_provider_ledger(operating, builder, payable, batch_through, finance, li
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: batch_create/batch_collect pays every RELEASED instalment without looking at the provider "
-    "again: an instalment released before the provider closed is paid to the closed provider unless the "
-    "nightly recover_from_closures task happened to run in between (and never once it sits in a draft "
-    "batch). DOMAIN §2: closed providers never receive new money; §3: cancelled on closure",
-)
 def test_a_released_instalment_of_a_provider_closed_since_is_not_paid(builder, released_instalment, lifecycle, finance):
     instalment = released_instalment(builder)
     lifecycle(builder, Action.CLOSE, today())

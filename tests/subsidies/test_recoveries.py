@@ -147,12 +147,6 @@ def test_after_a_change_of_use_later_reviews_release_nothing(paid_grant, provide
     assert statuses(paid_grant) == [S.PAID, S.CANCELLED, S.CANCELLED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: change_of_use_recover does not cancel an instalment that sits in a not-yet-paid batch and "
-    "claims only what was paid so far; when that batch is paid afterwards, the extra money is never "
-    "claimed (running it again finds the grant's existing recovery and keeps its old amount)",
-)
 def test_money_paid_after_a_change_of_use_is_claimed_too(
     paid_grant, provider, clerk, finance, batch_approver, bank_result
 ):
@@ -340,11 +334,6 @@ def test_a_failed_payment_does_not_count_as_an_offset(
     assert retry.items.get().offset == Decimal("100.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an item fully offset by a recovery (net 0.00) is left out of the payment file, so the bank "
-    "result never mentions it: it stays pending, the batch never closes and the offset is never recorded",
-)
 def test_an_item_fully_offset_is_settled_with_the_batch(
     operating, make_provider, approved_run, batch_through, bank_result, finance, clerk
 ):
