@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.models import PremisesBasis, ProviderKind
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
 
 from . import instalments, payments, recoveries, runs
+from .explain import explain_line
 from .models import (
     ConstructionGrant,
     GrantLine,
@@ -105,6 +107,25 @@ class ConstructionGrantForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ConstructionGrant
         fields = ["provider", "scheme", "basis", "beds_claimed", "floor_area_m2", "lease_end"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only construction schemes, and the rate keys they define, are offered.
+        if "scheme" in self.fields:
+            self.fields["scheme"].queryset = SubsidyScheme.objects.filter(kind__in=instalments.CONSTRUCTION_KINDS)  # type: ignore[attr-defined]
+        if "basis" in self.fields:
+            keys = (
+                Rate.objects.filter(scheme__kind__in=instalments.CONSTRUCTION_KINDS)
+                .values_list("key", flat=True)
+                .distinct()
+                .order_by("key")
+            )
+            labels = {
+                **dict(PremisesBasis.choices),
+                **dict(ProviderKind.choices),
+                "leased_5y": _("Leased, 5 years or more"),
+            }
+            self.fields["basis"] = forms.ChoiceField(label=_("rate key"), choices=[(k, labels.get(k, k)) for k in keys])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -235,9 +256,14 @@ class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
         "quantity",
         "rate",
         "amount",
+        "explanation",
         "holds_text",
         "flags_text",
     )
+
+    @admin.display(description=_("how it was computed"))
+    def explanation(self, line: GrantLine) -> str:
+        return explain_line(line)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantLine]:
         lines = super().get_queryset(request).select_related("provider", "scheme")
@@ -414,6 +440,7 @@ class GrantLineAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
         "kind",
         "subject",
         "adjusts",
+        "explanation",
         "basis",
         "quantity",
         "rate",
@@ -421,6 +448,10 @@ class GrantLineAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
         "holds",
         "flags",
     ]
+
+    @admin.display(description=_("how it was computed"))
+    def explanation(self, line: GrantLine) -> str:
+        return explain_line(line)
 
     @admin.display(description=_("payable"), boolean=True)
     def payable_flag(self, line: GrantLine) -> bool:

@@ -1,0 +1,49 @@
+"""A sentence a clerk can check by hand: how a line's amount follows from its basis."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from .models import GrantLine, OccupancyRule
+
+
+def explain_line(line: GrantLine) -> str:
+    basis = line.basis or {}
+    if "caregiver" in basis:
+        return _("%(caregiver)s, %(level)s certificate, nursing since %(since)s: %(rate)s yuan a month.") % {
+            "caregiver": basis["caregiver"],
+            "level": basis.get("certificate_level", ""),
+            "since": basis.get("nursing_since") or "-",
+            "rate": line.rate,
+        }
+    if "policy" in basis:
+        return _("Policy %(policy)s, premium %(premium)s yuan: this payer's share is %(amount)s yuan.") % {
+            "policy": basis["policy"],
+            "premium": basis.get("premium"),
+            "amount": line.amount,
+        }
+    if "rule" not in basis:
+        return ""
+    rule = {
+        OccupancyRule.MIN_DAYS: _("residents present at least %(n)s days") % {"n": basis.get("min_days")},
+        OccupancyRule.CENSUS_DAY: _("residents present on the census day"),
+        OccupancyRule.PRO_RATA: _("resident-days ÷ days in the month"),
+    }.get(basis["rule"], basis["rule"])
+    text = _(
+        "%(rule)s: %(counted)s counted (%(excluded)s excluded as in two providers), capped at %(beds)s beds "
+        "→ %(quantity)s × %(rate)s yuan = %(amount)s yuan."
+    ) % {
+        "rule": rule,
+        "counted": basis.get("residents_counted"),
+        "excluded": basis.get("residents_excluded_as_duplicates", 0),
+        "beds": basis.get("cap_beds"),
+        "quantity": format(line.quantity.normalize(), "f"),
+        "rate": line.rate,
+        "amount": line.amount,
+    }
+    if line.kind == GrantLine.Kind.ADJUSTMENT:
+        text += " " + _("Adjusts the approved count %(old)s of %(period)s.") % {
+            "old": basis.get("adjusts_quantity"),
+            "period": f"{line.period:%Y-%m}",
+        }
+    return text
