@@ -3,6 +3,7 @@ checklist, findings (rectification and verification) and each user's inbox."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -10,7 +11,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -22,8 +24,9 @@ from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
 from registry.scoping import scope_by_coverage
 
-from . import random_draw, records
-from .models import Draw, Evidence, Finding, Inspection, InspectionTask, Notification, Regime
+from . import planning, random_draw, records
+from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
+from .periods import period_bounds, period_label
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
@@ -55,12 +58,43 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
     readonly_fields = ["provider", "regime", "period_start", "period_end", "due_on"]
     fields = ["provider", "regime", "period_start", "period_end", "due_on", "status", "assignees"]
     filter_horizontal = ["assignees"]
+    change_list_template = "admin/inspections/inspectiontask/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InspectionTask]:
         return super().get_queryset(request).prefetch_related("assignees")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tasks come from planning
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "overview/", self.admin_site.admin_view(self.overview_view), name="inspections_inspectiontask_overview"
+            ),
+            *super().get_urls(),
+        ]
+
+    def overview_view(self, request: HttpRequest) -> HttpResponse:
+        """Quarter overview by district: planned, done, overdue, coverage."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        try:
+            start = datetime.date.fromisoformat(request.GET.get("quarter", ""))
+        except ValueError:
+            start = today
+        start = period_bounds(start, Frequency.QUARTERLY)[0]
+        rows = planning.quarter_overview(self.get_queryset(request), start, today)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Inspections of %(quarter)s by district")
+            % {"quarter": period_label(start, Frequency.QUARTERLY)},
+            "rows": rows,
+            "previous": period_bounds(start - datetime.timedelta(days=1), Frequency.QUARTERLY)[0],
+            "next": start + datetime.timedelta(days=92),
+        }
+        return TemplateResponse(request, "admin/inspections/overview.html", context)
 
     @admin.display(description=_("assigned to"))
     def assignee_names(self, task: InspectionTask) -> str:

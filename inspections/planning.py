@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -113,3 +114,35 @@ def open_tasks_due_within(on: datetime.date, days: int) -> QuerySet[InspectionTa
     return InspectionTask.objects.filter(
         Q(status=InspectionTask.Status.OPEN), due_on__gte=on, due_on__lte=on + datetime.timedelta(days=days)
     )
+
+
+@dataclass
+class CountyQuarter:
+    division: str
+    planned: int = 0
+    done: int = 0
+    overdue: int = 0
+
+    @property
+    def coverage(self) -> int:
+        """Per cent of the planned inspections done."""
+        return round(100 * self.done / self.planned) if self.planned else 0
+
+
+def quarter_overview(tasks: QuerySet[InspectionTask], start: datetime.date, on: datetime.date) -> list[CountyQuarter]:
+    """Per county: tasks due in the quarter starting ``start``, done, overdue, coverage."""
+    end = period_bounds(start, Frequency.QUARTERLY)[1]
+    rows: dict[str, CountyQuarter] = {}
+    in_quarter = tasks.filter(due_on__gte=start, due_on__lte=end).exclude(status=InspectionTask.Status.CANCELLED)
+    for division_path, status, due_on in in_quarter.values_list("provider__division__path", "status", "due_on"):
+        county_path = _ancestor_path(division_path, Division.Level.COUNTY)
+        row = rows.setdefault(county_path, CountyQuarter(division=county_path))
+        row.planned += 1
+        if status == InspectionTask.Status.DONE:
+            row.done += 1
+        elif due_on < on:
+            row.overdue += 1
+    names = dict(Division.objects.filter(path__in=rows).values_list("path", "name"))
+    for path, row in rows.items():
+        row.division = names.get(path, path)
+    return [rows[path] for path in sorted(rows)]
