@@ -2,15 +2,27 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
+
+from registry import views as registry_views
+from registry.sitemaps import ProviderSitemap, StaticSitemap
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("robots.txt", registry_views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"pages": StaticSitemap, "providers": ProviderSitemap}},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
 ]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("inspections/", include("inspections.urls")),
+    path("subsidies/", include("subsidies.urls")),
+    path("", include("registry.urls")),
     prefix_default_language=False,
 )

@@ -269,6 +269,13 @@ class Provider(models.Model):
         indexes = [
             models.Index(fields=["status", "kind"], name="provider_status_kind"),
             models.Index(fields=["division", "status"], name="provider_division_status"),
+            # Public directory filters and sorts (always with status = certified).
+            models.Index(fields=["status", "name"], name="provider_status_name"),
+            models.Index(fields=["status", "grade"], name="provider_status_grade"),
+            models.Index(fields=["status", "beds"], name="provider_status_beds"),
+            models.Index(fields=["status", "legal_form", "operation_mode"], name="provider_status_form_mode"),
+            models.Index(fields=["status", "has_medical_unit"], name="provider_status_medical"),
+            models.Index(fields=["status", "updated_at"], name="provider_status_updated"),
         ]
 
     def __str__(self) -> str:
@@ -413,6 +420,7 @@ class FeeItem(models.Model):
         verbose_name_plural = _("fee items")
         ordering = ["provider", "kind", "name"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_item_amount_not_negative")]
+        indexes = [models.Index(fields=["provider", "unit", "effective_from"], name="fee_item_in_force")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.amount}"

@@ -156,6 +156,19 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 
+# Public open data: requests per IP and window (seconds); proxies that append to
+# X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
+PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 60)
+PUBLIC_RATE_WINDOW = env_int("PUBLIC_RATE_WINDOW", 60)
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_CACHE_URL")}
+        if env_str("REDIS_CACHE_URL", "")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
 CSRF_COOKIE_HTTPONLY = True

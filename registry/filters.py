@@ -1,0 +1,92 @@
+"""Search and filters of the public directory (pages, CSV and JSON share them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Division, LegalForm, OperationMode, Provider, ProviderKind
+
+GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
+
+
+class ProviderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Keyword"), method="filter_keyword")
+    league = django_filters.ChoiceFilter(label=_("League/City"), method="filter_division", empty_label=_("All"))
+    county = django_filters.ChoiceFilter(
+        label=_("Banner/County/District"), method="filter_division", empty_label=_("All")
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProviderKind.choices, empty_label=_("All"))
+    legal_form = django_filters.ChoiceFilter(label=_("Legal form"), choices=LegalForm.choices, empty_label=_("All"))
+    operation_mode = django_filters.ChoiceFilter(
+        label=_("Operation mode"), choices=OperationMode.choices, empty_label=_("All")
+    )
+    min_grade = django_filters.ChoiceFilter(
+        label=_("Minimum grade"), choices=GRADE_CHOICES, method="filter_min_grade", empty_label=_("Any")
+    )
+    nursing = django_filters.BooleanFilter(
+        label=_("Has nursing-type beds"), method="filter_nursing", widget=forms.CheckboxInput
+    )
+    vacancies = django_filters.BooleanFilter(
+        label=_("Has vacancies"), method="filter_vacancies", widget=forms.CheckboxInput
+    )
+    medical = django_filters.BooleanFilter(
+        label=_("Has an in-house medical unit"), method="filter_medical", widget=forms.CheckboxInput
+    )
+    fee_min = django_filters.NumberFilter(
+        label=_("Monthly fee from (yuan)"), field_name="monthly_fee", lookup_expr="gte"
+    )
+    fee_max = django_filters.NumberFilter(
+        label=_("Monthly fee up to (yuan)"), field_name="monthly_fee", lookup_expr="lte"
+    )
+    modified_after = django_filters.IsoDateTimeFilter(
+        label=_("Changed after"), field_name="updated_at", lookup_expr="gt", widget=forms.HiddenInput
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("name", "name"), ("grade", "grade"), ("vacancies", "vacancies"), ("beds", "beds")),
+        field_labels={"name": _("Name"), "grade": _("Grade"), "vacancies": _("Vacancies"), "beds": _("Beds")},
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Provider
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One query for both lists; counties are shown under their league/city.
+        divisions = list(
+            Division.objects.filter(level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY])
+            .order_by("path")
+            .values_list("code", "name", "level")
+        )
+        self.filters["league"].extra["choices"] = [
+            (c, n) for c, n, lvl in divisions if lvl == Division.Level.LEAGUE_CITY
+        ]
+        self.filters["county"].extra["choices"] = [(c, n) for c, n, lvl in divisions if lvl == Division.Level.COUNTY]
+
+    def filter_keyword(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+        for word in value.split()[:5]:
+            queryset = queryset.filter(Q(name__icontains=word) | Q(address__icontains=word))
+        return queryset
+
+    def filter_division(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+        # Codes of standard and local units: match by path component, not by prefix of the code.
+        return queryset.filter(Q(division__path__contains=f"/{value}/") | Q(division__path__startswith=f"{value}/"))
+
+    def filter_min_grade(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+        return queryset.filter(grade__gte=int(value))
+
+    def filter_nursing(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
+        return queryset.filter(nursing_beds__gt=0) if value else queryset
+
+    def filter_vacancies(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
+        return queryset.filter(vacancies__gt=0) if value else queryset  # type: ignore[misc]  # annotated
+
+    def filter_medical(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
+        return queryset.filter(has_medical_unit=True) if value else queryset

@@ -1,0 +1,147 @@
+"""What the public directory may show: certified providers, through an explicit allowlist.
+
+Never personal data: residents, caregivers, contact persons and bank accounts are not
+read here at all. Other apps add sections to the provider page (inspection results,
+subsidies received) through ``register_detail_section`` in their ``AppConfig.ready``, so
+the registry never imports them and a missing app simply shows no section.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from .models import Division, FeeItem, Provider, ProviderStatus, Resident
+
+MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
+
+
+def _in_force(prefix: str, day: datetime.date) -> Q:
+    return Q(**{f"{prefix}effective_from__lte": day}) & (
+        Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": day})
+    )
+
+
+def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
+    """Certified providers with residents in care, vacancies and the monthly fee, as of ``day``.
+
+    Everything is computed in the one query (subqueries), so a page costs the same
+    whatever its size.
+    """
+    day = day or timezone.localdate()
+    in_care = (
+        Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=day)
+        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=day))
+        .order_by()
+        .values("provider")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    monthly_fee = (
+        FeeItem.objects.filter(_in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH)
+        .filter(kind__in=MONTHLY_FEE_KINDS)
+        .order_by()
+        .values("provider")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        Provider.objects.filter(status=ProviderStatus.CERTIFIED)
+        .select_related("division")
+        .annotate(
+            in_care=Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0)),
+            vacancies=Greatest(F("beds") - F("in_care"), Value(0)),
+            monthly_fee=Subquery(monthly_fee, output_field=DecimalField(max_digits=14, decimal_places=2)),
+        )
+    )
+
+
+def division_names() -> dict[str, str]:
+    """Names of the region, leagues/cities and counties by code (one small query)."""
+    return dict(Division.objects.filter(level__lte=Division.Level.COUNTY).values_list("code", "name"))
+
+
+def area_of(provider: Provider, names: dict[str, str]) -> tuple[str, str]:
+    """(league/city, county) names of a provider, from its division path: no query per row."""
+    codes = [c for c in provider.division.path.split("/") if c]
+    league = names.get(codes[1], "") if len(codes) > 1 else ""
+    county = names.get(codes[2], "") if len(codes) > 2 else ""
+    return league, county
+
+
+# The open-data allowlist: field name → how to read it from an annotated provider.
+OPEN_DATA_FIELDS: dict[str, Callable[[Any, dict[str, str]], Any]] = {
+    "uscc": lambda p, n: p.uscc,
+    "name": lambda p, n: p.name,
+    "kind": lambda p, n: p.kind,
+    "legal_form": lambda p, n: p.legal_form,
+    "operation_mode": lambda p, n: p.operation_mode,
+    "division_code": lambda p, n: p.division.code,
+    "league_city": lambda p, n: area_of(p, n)[0],
+    "county": lambda p, n: area_of(p, n)[1],
+    "address": lambda p, n: p.address,
+    "phone": lambda p, n: p.contact_phone,
+    "latitude": lambda p, n: p.latitude,
+    "longitude": lambda p, n: p.longitude,
+    "grade": lambda p, n: p.grade,
+    "beds": lambda p, n: p.beds,
+    "nursing_beds": lambda p, n: p.nursing_beds,
+    "childcare_places": lambda p, n: p.childcare_places,
+    "vacancies": lambda p, n: p.vacancies,
+    "has_medical_unit": lambda p, n: p.has_medical_unit,
+    "monthly_fee": lambda p, n: p.monthly_fee,
+    "certified_on": lambda p, n: p.certified_on,
+    "updated_at": lambda p, n: p.updated_at,
+}
+
+
+def open_data_row(provider: Provider, names: dict[str, str]) -> dict[str, Any]:
+    return {name: read(provider, names) for name, read in OPEN_DATA_FIELDS.items()}
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class DetailSection:
+    """A block of the public provider page contributed by another app."""
+
+    template: str
+    context: Callable[[Provider], dict[str, Any]]
+    order: int = 100
+
+
+_DETAIL_SECTIONS: list[DetailSection] = []
+
+
+def register_detail_section(section: DetailSection) -> None:
+    if section not in _DETAIL_SECTIONS:
+        _DETAIL_SECTIONS.append(section)
+        _DETAIL_SECTIONS.sort(key=lambda s: s.order)
+
+
+def detail_sections(provider: Provider) -> list[tuple[str, dict[str, Any]]]:
+    return [(section.template, section.context(provider)) for section in _DETAIL_SECTIONS]

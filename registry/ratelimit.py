@@ -1,0 +1,60 @@
+"""A per-IP rate limit for the public open-data endpoints (fixed window, in the cache).
+
+Behind a reverse proxy set ``NUM_PROXIES`` to the number of proxies that append to
+X-Forwarded-For; the client address is then taken that many entries from the right, so
+a client cannot pick its own address by sending the header.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+
+def client_ip(request: HttpRequest) -> str:
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Allow ``PUBLIC_RATE_LIMIT`` requests per ``PUBLIC_RATE_WINDOW`` seconds per IP and scope."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            limit = settings.PUBLIC_RATE_LIMIT
+            window = settings.PUBLIC_RATE_WINDOW
+            now = int(time.time())
+            window_start = now - now % window
+            key = f"ratelimit:{scope}:{client_ip(request)}:{window_start}"
+            cache.add(key, 0, timeout=window + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=window + 1)
+                count = 1
+            if count > limit:
+                response = HttpResponse(
+                    _("Too many requests; try again in %(seconds)d seconds.")
+                    % {"seconds": window_start + window - now},
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(window_start + window - now)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

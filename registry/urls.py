@@ -1,0 +1,14 @@
+"""Public URLs of the directory (Chinese unprefixed, English under /en/)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("providers/", views.provider_list, name="provider_list"),
+    path("providers.csv", views.providers_csv, name="providers_csv"),
+    path("providers/<str:uscc>/", views.provider_detail, name="provider_detail"),
+    path("api/", views.api_docs, name="api_docs"),
+    path("api/providers/", views.providers_api, name="providers_api"),
+]

@@ -1,0 +1,160 @@
+"""The public directory: certified providers, searchable, in Chinese and English, and the
+same data as open data (CSV and JSON). No login, no personal data (see ``public.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .filters import ProviderFilter
+from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
+from .public import (
+    OPEN_DATA_FIELDS,
+    area_of,
+    detail_sections,
+    division_names,
+    json_value,
+    open_data_row,
+    public_providers,
+)
+from .ratelimit import rate_limited
+from .spreadsheets import csv_bytes
+
+PAGE_SIZES = (20, 50, 100)
+API_PAGE_SIZE = 100
+
+
+def _filtered(request: HttpRequest) -> ProviderFilter:
+    queryset = public_providers().order_by("name", "pk")
+    return ProviderFilter(request.GET or None, queryset=queryset)
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("size", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    filterset = ProviderFilter(None, queryset=Provider.objects.none())
+    context = {"filter": filterset, "count": public_providers().count(), "kinds": ProviderKind.choices}
+    return render(request, "public/home.html", context)
+
+
+@require_GET
+def provider_list(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    paginator = Paginator(queryset, _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    names = division_names()
+    rows = [(provider, *area_of(provider, names)) for provider in page.object_list]
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "page_sizes": PAGE_SIZES,
+        "page_query": _query_without(request, "page"),
+        "csv_query": _query_without(request, "page", "size"),
+    }
+    return render(request, "public/provider_list.html", context)
+
+
+@require_GET
+def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    provider = public_providers().filter(uscc=uscc.upper()).first()
+    if provider is None:
+        raise Http404
+    today = timezone.localdate()
+    fees = provider.fee_items.filter(effective_from__lte=today).exclude(effective_to__lt=today).order_by("kind", "name")
+    league, county = area_of(provider, division_names())
+    context = {
+        "provider": provider,
+        "league": league,
+        "county": county,
+        "fees": fees,
+        "reports": provider.annual_reports.order_by("-year")[:3],
+        "sections": detail_sections(provider),
+        "fee_units": dict(FeeItem.Unit.choices),
+    }
+    return render(request, "public/provider_detail.html", context)
+
+
+@require_GET
+@rate_limited("open-data")
+def providers_csv(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return JsonResponse({"errors": filterset.errors}, status=400)
+    names = division_names()
+    rows = (list(open_data_row(p, names).values()) for p in filterset.qs.iterator(chunk_size=500))
+    response = HttpResponse(csv_bytes(list(OPEN_DATA_FIELDS), rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="providers.csv"'
+    return response
+
+
+@require_GET
+@rate_limited("open-data")
+def providers_api(request: HttpRequest) -> HttpResponse:
+    filterset = _filtered(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return JsonResponse({"errors": filterset.errors}, status=400)
+    paginator = Paginator(filterset.qs, API_PAGE_SIZE)
+    try:
+        page = paginator.page(int(request.GET.get("page", 1)))
+    except Exception:
+        return JsonResponse({"errors": {"page": ["invalid page"]}}, status=400)
+    names = division_names()
+    base = request.build_absolute_uri(reverse("providers_api"))
+    query = _query_without(request, "page")
+
+    def link(number: int) -> str:
+        return f"{base}?{query}&page={number}" if query else f"{base}?page={number}"
+
+    data: dict[str, Any] = {
+        "count": paginator.count,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": [{k: json_value(v) for k, v in open_data_row(p, names).items()} for p in page.object_list],
+    }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def api_docs(request: HttpRequest) -> HttpResponse:
+    context = {
+        "fields": list(OPEN_DATA_FIELDS),
+        "filters": list(ProviderFilter.base_filters),
+        "kinds": ProviderKind.choices,
+        "legal_forms": LegalForm.choices,
+        "operation_modes": OperationMode.choices,
+        "page_size": API_PAGE_SIZE,
+    }
+    return render(request, "public/api.html", context)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /en/admin/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

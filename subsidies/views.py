@@ -1,0 +1,65 @@
+"""Public disclosure of subsidies paid, and the provider page's section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from registry.models import Provider
+
+from .models import ConstructionGrant, PaymentItem, SubsidyScheme
+
+
+def _paid() -> Any:
+    return PaymentItem.objects.filter(state=PaymentItem.State.PAID)
+
+
+@require_GET
+def public_subsidies(request: HttpRequest) -> HttpResponse:
+    """Subsidies paid by year, scheme and provider; construction grants approved."""
+    paid = _paid()
+    year, scheme = request.GET.get("year", ""), request.GET.get("scheme", "")
+    if year.isdigit():
+        paid = paid.filter(period__year=int(year))
+    if scheme:
+        paid = paid.filter(scheme__code=scheme)
+    rows = (
+        paid.annotate(year=ExtractYear("period"))
+        .values("year", "scheme__code", "scheme__name_zh", "scheme__name_en", "provider__uscc", "provider__name")
+        .annotate(total=Sum("amount"))
+        .order_by("-year", "scheme__code", "provider__name")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    grants = (
+        ConstructionGrant.objects.filter(status=ConstructionGrant.Status.APPROVED)
+        .select_related("provider", "scheme")
+        .order_by("-approved_on")[:50]
+    )
+    context = {
+        "page": page,
+        "grants": grants,
+        "years": _paid().dates("period", "year", order="DESC"),
+        "schemes": SubsidyScheme.objects.order_by("code"),
+        "year": year,
+        "scheme": scheme,
+    }
+    return render(request, "public/subsidies.html", context)
+
+
+def provider_subsidies_section(provider: Provider) -> dict[str, Any]:
+    """The provider page's block: subsidies received by year and scheme."""
+    rows = (
+        _paid()
+        .filter(provider=provider)
+        .annotate(year=ExtractYear("period"))
+        .values("year", "scheme__code", "scheme__name_zh", "scheme__name_en")
+        .annotate(total=Sum("amount"))
+        .order_by("-year", "scheme__code")
+    )
+    return {"subsidies": list(rows)}
