@@ -9,10 +9,13 @@ if [ ! -x "$PG_BIN/initdb" ]; then
   echo "PostgreSQL 15 binaries not found in $PG_BIN (set PG_BIN)" >&2
   exit 1
 fi
-# Debian packages the suite needs: Redis and gettext (translation check).
+# Debian packages the suite needs: Redis, gettext (translation check), Chromium and a
+# CJK font (browser tests and their screenshots).
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing with apt: ${missing[*]}" >&2
   sudo=""
