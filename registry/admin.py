@@ -29,6 +29,7 @@ from .models import (
     Caregiver,
     CareLevel,
     CreditRecord,
+    DataExport,
     Division,
     FeeItem,
     FireExemptionRule,
@@ -37,8 +38,10 @@ from .models import (
     ProviderHold,
     ProviderStatusChange,
     Resident,
+    RosterImport,
     User,
 )
+from .roster_admin import RosterAdminMixin
 from .scoping import (
     divisions_visible_to,
     jurisdiction_path,
@@ -275,7 +278,9 @@ class HoldInline(StatusChangeInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ScopedHistoryAdmin):
+class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
+    roster_kind = "providers"
+    actions = ["export_xlsx", "export_csv"]
     scope_path_lookup = "division__path"
     ordering = ["name", "pk"]
     list_display = ["name", "uscc", "kind", "status", "division", "grade", "beds", "nursing_beds", "residents_in_care"]
@@ -517,7 +522,9 @@ class ProviderStatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ig
 
 
 @admin.register(Resident)
-class ResidentAdmin(PersonalDataAdminMixin, ProviderChildAdmin):
+class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin):
+    roster_kind = "residents"
+    actions = ["export_xlsx", "export_csv"]
     fields = [
         "provider",
         "name",
@@ -545,7 +552,9 @@ class ResidentAdmin(PersonalDataAdminMixin, ProviderChildAdmin):
 
 
 @admin.register(Caregiver)
-class CaregiverAdmin(PersonalDataAdminMixin, ProviderChildAdmin):
+class CaregiverAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin):
+    roster_kind = "caregivers"
+    actions = ["export_xlsx", "export_csv"]
     fields = [
         "provider",
         "name",
@@ -637,3 +646,46 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         if jurisdiction_path(request.user) == "":  # type: ignore[arg-type]
             return queryset
         return queryset.exclude(jurisdiction__isnull=True)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Audit of roster imports: who uploaded what, what it changed."""
+
+    scope_path_lookup = "jurisdiction__path"
+    list_display = ["filename", "kind", "status", "uploaded_by", "rows_total", "counts", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    fields = readonly_fields = (
+        "kind",
+        "filename",
+        "sha256",
+        "jurisdiction",
+        "uploaded_by",
+        "status",
+        "rows_total",
+        "counts",
+        "errors",
+        "created_at",
+        "finished_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Audit of exports: who exported what, how many rows, with personal data or not."""
+
+    list_display = ["what", "file_format", "rows", "personal_data", "exported_by", "exported_at"]
+    list_filter = ["what", "personal_data"]
+    fields = readonly_fields = ("what", "file_format", "rows", "personal_data", "exported_by", "exported_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

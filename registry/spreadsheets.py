@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def formula_safe(value: Any) -> Any:

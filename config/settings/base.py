@@ -156,6 +156,13 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 
+# Roster uploads: size limits checked before any parsing (zip bombs are refused quickly);
+# files with more rows than ROSTER_BACKGROUND_ROWS are imported by a Celery task.
+ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+ROSTER_MAX_UNCOMPRESSED_BYTES = env_int("ROSTER_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+ROSTER_MAX_ZIP_ENTRIES = env_int("ROSTER_MAX_ZIP_ENTRIES", 1000)
+ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", 2000)
+
 # Public open data: requests per IP and window (seconds); proxies that append to
 # X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
 PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 60)
@@ -177,7 +184,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Uploaded evidence and rosters are limited in size (bytes).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

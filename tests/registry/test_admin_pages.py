@@ -38,11 +38,13 @@ from inspections.records import FindingInput, record_inspection
 from registry import roles
 from registry.lifecycle import provider_transition
 from registry.models import (
+    DataExport,
     Division,
     FireExemptionRule,
     Provider,
     ProviderStatus,
     ProviderStatusChange,
+    RosterImport,
 )
 from subsidies.models import (
     ConstructionGrant,
@@ -101,6 +103,10 @@ def samples(divisions, superuser, clerk):
         PeriodicTask.objects.create(name="每日提醒", task="inspections.tasks.send_reminders", interval=interval),
         *subsidy_samples(provider, clerk, divisions[KUNDULUN]),
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
+        RosterImport.objects.create(
+            kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
+        ),
+        DataExport.objects.create(what="residents", file_format="csv", rows=3, personal_data=False, exported_by=clerk),
     ]
     return {type(obj): obj for obj in objects}
 

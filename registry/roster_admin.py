@@ -1,0 +1,229 @@
+"""Roster import (upload → preview → confirm) and export for the registry changelists.
+
+The upload is stored with its fingerprint; the preview lists new / changed / unchanged
+counts, the fields each changed row changes, and every error by row and column (also as
+a downloadable workbook). Confirming re-validates the stored file and applies it only if
+the plan is still the one previewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import DataExport, RosterImport, User
+from .rosters.engine import Plan, apply_roster, validate_roster
+from .rosters.formats import UnreadableFile, read_table
+from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
+from .scoping import user_can_see_personal_data
+from .spreadsheets import csv_bytes, xlsx_bytes
+
+
+class RosterUploadForm(forms.Form):
+    roster = forms.FileField(label=_("Roster file (.xlsx or .csv, UTF-8 or GBK)"))
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def error_workbook(table: tuple[list[str], list[list[str]]], plan: Plan) -> bytes:
+    """The uploaded rows with an error column, so the clerk can fix them in place."""
+    header, rows = table
+    by_row: dict[int, list[str]] = {}
+    for error in plan.errors:
+        by_row.setdefault(error.row, []).append(f"{error.column}: {error.message}")
+    out = [[*row, "；".join(by_row.get(number, []))] for number, row in enumerate(rows, start=2)]
+    return xlsx_bytes([*header, str(_("Errors"))], out, title="errors")
+
+
+class RosterAdminMixin:
+    """Adds *Import roster* and *Export* to a changelist. Set ``roster_kind``."""
+
+    roster_kind: str = ""
+    change_list_template = "admin/registry/roster_change_list.html"
+
+    @property
+    def kind(self) -> RosterKind:
+        return KINDS[self.roster_kind]
+
+    def _url_prefix(self) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return f"{opts.app_label}_{opts.model_name}"
+
+    def get_urls(self) -> list[Any]:
+        prefix = self._url_prefix()
+        site = self.admin_site  # type: ignore[attr-defined]
+        return [
+            path("import/", site.admin_view(self.import_view), name=f"{prefix}_import"),
+            path("import/template.xlsx", site.admin_view(self.template_view), name=f"{prefix}_import_template"),
+            path("import/<int:upload_id>/", site.admin_view(self.preview_view), name=f"{prefix}_import_preview"),
+            path(
+                "import/<int:upload_id>/errors.xlsx",
+                site.admin_view(self.errors_view),
+                name=f"{prefix}_import_errors",
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def _require_import_permission(self, request: HttpRequest) -> None:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        if not (
+            request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+            and request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        ):
+            raise PermissionDenied
+
+    def _upload(self, request: HttpRequest, upload_id: int) -> RosterImport:
+        upload = RosterImport.objects.filter(pk=upload_id, uploaded_by=_user(request), kind=self.roster_kind).first()
+        if upload is None:
+            raise Http404
+        return upload
+
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "kind": self.kind,
+            "headers": [(c.header, c.alias, c.required) for c in self.kind.columns],
+            **extra,
+        }
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        self._require_import_permission(request)
+        form = RosterUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["roster"]
+            data = upload.read()
+            try:
+                table = read_table(data, upload.name)
+            except UnreadableFile as error:
+                form.add_error("roster", str(error))
+            else:
+                plan = validate_roster(self.kind, table, user=_user(request))
+                record = RosterImport.objects.create(
+                    kind=self.roster_kind,
+                    filename=upload.name[:255],
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    jurisdiction=_user(request).jurisdiction,
+                    uploaded_by=_user(request),
+                    status=RosterImport.Status.PREVIEWED if plan.valid else RosterImport.Status.REJECTED,
+                    digest=plan.digest,
+                    rows_total=len(table[1]),
+                    rows_done=len(table[1]),
+                    counts=plan.counts,
+                    errors=[[e.row, e.column, e.message] for e in plan.errors],
+                )
+                record.file.save(
+                    f"{record.sha256}{'.xlsx' if upload.name.lower().endswith('.xlsx') else '.csv'}", ContentFile(data)
+                )
+                prefix = self._url_prefix()
+                return HttpResponseRedirect(reverse(f"admin:{prefix}_import_preview", args=[record.pk]))
+        title = _("Import %(roster)s roster") % {"roster": self.kind.label}
+        return TemplateResponse(
+            request, "admin/registry/roster_import.html", self._context(request, form=form, title=title)
+        )
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        """An empty roster with the headers and one example row."""
+        header = [c.header for c in self.kind.columns]
+        data = xlsx_bytes(header, [EXAMPLES[self.roster_kind]], title=self.roster_kind)
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}-template.xlsx"'
+        return response
+
+    def _plan_of(self, request: HttpRequest, upload: RosterImport) -> tuple[tuple[list[str], list[list[str]]], Plan]:
+        upload.file.open("rb")
+        try:
+            table = read_table(upload.file.read(), upload.filename)
+        finally:
+            upload.file.close()
+        return table, validate_roster(self.kind, table, user=_user(request))
+
+    def preview_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        self._require_import_permission(request)
+        upload = self._upload(request, upload_id)
+        _table, plan = self._plan_of(request, upload)
+        if request.method == "POST" and upload.status == RosterImport.Status.PREVIEWED:
+            try:
+                counts = apply_roster(plan, user=_user(request), expected_digest=request.POST.get("digest", ""))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
+            else:
+                upload.status, upload.counts, upload.finished_at = RosterImport.Status.IMPORTED, counts, timezone.now()
+                upload.save(update_fields=["status", "counts", "finished_at"])
+                self.message_user(  # type: ignore[attr-defined]
+                    request,
+                    _("Imported: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % counts,
+                    messages.SUCCESS,
+                )
+                prefix = self._url_prefix()
+                return HttpResponseRedirect(reverse(f"admin:{prefix}_changelist"))
+        changed = [row for row in plan.rows if row.changes]
+        headers = {c.field: c.header for c in self.kind.columns}
+        context = self._context(
+            request,
+            title=_("Preview: %(file)s") % {"file": upload.filename},
+            upload=upload,
+            plan=plan,
+            changed=[
+                (row.row, [(headers.get(k, k), old, new) for k, (old, new) in row.changes.items()])
+                for row in changed[:500]
+            ],
+            errors=plan.errors[:1000],
+        )
+        return TemplateResponse(request, "admin/registry/roster_preview.html", context)
+
+    def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        self._require_import_permission(request)
+        upload = self._upload(request, upload_id)
+        table, plan = self._plan_of(request, upload)
+        response = HttpResponse(
+            error_workbook(table, plan),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="errors-{upload.pk}.xlsx"'
+        return response
+
+    # --- export ------------------------------------------------------------------
+
+    def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
+        personal = user_can_see_personal_data(_user(request))
+        related = "division" if self.roster_kind == "providers" else "provider"
+        objects = list(queryset.select_related(related))
+        header = [c.header for c in self.kind.columns]
+        rows = list(export_rows(self.kind, objects, may_see_personal=personal))
+        DataExport.objects.create(
+            what=self.roster_kind,
+            file_format=file_format,
+            rows=len(rows),
+            personal_data=personal,
+            exported_by=_user(request),
+        )
+        if file_format == "xlsx":
+            data = xlsx_bytes(header, rows, title=self.roster_kind)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            data, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}.{file_format}"'
+        return response
+
+    @admin.action(description=_("Export selected rows (xlsx)"))
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
+        return self._export(request, queryset, "xlsx")
+
+    @admin.action(description=_("Export selected rows (CSV)"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
+        return self._export(request, queryset, "csv")

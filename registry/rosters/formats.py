@@ -1,0 +1,138 @@
+"""Reading uploaded tables safely, and the cell values rosters accept."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+
+class UnreadableFile(ValueError):
+    """The file is not a table we can read (wrong format, too big, a zip bomb …)."""
+
+
+Table = tuple[list[str], list[list[str]]]
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a workbook whose zip entries would expand too far, before parsing any XML."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise UnreadableFile(_("This is not a valid .xlsx file.")) from None
+    entries = archive.infolist()
+    if len(entries) > settings.ROSTER_MAX_ZIP_ENTRIES:
+        raise UnreadableFile(_("The workbook has too many parts."))
+    if sum(entry.file_size for entry in entries) > settings.ROSTER_MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile(_("The workbook expands to more than the allowed size."))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    _check_zip(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(_("The text encoding is neither UTF-8 nor GBK."))
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """(header, rows) of the first sheet or the CSV; empty rows dropped, cells stripped."""
+    if len(data) > settings.ROSTER_MAX_UPLOAD_BYTES:
+        raise UnreadableFile(
+            _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        rows = _read_xlsx(data)
+    elif name.endswith((".csv", ".txt")):
+        try:
+            rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decode_text(data)))]
+        except csv.Error as error:
+            raise UnreadableFile(_("This CSV file cannot be read.")) from error
+    else:
+        raise UnreadableFile(_("Upload an .xlsx or .csv file."))
+    rows = [row for row in rows if any(cell for cell in row)]
+    if not rows:
+        raise UnreadableFile(_("The file is empty."))
+    header, body = rows[0], rows[1:]
+    width = len(header)
+    return [h.strip().lstrip("\ufeff") for h in header], [(row + [""] * width)[:width] for row in body]
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+]
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def parse_date(text: str) -> datetime.date:
+    """2026-11-23, 2026/11/23, 2026.11.23, 2026年11月23日 or an Excel serial day number."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                return datetime.date(year, month, day)
+            except ValueError:
+                break
+    if text.isdigit() and 20000 < int(text) < 80000:  # Excel stores dates as days since 1899-12-30
+        return EXCEL_EPOCH + datetime.timedelta(days=int(text))
+    raise ValueError(_("“%(value)s” is not a date (write 2026-11-23).") % {"value": text})
+
+
+def parse_int(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text}) from None
+    if value != value.to_integral_value() or value < 0:
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
+    return int(value)
+
+
+def parse_decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": text}) from None
+    if value < 0:
+        raise ValueError(_("“%(value)s” cannot be negative.") % {"value": text})
+    return value
