@@ -638,6 +638,7 @@ class RosterImport(models.Model):
     """
 
     class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking")
         PREVIEWED = "previewed", _("Previewed")
         RUNNING = "running", _("Importing")
         IMPORTED = "imported", _("Imported")

@@ -8,26 +8,25 @@ the plan is still the one previewed.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import DataExport, RosterImport, User
-from .rosters.engine import Plan, apply_roster, validate_roster
+from .rosters import uploads
+from .rosters.engine import Plan
 from .rosters.formats import UnreadableFile, read_table
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
 from .spreadsheets import csv_bytes, xlsx_bytes
+from .tasks import apply_roster_upload, validate_roster_upload
 
 
 class RosterUploadForm(forms.Form):
@@ -111,25 +110,14 @@ class RosterAdminMixin:
             except UnreadableFile as error:
                 form.add_error("roster", str(error))
             else:
-                plan = validate_roster(self.kind, table, user=_user(request))
-                record = RosterImport.objects.create(
-                    kind=self.roster_kind,
-                    filename=upload.name[:255],
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    jurisdiction=_user(request).jurisdiction,
-                    uploaded_by=_user(request),
-                    status=RosterImport.Status.PREVIEWED if plan.valid else RosterImport.Status.REJECTED,
-                    digest=plan.digest,
-                    rows_total=len(table[1]),
-                    rows_done=len(table[1]),
-                    counts=plan.counts,
-                    errors=[[e.row, e.column, e.message] for e in plan.errors],
+                record = uploads.upload_create(
+                    kind=self.roster_kind, filename=upload.name, data=data, user=_user(request), rows=len(table[1])
                 )
-                record.file.save(
-                    f"{record.sha256}{'.xlsx' if upload.name.lower().endswith('.xlsx') else '.csv'}", ContentFile(data)
-                )
-                prefix = self._url_prefix()
-                return HttpResponseRedirect(reverse(f"admin:{prefix}_import_preview", args=[record.pk]))
+                if uploads.in_background(record.rows_total):
+                    validate_roster_upload.delay_on_commit(record.pk)
+                else:
+                    uploads.upload_validate(record)
+                return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_import_preview", args=[record.pk]))
         title = _("Import %(roster)s roster") % {"roster": self.kind.label}
         return TemplateResponse(
             request, "admin/registry/roster_import.html", self._context(request, form=form, title=title)
@@ -143,33 +131,38 @@ class RosterAdminMixin:
         response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}-template.xlsx"'
         return response
 
-    def _plan_of(self, request: HttpRequest, upload: RosterImport) -> tuple[tuple[list[str], list[list[str]]], Plan]:
-        upload.file.open("rb")
+    def _confirm(self, request: HttpRequest, upload: RosterImport) -> HttpResponse | None:
+        digest = request.POST.get("digest", "")
+        if uploads.in_background(upload.rows_total):
+            apply_roster_upload.delay_on_commit(upload.pk, digest)
+            self.message_user(request, _("The import runs in the background."), messages.INFO)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.path)
         try:
-            table = read_table(upload.file.read(), upload.filename)
-        finally:
-            upload.file.close()
-        return table, validate_roster(self.kind, table, user=_user(request))
+            counts = uploads.upload_apply(upload, digest=digest)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
+            return None
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            _("Imported: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % counts,
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_changelist"))
 
     def preview_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         self._require_import_permission(request)
         upload = self._upload(request, upload_id)
-        _table, plan = self._plan_of(request, upload)
+        if upload.status in {RosterImport.Status.VALIDATING, RosterImport.Status.RUNNING}:
+            context = self._context(request, title=_("Working on %(file)s") % {"file": upload.filename}, upload=upload)
+            return TemplateResponse(request, "admin/registry/roster_progress.html", context)
         if request.method == "POST" and upload.status == RosterImport.Status.PREVIEWED:
-            try:
-                counts = apply_roster(plan, user=_user(request), expected_digest=request.POST.get("digest", ""))
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
-            else:
-                upload.status, upload.counts, upload.finished_at = RosterImport.Status.IMPORTED, counts, timezone.now()
-                upload.save(update_fields=["status", "counts", "finished_at"])
-                self.message_user(  # type: ignore[attr-defined]
-                    request,
-                    _("Imported: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % counts,
-                    messages.SUCCESS,
-                )
-                prefix = self._url_prefix()
-                return HttpResponseRedirect(reverse(f"admin:{prefix}_changelist"))
+            response = self._confirm(request, upload)
+            if response is not None:
+                return response
+            upload.refresh_from_db()
+        if upload.status == RosterImport.Status.IMPORTED:
+            return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_changelist"))
+        _table, plan = uploads.upload_plan(upload)
         changed = [row for row in plan.rows if row.changes]
         headers = {c.field: c.header for c in self.kind.columns}
         context = self._context(
@@ -187,13 +180,12 @@ class RosterAdminMixin:
 
     def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         self._require_import_permission(request)
-        upload = self._upload(request, upload_id)
-        table, plan = self._plan_of(request, upload)
+        table, plan = uploads.upload_plan(self._upload(request, upload_id))
         response = HttpResponse(
             error_workbook(table, plan),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="errors-{upload.pk}.xlsx"'
+        response["Content-Disposition"] = f'attachment; filename="errors-{upload_id}.xlsx"'
         return response
 
     # --- export ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,8 +220,16 @@ def _in_scope(kind: RosterKind, current: Any, user: User | None, context: RowCon
     return current.provider.uscc in context.providers_by_uscc
 
 
-def validate_roster(kind: RosterKind, table: Table, *, user: User | None) -> Plan:
-    """Check every row and work out, for each, whether it is new, changed or unchanged."""
+PROGRESS_EVERY = 500
+
+
+def validate_roster(
+    kind: RosterKind, table: Table, *, user: User | None, progress: Callable[[int], None] | None = None
+) -> Plan:
+    """Check every row and work out, for each, whether it is new, changed or unchanged.
+
+    ``progress`` (if given) is called with the number of rows checked so far.
+    """
     header, body = table
     plan = Plan(kind)
     mapping, header_errors = _map_headers(kind, header)
@@ -237,10 +246,14 @@ def validate_roster(kind: RosterKind, table: Table, *, user: User | None) -> Pla
         plan.errors += errors
         if not errors:
             parsed.append((number, values))
+        if progress is not None and offset % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+            progress((offset + 1) // 2)  # parsing is the first half of the work
     existing = _existing(kind, parsed)
     seen: dict[tuple[Any, ...], int] = {}
     key_headers = "、".join(kind.column(k).header for k in kind.key)
-    for number, values in parsed:
+    for index, (number, values) in enumerate(parsed):
+        if progress is not None and index % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+            progress(len(body) // 2 + (index + 1) // 2)
         key = tuple(_key_part(values.get(k)) for k in kind.key)
         if key in seen:
             plan.errors.append(RowError(number, key_headers, _("Same as row %(row)d.") % {"row": seen[key]}))
@@ -259,6 +272,8 @@ def validate_roster(kind: RosterKind, table: Table, *, user: User | None) -> Pla
         action = NEW if current is None else (CHANGED if changes else UNCHANGED)
         plan.rows.append(RowPlan(number, action, values, instance, changes))
     plan.errors.sort(key=lambda e: (e.row, e.column))
+    if progress is not None:
+        progress(len(body))
     return plan
 
 

@@ -1,0 +1,101 @@
+"""Uploaded rosters: store, validate (with progress), apply once. Shared by the admin and
+the Celery tasks that handle large files in the background."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import RosterImport, User
+from .engine import Plan, apply_roster, validate_roster
+from .formats import Table, read_table
+from .kinds import KINDS
+
+Status = RosterImport.Status
+
+
+def upload_create(*, kind: str, filename: str, data: bytes, user: User, rows: int) -> RosterImport:
+    """Keep the uploaded bytes so the confirmed import applies exactly the previewed file."""
+    upload = RosterImport.objects.create(
+        kind=kind,
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        jurisdiction=user.jurisdiction,
+        uploaded_by=user,
+        status=Status.VALIDATING,
+        rows_total=rows,
+    )
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    upload.file.save(f"{upload.sha256}{suffix}", ContentFile(data))
+    return upload
+
+
+def in_background(rows: int) -> bool:
+    return rows > settings.ROSTER_BACKGROUND_ROWS
+
+
+def upload_table(upload: RosterImport) -> Table:
+    upload.file.open("rb")
+    try:
+        return read_table(upload.file.read(), upload.filename)
+    finally:
+        upload.file.close()
+
+
+def upload_plan(upload: RosterImport, *, progress: bool = False) -> tuple[Table, Plan]:
+    table = upload_table(upload)
+
+    def report(done: int) -> None:
+        RosterImport.objects.filter(pk=upload.pk).update(rows_done=done)
+
+    plan = validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None)
+    return table, plan
+
+
+def upload_validate(upload: RosterImport) -> Plan:
+    """Check the stored file and record the outcome (idempotent)."""
+    _table, plan = upload_plan(upload, progress=True)
+    upload.status = Status.PREVIEWED if plan.valid else Status.REJECTED
+    upload.digest, upload.counts = plan.digest, plan.counts
+    upload.errors = [[e.row, e.column, e.message] for e in plan.errors[:5000]]
+    upload.rows_done = upload.rows_total
+    upload.save(update_fields=["status", "digest", "counts", "errors", "rows_done"])
+    return plan
+
+
+def upload_claim(upload: RosterImport) -> bool:
+    """Move a previewed upload to running; False when it is not (any more) previewed.
+
+    A unique constraint refuses a second running import of the same file in the same
+    jurisdiction, whoever uploaded it.
+    """
+    try:
+        with transaction.atomic():
+            return bool(
+                RosterImport.objects.filter(pk=upload.pk, status=Status.PREVIEWED).update(status=Status.RUNNING)
+            )
+    except IntegrityError:
+        raise ValidationError(_("The same file is being imported in this jurisdiction right now.")) from None
+
+
+def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
+    """Apply the previewed plan once; refuses if the data changed since the preview."""
+    if not upload_claim(upload):
+        raise ValidationError(_("This roster has already been imported or is being imported."))
+    try:
+        _table, plan = upload_plan(upload)
+        counts = apply_roster(plan, user=upload.uploaded_by, expected_digest=digest)
+    except ValidationError:
+        RosterImport.objects.filter(pk=upload.pk).update(status=Status.PREVIEWED)
+        raise
+    except Exception:
+        RosterImport.objects.filter(pk=upload.pk).update(status=Status.FAILED)
+        raise
+    RosterImport.objects.filter(pk=upload.pk).update(status=Status.IMPORTED, counts=counts, finished_at=timezone.now())
+    return counts

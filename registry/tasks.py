@@ -1,0 +1,32 @@
+"""Celery tasks of the registry: large roster imports in the background. Thin and idempotent:
+each acts only if the upload is still in the state it expects."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+
+from .models import RosterImport
+from .rosters import uploads
+
+
+@shared_task(acks_late=True)
+def validate_roster_upload(upload_id: int) -> str:
+    upload = RosterImport.objects.filter(pk=upload_id, status=RosterImport.Status.VALIDATING).first()
+    if upload is None:
+        return "nothing to do"
+    plan = uploads.upload_validate(upload)
+    return "valid" if plan.valid else f"{len(plan.errors)} errors"
+
+
+@shared_task(acks_late=True)
+def apply_roster_upload(upload_id: int, digest: str) -> str:
+    upload = RosterImport.objects.filter(pk=upload_id, status=RosterImport.Status.PREVIEWED).first()
+    if upload is None:
+        return "nothing to do"
+    try:
+        counts = uploads.upload_apply(upload, digest=digest)
+    except ValidationError as error:
+        RosterImport.objects.filter(pk=upload_id).update(errors=[[0, "", m] for m in error.messages])
+        return " ".join(error.messages)
+    return f"imported {counts}"

@@ -1,0 +1,81 @@
+"""Large rosters are checked and imported by Celery tasks, with progress shown."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from factories import ProviderFactory, ResidentFactory
+
+from registry.models import Resident, RosterImport
+from registry.rosters import uploads
+from registry.rosters.kinds import KINDS, export_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def residents_file(provider, count: int) -> SimpleUploadedFile:
+    kind = KINDS["residents"]
+    residents = [ResidentFactory.build(provider=provider) for _ in range(count)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.header for c in kind.columns])
+    writer.writerows(export_rows(kind, residents, may_see_personal=True))
+    return SimpleUploadedFile("roster.csv", buffer.getvalue().encode("gbk"), content_type="text/csv")
+
+
+def test_a_large_roster_is_checked_then_imported_in_the_background(
+    divisions, clerk, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    client = client_for(clerk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 5)})
+    upload = RosterImport.objects.get()
+    assert response.status_code == 302
+    assert (upload.status, upload.rows_done, upload.rows_total) == (RosterImport.Status.PREVIEWED, 5, 5)
+    assert upload.counts == {"new": 5, "changed": 0, "unchanged": 0}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:registry_resident_import_preview", args=[upload.pk]), {"digest": upload.digest})
+
+    upload.refresh_from_db()
+    assert upload.status == RosterImport.Status.IMPORTED
+    assert Resident.objects.filter(provider=provider).count() == 5
+
+
+def test_the_progress_page_shows_rows_checked(divisions, clerk, client_for, settings):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    client = client_for(clerk)
+    client.post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 5)})
+    upload = RosterImport.objects.get()  # the task waits for the commit that never comes in this test
+    RosterImport.objects.filter(pk=upload.pk).update(rows_done=3)
+
+    page = client.get(reverse("admin:registry_resident_import_preview", args=[upload.pk])).content.decode()
+
+    assert 'max="5" value="3"' in page and 'http-equiv="refresh"' in page
+
+
+def test_the_same_file_cannot_run_twice_at_once_in_one_district(divisions, clerk, client_for):
+    provider = ProviderFactory()
+    client_for(clerk).post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 2)})
+    first = RosterImport.objects.get()
+    second = RosterImport.objects.create(
+        kind="residents",
+        filename="roster.csv",
+        sha256=first.sha256,
+        jurisdiction=first.jurisdiction,
+        uploaded_by=clerk,
+        status=RosterImport.Status.PREVIEWED,
+    )
+    RosterImport.objects.filter(pk=first.pk).update(status=RosterImport.Status.RUNNING)
+
+    with pytest.raises(Exception, match="being imported"):
+        uploads.upload_claim(second)
+    assert RosterImport.objects.get(pk=second.pk).status == RosterImport.Status.PREVIEWED
