@@ -478,7 +478,9 @@ class LicenceAdmin(ProviderChildAdmin):
 
 
 @admin.register(FeeItem)
-class FeeItemAdmin(ProviderChildAdmin):
+class FeeItemAdmin(RosterAdminMixin, ProviderChildAdmin):
+    roster_kind = "fees"
+    actions = ["export_xlsx", "export_csv"]
     list_display = ["provider", "kind", "name", "amount", "unit", "effective_from"]
     list_filter = ["kind", "unit", DivisionFilter]
 

@@ -8,10 +8,21 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .models import Division, LegalForm, OperationMode, Provider, ProviderKind
 
 GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorting with ties broken by name and id, so that pages never overlap or skip rows."""
+
+    def filter(self, qs: QuerySet[Provider], value: Any) -> QuerySet[Provider]:
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param not in EMPTY_VALUES]
+        return qs.order_by(*ordering, "name", "pk")
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -46,10 +57,21 @@ class ProviderFilter(django_filters.FilterSet):
     modified_after = django_filters.IsoDateTimeFilter(
         label=_("Changed after"), field_name="updated_at", lookup_expr="gt", widget=forms.HiddenInput
     )
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         label=_("Sort by"),
         fields=(("name", "name"), ("grade", "grade"), ("vacancies", "vacancies"), ("beds", "beds")),
-        field_labels={"name": _("Name"), "grade": _("Grade"), "vacancies": _("Vacancies"), "beds": _("Beds")},
+        # Every label lazy, descending ones included: django-filter's "%s (descending)"
+        # would be formatted once at import, in whatever language was active then.
+        field_labels={
+            "name": _("Name"),
+            "-name": _("Name (descending)"),
+            "grade": _("Grade"),
+            "-grade": _("Grade (descending)"),
+            "vacancies": _("Vacancies"),
+            "-vacancies": _("Vacancies (descending)"),
+            "beds": _("Beds"),
+            "-beds": _("Beds (descending)"),
+        },
         empty_label=None,
     )
 

@@ -32,6 +32,7 @@ from ..models import (
     CareLevel,
     CertificateLevel,
     Division,
+    FeeItem,
     LegalForm,
     OperationMode,
     Provider,
@@ -272,7 +273,46 @@ CAREGIVERS = RosterKind(
     ),
 )
 
-KINDS: dict[str, RosterKind] = {kind.name: kind for kind in (PROVIDERS, RESIDENTS, CAREGIVERS)}
+FEES = RosterKind(
+    name="fees",
+    label="收费项目",
+    model=FeeItem,
+    key=("provider", "name", "effective_from"),
+    columns=(
+        Column(
+            "机构统一社会信用代码", "provider uscc", "provider", str, required=True, export=lambda f: f.provider.uscc
+        ),
+        Column(
+            "收费类型",
+            "fee kind",
+            "kind",
+            choice(FeeItem.Kind),
+            required=True,
+            export=lambda f: chinese_label(FeeItem.Kind, f.kind),
+        ),
+        Column("收费项目", "item", "name", text(100), required=True),
+        Column("金额", "amount", "amount", parse_decimal, required=True, export=lambda f: _decimal(f.amount)),
+        Column(
+            "计费单位",
+            "unit",
+            "unit",
+            choice(FeeItem.Unit),
+            required=True,
+            export=lambda f: chinese_label(FeeItem.Unit, f.unit),
+        ),
+        Column(
+            "执行日期",
+            "effective from",
+            "effective_from",
+            parse_date,
+            required=True,
+            export=lambda f: _iso(f.effective_from),
+        ),
+        Column("截止日期", "effective to", "effective_to", parse_date, export=lambda f: _iso(f.effective_to)),
+    ),
+)
+
+KINDS: dict[str, RosterKind] = {kind.name: kind for kind in (PROVIDERS, RESIDENTS, CAREGIVERS, FEES)}
 
 # One example row per kind, for the downloadable templates (fictitious but valid codes).
 EXAMPLES: dict[str, list[str]] = {
@@ -302,6 +342,7 @@ EXAMPLES: dict[str, list[str]] = {
         "半失能",
         "高龄、低保",
     ],
+    "fees": ["52150203MJ0000001C", "床位费", "双人间床位费", "1200", "每月", "2026-01-01", ""],
     "caregivers": [
         "15020319850505002X",
         "李秀梅",
