@@ -238,8 +238,21 @@ class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
         return {code: self.cleaned_data[f"check_{code}"] for code in self.checklist_codes}
 
 
+class FindingInlineForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Finding
+        fields = ["category", "severity", "description", "deadline"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Empty: the default for the severity (30 days general, 7 days major), set on save.
+        self.fields["deadline"].required = False
+        self.fields["deadline"].help_text = _("Empty: the default for the severity.")
+
+
 class FindingInline(admin.StackedInline):  # type: ignore[type-arg]
     model = Finding
+    form = FindingInlineForm
     extra = 0
     fields = ["category", "severity", "description", "deadline", "status"]
     readonly_fields = ["status"]

@@ -110,7 +110,7 @@ def task_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notificatio
             due_to = on - datetime.timedelta(days=offset)
             tasks = (
                 InspectionTask.objects.filter(regime=regime, status=InspectionTask.Status.OPEN)
-                .filter(due_on__gt=due_from, due_on__lte=due_to)
+                .filter(due_on__gte=due_from, due_on__lte=due_to)
                 .select_related("provider__division", "regime")
                 .prefetch_related("assignees")
             )
@@ -227,7 +227,7 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
     for key in list(keys):
         with transaction.atomic():
             items = list(
-                Notification.objects.select_for_update(skip_locked=True)
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(recipient_key=key, emailed_at__isnull=True)
                 .select_related("recipient")
                 .order_by("due_on", "pk")
