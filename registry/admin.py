@@ -4,6 +4,7 @@ reason form, history on every record."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -21,11 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import lifecycle
+from .audit import audit_record
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
 from .identifiers import mask_id_number, mask_phone
 from .models import (
     AnnualReport,
+    AuditEntry,
     Caregiver,
     CareLevel,
     CreditRecord,
@@ -49,6 +52,7 @@ from .scoping import (
     scope_queryset,
     user_can_see_personal_data,
 )
+from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
@@ -691,3 +695,59 @@ class DataExportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The audit log, read-only, for the audit admin: search, filter, export."""
+
+    list_display = ["at", "action", "actor_name", "ip", "object_type", "object_repr"]
+    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_name", "object_repr", "object_id", "detail", "ip"]
+    date_hierarchy = "at"
+    fields = readonly_fields = (
+        "at",
+        "action",
+        "actor",
+        "actor_name",
+        "ip",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before",
+        "after",
+        "detail",
+    )
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
+        header = ["time", "action", "user", "ip", "object_type", "object_id", "object", "before", "after", "detail"]
+        rows = [
+            [
+                e.at.isoformat(),
+                e.action,
+                e.actor_name,
+                e.ip,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                json.dumps(e.before, ensure_ascii=False),
+                json.dumps(e.after, ensure_ascii=False),
+                e.detail,
+            ]
+            for e in queryset.order_by("at", "pk")
+        ]
+        audit_record("audit.export", actor=staff_user(request), after={"rows": len(rows)})
+        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response

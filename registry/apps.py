@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("Provider registry")
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (connects the login signal handlers)

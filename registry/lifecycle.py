@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit import audit_record
 from .models import Provider, ProviderStatus, ProviderStatusChange, User
 from .scoping import user_can_see_division
 
@@ -117,5 +118,13 @@ def provider_transition(
         locked._change_reason = f"{Action(action).label}: {reason}"  # type: ignore[attr-defined]
         locked._history_user = actor  # type: ignore[attr-defined]
         locked.save()
+        audit_record(
+            f"provider.{action}",
+            actor=actor,
+            obj=locked,
+            before={"status": change.from_status},
+            after={"status": change.to_status, "effective_on": effective_on.isoformat()},
+            detail=reason,
+        )
     provider.refresh_from_db()
     return change

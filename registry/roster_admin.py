@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_record
 from .models import DataExport, RosterImport, User
 from .rosters import uploads
 from .rosters.engine import Plan
@@ -196,12 +197,15 @@ class RosterAdminMixin:
         objects = list(queryset.select_related(related))
         header = [c.header for c in self.kind.columns]
         rows = list(export_rows(self.kind, objects, may_see_personal=personal))
-        DataExport.objects.create(
+        record = DataExport.objects.create(
             what=self.roster_kind,
             file_format=file_format,
             rows=len(rows),
             personal_data=personal,
             exported_by=_user(request),
+        )
+        audit_record(
+            "data.export", actor=_user(request), obj=record, after={"rows": len(rows), "personal_data": personal}
         )
         if file_format == "xlsx":
             data = xlsx_bytes(header, rows, title=self.roster_kind)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.audit import audit_record
 from registry.models import PremisesBasis, ProviderKind
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
@@ -98,6 +99,16 @@ class RateAdmin(SimpleHistoryAdmin):
     list_display = ["scheme", "key", "amount", "max_amount", "is_example", "effective_from", "effective_to"]
     list_filter = ["scheme", "is_example"]
     list_select_related = ["scheme"]
+
+    def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
+        before = {name: str(form.initial.get(name)) for name in form.changed_data} if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(
+            "rate.change" if change else "rate.add",
+            obj=obj,
+            before=before,
+            after={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+        )
 
 
 # --- construction grants ----------------------------------------------------------

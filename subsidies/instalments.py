@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.audit import audit_record
 from registry.credit import is_blacklisted
 from registry.holds import active_holds
 from registry.models import Provider, ProviderStatus, User
@@ -180,6 +181,9 @@ def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date
     locked.approved_by = approver
     locked.approved_on = on
     locked.save(update_fields=["status", "approved_by", "approved_on"])
+    audit_record(
+        "grant.approve", actor=approver, obj=locked, after={"total": str(locked.total), "instalments": amounts}
+    )
     return locked
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.audit import audit_record
 from registry.models import Division, Provider, ProviderStatus, User
 from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
 
@@ -141,6 +142,9 @@ def batch_submit(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     locked.state = State.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["state", "submitted_at"])
+    audit_record(
+        "batch.submit", actor=user, obj=locked, before={"state": State.DRAFT}, after={"state": State.SUBMITTED}
+    )
     return locked
 
 
@@ -159,6 +163,9 @@ def batch_approve(*, batch: PaymentBatch, approver: User) -> PaymentBatch:
     locked.approved_by = approver
     locked.approved_at = timezone.now()
     locked.save(update_fields=["state", "approved_by", "approved_at"])
+    audit_record(
+        "batch.approve", actor=approver, obj=locked, before={"state": State.SUBMITTED}, after={"state": State.APPROVED}
+    )
     return locked
 
 
@@ -181,6 +188,7 @@ def batch_export(*, batch: PaymentBatch, file_format: str = "csv") -> bytes:
         locked.exported_at = timezone.now()
         locked.save(update_fields=["state", "exported_at"])
     rows = _payment_rows(locked)
+    audit_record("batch.export", obj=locked, after={"state": locked.state, "rows": len(rows), "format": file_format})
     if file_format == "xlsx":
         return xlsx_bytes(PAYMENT_FILE_HEADER, rows, title=locked.name)
     return csv_bytes(PAYMENT_FILE_HEADER, rows)
@@ -286,6 +294,15 @@ def batch_reconcile(*, batch: PaymentBatch, data: bytes, filename: str, user: Us
     if not locked.items.filter(state=PaymentItem.State.PENDING).exists():
         locked.state = State.CLOSED
         locked.save(update_fields=["state"])
+    audit_record(
+        "batch.reconcile",
+        actor=user,
+        obj=locked,
+        after={
+            "paid": sum(1 for _i, paid, _r in decisions if paid),
+            "failed": sum(1 for _i, paid, _r in decisions if not paid),
+        },
+    )
     return []
 
 

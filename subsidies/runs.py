@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.audit import audit_record
 from registry.models import Division, User
 
 from .allowances import allowance_lines, insurance_lines
@@ -80,5 +81,6 @@ def run_approve(*, run: GrantRun, approver: User) -> GrantRun:
     locked.approved_by = approver
     locked.approved_at = timezone.now()
     locked.save(update_fields=["status", "approved_by", "approved_at"])
+    audit_record("run.approve", actor=approver, obj=locked, after={"lines": locked.lines.count()})
     recoveries_for_overpayments(locked, user=approver, on=timezone.localdate())
     return locked

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "registry.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,6 +156,9 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
+
+# The audit log keeps at least this many days (MLPS 2.0 level 3: six months).
+AUDIT_MIN_RETENTION_DAYS = 180
 
 # Roster uploads: size limits checked before any parsing (zip bombs are refused quickly);
 # files with more rows than ROSTER_BACKGROUND_ROWS are imported by a Celery task.

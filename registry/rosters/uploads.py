@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..audit import audit_record
 from ..models import RosterImport, User
 from .engine import Plan, apply_roster, validate_roster
 from .formats import Table, read_table
@@ -98,4 +99,5 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
         RosterImport.objects.filter(pk=upload.pk).update(status=Status.FAILED)
         raise
     RosterImport.objects.filter(pk=upload.pk).update(status=Status.IMPORTED, counts=counts, finished_at=timezone.now())
+    audit_record("roster.import", actor=upload.uploaded_by, obj=upload, after=counts, detail=upload.filename)
     return counts

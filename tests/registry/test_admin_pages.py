@@ -38,6 +38,7 @@ from inspections.records import FindingInput, record_inspection
 from registry import roles
 from registry.lifecycle import provider_transition
 from registry.models import (
+    AuditEntry,
     DataExport,
     Division,
     FireExemptionRule,
@@ -106,6 +107,7 @@ def samples(divisions, superuser, clerk):
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
         ),
+        AuditEntry.objects.create(action="test", actor=clerk),
         DataExport.objects.create(what="residents", file_format="csv", rows=3, personal_data=False, exported_by=clerk),
     ]
     return {type(obj): obj for obj in objects}

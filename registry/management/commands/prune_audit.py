@@ -1,0 +1,21 @@
+"""Delete audit entries older than --days (default and minimum: 180)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from registry.audit import prune_audit
+
+
+class Command(BaseCommand):
+    help = "Delete audit log entries older than --days; entries younger than 180 days are always kept."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--days", type=int, default=settings.AUDIT_MIN_RETENTION_DAYS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        deleted = prune_audit(older_than_days=options["days"])
+        self.stdout.write(f"deleted {deleted} audit entries")
