@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from factories import ProviderFactory, ResidentFactory
@@ -76,6 +78,6 @@ def test_the_same_file_cannot_run_twice_at_once_in_one_district(divisions, clerk
     )
     RosterImport.objects.filter(pk=first.pk).update(status=RosterImport.Status.RUNNING)
 
-    with pytest.raises(Exception, match="being imported"):
+    with translation.override("en"), pytest.raises(ValidationError, match="being imported"):
         uploads.upload_claim(second)
     assert RosterImport.objects.get(pk=second.pk).status == RosterImport.Status.PREVIEWED
