@@ -7,9 +7,9 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from factories import ProviderFactory, ResidentFactory
 
 from registry.models import Resident, RosterImport
