@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -97,10 +98,22 @@ class User(AbstractUser):
         verbose_name=_("jurisdiction"),
         help_text=_("The user sees and changes only providers inside this division."),
     )
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # create_user() and createsuperuser hash the password without set_password():
+        # the 90 days of a first password start when the account is saved.
+        if self.password_changed_at is None and self.has_usable_password():
+            self.password_changed_at = timezone.now()
+        super().save(*args, **kwargs)
 
 
 class ProviderKind(models.TextChoices):

@@ -293,7 +293,13 @@ def apply_roster(plan: Plan, *, user: User | None, expected_digest: str | None =
             new, kind.model, batch_size=1000, default_user=history_user, default_change_reason="名册导入"
         )
     if changed:
-        fields = sorted({name for r in changed for name in r.changes})
+        # bulk_update skips auto_now: stamp it, so "changed after" feeds and sitemaps see the change.
+        stamped = [f.name for f in kind.model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        now = timezone.now()
+        for r in changed:
+            for name in stamped:
+                setattr(r.instance, name, now)
+        fields = sorted({name for r in changed for name in r.changes} | set(stamped))
         bulk_update_with_history(
             [r.instance for r in changed],
             kind.model,

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from ..spreadsheets import FORMULA_PREFIXES
+
 
 class UnreadableFile(ValueError):
     """The file is not a table we can read (wrong format, too big, a zip bomb …)."""
@@ -55,7 +57,10 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
     try:
         sheet = workbook.worksheets[0]
+        # read-only workbooks parse the sheet lazily: a broken sheet fails here, not above.
         return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as error:
+        raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
     finally:
         workbook.close()
 
@@ -91,7 +96,16 @@ def read_table(data: bytes, filename: str) -> Table:
         raise UnreadableFile(_("The file is empty."))
     header, body = rows[0], rows[1:]
     width = len(header)
+    body = [[_unescape(cell) for cell in row] for row in body]
     return [h.strip().lstrip("\ufeff") for h in header], [(row + [""] * width)[:width] for row in body]
+
+
+def _unescape(cell: str) -> str:
+    """Undo the apostrophe that exports put before formula-like text ("'=A1" → "=A1"),
+    so that importing an export changes nothing."""
+    if cell.startswith("'") and cell[1:2] in FORMULA_PREFIXES:
+        return cell[1:]
+    return cell
 
 
 _DATE_PATTERNS = [

@@ -72,8 +72,22 @@ def chinese_label(choices: type[TextChoices], code: str) -> str:
 
 
 def categories(text: str) -> list[str]:
+    """Labels or codes separated by 、,，;；/ — or by spaces, unless a label itself has one
+    (the English labels do: "Advanced age")."""
     parse = choice(ResidentCategory)
-    return sorted({parse(part) for part in re.split(r"[、,，;；/\s]+", text) if part})
+    codes: set[str] = set()
+    for part in re.split(r"[、,，;；/\n]+", text):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            codes.add(parse(part))
+        except ValueError:
+            words = part.split()
+            if len(words) < 2:
+                raise
+            codes.update(parse(word) for word in words)
+    return sorted(codes)
 
 
 def id_number(text: str) -> str:
@@ -86,8 +100,14 @@ def uscc(text: str) -> str:
     return normalise_uscc(text)
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def text(limit: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
+        if _CONTROL_CHARACTERS.search(value):
+            # NUL cannot be stored by PostgreSQL; the other ones cannot be written to an xlsx.
+            raise ValueError(_("Contains a control character (such as NUL)."))
         if len(value) > limit:
             raise ValueError(_("Longer than %(limit)d characters.") % {"limit": limit})
         return value
@@ -340,7 +360,7 @@ EXAMPLES: dict[str, list[str]] = {
         "2026-03-01",
         "",
         "半失能",
-        "高龄、低保",
+        "高龄、低保对象",
     ],
     "fees": ["52150203MJ0000001C", "床位费", "双人间床位费", "1200", "每月", "2026-01-01", ""],
     "caregivers": [

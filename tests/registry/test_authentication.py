@@ -1,0 +1,113 @@
+"""MLPS 2.0 level-3 authentication controls: password rules, expiry, lockout, session limits."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from registry import roles
+from registry.sessions import LOGIN_TIME_KEY
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "Grassland-Horse-2026"
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Short1!",  # fewer than 10 characters
+        "alllowercaseletters",  # one character class
+        "lowercase123456",  # two classes
+        "Password123",  # a common password (3 classes, 11 characters)
+    ],
+)
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+def test_a_password_like_the_user_name_is_refused(make_staff, divisions):
+    user = make_staff(roles.DISTRICT_CLERK, "150203")
+    user.username = "wulan.tuya"
+    with pytest.raises(ValidationError):
+        validate_password("Wulan.Tuya2026", user=user)
+
+
+def test_a_long_password_of_three_classes_is_accepted():
+    validate_password(GOOD)
+
+
+def staff_with_password(make_staff) -> object:
+    user = make_staff(roles.DISTRICT_CLERK, "150203")
+    user.set_password(GOOD)
+    user.save()
+    return user
+
+
+def login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
+    return client.post(reverse("admin:login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_an_expired_password_must_be_changed_before_anything_else(make_staff, divisions, client):
+    user = staff_with_password(make_staff)
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=91))
+    client.force_login(user)
+
+    response = client.get(reverse("admin:registry_provider_changelist"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("admin:password_change")
+    assert client.get(reverse("admin:password_change")).status_code == 200
+
+
+def test_a_password_changed_within_90_days_is_not_expired(make_staff, divisions, client):
+    user = staff_with_password(make_staff)
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=89))
+    client.force_login(user)
+
+    assert client.get(reverse("admin:registry_provider_changelist")).status_code == 200
+
+
+def test_five_failures_lock_the_account_for_every_address(make_staff, divisions, client):
+    user = staff_with_password(make_staff)
+    for attempt in range(5):
+        login(client, user.username, "wrong", ip=f"10.0.0.{attempt + 1}")
+
+    response = login(client, user.username, GOOD, ip="10.9.9.9")
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_failures_lock_the_address_for_every_account(make_staff, divisions, client):
+    user = staff_with_password(make_staff)
+    for attempt in range(5):
+        login(client, f"nobody{attempt}", "wrong", ip="10.7.7.7")
+
+    assert login(client, user.username, GOOD, ip="10.7.7.7").status_code == 429
+    assert login(Client(), user.username, GOOD, ip="10.8.8.8").status_code == 302  # another address is fine
+
+
+def test_sessions_expire_after_15_idle_minutes(settings):
+    assert settings.SESSION_COOKIE_AGE == 15 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_a_session_ends_8_hours_after_login_however_active(make_staff, divisions, client):
+    user = staff_with_password(make_staff)
+    login(client, user.username, GOOD)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+    session = client.session
+    session[LOGIN_TIME_KEY] = int(time.time()) - 8 * 60 * 60 - 1
+    session.save()
+
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
