@@ -52,6 +52,7 @@ from .scoping import (
     scope_queryset,
     user_can_see_personal_data,
 )
+from .security import check_separated_roles
 from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
@@ -638,6 +639,18 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
         (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
     ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class SeparatedRolesForm(form):  # type: ignore[valid-type, misc]
+            def clean_groups(self) -> Any:
+                groups = self.cleaned_data.get("groups")
+                if groups is not None:
+                    check_separated_roles(group.name for group in groups)
+                return groups
+
+        return SeparatedRolesForm
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Only a superuser (break-glass) may grant superuser status or direct permissions;

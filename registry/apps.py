@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import audit, sessions  # noqa: F401  (connect the login signal handlers)
+        from . import audit, security, sessions  # noqa: F401  (connect their signal handlers)

@@ -1,0 +1,90 @@
+"""Separation of the three admin roles, response headers and the deployment check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from registry import roles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN),
+        (roles.SECURITY_ADMIN, roles.AUDIT_ADMIN),
+        (roles.AUDIT_ADMIN, roles.SYSTEM_ADMIN),
+    ],
+)
+def test_nobody_holds_two_of_the_three_admin_roles(make_staff, divisions, first, second):
+    user = make_staff(first, "150200")
+
+    with pytest.raises(ValidationError), transaction.atomic():
+        user.groups.add(Group.objects.get(name=second))
+    with pytest.raises(ValidationError), transaction.atomic():
+        Group.objects.get(name=second).user_set.add(user)
+    assert list(user.groups.values_list("name", flat=True)) == [first]
+
+
+def test_an_admin_role_may_go_with_a_business_role(make_staff, divisions):
+    user = make_staff(roles.SYSTEM_ADMIN, "150200")
+    user.groups.add(Group.objects.get(name=roles.DISTRICT_CLERK))
+
+    assert user.groups.count() == 2
+
+
+def test_the_user_form_refuses_two_admin_roles(make_staff, divisions, superuser, client_for, admin_form_data):
+    user = make_staff(roles.SYSTEM_ADMIN, "150200")
+    url = reverse("admin:registry_user_change", args=[user.pk])
+    client = client_for(superuser)
+    data = admin_form_data(client.get(url))
+    data["groups"] = [Group.objects.get(name=roles.SYSTEM_ADMIN).pk, Group.objects.get(name=roles.AUDIT_ADMIN).pk]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert list(user.groups.values_list("name", flat=True)) == [roles.SYSTEM_ADMIN]
+
+
+def test_back_office_pages_are_not_stored_and_carry_a_csp(clerk, client_for):
+    response = client_for(clerk).get(reverse("admin:index"))
+
+    assert response["Cache-Control"] == "no-store"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_public_pages_carry_a_csp_but_may_be_cached(client):
+    response = client.get(reverse("provider_list"))
+
+    assert "Content-Security-Policy" in response and response.get("Cache-Control") != "no-store"
+
+
+def test_the_deployment_check_passes_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "k" * 20 + "-production-secret-" + "x9Y8z7W6v5U4t3S2r1Q0p" * 2,
+        "ALLOWED_HOSTS": "registry.example.cn",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
