@@ -9,22 +9,27 @@ the registry never imports them and a missing app simply shows no section.
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -55,13 +60,30 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    monthly_fee = (
-        FeeItem.objects.filter(_in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH)
-        .filter(kind__in=MONTHLY_FEE_KINDS)
-        .order_by()
-        .values("provider")
-        .annotate(total=Sum("amount"))
-        .values("total")
+
+    def cheapest(kind: str) -> Subquery:
+        """The cheapest monthly item of one kind in force (e.g. the double room's bed fee)."""
+        items = (
+            FeeItem.objects.filter(_in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH, kind=kind)
+            .order_by()
+            .values("provider")
+            .annotate(least=Min("amount"))
+            .values("least")
+        )
+        return Subquery(items, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+    # What one person pays a month at the cheapest options: bed + nursing + meals (or the
+    # childcare fee). Alternative items of one kind (rooms, nursing grades) are not added up.
+    parts = [Coalesce(cheapest(kind), Value(Decimal("0.00"))) for kind in MONTHLY_FEE_KINDS]
+    any_fee = Exists(
+        FeeItem.objects.filter(
+            _in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH, kind__in=MONTHLY_FEE_KINDS
+        )
+    )
+    monthly_fee = Case(
+        When(any_fee, then=functools.reduce(operator.add, parts)),
+        default=None,
+        output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     return (
         Provider.objects.filter(status=ProviderStatus.CERTIFIED)
@@ -69,7 +91,7 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
         .annotate(
             in_care=Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0)),
             vacancies=Greatest(F("beds") - F("in_care"), Value(0)),
-            monthly_fee=Subquery(monthly_fee, output_field=DecimalField(max_digits=14, decimal_places=2)),
+            monthly_fee=monthly_fee,
         )
     )
 
