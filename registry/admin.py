@@ -108,6 +108,19 @@ class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     pass
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by services (logs, computed lines): nobody adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class PersonalDataAdminMixin:
     """Mask ID and phone numbers, in lists, forms and history, without the permission."""
 
@@ -509,7 +522,7 @@ class ProviderHoldAdmin(ProviderChildAdmin):
 
 
 @admin.register(ProviderStatusChange)
-class ProviderStatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ProviderStatusChangeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The lifecycle log: read-only, written only by the lifecycle service."""
 
     list_display = ["provider", "action", "from_status", "to_status", "effective_on", "actor", "recorded_at"]
@@ -517,15 +530,6 @@ class ProviderStatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ig
     list_select_related = ["provider", "actor"]
     search_fields = ["provider__name", "provider__uscc", "reason"]
     date_hierarchy = "recorded_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Resident)
@@ -668,7 +672,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(RosterImport)
-class RosterImportAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Audit of roster imports: who uploaded what, what it changed."""
 
     scope_path_lookup = "jurisdiction__path"
@@ -688,30 +692,18 @@ class RosterImportAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[typ
         "finished_at",
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(DataExport)
-class DataExportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DataExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Audit of exports: who exported what, how many rows, with personal data or not."""
 
     list_display = ["what", "file_format", "rows", "personal_data", "exported_by", "exported_at"]
     list_filter = ["what", "personal_data"]
     fields = readonly_fields = ("what", "file_format", "rows", "personal_data", "exported_by", "exported_at")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit log, read-only, for the audit admin: search, filter, export."""
 
     list_display = ["at", "action", "actor_name", "ip", "object_type", "object_repr"]
@@ -732,15 +724,6 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "detail",
     )
     actions = ["export_csv"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:

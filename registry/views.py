@@ -60,8 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def provider_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    paginator = Paginator(queryset, _page_size(request))
+    # An invalid value is shown next to its field and skipped; the valid filters still apply.
+    paginator = Paginator(filterset.qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
     names = division_names()
     rows = [(provider, *area_of(provider, names)) for provider in page.object_list]

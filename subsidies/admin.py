@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.admin import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.audit import audit_record
 from registry.models import PremisesBasis, ProviderKind
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
@@ -224,22 +224,13 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     scope_path_lookup = "grant__provider__division__path"
     list_display = ["grant", "number", "year", "amount", "status", "withheld_reason", "decided_on"]
     list_filter = ["status", "year"]
     list_select_related = ["grant__provider", "grant__scheme"]
     search_fields = ["grant__provider__name", "grant__provider__uscc"]
     actions = ["review_this_year"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Review eligibility of instalments due this year"), permissions=["approve"])
     def review_this_year(self, request: HttpRequest, queryset: QuerySet[Instalment]) -> None:
@@ -437,7 +428,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(GrantLine)
-class GrantLineAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     scope_path_lookup = "provider__division__path"
     list_display = ["provider", "scheme", "period", "kind", "subject", "quantity", "rate", "amount", "payable_flag"]
     list_filter = ["scheme", "period", "kind", "run__status"]
@@ -467,15 +458,6 @@ class GrantLineAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
     @admin.display(description=_("payable"), boolean=True)
     def payable_flag(self, line: GrantLine) -> bool:
         return line.payable
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- payment batches --------------------------------------------------------------

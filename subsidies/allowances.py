@@ -4,18 +4,17 @@ splits (5:3:2 premiums, 6:3:1 accident insurance)."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from registry.models import Caregiver, CertificateLevel, CreditRecord, Licence, ProviderHold, ProviderStatusChange
+from registry.models import Caregiver, CertificateLevel, Licence
 
 from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
 from .occupancy import month_bounds
-from .operating_grants import _providers_for, provider_month_holds
+from .operating_grants import _providers_for, provider_month_holds, provider_standing
 from .rates import rates_in_force, scheme_by_code
 
 GOVERNMENT_LEVELS = {PayerLevel.GOVERNMENT, PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
@@ -51,15 +50,7 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
         .exclude(certificate_level=CertificateLevel.NONE)
         .order_by("provider_id", "pk")
     )
-    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
-    for change in ProviderStatusChange.objects.filter(provider_id__in=providers):
-        changes[change.provider_id].append(change)
-    credit: dict[int, list[CreditRecord]] = defaultdict(list)
-    for record in CreditRecord.objects.filter(provider_id__in=providers, kind=CreditRecord.Kind.BLACKLIST):
-        credit[record.provider_id].append(record)
-    holds: dict[int, list[ProviderHold]] = defaultdict(list)
-    for hold in ProviderHold.objects.filter(provider_id__in=providers):
-        holds[hold.provider_id].append(hold)
+    standing = provider_standing(providers)
     taken = set(
         GrantLine.objects.filter(scheme=scheme, period=period, kind=GrantLine.Kind.REGULAR)
         .exclude(run=run)
@@ -78,7 +69,11 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
             continue
         provider = providers[caregiver.provider_id]
         line_holds = provider_month_holds(
-            provider, period, changes=changes[provider.pk], credit=credit[provider.pk], holds=holds[provider.pk]
+            provider,
+            period,
+            changes=standing["changes"][provider.pk],
+            credit=standing["credit"][provider.pk],
+            holds=standing["holds"][provider.pk],
         )
         lines.append(
             GrantLine(

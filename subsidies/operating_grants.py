@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -187,23 +188,31 @@ def _providers_for(scheme: SubsidyScheme, division: Division, period: datetime.d
     )
 
 
+def provider_standing(ids: Iterable[int]) -> dict[str, dict[int, list[Any]]]:
+    """Lifecycle changes, blacklistings and holds of many providers: three queries in all."""
+    ids = list(ids)
+    standing: dict[str, dict[int, list[Any]]] = {
+        "changes": defaultdict(list),
+        "credit": defaultdict(list),
+        "holds": defaultdict(list),
+    }
+    for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
+        standing["changes"][change.provider_id].append(change)
+    for record in CreditRecord.objects.filter(provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
+        standing["credit"][record.provider_id].append(record)
+    for hold in ProviderHold.objects.filter(provider_id__in=ids):
+        standing["holds"][hold.provider_id].append(hold)
+    return standing
+
+
 def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
-    ids = [p.pk for p in providers]
-    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
-    for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
-        changes[change.provider_id].append(change)
-    credit: dict[int, list[CreditRecord]] = defaultdict(list)
-    for record in CreditRecord.objects.filter(provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
-        credit[record.provider_id].append(record)
-    holds: dict[int, list[ProviderHold]] = defaultdict(list)
-    for hold in ProviderHold.objects.filter(provider_id__in=ids):
-        holds[hold.provider_id].append(hold)
+    standing = provider_standing(p.pk for p in providers)
     stays = _stays_by_provider(period)
     return {
-        "changes": changes,
-        "credit": credit,
-        "holds": holds,
+        "changes": standing["changes"],
+        "credit": standing["credit"],
+        "holds": standing["holds"],
         "stays": stays,
         "duplicates": duplicate_residents(stays, period),
     }

@@ -21,12 +21,22 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.forms import FileField, MultiWidget
 from django.test import Client
+from django.utils import translation
 from factories import BAOTOU, DONGHE, KUNDULUN
 
 from registry import roles
 from registry.models import Division, User
 
 _usernames = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Chinese, the default: a request to /en/… in an earlier test
+    leaves English active in the thread, which would make reverse() give /en/ URLs."""
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
 
 
 def pytest_configure(config: pytest.Config) -> None:
