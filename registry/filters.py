@@ -81,16 +81,29 @@ class ProviderFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # One query for both lists; counties are shown under their league/city.
+        # One query for both lists. Counties are grouped under their league/city, so the
+        # choice reads "league, then county" without any script.
         divisions = list(
             Division.objects.filter(level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY])
             .order_by("path")
-            .values_list("code", "name", "level")
+            .values_list("code", "name", "level", "path", "parent__code")
         )
-        self.filters["league"].extra["choices"] = [
-            (c, n) for c, n, lvl in divisions if lvl == Division.Level.LEAGUE_CITY
+        self.division_paths = {code: path for code, _n, _l, path, _p in divisions}
+        leagues = [
+            (code, name) for code, name, level, _path, _parent in divisions if level == Division.Level.LEAGUE_CITY
         ]
-        self.filters["county"].extra["choices"] = [(c, n) for c, n, lvl in divisions if lvl == Division.Level.COUNTY]
+        self.filters["league"].extra["choices"] = leagues
+        self.filters["county"].extra["choices"] = [
+            (
+                league_name,
+                [
+                    (c, n)
+                    for c, n, level, _path, parent in divisions
+                    if level == Division.Level.COUNTY and parent == league
+                ],
+            )
+            for league, league_name in leagues
+        ]
 
     def filter_keyword(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
         for word in value.split()[:5]:
@@ -98,8 +111,9 @@ class ProviderFilter(django_filters.FilterSet):
         return queryset
 
     def filter_division(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
-        # Codes of standard and local units: match by path component, not by prefix of the code.
-        return queryset.filter(Q(division__path__contains=f"/{value}/") | Q(division__path__startswith=f"{value}/"))
+        # A prefix of the materialised path: served by the path index.
+        path = self.division_paths.get(value)
+        return queryset.filter(division__path__startswith=path) if path else queryset.none()
 
     def filter_min_grade(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
         return queryset.filter(grade__gte=int(value))
