@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from .models import Division, LegalForm, OperationMode, Provider, ProviderKind
+from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
 
 GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
 
@@ -55,7 +55,7 @@ class ProviderFilter(django_filters.FilterSet):
         label=_("Monthly fee up to (yuan)"), field_name="monthly_fee", lookup_expr="lte"
     )
     modified_after = django_filters.IsoDateTimeFilter(
-        label=_("Changed after"), field_name="updated_at", lookup_expr="gt", widget=forms.HiddenInput
+        label=_("Changed after"), method="filter_modified_after", widget=forms.HiddenInput
     )
     sort = StableOrderingFilter(
         label=_("Sort by"),
@@ -114,6 +114,13 @@ class ProviderFilter(django_filters.FilterSet):
         # A prefix of the materialised path: served by the path index.
         path = self.division_paths.get(value)
         return queryset.filter(division__path__startswith=path) if path else queryset.none()
+
+    def filter_modified_after(self, queryset: QuerySet[Provider], name: str, value: Any) -> QuerySet[Provider]:
+        """Providers whose published row may have changed: the provider itself, its fees
+        (monthly fee) or its residents (vacancies), as their history rows show."""
+        fee_changes = FeeItem.history.filter(history_date__gt=value).values("provider_id")
+        resident_changes = Resident.history.filter(history_date__gt=value).values("provider_id")
+        return queryset.filter(Q(updated_at__gt=value) | Q(pk__in=fee_changes) | Q(pk__in=resident_changes))
 
     def filter_min_grade(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
         return queryset.filter(grade__gte=int(value))
