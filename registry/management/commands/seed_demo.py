@@ -6,6 +6,8 @@ in ``registry.demo``.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,3 +28,10 @@ class Command(BaseCommand):
         except demo.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(demo.format_summary(summary))
+        # Then each app's demo activity (inspections recorded, a grant run paid …), if it
+        # has any: the registry does not import the other apps.
+        for app in ("inspections", "subsidies"):
+            if importlib.util.find_spec(f"{app}.demo") is None:
+                continue
+            for what, count in importlib.import_module(f"{app}.demo").seed().items():
+                self.stdout.write(f"{app}: {what}: {count}")
