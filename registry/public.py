@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -34,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Division, FeeItem, Provider, ProviderStatus, Resident
+from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderStatus, Resident
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 
@@ -167,3 +168,21 @@ def register_detail_section(section: DetailSection) -> None:
 
 def detail_sections(provider: Provider) -> list[tuple[str, dict[str, Any]]]:
     return [(section.template, section.context(provider)) for section in _DETAIL_SECTIONS]
+
+
+def annual_report_overdue(provider: Provider, day: datetime.date | None = None) -> int | None:
+    """The year whose annual financial report is overdue, if any.
+
+    Government-run and non-profit providers report each year by the date in
+    ANNUAL_REPORT_DUE (month, day) of the next year — 31 March (000:533-540).
+    """
+    day = day or timezone.localdate()
+    if provider.legal_form != LegalForm.NON_PROFIT and provider.operation_mode != OperationMode.PUBLIC:
+        return None
+    month, due_day = settings.ANNUAL_REPORT_DUE
+    year = day.year - 1 if day > datetime.date(day.year, month, due_day) else day.year - 2
+    if provider.certified_on is not None and provider.certified_on.year > year:
+        return None
+    if provider.annual_reports.filter(year=year, submitted_on__isnull=False).exists():
+        return None
+    return year

@@ -16,6 +16,7 @@ from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
 from .public import (
     OPEN_DATA_FIELDS,
+    annual_report_overdue,
     area_of,
     detail_sections,
     division_names,
@@ -90,6 +91,7 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         "county": county,
         "fees": fees,
         "reports": provider.annual_reports.order_by("-year")[:3],
+        "report_overdue": annual_report_overdue(provider),
         "sections": detail_sections(provider),
         "fee_units": dict(FeeItem.Unit.choices),
     }

@@ -31,7 +31,15 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
         paid = paid.filter(scheme__code=scheme)
     rows = (
         paid.annotate(year=ExtractYear("period"))
-        .values("year", "scheme__code", "scheme__name_zh", "scheme__name_en", "provider__uscc", "provider__name")
+        .values(
+            "year",
+            "scheme__code",
+            "scheme__name_zh",
+            "scheme__name_en",
+            "provider__uscc",
+            "provider__name",
+            "provider__status",
+        )
         .annotate(total=Sum("amount"))
         .order_by("-year", "scheme__code", "provider__name")
     )

@@ -184,6 +184,10 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 
+# Annual financial reports of government-run and non-profit providers are due by this
+# (month, day) of the following year (000:533-540).
+ANNUAL_REPORT_DUE = (3, 31)
+
 # The audit log keeps at least this many days (MLPS 2.0 level 3: six months).
 AUDIT_MIN_RETENTION_DAYS = 180
 

@@ -31,3 +31,26 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def without_demo_activity(db: None) -> None:
+    """The demo without its inspections, draws and payments (undone after the test)."""
+    from inspections.models import Draw, Inspection, InspectionTask, Notification
+    from registry.models import ProviderHold
+    from subsidies.models import GrantLine, GrantRun, PaymentBatch, PaymentItem, Recovery, Repayment
+
+    for model in (
+        Repayment,
+        PaymentItem,
+        PaymentBatch,
+        Recovery,
+        GrantLine,
+        GrantRun,
+        Inspection,
+        Draw,
+        Notification,
+        InspectionTask,
+        ProviderHold,
+    ):
+        model.objects.all().delete()

@@ -480,6 +480,7 @@ def test_detail_shows_latest_inspections_with_outcome_and_findings(client: Clien
     assert latest.regime.name_zh in zh and "最近检查" in zh
 
 
+@pytest.mark.usefixtures("without_demo_activity")
 def test_detail_without_inspections_or_subsidies_shows_empty_sections(client: Client, home: Provider) -> None:
     html = client.get(f"/en/providers/{home.uscc}/").content.decode()
 
@@ -487,6 +488,7 @@ def test_detail_without_inspections_or_subsidies_shows_empty_sections(client: Cl
     assert "No subsidy paid yet." in html
 
 
+@pytest.mark.usefixtures("without_demo_activity")
 def test_detail_shows_subsidies_received_by_year(client: Client, home: Provider) -> None:
     pay(home, period=datetime.date(2025, 11, 1), amount=Decimal("1000.00"))
     pay(home, period=datetime.date(2025, 12, 1), amount=Decimal("1100.00"))

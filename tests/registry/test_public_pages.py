@@ -253,11 +253,13 @@ def test_robots_txt_disallows_admin_and_names_the_sitemap(client: Client) -> Non
 # --------------------------------------------------------------------------- inspections, subsidies
 
 
+@pytest.mark.usefixtures("without_demo_activity")
 def test_inspections_page_without_draws(client: Client) -> None:
     assert "No draw has been published yet." in client.get("/en/inspections/").content.decode()
 
 
 @pytest.mark.usefixtures("activity")
+@pytest.mark.usefixtures("without_demo_activity")
 def test_inspections_page_shows_the_draw_and_results(client: Client) -> None:
     inspection = Inspection.objects.get()
     draw = inspection.draw
@@ -271,11 +273,13 @@ def test_inspections_page_shows_the_draw_and_results(client: Client) -> None:
     assert html.count("Not yet inspected") == len(draw.results) - 1
 
 
+@pytest.mark.usefixtures("without_demo_activity")
 def test_subsidies_page_without_payments(client: Client) -> None:
     assert "No subsidy has been paid yet." in client.get("/en/subsidies/").content.decode()
 
 
 @pytest.mark.usefixtures("activity")
+@pytest.mark.usefixtures("without_demo_activity")
 def test_subsidies_page_discloses_paid_subsidies_by_year_scheme_and_provider(client: Client) -> None:
     home = Provider.objects.get(name=HOME_PROVIDER)
     other = Provider.objects.get(name="九原区夕阳红养老中心")

@@ -1,0 +1,38 @@
+"""Non-profit and government-run providers publish a yearly financial report by 31 March."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from factories import AnnualReportFactory, ProviderFactory
+
+from registry.models import LegalForm, OperationMode
+from registry.public import annual_report_overdue
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def non_profit():
+    return ProviderFactory(legal_form=LegalForm.NON_PROFIT, operation_mode=OperationMode.PRIVATE)
+
+
+def test_last_years_report_is_overdue_after_31_march(divisions):
+    provider = non_profit()
+
+    assert annual_report_overdue(provider, D(2026, 3, 31)) == 2024  # 2025's is not due yet
+    assert annual_report_overdue(provider, D(2026, 4, 1)) == 2025
+
+
+def test_a_submitted_report_is_not_overdue(divisions):
+    provider = non_profit()
+    AnnualReportFactory(provider=provider, year=2025, submitted_on=D(2026, 3, 20))
+
+    assert annual_report_overdue(provider, D(2026, 11, 23)) is None
+
+
+def test_private_for_profit_providers_owe_no_report(divisions):
+    provider = ProviderFactory(legal_form=LegalForm.FOR_PROFIT, operation_mode=OperationMode.PRIVATE)
+
+    assert annual_report_overdue(provider, D(2026, 11, 23)) is None
