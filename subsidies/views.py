@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from registry.models import Provider
 
-from .models import ConstructionGrant, PaymentItem, SubsidyScheme
+from .models import ConstructionGrant, GrantLine, GrantRun, PaymentItem, SubsidyScheme
 
 
 def _paid() -> Any:
@@ -22,26 +22,38 @@ def _paid() -> Any:
 
 @require_GET
 def public_subsidies(request: HttpRequest) -> HttpResponse:
-    """Subsidies paid by year, scheme and provider; construction grants approved."""
+    """Subsidies paid, and approved but not yet paid, by month, scheme and provider;
+    construction grants approved."""
     paid = _paid()
     year, scheme = request.GET.get("year", ""), request.GET.get("scheme", "")
     if year.isdigit():
         paid = paid.filter(period__year=int(year))
     if scheme:
         paid = paid.filter(scheme__code=scheme)
+    fields = (
+        "scheme__code",
+        "scheme__name_zh",
+        "scheme__name_en",
+        "provider__uscc",
+        "provider__name",
+        "provider__status",
+    )
     rows = (
-        paid.annotate(year=ExtractYear("period"))
-        .values(
-            "year",
-            "scheme__code",
-            "scheme__name_zh",
-            "scheme__name_en",
-            "provider__uscc",
-            "provider__name",
-            "provider__status",
-        )
+        paid.values("period", *fields)
         .annotate(total=Sum("amount"))
-        .order_by("-year", "scheme__code", "provider__name")
+        .order_by("-period", "scheme__code", "provider__name")
+    )
+    approved = GrantLine.objects.filter(run__status=GrantRun.Status.APPROVED, amount__gt=0, holds=[]).exclude(
+        payment_items__state=PaymentItem.State.PAID
+    )
+    if year.isdigit():
+        approved = approved.filter(period__year=int(year))
+    if scheme:
+        approved = approved.filter(scheme__code=scheme)
+    awaiting = (
+        approved.values("period", *fields)
+        .annotate(total=Sum("amount"))
+        .order_by("-period", "scheme__code", "provider__name")
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     grants = (
@@ -52,6 +64,7 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "grants": grants,
+        "awaiting": awaiting[:100],
         "years": _paid().dates("period", "year", order="DESC"),
         "schemes": SubsidyScheme.objects.order_by("code"),
         "year": year,

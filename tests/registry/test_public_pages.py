@@ -280,17 +280,23 @@ def test_subsidies_page_without_payments(client: Client) -> None:
 
 @pytest.mark.usefixtures("activity")
 @pytest.mark.usefixtures("without_demo_activity")
-def test_subsidies_page_discloses_paid_subsidies_by_year_scheme_and_provider(client: Client) -> None:
+def test_subsidies_page_discloses_paid_and_approved_subsidies_by_month_scheme_and_provider(client: Client) -> None:
     home = Provider.objects.get(name=HOME_PROVIDER)
     other = Provider.objects.get(name="九原区夕阳红养老中心")
     pay(other, period=datetime.date(2026, 10, 1), amount=Decimal("500.00"), state="pending")
 
     html = client.get("/en/subsidies/").content.decode()
-    rows = [re.sub(r"<[^>]+>", " ", r).split() for r in re.findall(r"<tr><td>(.*?)</tr>", html, re.S)]
+    paid_part, approved_part = html.split("Approved, not yet paid", 1)
+    paid = [re.sub(r"<[^>]+>", " ", r).split() for r in re.findall(r"<tr><td>(.*?)</tr>", paid_part, re.S)]
+    approved = [re.sub(r"<[^>]+>", " ", r).split() for r in re.findall(r"<tr><td>(.*?)</tr>", approved_part, re.S)]
 
-    assert [r[0] for r in rows if home.name in r] == ["2026", "2025"]
-    assert [r[-1] for r in rows if home.name in r and r[0] == "2026"] == ["4000.00"]
-    assert other.name not in html  # not paid yet
+    assert [(r[0], r[-1]) for r in paid if home.name in r] == [
+        ("2026-10", "2000.00"),
+        ("2026-09", "2000.00"),
+        ("2025-12", "1800.00"),
+    ]
+    assert other.name not in paid_part  # approved, not paid yet …
+    assert [(r[0], r[-1]) for r in approved if other.name in r] == [("2026-10", "500.00")]  # … shown as such
     assert f'href="/en/providers/{home.uscc}/"' in html
     only_2025 = client.get("/en/subsidies/", {"year": "2025"}).content.decode()
-    assert "1800.00" in only_2025 and "4000.00" not in only_2025
+    assert "1800.00" in only_2025 and "2000.00" not in only_2025
