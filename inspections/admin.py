@@ -307,7 +307,9 @@ class InspectionAdmin(ScopedHistoryAdmin):
         findings = formset.save(commit=False)
         for finding in findings:
             if finding.deadline is None:
-                finding.deadline = records.default_deadline(finding.severity, form.instance.inspected_on)
+                finding.deadline = records.default_deadline(
+                    form.instance.regime, finding.severity, form.instance.inspected_on
+                )
             finding.save()
         for finding in formset.deleted_objects:
             finding.delete()

@@ -60,6 +60,12 @@ class Regime(models.Model):
     checklist = models.JSONField(
         _("checklist"), default=list, blank=True, help_text=_("Items: code, area, text_zh, text_en.")
     )
+    rectification_days = models.JSONField(
+        _("rectification days by severity"),
+        default=dict,
+        blank=True,
+        help_text='{"general": 30, "major": 7}',
+    )
     reminder_offsets = models.JSONField(
         _("reminder offsets (days from the due date)"), default=list, blank=True, help_text="[-14, -3, 1]"
     )

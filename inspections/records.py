@@ -21,8 +21,6 @@ from registry.models import Provider, User
 
 from .models import Finding, Inspection, InspectionTask, Regime
 
-# Default rectification time by severity, in days (a clerk may change the deadline).
-DEFAULT_RECTIFICATION_DAYS: dict[str, int] = {Finding.Severity.GENERAL: 30, Finding.Severity.MAJOR: 7}
 CHECK_RESULTS = {"pass", "fail", "n/a"}
 
 
@@ -34,8 +32,14 @@ class FindingInput:
     deadline: datetime.date | None = None
 
 
-def default_deadline(severity: str, inspected_on: datetime.date) -> datetime.date:
-    return inspected_on + datetime.timedelta(days=DEFAULT_RECTIFICATION_DAYS[severity])
+def default_deadline(regime: Regime, severity: str, inspected_on: datetime.date) -> datetime.date:
+    """The regime's default time to rectify a finding of this severity (data, editable)."""
+    days = regime.rectification_days.get(severity)
+    if days is None:
+        raise ValidationError(
+            {"deadline": _("No default deadline for this severity in %(regime)s: enter one.") % {"regime": regime}}
+        )
+    return inspected_on + datetime.timedelta(days=int(days))
 
 
 def _check_checklist(regime: Regime, results: dict[str, str]) -> None:
@@ -106,7 +110,7 @@ def record_inspection(
             category=item.category,
             severity=item.severity,
             description=item.description,
-            deadline=item.deadline or default_deadline(item.severity, inspected_on),
+            deadline=item.deadline or default_deadline(regime, item.severity, inspected_on),
         )
     inspection_finalise(inspection)
     return inspection

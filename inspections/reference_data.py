@@ -11,6 +11,9 @@ from registry.models import Division, ProviderKind
 from .models import Department, Frequency, InspectorLevel, Regime
 
 REMINDER_OFFSETS = [-14, -3, 1]  # 14 and 3 days before the due date, and the day after
+# Default time to rectify a finding, by severity (the texts give none: our decision; a
+# clerk may set another deadline on each finding).
+RECTIFICATION_DAYS = {"general": 30, "major": 7}
 
 
 def _item(code: str, area: str, zh: str, en: str) -> dict[str, str]:
@@ -139,6 +142,7 @@ def load() -> dict[str, int]:
     for spec in REGIMES:
         values = {**spec, "jurisdiction": Division.objects.get(code=spec["jurisdiction"])}
         values.setdefault("reminder_offsets", REMINDER_OFFSETS)
+        values.setdefault("rectification_days", RECTIFICATION_DAYS)
         code = values.pop("code")
         _regime, was_created = Regime.objects.get_or_create(code=code, defaults=values)
         created += was_created

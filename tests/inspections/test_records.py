@@ -152,6 +152,16 @@ def test_default_deadlines_by_severity_and_an_explicit_one_kept(record):
     assert set(inspection.findings.values_list("status", flat=True)) == {Finding.Status.OPEN}
 
 
+def test_the_default_deadlines_are_the_regimes_data(record, regime):
+    regime.rectification_days = {"general": 20, "major": 3}
+    regime.save()
+
+    inspection = record(on=D(2026, 11, 2), findings=[general("一般"), major("重大")])
+
+    deadlines = dict(inspection.findings.values_list("description", "deadline"))
+    assert deadlines == {"一般": D(2026, 11, 22), "重大": D(2026, 11, 5)}
+
+
 def test_a_deadline_can_be_changed_later(record):
     finding = record(findings=[general()]).findings.get()
     finding.deadline = finding.deadline + datetime.timedelta(days=15)
