@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audit import audit_record
-from registry.credit import is_blacklisted
-from registry.holds import active_holds
-from registry.models import Provider, ProviderStatus, User
+from registry.credit import blacklisted_providers
+from registry.models import Provider, ProviderHold, ProviderStatus, User
 
 from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
@@ -187,24 +188,51 @@ def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date
     return locked
 
 
-def instalment_blockers(grant: ConstructionGrant, on: datetime.date) -> tuple[str, list[str]]:
+@dataclass(frozen=True)
+class BlockerFacts:
+    """What the eligibility rules read, for many grants at once (three queries)."""
+
+    recovering_grants: frozenset[int]
+    blacklisted_providers: frozenset[int]
+    hold_reasons: dict[int, list[str]]
+
+    @classmethod
+    def load(cls, grants: list[ConstructionGrant], on: datetime.date) -> BlockerFacts:
+        provider_ids = {g.provider_id for g in grants}
+        recovering = Recovery.objects.filter(grant__in=grants).exclude(status=Recovery.Status.WAIVED)
+        at = datetime.datetime.combine(on, datetime.time.max, tzinfo=timezone.get_current_timezone())
+        holds: dict[int, list[str]] = defaultdict(list)
+        for hold in ProviderHold.objects.filter(provider_id__in=provider_ids, started_at__lte=at).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
+        ):
+            holds[hold.provider_id].append(hold.reason)
+        return cls(
+            recovering_grants=frozenset(recovering.values_list("grant_id", flat=True)),
+            blacklisted_providers=blacklisted_providers(provider_ids, on),
+            hold_reasons=dict(holds),
+        )
+
+
+def instalment_blockers(
+    grant: ConstructionGrant, on: datetime.date, facts: BlockerFacts | None = None
+) -> tuple[str, list[str]]:
     """(reason to cancel, reasons to withhold) for paying ``grant``'s instalments on ``on``.
 
     Cancelled: the provider closed or was revoked, or a recovery (change of use) is open.
     Withheld: not filed/certified (suspended), blacklisted, or a hold (open major hazard).
     """
+    facts = facts or BlockerFacts.load([grant], on)
     provider = grant.provider
     if provider.status in {ProviderStatus.CLOSED, ProviderStatus.REVOKED}:
         return _("Provider %(status)s.") % {"status": ProviderStatus(provider.status).label}, []
-    if Recovery.objects.filter(grant=grant).exclude(status=Recovery.Status.WAIVED).exists():
+    if grant.pk in facts.recovering_grants:
         return _("Change of use: the subsidy is being recovered."), []
     withhold: list[str] = []
     if provider.status not in {ProviderStatus.FILED, ProviderStatus.CERTIFIED}:
         withhold.append(_("Provider is %(status)s.") % {"status": ProviderStatus(provider.status).label})
-    if is_blacklisted(provider, on):
+    if provider.pk in facts.blacklisted_providers:
         withhold.append(_("Provider is blacklisted."))
-    at = datetime.datetime.combine(on, datetime.time.max, tzinfo=timezone.get_current_timezone())
-    withhold += [hold.reason for hold in active_holds(provider, at)]
+    withhold += facts.hold_reasons.get(provider.pk, [])
     return "", withhold
 
 
@@ -212,23 +240,29 @@ def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[st
     """Decide every due instalment (year ≤ ``year``) not yet released, paid or cancelled.
 
     Idempotent: a second run with the same facts decides the same; a withheld instalment
-    whose reasons have cleared is released.
+    whose reasons have cleared is released. The facts are read in a constant number of
+    queries; only instalments whose decision changes are written (with history).
     """
     on = on or timezone.localdate()
     counts = {"released": 0, "withheld": 0, "cancelled": 0}
-    due = Instalment.objects.filter(
-        year__lte=year,
-        status__in=[Instalment.Status.SCHEDULED, Instalment.Status.WITHHELD],
-        grant__status=ConstructionGrant.Status.APPROVED,
-    ).select_related("grant__provider")
+    due = list(
+        Instalment.objects.filter(
+            year__lte=year,
+            status__in=[Instalment.Status.SCHEDULED, Instalment.Status.WITHHELD],
+            grant__status=ConstructionGrant.Status.APPROVED,
+        ).select_related("grant__provider")
+    )
+    facts = BlockerFacts.load(list({i.grant_id: i.grant for i in due}.values()), on)
     for instalment in due:
-        cancel, withhold = instalment_blockers(instalment.grant, on)
+        cancel, withhold = instalment_blockers(instalment.grant, on, facts)
         if cancel:
             status, reason = Instalment.Status.CANCELLED, cancel
         elif withhold:
             status, reason = Instalment.Status.WITHHELD, "; ".join(withhold)
         else:
             status, reason = Instalment.Status.RELEASED, ""
+        if (instalment.status, instalment.withheld_reason) == (status, reason):
+            continue  # nothing new: no lock, no write, no history row
         if _decide(instalment, status, reason, on):
             counts[status] += 1
     return counts
