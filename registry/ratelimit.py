@@ -1,4 +1,8 @@
-"""A per-IP rate limit for the public open-data endpoints (fixed window, in the cache).
+"""A per-IP rate limit for the public open-data endpoints (in the cache).
+
+The window opens at a client's first request and lasts ``PUBLIC_RATE_WINDOW`` seconds;
+unlike a window aligned to the clock, a burst can never straddle a boundary and get a
+fresh budget half-way through.
 
 Behind a reverse proxy set ``NUM_PROXIES`` to the number of proxies that append to
 X-Forwarded-For; the client address is then taken that many entries from the right, so
@@ -36,22 +40,22 @@ def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable
             limit = settings.PUBLIC_RATE_LIMIT
             window = settings.PUBLIC_RATE_WINDOW
             now = int(time.time())
-            window_start = now - now % window
-            key = f"ratelimit:{scope}:{client_ip(request)}:{window_start}"
-            cache.add(key, 0, timeout=window + 1)
+            key = f"ratelimit:{scope}:{client_ip(request)}"
+            cache.add(f"{key}:start", now, timeout=window)
+            cache.add(key, 0, timeout=window)
             try:
                 count = cache.incr(key)
             except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window + 1)
+                cache.set(key, 1, timeout=window)
                 count = 1
+            window_end = int(cache.get(f"{key}:start", now)) + window
             if count > limit:
                 response = HttpResponse(
-                    _("Too many requests; try again in %(seconds)d seconds.")
-                    % {"seconds": window_start + window - now},
+                    _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": max(1, window_end - now)},
                     status=429,
                     content_type="text/plain; charset=utf-8",
                 )
-                response["Retry-After"] = str(window_start + window - now)
+                response["Retry-After"] = str(max(1, window_end - now))
                 return response
             return view(request, *args, **kwargs)
 
