@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry import roles
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
+from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
 from . import planning, random_draw, records
@@ -209,8 +210,8 @@ class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         regime = self._regime()
         self.checklist_codes: list[str] = []
-        if regime is None:
-            return
+        if regime is None or (self.instance.pk and not self.instance.checklist_results):
+            return  # an outcome reported by a roster, without item-level results: no checklist
         english = (get_language() or "").startswith("en")
         for item in regime.checklist:
             name = f"check_{item['code']}"
@@ -259,7 +260,9 @@ class FindingInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ScopedHistoryAdmin):
+class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
+    roster_kind = "inspections"
+    actions = ["export_xlsx", "export_csv"]
     form = InspectionForm
     list_display = ["provider", "regime", "inspected_on", "outcome", "recorded_by"]
     list_filter = ["outcome", "regime", "inspected_on"]

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -176,7 +176,7 @@ class Inspection(models.Model):
     class Outcome(models.TextChoices):
         PASSED = "passed", _("Passed")
         FINDINGS = "findings", _("Passed with findings to rectify")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("inspection outcome", "Failed")
 
     provider = models.ForeignKey(Provider, models.PROTECT, related_name="inspections", verbose_name=_("provider"))
     regime = models.ForeignKey(Regime, models.PROTECT, related_name="inspections", verbose_name=_("regime"))

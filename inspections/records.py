@@ -122,6 +122,8 @@ def inspection_finalise(inspection: Inspection) -> None:
     findings = list(inspection.findings.all())
     inputs = [FindingInput(f.category, f.severity, f.description, f.deadline) for f in findings]
     outcome = outcome_for(inspection.checklist_results, inputs)
+    if not findings and not inspection.checklist_results and inspection.outcome:
+        outcome = inspection.outcome  # reported without item-level detail (a roster): it stands
     if inspection.outcome != outcome:
         inspection.outcome = outcome
         inspection.save(update_fields=["outcome"])

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .identifiers import normalise_id_number, normalise_uscc, validate_id_number, validate_uscc
@@ -656,7 +657,7 @@ class RosterImport(models.Model):
         RUNNING = "running", _("Importing")
         IMPORTED = "imported", _("Imported")
         REJECTED = "rejected", _("Rejected (errors)")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("roster import", "Failed")
 
     kind = models.CharField(_("roster"), max_length=20)
     filename = models.CharField(_("file name"), max_length=255)

@@ -193,8 +193,7 @@ class RosterAdminMixin:
 
     def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
         personal = user_can_see_personal_data(_user(request))
-        related = "division" if self.roster_kind == "providers" else "provider"
-        objects = list(queryset.select_related(related))
+        objects = list(queryset.select_related(*self.kind.related))
         header = [c.header for c in self.kind.columns]
         rows = list(export_rows(self.kind, objects, may_see_personal=personal))
         record = DataExport.objects.create(

@@ -103,7 +103,9 @@ def stale_mo() -> list[str]:
         msgid = str(entry["msgid"])
         if "msgid_plural" in entry:
             continue
-        if compiled.gettext(msgid) != entry.get("msgstr"):
+        context = entry.get("msgctxt")
+        found = compiled.pgettext(str(context), msgid) if context is not None else compiled.gettext(msgid)
+        if found != entry.get("msgstr"):
             problems.append(f"django.mo is stale for {msgid!r}: run `make messages`")
     return problems
 

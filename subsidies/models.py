@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -367,7 +367,7 @@ class PaymentItem(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("payment", "Failed")
 
     batch = models.ForeignKey(PaymentBatch, models.PROTECT, related_name="items", verbose_name=_("batch"))
     provider = models.ForeignKey(Provider, models.PROTECT, related_name="payment_items", verbose_name=_("provider"))

@@ -108,7 +108,7 @@ def _context(kind: RosterKind, user: User | None) -> RowContext:
     if kind is PROVIDERS:
         context.divisions = list(divisions)
     else:
-        context.providers_by_uscc = {p.uscc: p for p in providers.only("pk", "uscc", "name", "division_id")}
+        context.providers_by_uscc = {p.uscc: p for p in providers.only("pk", "uscc", "name", "kind", "division_id")}
     return context
 
 
@@ -138,7 +138,7 @@ def _existing(kind: RosterKind, parsed: list[tuple[int, dict[str, Any]]]) -> dic
     first = kind.key[0]
     keys = {values[first] for _n, values in parsed if values.get(first)}
     objects = model._default_manager.filter(**{f"{first}__in": keys})
-    objects = objects.select_related("division" if kind is PROVIDERS else "provider")
+    objects = objects.select_related(*kind.related)
     return {tuple(_key_part(getattr(o, k)) for k in kind.key): o for o in objects}
 
 
@@ -184,11 +184,15 @@ def _model_errors(kind: RosterKind, number: int, instance: Any) -> list[RowError
             RowError(number, headers.get(name, name), " ".join(messages))
             for name, messages in error.message_dict.items()
         ]
+    if kind.check is not None:
+        return [RowError(number, headers.get(name, name), message) for name, message in kind.check(instance).items()]
     return []
 
 
-def _prepare_instance(kind: RosterKind, existing: Any, values: dict[str, Any]) -> Any:
+def _prepare_instance(kind: RosterKind, existing: Any, values: dict[str, Any], user: User | None) -> Any:
     instance: Any = existing or kind.model()
+    if existing is None and kind.prepare is not None:
+        kind.prepare(instance, user)
     for name, value in values.items():
         if existing is not None and name in kind.create_only:
             continue
@@ -264,7 +268,7 @@ def validate_roster(
             plan.errors.append(RowError(number, key_headers, _("This record belongs outside your jurisdiction.")))
             continue
         changes = _diff(kind, current, values) if current is not None else {}
-        instance = _prepare_instance(kind, current, values)
+        instance = _prepare_instance(kind, current, values, user)
         errors = _model_errors(kind, number, instance)
         if errors:
             plan.errors += errors
@@ -310,6 +314,8 @@ def apply_roster(plan: Plan, *, user: User | None, expected_digest: str | None =
         )
     if kind is PROVIDERS:
         _file_new_providers(plan, user)
+    if kind.after_apply is not None:
+        kind.after_apply(new, user)
     return plan.counts
 
 

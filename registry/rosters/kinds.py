@@ -39,6 +39,7 @@ from ..models import (
     ProviderKind,
     Resident,
     ResidentCategory,
+    User,
 )
 from .formats import parse_date, parse_decimal, parse_int
 
@@ -146,6 +147,7 @@ class RowContext:
 
     providers_by_uscc: dict[str, Provider] = field(default_factory=dict)
     divisions: list[Division] = field(default_factory=list)
+    lookups: dict[str, Any] = field(default_factory=dict)  # loaded once by a kind's own resolver
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,17 @@ class RosterKind:
     key: tuple[str, ...]  # fields identifying a row
     personal: frozenset[str] = frozenset()  # fields masked on export without the permission
     create_only: frozenset[str] = frozenset()  # compared only when the row is new
+    related: tuple[str, ...] = ("provider",)  # select_related when reading existing rows
+    example: tuple[str, ...] = ()  # the example row of the downloadable template
+    # Hooks for kinds contributed by other apps (inspection results):
+    # resolve(values, context) turns further reference cells into objects → {field: message};
+    resolve: Callable[[dict[str, Any], RowContext], dict[str, str]] | None = None
+    # prepare(instance, user) fills what a new row does not carry (e.g. who recorded it);
+    prepare: Callable[[Any, User | None], None] | None = None
+    # check(instance) applies the kind's own rules → {field: message};
+    check: Callable[[Any], dict[str, str]] | None = None
+    # after_apply(new_instances, user) runs inside the import's transaction, once saved.
+    after_apply: Callable[[list[Any], User | None], None] | None = None
 
     def column(self, field_name: str) -> Column:
         return next(c for c in self.columns if c.field == field_name)
@@ -184,6 +197,7 @@ PROVIDERS = RosterKind(
     model=Provider,
     key=("uscc",),
     create_only=frozenset({"filed_on"}),
+    related=("division",),
     columns=(
         Column("统一社会信用代码", "uscc", "uscc", uscc, required=True),
         Column("机构名称", "name", "name", text(200), required=True),
@@ -334,6 +348,14 @@ FEES = RosterKind(
 
 KINDS: dict[str, RosterKind] = {kind.name: kind for kind in (PROVIDERS, RESIDENTS, CAREGIVERS, FEES)}
 
+
+def register_kind(kind: RosterKind) -> None:
+    """Add a kind from another app (in its ``AppConfig.ready``), so the registry need not
+    import it: the import command, templates and uploads then offer it like the others."""
+    KINDS[kind.name] = kind
+    EXAMPLES[kind.name] = list(kind.example)
+
+
 # One example row per kind, for the downloadable templates (fictitious but valid codes).
 EXAMPLES: dict[str, list[str]] = {
     "providers": [
@@ -405,4 +427,7 @@ def resolve_references(kind: RosterKind, values: dict[str, Any], context: RowCon
             values["provider"] = _provider(values["provider"], context)
         except ValueError as error:
             errors[kind.column("provider").header] = str(error)
+    if kind.resolve is not None:
+        for name, message in kind.resolve(values, context).items():
+            errors[kind.column(name).header] = message
     return errors

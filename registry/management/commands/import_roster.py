@@ -17,7 +17,7 @@ from registry.rosters.kinds import KINDS
 
 
 class Command(BaseCommand):
-    help = "Import a roster (providers, residents, caregivers) from .xlsx or .csv; all rows or none."
+    help = "Import a roster (providers, residents, caregivers, fees, inspections) from .xlsx or .csv; all rows or none."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(KINDS))

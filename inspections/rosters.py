@@ -1,0 +1,115 @@
+"""Inspection results as a roster kind: one row per inspection, as districts report them.
+
+A row carries the provider, the regime (code or name), the date, the outcome and the
+summary; findings and their rectification are recorded on the inspection in the
+back-office, where a major hazard holds the provider's payments. Importing a result
+closes the open task it fulfils, as recording it in the back-office does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import User
+from registry.rosters.formats import parse_date
+from registry.rosters.kinds import Column, RosterKind, RowContext, chinese_label, choice, text
+
+from .models import Inspection, InspectionTask, Regime
+
+
+def _regimes(context: RowContext) -> dict[str, Regime]:
+    """Active regimes by every accepted spelling (code, Chinese name, English name)."""
+    if "regimes" not in context.lookups:
+        spellings: dict[str, Regime] = {}
+        for regime in Regime.objects.filter(active=True):
+            for spelling in (regime.code, regime.name_zh, regime.name_en):
+                spellings[spelling.strip().lower()] = regime
+        context.lookups["regimes"] = spellings
+    regimes: dict[str, Regime] = context.lookups["regimes"]
+    return regimes
+
+
+def resolve_regime(values: dict[str, Any], context: RowContext) -> dict[str, str]:
+    if values.get("regime") is None:
+        return {}
+    regime = _regimes(context).get(values["regime"].strip().lower())
+    if regime is None:
+        return {"regime": _("No active inspection regime “%(value)s”.") % {"value": values["regime"]}}
+    values["regime"] = regime
+    return {}
+
+
+def recorded_by_importer(inspection: Inspection, user: User | None) -> None:
+    actor = user or User.objects.filter(is_superuser=True).order_by("pk").first()
+    if actor is not None:
+        inspection.recorded_by = actor
+
+
+def inspection_result_errors(inspection: Inspection) -> dict[str, str]:
+    """An inspection cannot be dated in the future, nor be of a regime that does not
+    apply to the provider's kind."""
+    errors = {}
+    if inspection.inspected_on > timezone.localdate():
+        errors["inspected_on"] = _("The inspection date cannot be in the future.")
+    kinds = inspection.regime.provider_kinds
+    if kinds and inspection.provider.kind not in kinds:
+        errors["regime"] = _("This regime does not apply to this kind of provider.")
+    return errors
+
+
+def imported_results_close_their_tasks(inspections: list[Inspection], user: User | None) -> None:
+    """Link each new inspection to the open task of its provider, regime and period, and
+    mark those tasks done (two statements, whatever the number of rows)."""
+    task = InspectionTask.objects.filter(
+        provider=OuterRef("provider"),
+        regime=OuterRef("regime"),
+        period_start__lte=OuterRef("inspected_on"),
+        period_end__gte=OuterRef("inspected_on"),
+        status=InspectionTask.Status.OPEN,
+    ).values("pk")[:1]
+    new = Inspection.objects.filter(pk__in=[i.pk for i in inspections], task__isnull=True)
+    new.update(task=Subquery(task))
+    InspectionTask.objects.filter(
+        status=InspectionTask.Status.OPEN, inspections__in=[i.pk for i in inspections]
+    ).update(status=InspectionTask.Status.DONE)
+
+
+INSPECTIONS = RosterKind(
+    name="inspections",
+    label="检查结果",
+    model=Inspection,
+    key=("provider", "regime", "inspected_on"),
+    related=("provider", "regime"),
+    resolve=resolve_regime,
+    prepare=recorded_by_importer,
+    check=inspection_result_errors,
+    after_apply=imported_results_close_their_tasks,
+    columns=(
+        Column(
+            "机构统一社会信用代码", "provider uscc", "provider", str, required=True, export=lambda i: i.provider.uscc
+        ),
+        Column("检查类型", "regime", "regime", str, required=True, export=lambda i: i.regime.name_zh),
+        Column(
+            "检查日期",
+            "inspected on",
+            "inspected_on",
+            parse_date,
+            required=True,
+            export=lambda i: i.inspected_on.isoformat(),
+        ),
+        Column(
+            "检查结果",
+            "outcome",
+            "outcome",
+            choice(Inspection.Outcome),
+            required=True,
+            export=lambda i: chinese_label(Inspection.Outcome, i.outcome),
+        ),
+        Column("检查情况", "summary", "summary", text(2000)),
+    ),
+    example=("52150203MJ0000001C", "旗县区安全检查", "2026-10-15", "合格", "消防设施完好，未发现隐患"),
+)
