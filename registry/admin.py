@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import lifecycle
 from .audit import audit_record
+from .exports import ListExportMixin
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
 from .identifiers import mask_id_number, mask_phone
@@ -482,7 +483,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         return TemplateResponse(request, "admin/simple_form.html", context)
 
 
-class ProviderChildAdmin(ScopedHistoryAdmin):
+class ProviderChildAdmin(ListExportMixin, ScopedHistoryAdmin):
+    actions = ["export_xlsx", "export_csv"]
     list_select_related = ["provider", "provider__division"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]
@@ -522,9 +524,10 @@ class ProviderHoldAdmin(ProviderChildAdmin):
 
 
 @admin.register(ProviderStatusChange)
-class ProviderStatusChangeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ProviderStatusChangeAdmin(ListExportMixin, ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The lifecycle log: read-only, written only by the lifecycle service."""
 
+    actions = ["export_xlsx", "export_csv"]
     list_display = ["provider", "action", "from_status", "to_status", "effective_on", "actor", "recorded_at"]
     list_filter = ["action", "to_status", DivisionFilter]
     list_select_related = ["provider", "actor"]
@@ -594,9 +597,10 @@ class CaregiverAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmi
 
 
 @admin.register(Division)
-class DivisionAdmin(ScopedHistoryAdmin):
+class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
     """GB/T 2260 units come from reference data and are read-only; staff add local units."""
 
+    actions = ["export_xlsx", "export_csv"]
     scope_path_lookup = "path"
     list_display = ["code", "name", "level", "kind", "parent", "is_standard"]
     list_filter = ["level", "is_standard"]
@@ -617,7 +621,8 @@ class DivisionAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(FireExemptionRule)
-class FireExemptionRuleAdmin(ScopedHistoryAdmin):
+class FireExemptionRuleAdmin(ListExportMixin, ScopedHistoryAdmin):
+    actions = ["export_xlsx", "export_csv"]
     scope_path_lookup = "jurisdiction__path"
     list_display = [
         "jurisdiction",

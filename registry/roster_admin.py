@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,14 +19,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_record
-from .models import DataExport, RosterImport, User
+from .exports import ListExportMixin
+from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import Plan
 from .rosters.formats import UnreadableFile, read_table
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
-from .spreadsheets import csv_bytes, xlsx_bytes
+from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
 
@@ -48,7 +48,7 @@ def error_workbook(table: tuple[list[str], list[list[str]]], plan: Plan) -> byte
     return xlsx_bytes([*header, str(_("Errors"))], out, title="errors")
 
 
-class RosterAdminMixin:
+class RosterAdminMixin(ListExportMixin):
     """Adds *Import roster* and *Export* to a changelist. Set ``roster_kind``."""
 
     roster_kind: str = ""
@@ -191,34 +191,9 @@ class RosterAdminMixin:
 
     # --- export ------------------------------------------------------------------
 
-    def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
+    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> tuple[list[str], list[list[Any]], bool]:
+        """The roster's own headers and cells, so that the file imports back unchanged."""
         personal = user_can_see_personal_data(_user(request))
         objects = list(queryset.select_related(*self.kind.related))
         header = [c.header for c in self.kind.columns]
-        rows = list(export_rows(self.kind, objects, may_see_personal=personal))
-        record = DataExport.objects.create(
-            what=self.roster_kind,
-            file_format=file_format,
-            rows=len(rows),
-            personal_data=personal,
-            exported_by=_user(request),
-        )
-        audit_record(
-            "data.export", actor=_user(request), obj=record, after={"rows": len(rows), "personal_data": personal}
-        )
-        if file_format == "xlsx":
-            data = xlsx_bytes(header, rows, title=self.roster_kind)
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            data, content_type = csv_bytes(header, rows), "text/csv; charset=utf-8"
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}.{file_format}"'
-        return response
-
-    @admin.action(description=_("Export selected rows (xlsx)"))
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
-        return self._export(request, queryset, "xlsx")
-
-    @admin.action(description=_("Export selected rows (CSV)"))
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
-        return self._export(request, queryset, "csv")
+        return header, list(export_rows(self.kind, objects, may_see_personal=personal)), personal

@@ -12,75 +12,28 @@ from __future__ import annotations
 
 import ast
 import datetime
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
+from celery_worker import needs_broker, running_worker, wait_for
 from factories import LicenceFactory
 from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY
 
-from config.celery import app as celery_app
 from inspections.models import InspectionTask, Notification
 from inspections.planning import plan_inspections
 from inspections.tasks import send_daily_reminders
 
-BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
-BASE_DIR = Path(settings.BASE_DIR)
 DAY = "2026-12-17"  # 14 days before the Q4 / H2 / December tasks are due
-STARTUP_TIMEOUT = 30
 RUN_TIMEOUT = 30
 
 pytestmark = [
     pytest.mark.celery,
-    pytest.mark.skipif(
-        not BROKER_URL,
-        reason="no test Redis: set CELERY_BROKER_URL (scripts/test_services.sh does so under `make test`)",
-    ),
+    needs_broker,
     # serialized_rollback: the flush after the test would otherwise drop the role groups
     # that migrations created.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def test_database_url() -> str:
-    """DATABASE_URL of the pytest-django test database (not the configured one)."""
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    host = s["HOST"] or "127.0.0.1"
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{credentials}@{host}{port}/{s['NAME']}"
-
-
-test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
-
-
-def broker_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def wait_for(predicate, timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text(errors='replace')[-4000:]}")
 
 
 def results_in(log: Path, task_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -93,21 +46,9 @@ def results_in(log: Path, task_ids: list[str]) -> dict[str, dict[str, int]]:
     return found
 
 
-def stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)  # warm shutdown
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its pool processes
-            worker.wait(timeout=10)
-
-
 def test_the_reminder_task_run_twice_at_once_by_a_real_worker_notifies_and_mails_once(
     regimes, make_provider, district_inspector, district_clerk, city_reviewer, tmp_path
 ):
-    if not broker_reachable():
-        pytest.fail(f"the test Redis at {BROKER_URL} does not answer")
     provider = make_provider(contact_email="home@example.cn")
     LicenceFactory(provider=provider, expires_on=datetime.date(2027, 1, 5))
     plan_inspections(on=datetime.date(2026, 12, 1))
@@ -123,53 +64,15 @@ def test_the_reminder_task_run_twice_at_once_by_a_real_worker_notifies_and_mails
     }
     addresses = {key for key, _obj in expected}
 
-    queue = f"inspections-test-{uuid.uuid4().hex[:12]}"  # nothing else feeds or drains it
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DB_CONN_MAX_AGE": "0",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--beat",
-        "--concurrency=2",
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}@%h",
-    ]
-    eager = celery_app.conf.task_always_eager
-    with log.open("wb") as output:
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        wait_for(lambda: " ready." in log.read_text(errors="replace"), STARTUP_TIMEOUT, "the worker to start", log)
+    with running_worker(log, beat=True):
         assert "beat: Starting" in log.read_text(errors="replace")
-
-        celery_app.conf.task_always_eager = False  # this process only enqueues
-        with celery_app.connection_for_write(BROKER_URL) as broker:
-            first = send_daily_reminders.apply_async(args=[DAY], queue=queue, connection=broker)
-            second = send_daily_reminders.apply_async(args=[DAY], queue=queue, connection=broker)
+        first = send_daily_reminders.delay(DAY)
+        second = send_daily_reminders.delay(DAY)
         ids = [first.id, second.id]
 
         wait_for(lambda: len(results_in(log, ids)) == 2, RUN_TIMEOUT, "both tasks to finish", log)
         results = results_in(log, ids)
-    finally:
-        celery_app.conf.task_always_eager = eager
-        stop(worker)
 
     text = log.read_text(errors="replace")
     assert "Traceback" not in text, text[-4000:]
