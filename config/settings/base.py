@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
     "subsidies",
     "inspections",

@@ -21,6 +21,7 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import (
     KUNDULUN,
     AnnualReportFactory,
@@ -112,6 +113,7 @@ def samples(divisions, superuser, clerk):
         ),
         AuditEntry.objects.create(action="test", actor=clerk),
         DataExport.objects.create(what="residents", file_format="csv", rows=3, personal_data=False, exported_by=clerk),
+        TOTPDevice.objects.create(user=clerk, name="手机", confirmed=True),
     ]
     return {type(obj): obj for obj in objects}
 
