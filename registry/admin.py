@@ -5,14 +5,14 @@ reason form, history on every record."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -122,9 +122,32 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class PersonalDataAdminMixin:
-    """Mask ID and phone numbers, in lists, forms and history, without the permission."""
+class PersonalDataForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An existing person's ID number is never sent back to the browser: the input starts
+    empty (the masked number as a hint) and keeps the number on record unless a new one
+    is typed to correct it."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("id_number")
+        if field is not None and self.instance.pk:
+            field.required = False
+            field.widget.attrs["placeholder"] = mask_id_number(self.instance.id_number)
+            field.help_text = _("Leave empty to keep the number on record; type a new one only to correct it.")
+            self.initial["id_number"] = ""
+
+    def clean_id_number(self) -> str:
+        value = str(self.cleaned_data.get("id_number") or "")
+        return value or (self.instance.id_number if self.instance.pk else value)
+
+
+class PersonalDataAdminMixin:
+    """ID and phone numbers are masked in lists, forms and history for everyone; a user
+    with the personal-data permission may *reveal* one person's numbers, which is audited,
+    may search by full ID number, and exports full numbers (also audited)."""
+
+    form = PersonalDataForm
+    change_form_template = "admin/registry/personal_change_form.html"
     masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
 
     @admin.display(description=_("ID number"))
@@ -134,17 +157,6 @@ class PersonalDataAdminMixin:
     @admin.display(description=_("phone"))
     def phone_masked(self, obj: Resident | Caregiver) -> str:
         return mask_phone(obj.phone)
-
-    def personal_column(self, request: HttpRequest, field: str) -> Callable[[Any], str]:
-        show = user_can_see_personal_data(request.user)  # type: ignore[arg-type]
-        mask = self.masked_fields[field]
-
-        def column(obj: Any) -> str:
-            value = getattr(obj, field)
-            return value if show else mask(value)
-
-        column.short_description = Resident._meta.get_field(field).verbose_name  # type: ignore[attr-defined, union-attr]
-        return column
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_fields(request, obj))  # type: ignore[misc]
@@ -161,22 +173,23 @@ class PersonalDataAdminMixin:
     def get_search_fields(self, request: HttpRequest) -> Any:
         fields = list(super().get_search_fields(request))  # type: ignore[misc]
         if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
-            fields.append("=id_number")
+            fields.append("=id_number")  # the whole number, through its keyed hash
         return fields
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # A URL filter such as ?id_number__startswith=1502031940 would reveal a masked
-        # number one digit at a time.
-        if lookup.split("__", 1)[0] in self.masked_fields and (
-            request is None or not user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+        # number one digit at a time; only whole-number matches, and only with the permission.
+        field, _sep, rest = lookup.partition("__")
+        if field in self.masked_fields and (
+            request is None
+            or not user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+            or rest not in {"", "exact", "iexact"}
         ):
             return False
         return super().lookup_allowed(lookup, value, request)  # type: ignore[misc, no-any-return]
 
     def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
         super().set_history_delta_changes(request, historical_records, **kwargs)  # type: ignore[misc]
-        if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
-            return
         labels = {
             str(capfirst(Resident._meta.get_field(f).verbose_name)): m  # type: ignore[union-attr]
             for f, m in self.masked_fields.items()
@@ -186,6 +199,52 @@ class PersonalDataAdminMixin:
                 mask = labels.get(str(change["field"]))
                 if mask:
                     change["old"], change["new"] = mask(str(change["old"] or "")), mask(str(change["new"] or ""))
+                elif str(change["field"]) == str(capfirst(_("ID number hash"))):
+                    change["old"] = change["new"] = "…"
+
+    # --- reveal ----------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        site = self.admin_site  # type: ignore[attr-defined]
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                site.admin_view(self.reveal_view),
+                name=f"{opts.app_label}_{opts.model_name}_reveal",
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_reveal": user_can_see_personal_data(request.user),  # type: ignore[arg-type]
+        }
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc, no-any-return]
+
+    def reveal_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Show one person's full ID and phone numbers, once, and audit that they were shown."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if obj is None:
+            raise Http404
+        audit_record("personal_data.reveal", actor=staff_user(request), obj=obj, detail="id_number, phone")
+        opts = self.model._meta  # type: ignore[attr-defined]
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": opts,
+            "original": obj,
+            "title": _("Personal data of %(person)s") % {"person": obj},
+            "id_number": obj.id_number,
+            "phone": obj.phone,
+        }
+        return TemplateResponse(request, "admin/registry/personal_data_reveal.html", context)
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
@@ -553,16 +612,7 @@ class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin
     list_filter = ["care_level", DivisionFilter]
     search_fields = ["name", "provider__name"]
 
-    def get_list_display(self, request: HttpRequest) -> Any:
-        return [
-            "name",
-            self.personal_column(request, "id_number"),
-            "provider",
-            "bed_number",
-            "admitted_on",
-            "discharged_on",
-            "care_level",
-        ]
+    list_display = ["name", "id_number_masked", "provider", "bed_number", "admitted_on", "discharged_on", "care_level"]
 
 
 @admin.register(Caregiver)
@@ -584,16 +634,15 @@ class CaregiverAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmi
     list_filter = ["certificate_level", DivisionFilter]
     search_fields = ["name", "provider__name", "certificate_number"]
 
-    def get_list_display(self, request: HttpRequest) -> Any:
-        return [
-            "name",
-            self.personal_column(request, "id_number"),
-            self.personal_column(request, "phone"),
-            "provider",
-            "certificate_level",
-            "employed_from",
-            "employed_to",
-        ]
+    list_display = [
+        "name",
+        "id_number_masked",
+        "phone_masked",
+        "provider",
+        "certificate_level",
+        "employed_from",
+        "employed_to",
+    ]
 
 
 @admin.register(Division)

@@ -11,6 +11,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from .crypto import id_number_hash
+from .fields import EncryptedIdNumberField, IdNumberHashField
 from .identifiers import normalise_id_number, normalise_uscc, validate_id_number, validate_uscc
 
 
@@ -550,7 +553,9 @@ class PersonalDataMixin(models.Model):
     """Fields that identify a person; masked unless the user may see personal data."""
 
     name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
+    # Encrypted at rest; found and kept unique through the keyed hash (registry/crypto.py).
+    id_number = EncryptedIdNumberField(_("ID number"), validators=[validate_id_number])
+    id_number_hash = IdNumberHashField(_("ID number hash"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
     class Meta:
@@ -560,9 +565,25 @@ class PersonalDataMixin(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # "…018x" and "…018X" are the same person: store the canonical form so the
-        # uniqueness constraints see one number.
+        # "…018x" and "…018X" are the same person: store the canonical form; hash it now
+        # so the uniqueness constraints are checked before saving.
         self.id_number = normalise_id_number(self.id_number)
+        self.id_number_hash = id_number_hash(self.id_number) if self.id_number else ""
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """The uniqueness rules are on the hash, which no form shows: check them whenever
+        the ID number is checked, and report them on the ID number."""
+        exclude = set(exclude or ())
+        if "id_number" not in exclude:
+            exclude.discard("id_number_hash")
+            self.id_number_hash = id_number_hash(self.id_number) if self.id_number else ""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            if "id_number_hash" in errors:
+                errors.setdefault("id_number", []).extend(errors.pop("id_number_hash"))
+            raise ValidationError(errors) from None
 
 
 class Resident(PersonalDataMixin):
@@ -583,13 +604,20 @@ class Resident(PersonalDataMixin):
         ordering = ["provider", "name"]
         permissions = [("view_personal_data", _("Can see full ID numbers and phone numbers"))]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "id_number"], name="resident_once_per_provider"),
+            models.UniqueConstraint(
+                fields=["provider", "id_number_hash"],
+                name="resident_once_per_provider",
+                violation_error_message=_("This person is already registered at this provider."),
+            ),
             models.CheckConstraint(
                 condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("admitted_on")),
                 name="resident_discharged_after_admitted",
             ),
         ]
-        indexes = [models.Index(fields=["provider", "admitted_on", "discharged_on"], name="resident_stay")]
+        indexes = [
+            models.Index(fields=["provider", "admitted_on", "discharged_on"], name="resident_stay"),
+            models.Index(fields=["id_number_hash"], name="resident_person"),
+        ]
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -629,7 +657,12 @@ class Caregiver(PersonalDataMixin):
         verbose_name_plural = _("caregivers")
         ordering = ["provider", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], name="caregiver_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                name="caregiver_id_number_unique",
+                violation_error_code="unique",  # reported on the ID number field
+                violation_error_message=_("A caregiver with this ID number is already registered."),
+            ),
             models.CheckConstraint(
                 condition=Q(employed_to__isnull=True) | Q(employed_to__gte=F("employed_from")),
                 name="caregiver_employment_dates_ordered",

@@ -95,11 +95,19 @@ def _stays_by_provider(period: datetime.date) -> dict[int, list[Stay]]:
         Q(discharged_on__isnull=True) | Q(discharged_on__gte=first)
     )
     stays: dict[int, list[Stay]] = defaultdict(list)
-    for provider_id, id_number, admitted_on, discharged_on in rows.values_list(
-        "provider_id", "id_number", "admitted_on", "discharged_on"
+    # A person is known by the keyed hash of their ID number: equal numbers, equal hashes,
+    # and nothing to decrypt for the whole region's residents.
+    for provider_id, person, admitted_on, discharged_on in rows.values_list(
+        "provider_id", "id_number_hash", "admitted_on", "discharged_on"
     ):
-        stays[provider_id].append(Stay(id_number, admitted_on, discharged_on))
+        stays[provider_id].append(Stay(person, admitted_on, discharged_on))
     return stays
+
+
+def masked_id_numbers(people: Iterable[str]) -> dict[str, str]:
+    """Masked ID numbers of the given people (keyed hashes), for the review flags."""
+    rows = Resident.objects.filter(id_number_hash__in=list(people)).values_list("id_number_hash", "id_number")
+    return {person: mask_id_number(number) for person, number in rows}
 
 
 def duplicate_residents(stays: dict[int, list[Stay]], period: datetime.date) -> dict[str, set[int]]:
@@ -121,6 +129,7 @@ def _line_values(
     duplicates: dict[str, set[int]],
     rates: dict[str, Any],
     holds: list[dict[str, str]],
+    masked: dict[str, str],
 ) -> dict[str, Any]:
     """Quantity, rate, amount, basis and flags of one provider's line."""
     duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
@@ -142,10 +151,10 @@ def _line_values(
     flags = [
         {
             "code": "duplicate_resident",
-            "resident": mask_id_number(id_number),
-            "providers": sorted(duplicates[id_number]),
+            "resident": masked.get(person, ""),
+            "providers": sorted(duplicates[person]),
         }
-        for id_number in sorted(duplicated)
+        for person in sorted(duplicated, key=lambda p: masked.get(p, ""))
     ]
     basis = {
         "rule": scheme.occupancy_rule,
@@ -209,12 +218,14 @@ def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, 
     """Everything the lines need, in a constant number of queries."""
     standing = provider_standing(p.pk for p in providers)
     stays = _stays_by_provider(period)
+    duplicates = duplicate_residents(stays, period)
     return {
         "changes": standing["changes"],
         "credit": standing["credit"],
         "holds": standing["holds"],
         "stays": stays,
-        "duplicates": duplicate_residents(stays, period),
+        "duplicates": duplicates,
+        "masked": masked_id_numbers(duplicates),
     }
 
 
@@ -240,6 +251,7 @@ def _compute_lines(
             duplicates=context["duplicates"],
             rates=rates,
             holds=holds,
+            masked=context["masked"],
         )
     return lines
 

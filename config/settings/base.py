@@ -123,6 +123,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 
+# ID numbers at rest (registry/crypto.py): Fernet keys, comma-separated, the first encrypts
+# and all decrypt (rotation); an HMAC key for lookups. The defaults are published
+# development keys; production settings require real ones (docs/deploy.md).
+PERSONAL_DATA_KEYS = [
+    k for k in env_str("PERSONAL_DATA_KEYS", "oKihnQHYOBti1auQ679ax-KF9WK53MbUvdHtYfKS9L4=").split(",") if k.strip()
+]
+PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY", "development-only-hash-key-do-not-use-in-production")
+
 # Internationalisation: English source strings, Chinese by default.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

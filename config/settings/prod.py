@@ -10,6 +10,10 @@ SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Required, never the development defaults of base.py (the deploy check refuses those).
+PERSONAL_DATA_KEYS = [k for k in env_str("PERSONAL_DATA_KEYS").split(",") if k]
+PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY")
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -1,4 +1,6 @@
-"""Personal data in the back-office: full ID and phone numbers only with the permission.
+"""Personal data in the back-office: ID and phone numbers are masked in lists, forms and
+history for everyone; a user with the permission may reveal one person's numbers (audited),
+search and filter by a whole number, and correct it.
 
 The city reviewer role lacks ``registry.view_personal_data``; the district clerk has it.
 """
@@ -13,7 +15,7 @@ from django.utils import translation
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 
 from registry.identifiers import make_id_number, mask_id_number, mask_phone
-from registry.models import Resident
+from registry.models import AuditEntry, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +77,14 @@ def test_reviewer_sees_masked_ids_and_phones_in_the_caregiver_list(caregiver, re
     assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE)
 
 
-def test_clerk_sees_full_ids_in_the_lists(resident, caregiver, clerk, client_for):
+def test_even_the_clerk_sees_masked_ids_and_phones_in_the_lists(resident, caregiver, clerk, client_for):
     client = client_for(clerk)
 
-    assert RESIDENT_ID in page(client, "registry_resident_changelist")
+    residents = page(client, "registry_resident_changelist")
     caregivers = page(client, "registry_caregiver_changelist")
-    assert CAREGIVER_ID in caregivers
-    assert CAREGIVER_PHONE in caregivers
+
+    assert "150203********123X" in residents and mask_phone(CAREGIVER_PHONE) in caregivers
+    assert_hidden(residents + caregivers, RESIDENT_ID, CAREGIVER_ID, CAREGIVER_PHONE)
 
 
 def test_reviewer_cannot_find_a_resident_by_id_number(resident, reviewer, client_for):
@@ -116,11 +119,48 @@ def test_reviewer_sees_masked_id_and_phone_on_the_caregiver_page(caregiver, revi
     assert_hidden(html, CAREGIVER_ID, CAREGIVER_PHONE)
 
 
-def test_clerk_sees_and_can_edit_the_full_id_on_the_resident_page(resident, clerk, client_for):
+def test_the_clerks_form_never_sends_the_full_id_but_offers_to_reveal_it(resident, clerk, client_for):
     html = page(client_for(clerk), "registry_resident_change", resident.pk)
 
-    assert f'value="{RESIDENT_ID}"' in html
-    assert f'value="{RESIDENT_PHONE}"' in html
+    assert_hidden(html, RESIDENT_ID)
+    assert 'placeholder="150203********123X"' in html
+    assert reverse("admin:registry_resident_reveal", args=[resident.pk]).endswith("/reveal/")
+    assert 'action="reveal/"' in html
+
+
+def test_revealing_shows_the_full_numbers_and_is_audited(resident, clerk, client_for):
+    url = reverse("admin:registry_resident_reveal", args=[resident.pk])
+
+    response = client_for(clerk).post(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert RESIDENT_ID in html and RESIDENT_PHONE in html
+    entry = AuditEntry.objects.get(action="personal_data.reveal")
+    assert (entry.actor, entry.object_id) == (clerk, str(resident.pk))
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_revealing_needs_a_post_the_permission_and_the_jurisdiction(resident, reviewer, outsider, clerk, client_for):
+    url = reverse("admin:registry_resident_reveal", args=[resident.pk])
+
+    assert client_for(clerk).get(url).status_code == 405
+    assert client_for(reviewer).post(url).status_code == 403
+    assert client_for(outsider).post(url).status_code == 404
+    assert not AuditEntry.objects.filter(action="personal_data.reveal").exists()
+    assert "reveal/" not in page(client_for(reviewer), "registry_resident_change", resident.pk)
+
+
+def test_saving_the_form_untouched_keeps_the_id_number(resident, clerk, client_for, admin_form_data):
+    client = client_for(clerk)
+    change = reverse("admin:registry_resident_change", args=[resident.pk])
+    data = admin_form_data(client.get(change))
+    assert data["id_number"] == ""
+    data["bed_number"] = "B-12"
+
+    assert client.post(change, data).status_code == 302
+    resident.refresh_from_db()
+    assert (resident.id_number, resident.bed_number) == (RESIDENT_ID, "B-12")
 
 
 def test_provider_page_lists_caregivers_without_their_ids(caregiver, resident, reviewer, client_for):
@@ -170,11 +210,11 @@ def test_reviewer_never_sees_caregiver_ids_in_the_history(caregiver, reviewer, c
     assert_hidden(html, CAREGIVER_ID, caregiver.id_number, CAREGIVER_PHONE, "13600002222")
 
 
-def test_clerk_sees_the_id_change_in_the_history(resident_with_new_id, clerk, client_for):
+def test_the_clerk_sees_the_id_change_masked_in_the_history(resident_with_new_id, clerk, client_for):
     html = page(client_for(clerk), "registry_resident_history", resident_with_new_id.pk)
 
-    assert RESIDENT_ID in html
-    assert NEW_RESIDENT_ID in html
+    assert mask_id_number(RESIDENT_ID) in html and mask_id_number(NEW_RESIDENT_ID) in html
+    assert_hidden(html, RESIDENT_ID, NEW_RESIDENT_ID)
 
 
 def test_reviewer_may_not_open_a_past_version(resident_with_new_id, reviewer, client_for):
@@ -187,12 +227,13 @@ def test_reviewer_may_not_open_a_past_version(resident_with_new_id, reviewer, cl
     assert response.status_code == 403
 
 
-def test_clerk_opens_a_past_version_with_the_old_id(resident_with_new_id, clerk, client_for):
+def test_the_clerk_opens_a_past_version_without_the_old_id_in_the_page(resident_with_new_id, clerk, client_for):
     version = resident_with_new_id.history.earliest("history_id")
 
     html = page(client_for(clerk), "registry_resident_simple_history", resident_with_new_id.pk, version.pk)
 
-    assert RESIDENT_ID in html
+    assert_hidden(html, RESIDENT_ID)
+    assert mask_id_number(RESIDENT_ID) in html
 
 
 @pytest.mark.parametrize(
@@ -218,3 +259,11 @@ def test_clerk_may_filter_by_id_number(resident, clerk, client_for):
     response = client_for(clerk).get(reverse("admin:registry_resident_changelist"), {"id_number": RESIDENT_ID})
 
     assert response.context["cl"].result_count == 1
+
+
+def test_the_clerk_may_not_filter_by_part_of_an_id_number(resident, clerk, client_for):
+    response = client_for(clerk).get(
+        reverse("admin:registry_resident_changelist"), {"id_number__startswith": RESIDENT_ID[:12]}
+    )
+
+    assert response.status_code == 400 or response.context["cl"].result_count == 0

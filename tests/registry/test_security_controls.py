@@ -70,14 +70,18 @@ def test_public_pages_carry_a_csp_but_may_be_cached(client):
     assert "Content-Security-Policy" in response and response.get("Cache-Control") != "no-store"
 
 
-def test_the_deployment_check_passes_with_production_settings():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": "k" * 20 + "-production-secret-" + "x9Y8z7W6v5U4t3S2r1Q0p" * 2,
-        "ALLOWED_HOSTS": "registry.example.cn",
-    }
-    result = subprocess.run(
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "SECRET_KEY": "k" * 20 + "-production-secret-" + "x9Y8z7W6v5U4t3S2r1Q0p" * 2,
+    "ALLOWED_HOSTS": "registry.example.cn",
+    "PERSONAL_DATA_KEYS": "Yq3nQk1yGJ0m8w0ZC0f1wKkz1sX3mJ2cQyq5xR7y1aA=",
+    "PERSONAL_DATA_HASH_KEY": "a-long-random-production-hash-key-0123456789",
+}
+
+
+def deploy_check(**overrides: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **PRODUCTION_ENV, **overrides}
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env=env,
@@ -87,4 +91,17 @@ def test_the_deployment_check_passes_with_production_settings():
         check=False,
     )
 
+
+def test_the_deployment_check_passes_with_production_settings():
+    result = deploy_check()
+
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_check_refuses_the_published_development_keys():
+    from registry.crypto import DEVELOPMENT_HASH_KEY, DEVELOPMENT_KEY
+
+    result = deploy_check(PERSONAL_DATA_KEYS=DEVELOPMENT_KEY, PERSONAL_DATA_HASH_KEY=DEVELOPMENT_HASH_KEY)
+
+    assert result.returncode != 0
+    assert "registry.E001" in result.stderr and "registry.E002" in result.stderr

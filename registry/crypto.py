@@ -1,0 +1,124 @@
+"""Personal data at rest: ID numbers are stored encrypted, and found through a keyed hash.
+
+- **Encryption**: Fernet (AES-128-CBC with an HMAC-SHA256 tag, from ``cryptography``).
+  ``PERSONAL_DATA_KEYS`` lists Fernet keys: the first encrypts, every one decrypts, so a
+  key is rotated by putting a new one first and running ``manage.py
+  rotate_personal_data_key``. A database dump or backup holds only the tokens.
+- **Lookup and uniqueness**: HMAC-SHA256 of the normalised number with
+  ``PERSONAL_DATA_HASH_KEY``. Equal numbers have equal hashes, so the database can
+  enforce "one person once per provider" and find a person by number, while the hash
+  alone reveals nothing without the key (an unkeyed hash of an 18-digit ID could be
+  brute-forced: the space of real numbers is small).
+
+Both keys come from the environment (or ``*_FILE``); dev and test use published,
+worthless keys that ``manage.py check --deploy`` refuses.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from .identifiers import normalise_id_number
+
+# Published with the source code: they protect nothing, and the deploy check refuses them.
+DEVELOPMENT_KEY = "oKihnQHYOBti1auQ679ax-KF9WK53MbUvdHtYfKS9L4="
+DEVELOPMENT_HASH_KEY = "development-only-hash-key-do-not-use-in-production"
+
+__all__ = ["InvalidToken", "decrypt_text", "encrypt_text", "id_number_hash"]
+
+
+@functools.cache
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key.strip().encode()) for key in settings.PERSONAL_DATA_KEYS])
+
+
+@functools.cache
+def _hash_key() -> bytes:
+    return str(settings.PERSONAL_DATA_HASH_KEY).encode()
+
+
+@receiver(setting_changed)
+def _forget_keys(setting: str, **kwargs: Any) -> None:
+    if setting in {"PERSONAL_DATA_KEYS", "PERSONAL_DATA_HASH_KEY"}:
+        _fernet.cache_clear()
+        _hash_key.cache_clear()
+
+
+def encrypt_text(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode("ascii")
+
+
+def decrypt_text(token: str) -> str:
+    """The plain text; raises ``InvalidToken`` when no configured key opens it."""
+    return _fernet().decrypt(token.encode("ascii")).decode()
+
+
+def rotate_token(token: str) -> str:
+    """The same text encrypted with the first (current) key."""
+    return _fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+def id_number_hash(value: str) -> str:
+    """The keyed hash of an ID number (``"…018x"`` and ``"…018X"`` hash alike)."""
+    return hmac.new(_hash_key(), normalise_id_number(value).encode(), hashlib.sha256).hexdigest()
+
+
+@register(Tags.security, deploy=True)
+def check_personal_data_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: the published development keys protect nothing."""
+    problems: list[CheckMessage] = []
+    keys = [k.strip() for k in settings.PERSONAL_DATA_KEYS]
+    if not keys or DEVELOPMENT_KEY in keys:
+        problems.append(
+            Error(
+                "PERSONAL_DATA_KEYS is empty or holds the published development key.",
+                hint="Generate a key with Fernet.generate_key() and set PERSONAL_DATA_KEYS (docs/deploy.md).",
+                id="registry.E001",
+            )
+        )
+    hash_key = str(settings.PERSONAL_DATA_HASH_KEY)
+    if hash_key == DEVELOPMENT_HASH_KEY or len(hash_key) < 32:
+        problems.append(
+            Error(
+                "PERSONAL_DATA_HASH_KEY is the development key or shorter than 32 characters.",
+                hint="Set a long random PERSONAL_DATA_HASH_KEY (docs/deploy.md); never change it afterwards.",
+                id="registry.E002",
+            )
+        )
+    return problems
+
+
+def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
+    """Re-encrypt every stored ID number (and its history) with the first key, so an old
+    key can then be removed from ``PERSONAL_DATA_KEYS``. Idempotent; returns rows per table."""
+    from django.apps import apps
+
+    done: dict[str, int] = {}
+    for label in (
+        "registry.Resident",
+        "registry.Caregiver",
+        "registry.HistoricalResident",
+        "registry.HistoricalCaregiver",
+    ):
+        model = apps.get_model(label)
+        pk = model._meta.pk.name
+        rows = model._default_manager.order_by(pk).only(pk, "id_number")
+        count, last = 0, None
+        while True:
+            batch = list((rows.filter(**{f"{pk}__gt": last}) if last is not None else rows)[:batch_size])
+            if not batch:
+                break
+            model._default_manager.bulk_update(batch, ["id_number"])  # re-encrypts on the way in
+            count += len(batch)
+            last = getattr(batch[-1], pk)
+        done[model._meta.db_table] = count
+    return done
