@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
 
+from registry import otp
 from registry import views as registry_views
 from registry.sitemaps import ProviderSitemap, StaticSitemap
 
@@ -20,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("admin/otp/", include(otp.urlpatterns)),  # two-factor verify and enrol pages
     path("admin/", admin.site.urls),
     path("inspections/", include("inspections.urls")),
     path("subsidies/", include("subsidies.urls")),

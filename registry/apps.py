@@ -7,4 +7,6 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import audit, security, sessions  # noqa: F401  (connect their signal handlers)
+        from . import audit, otp, otp_admin, security, sessions  # noqa: F401  (signal handlers, checks)
+
+        otp_admin.register()  # after every app's admin module, so ours replace the packages' own

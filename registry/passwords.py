@@ -66,7 +66,13 @@ class PasswordExpiryMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and password_expired(user):
-            allowed = {reverse("admin:password_change"), reverse("admin:password_change_done"), reverse("admin:logout")}
+            allowed = {
+                reverse("admin:password_change"),
+                reverse("admin:password_change_done"),
+                reverse("admin:logout"),
+                reverse("otp_verify"),  # two-factor comes first (registry/otp.py)
+                reverse("otp_enrol"),
+            }
             if request.path not in allowed and request.path.startswith(("/admin/", "/en/admin/")):
                 return HttpResponseRedirect(reverse("admin:password_change"))
         response: HttpResponse = self.get_response(request)

@@ -9,7 +9,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "axes",
     # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "registry.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
     "registry",
     "subsidies",
     "inspections",
@@ -49,12 +49,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "registry.security.BackOfficeNoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "registry.sessions.AbsoluteSessionLimitMiddleware",
+    # Two-factor first: a staff user proves the second factor before anything else,
+    # even before changing an expired password.
+    "registry.otp.StaffOTPRequiredMiddleware",
     "registry.passwords.PasswordExpiryMiddleware",
     "registry.audit.AuditMiddleware",
     # Last, as django-axes asks: locks out after repeated failed logins.
@@ -74,6 +78,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Two-factor login (registry/otp.py): when STAFF_OTP_REQUIRED, every back-office page
+# asks a signed-in user for a TOTP code first (enrolment on first use). On in production
+# settings; off by default elsewhere, so that the demo logs in with a password alone.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", False)
+# Wrong codes are throttled: after n failures the next try waits 2^(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Care provider registry")
+# The admin never shows a device's secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

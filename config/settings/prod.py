@@ -10,6 +10,10 @@ SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Staff sign in with a password and a TOTP code (registry/otp.py); the deploy check
+# warns if this is turned off.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
+
 # Required, never the development defaults of base.py (the deploy check refuses those).
 PERSONAL_DATA_KEYS = [k for k in env_str("PERSONAL_DATA_KEYS").split(",") if k]
 PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY")

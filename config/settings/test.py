@@ -22,3 +22,5 @@ if env_str("TEST_MEDIA_ROOT", ""):  # a real worker process must read the files 
     STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests log in with force_login; tests/registry/test_two_factor.py turns two-factor on.
+STAFF_OTP_REQUIRED = False
