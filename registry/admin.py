@@ -34,6 +34,7 @@ from .models import (
     CareLevel,
     CreditRecord,
     DataExport,
+    DeferredTask,
     Division,
     FeeItem,
     FireExemptionRule,
@@ -745,6 +746,15 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "created_at",
         "finished_at",
     )
+
+
+@admin.register(DeferredTask)
+class DeferredTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Background tasks kept while the broker was down; sent again every five minutes."""
+
+    list_display = ["task", "created_at", "attempts", "sent_at", "error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    fields = readonly_fields = ("task", "args", "kwargs", "options", "error", "attempts", "created_at", "sent_at")
 
 
 @admin.register(DataExport)

@@ -677,6 +677,29 @@ class Caregiver(PersonalDataMixin):
             raise ValidationError({"employed_to": _("The end of employment cannot be before its start.")})
 
 
+class DeferredTask(models.Model):
+    """A background task the broker could not take (Redis down): kept here, nothing lost,
+    and sent again by ``registry.deferred.deferred_tasks_send`` once the broker answers."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    created_at = models.DateTimeField(_("deferred at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deferred background task")
+        verbose_name_plural = _("deferred background tasks")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["sent_at", "id"], name="deferred_task_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
 class RosterImport(models.Model):
     """An uploaded roster: what it would change, whether it was imported, by whom.
 

@@ -12,6 +12,7 @@ a client cannot pick its own address by sending the header.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
+
 
 def client_ip(request: HttpRequest) -> str:
     proxies = getattr(settings, "NUM_PROXIES", 0)
@@ -29,6 +32,18 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _count(key: str, window: int, now: int) -> tuple[int, int]:
+    """This request's number in the client's window, and when the window ends."""
+    cache.add(f"{key}:start", now, timeout=window)
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count, int(cache.get(f"{key}:start", now)) + window
 
 
 def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -41,14 +56,11 @@ def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable
             window = settings.PUBLIC_RATE_WINDOW
             now = int(time.time())
             key = f"ratelimit:{scope}:{client_ip(request)}"
-            cache.add(f"{key}:start", now, timeout=window)
-            cache.add(key, 0, timeout=window)
             try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window)
-                count = 1
-            window_end = int(cache.get(f"{key}:start", now)) + window
+                count, window_end = _count(key, window, now)
+            except Exception as error:  # the cache (Redis) is down: serve rather than fail
+                logger.warning("rate limit not applied, cache unavailable: %s", error)
+                return view(request, *args, **kwargs)
             if count > limit:
                 response = HttpResponse(
                     _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": max(1, window_end - now)},

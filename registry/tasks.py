@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
+from . import deferred
 from .models import RosterImport
 from .rosters import uploads
 
@@ -30,3 +31,10 @@ def apply_roster_upload(upload_id: int, digest: str) -> str:
         RosterImport.objects.filter(pk=upload_id).update(errors=[[0, "", m] for m in error.messages])
         return " ".join(error.messages)
     return f"imported {counts}"
+
+
+@shared_task(acks_late=True)
+def send_deferred_tasks() -> dict[str, int]:
+    """Send what could not be enqueued while the broker was down (idempotent: rows are
+    claimed once, and the tasks themselves are idempotent)."""
+    return deferred.deferred_tasks_send()

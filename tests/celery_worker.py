@@ -64,6 +64,15 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str, log: Path
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text(errors='replace')[-4000:]}")
 
 
+def forget_broker_connections() -> None:
+    """Make this process connect afresh to the broker URL now configured (Celery keeps a
+    connection pool and a producer pool per URL it first used)."""
+    from config.celery import app as celery_app
+
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 def stop(worker: subprocess.Popen) -> None:
     if worker.poll() is None:
         worker.send_signal(signal.SIGTERM)  # warm shutdown
@@ -74,18 +83,10 @@ def stop(worker: subprocess.Popen) -> None:
             worker.wait(timeout=10)
 
 
-@contextmanager
-def running_worker(log: Path, *, beat: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start a worker (with embedded beat if asked) on a fresh queue; yields the queue name.
-
-    While it runs, this process only enqueues: tasks are not run eagerly here and go to
-    the worker's queue by default.
-    """
-    from config.celery import app as celery_app
-
+def start_worker(log: Path, queue: str, *, beat: bool = False, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A worker process (in its own process group) consuming ``queue``, logging to ``log``."""
     if not broker_reachable():
         pytest.fail(f"the test Redis at {BROKER_URL} does not answer")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
     command = [
         sys.executable,
         "-m",
@@ -101,7 +102,7 @@ def running_worker(log: Path, *, beat: bool = False, env: dict[str, str] | None 
         "-Q",
         queue,
         "-n",
-        f"{queue}@%h",
+        f"{queue}-{uuid.uuid4().hex[:4]}@%h",
     ]
     worker_env = {
         **os.environ,
@@ -112,15 +113,44 @@ def running_worker(log: Path, *, beat: bool = False, env: dict[str, str] | None 
         "DB_CONN_MAX_AGE": "0",
         **(env or {}),
     }
-    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "task_default_queue", "broker_url")}
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=BASE_DIR, env=worker_env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         wait_for(lambda: " ready." in log.read_text(errors="replace"), STARTUP_TIMEOUT, "the worker to start", log)
-        celery_app.conf.update(task_always_eager=False, task_default_queue=queue, broker_url=BROKER_URL)
-        yield queue
+    except BaseException:
+        stop(worker)
+        raise
+    return worker
+
+
+@contextmanager
+def enqueueing_to(queue: str) -> Iterator[None]:
+    """While inside, this process publishes tasks to ``queue`` instead of running them."""
+    from config.celery import app as celery_app
+
+    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "task_default_queue", "broker_url")}
+    celery_app.conf.update(task_always_eager=False, task_default_queue=queue, broker_url=BROKER_URL)
+    forget_broker_connections()
+    try:
+        yield
     finally:
         celery_app.conf.update(saved)
+        forget_broker_connections()
+
+
+@contextmanager
+def running_worker(log: Path, *, beat: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a worker (with embedded beat if asked) on a fresh queue; yields the queue name.
+
+    While it runs, this process only enqueues: tasks are not run eagerly here and go to
+    the worker's queue by default.
+    """
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    worker = start_worker(log, queue, beat=beat, env=env)
+    try:
+        with enqueueing_to(queue):
+            yield queue
+    finally:
         stop(worker)

@@ -178,6 +178,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis down: a page gives up publishing within about a second (the task is then kept in
+# the database, registry/deferred.py); an unacknowledged task of a killed worker is
+# delivered again after the visibility timeout, which must exceed the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+    # How often workers look for such orphaned tasks: every interval × throttle seconds.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # Every periodic task, in one place. django-celery-beat copies these into the database,
 # where staff can see them (and pause them) in the admin.
@@ -201,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
     "subsidies: recoveries for closed providers": {
         "task": "subsidies.tasks.recover_from_closures",
         "schedule": crontab(minute=15, hour=2),
+    },
+    "registry: send tasks deferred while Redis was down": {
+        "task": "registry.tasks.send_deferred_tasks",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

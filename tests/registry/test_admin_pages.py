@@ -41,6 +41,7 @@ from registry.lifecycle import provider_transition
 from registry.models import (
     AuditEntry,
     DataExport,
+    DeferredTask,
     Division,
     FireExemptionRule,
     Provider,
@@ -114,6 +115,7 @@ def samples(divisions, superuser, clerk):
         AuditEntry.objects.create(action="test", actor=clerk),
         DataExport.objects.create(what="residents", file_format="csv", rows=3, personal_data=False, exported_by=clerk),
         TOTPDevice.objects.create(user=clerk, name="手机", confirmed=True),
+        DeferredTask.objects.create(task="registry.tasks.send_deferred_tasks", error="OperationalError: refused"),
     ]
     return {type(obj): obj for obj in objects}
 

@@ -1,0 +1,67 @@
+"""Background tasks survive a broker outage: what cannot be enqueued is kept in the
+database (``DeferredTask``) and sent again later, so a page never fails because Redis is
+down and no work is lost. Every task is idempotent, so a task sent twice does no harm.
+
+``ResilientTask`` (config/celery.py) calls ``task_defer`` when publishing fails; the beat
+schedule and ``manage.py send_deferred_tasks`` call ``deferred_tasks_send``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import DeferredTask
+
+logger = logging.getLogger(__name__)
+
+
+def _json_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The publishing options worth keeping (queue, countdown …), JSON-safe."""
+    kept = {}
+    for name in ("queue", "routing_key", "priority", "countdown", "expires", "headers"):
+        value = options.get(name)
+        if isinstance(value, str | int | float | dict) and value is not None:
+            kept[name] = value
+    return kept
+
+
+def task_defer(name: str, args: Any, kwargs: Any, options: dict[str, Any], error: BaseException) -> DeferredTask:
+    logger.warning("broker unavailable, task %s deferred: %s", name, error)
+    return DeferredTask.objects.create(
+        task=name,
+        args=list(args or ()),
+        kwargs=dict(kwargs or {}),
+        options=_json_options(options),
+        error=f"{type(error).__name__}: {error}"[:2000],
+    )
+
+
+def deferred_tasks_send(*, limit: int = 1000) -> dict[str, int]:
+    """Send the deferred tasks, oldest first; stop at the first failure (the broker is
+    still down) and count the attempt. Rows are claimed with SKIP LOCKED, so two runs at
+    once never send the same row twice."""
+    from config.celery import app
+
+    sent = failed = 0
+    for pk in DeferredTask.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            row = DeferredTask.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True).first()
+            if row is None:
+                continue
+            try:
+                app.send_task(row.task, args=row.args, kwargs=row.kwargs, **row.options)
+            except Exception as error:  # the broker is still away: try again next time
+                DeferredTask.objects.filter(pk=row.pk).update(
+                    attempts=row.attempts + 1, error=f"{type(error).__name__}: {error}"[:2000]
+                )
+                failed += 1
+                break
+            row.sent_at = timezone.now()
+            row.save(update_fields=["sent_at"])
+            sent += 1
+    pending = DeferredTask.objects.filter(sent_at__isnull=True).count()
+    return {"sent": sent, "failed": failed, "pending": pending}

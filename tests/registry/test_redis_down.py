@@ -1,0 +1,128 @@
+"""Redis down: public pages and the back-office still serve; a task that cannot be
+enqueued is kept in the database and sent once the broker answers again — nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from celery_worker import BROKER_URL, broker_reachable, forget_broker_connections
+from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from factories import ProviderFactory, ResidentFactory
+
+from config.celery import app as celery_app
+from registry.deferred import deferred_tasks_send
+from registry.models import DeferredTask, RosterImport, User
+from registry.rosters.kinds import KINDS, export_rows
+
+pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def cache_down(settings) -> Iterator[None]:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
+    caches.close_all()
+    yield
+    caches.close_all()
+
+
+@pytest.fixture
+def broker(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
+    """Tasks are published for real (not run eagerly) to the URL the test sets."""
+    saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+    celery_app.conf.task_always_eager = False
+    yield monkeypatch
+    celery_app.conf.update(saved)
+    forget_broker_connections()
+
+
+def use_broker(monkeypatch: pytest.MonkeyPatch, url: str, queue: str = "celery") -> None:
+    forget_broker_connections()
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery prefers it to its configuration
+    celery_app.conf.update(broker_url=url, task_default_queue=queue)
+
+
+def logged_in(client_for, user: User):
+    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
+    return client_for(user)
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/providers/", "/api/providers/", "/providers.csv", "/inspections/", "/subsidies/", "/en/providers/"]
+)
+def test_public_pages_and_open_data_serve_with_the_cache_down(url, cache_down, divisions, client):
+    ProviderFactory(status="certified")
+
+    response = client.get(url, REMOTE_ADDR="198.51.100.20")
+
+    assert response.status_code == 200
+
+
+def test_the_back_office_serves_with_the_cache_down(cache_down, clerk, client_for):
+    ResidentFactory(provider=ProviderFactory())
+
+    response = logged_in(client_for, clerk).get(reverse("admin:registry_resident_changelist"))
+
+    assert response.status_code == 200
+
+
+def roster(provider, rows: int) -> SimpleUploadedFile:
+    kind = KINDS["residents"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.header for c in kind.columns])
+    writer.writerows(
+        export_rows(kind, [ResidentFactory.build(provider=provider) for _ in range(rows)], may_see_personal=True)
+    )
+    return SimpleUploadedFile("roster.csv", buffer.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+def test_a_large_import_with_the_broker_down_is_kept_and_sent_later(
+    broker, divisions, clerk, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    client = logged_in(client_for, clerk)
+    use_broker(broker, DEAD_REDIS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:registry_resident_import"), {"roster": roster(provider, 5)})
+
+    upload = RosterImport.objects.get()
+    assert response.status_code == 302  # the clerk sees the progress page, not an error
+    deferred = DeferredTask.objects.get()
+    assert (deferred.task, deferred.args, deferred.sent_at) == (
+        "registry.tasks.validate_roster_upload",
+        [upload.pk],
+        None,
+    )
+    assert deferred.error
+
+    # still down: the attempt is counted, the row kept
+    assert deferred_tasks_send() == {"sent": 0, "failed": 1, "pending": 1}
+    assert DeferredTask.objects.get().attempts == 2
+
+    if not BROKER_URL or not broker_reachable():
+        pytest.skip("no test Redis to show the task being sent once the broker is back")
+    import redis
+
+    queue = f"test-deferred-{uuid.uuid4().hex[:8]}"
+    use_broker(broker, BROKER_URL, queue)
+    call_command("send_deferred_tasks", stdout=io.StringIO())
+    assert DeferredTask.objects.get().sent_at is not None, DeferredTask.objects.get().error
+    connection = redis.Redis.from_url(BROKER_URL)
+    try:
+        assert connection.llen(queue) == 1  # the task waits in the queue for a worker
+        assert deferred_tasks_send() == {"sent": 0, "failed": 0, "pending": 0}  # sent once only
+        assert connection.llen(queue) == 1
+    finally:
+        connection.delete(queue)
