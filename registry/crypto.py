@@ -62,6 +62,15 @@ def decrypt_text(token: str) -> str:
     return _fernet().decrypt(token.encode("ascii")).decode()
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A stored upload (a roster holds ID numbers), encrypted like the numbers themselves."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)
+
+
 def rotate_token(token: str) -> str:
     """The same text encrypted with the first (current) key."""
     return _fernet().rotate(token.encode("ascii")).decode("ascii")

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..audit import audit_record
+from ..crypto import decrypt_bytes, encrypt_bytes
 from ..models import RosterImport, User
 from .engine import Plan, apply_roster, validate_roster
 from .formats import Table, read_table
 from .kinds import KINDS
 
 Status = RosterImport.Status
+ENCRYPTED_SUFFIX = ".enc"
 
 
 def upload_create(*, kind: str, filename: str, data: bytes, user: User, rows: int) -> RosterImport:
@@ -33,7 +35,8 @@ def upload_create(*, kind: str, filename: str, data: bytes, user: User, rows: in
         rows_total=rows,
     )
     suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    upload.file.save(f"{upload.sha256}{suffix}", ContentFile(data))
+    # Encrypted: the file holds ID numbers, and media backups must not hold them in clear.
+    upload.file.save(f"{upload.sha256}{suffix}{ENCRYPTED_SUFFIX}", ContentFile(encrypt_bytes(data)))
     return upload
 
 
@@ -44,9 +47,12 @@ def in_background(rows: int) -> bool:
 def upload_table(upload: RosterImport) -> Table:
     upload.file.open("rb")
     try:
-        return read_table(upload.file.read(), upload.filename)
+        data = upload.file.read()
     finally:
         upload.file.close()
+    if upload.file.name.endswith(ENCRYPTED_SUFFIX):  # uploads stored before encryption are not
+        data = decrypt_bytes(data)
+    return read_table(data, upload.filename)
 
 
 def upload_plan(upload: RosterImport, *, progress: bool = False) -> tuple[Table, Plan]:
@@ -99,5 +105,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
         RosterImport.objects.filter(pk=upload.pk).update(status=Status.FAILED)
         raise
     RosterImport.objects.filter(pk=upload.pk).update(status=Status.IMPORTED, counts=counts, finished_at=timezone.now())
+    upload.file.delete(save=False)  # imported: the rows are in the database, the file is no longer needed
+    RosterImport.objects.filter(pk=upload.pk).update(file="")
     audit_record("roster.import", actor=upload.uploaded_by, obj=upload, after=counts, detail=upload.filename)
     return counts

@@ -153,3 +153,27 @@ def test_the_migration_encrypts_numbers_stored_in_plain_text_and_back(divisions)
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_stored_roster_upload_is_encrypted_and_deleted_once_imported(divisions, clerk):
+    from registry.models import RosterImport
+    from registry.rosters import uploads
+
+    provider = ProviderFactory()
+    data = (
+        "身份证号,姓名,机构统一社会信用代码,入住日期,照护等级\r\n"
+        f"{RESIDENT_ID},王老人,{provider.uscc},2025-03-01,自理\r\n"
+    ).encode("gbk")
+    upload = uploads.upload_create(kind="residents", filename="名册.csv", data=data, user=clerk, rows=1)
+
+    upload.file.open("rb")
+    stored = upload.file.read()
+    upload.file.close()
+    assert RESIDENT_ID.encode() not in stored and data not in stored
+    assert uploads.upload_validate(upload).valid
+    upload.refresh_from_db()
+
+    uploads.upload_apply(upload, digest=upload.digest)
+
+    assert Resident.objects.get().id_number == RESIDENT_ID
+    assert RosterImport.objects.get().file.name == ""
