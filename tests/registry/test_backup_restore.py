@@ -1,0 +1,182 @@
+"""``manage.py backup`` and ``manage.py restore_drill`` against the test PostgreSQL.
+
+pg_dump sees only committed data, so these tests commit (``transaction=True``); the
+drill restores into a scratch database next to the test database and drops it again.
+Skipped when pg_dump or pg_restore cannot be found.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import DecimalField, Sum
+from factories import ProviderFactory
+
+from registry.backups import BackupError, backup_create, backups_prune, pg_program, restore_drill
+from registry.models import AuditEntry, Provider, User
+from subsidies.instalments import grant_approve, grant_prepare
+from subsidies.models import ConstructionGrant, GrantLine, Instalment, PaymentItem
+
+
+def _programs_found() -> bool:
+    try:
+        pg_program("pg_dump")
+        pg_program("pg_restore")
+    except BackupError:
+        return False
+    return True
+
+
+pytestmark = [
+    pytest.mark.skipif(not _programs_found(), reason="pg_dump / pg_restore not found (set PG_BIN_DIR)"),
+    # serialized_rollback: the flush after the test would otherwise drop the role groups
+    # that migrations created.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def orm_row_counts() -> dict[str, int]:
+    """Rows of every model's table, counted through the ORM."""
+    return {
+        model._meta.db_table: model._base_manager.count()
+        for model in apps.get_models(include_auto_created=True)
+        if not model._meta.proxy and model._meta.managed
+    }
+
+
+def orm_money_totals() -> dict[str, Decimal | None]:
+    """The sum of every decimal column of every model, through the ORM."""
+    totals = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        for field in model._meta.local_concrete_fields:
+            if isinstance(field, DecimalField):
+                totals[f"{model._meta.db_table}.{field.column}"] = model._base_manager.aggregate(s=Sum(field.name))["s"]
+    return totals
+
+
+def scratch_databases() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{connection.settings_dict['NAME']}_drill_%"]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_backup_of_the_demo_restores_with_every_row_and_every_yuan(tmp_path: Path) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    # Construction money too: an approved grant and its three instalments (3:3:4).
+    provider = Provider.objects.filter(status="certified", kind="elderly_institution").order_by("uscc").first()
+    assert provider is not None
+    grant = grant_prepare(
+        provider=provider,
+        scheme_code="BT-CONSTRUCT-BED",
+        basis="new_build",
+        beds_claimed=10,
+        floor_area_m2=Decimal("300"),
+        prepared_by=User.objects.get(username="clerk_baotou"),
+    )
+    grant_approve(grant=grant, approver=User.objects.create_superuser(username="approver", password=None))
+    assert Instalment.objects.count() == 3
+    assert GrantLine.objects.exists() and PaymentItem.objects.exists()
+    counts, totals = orm_row_counts(), orm_money_totals()
+
+    out = io.StringIO()
+    call_command("backup", output=tmp_path / "nightly.dump", stdout=out)
+
+    dump = tmp_path / "nightly.dump"
+    assert f"{dump} {dump.stat().st_size} bytes" in out.getvalue()
+    assert dump.stat().st_mode & 0o077 == 0  # personal data: readable by its owner only
+    entry = AuditEntry.objects.get(action="backup.create")
+    assert entry.detail == str(dump) and entry.actor is None
+
+    report = restore_drill(dump)
+
+    assert report.ok, [check for check in report.checks if not check.ok]
+    restored_rows = {c.name: c.restored for c in report.checks if c.kind == "rows"}
+    restored_sums = {c.name: c.restored for c in report.checks if c.kind == "sum"}
+    assert {table: restored_rows[table] for table in counts} == counts
+    assert restored_sums == totals
+    assert restored_sums["subsidies_grantline.amount"] == GrantLine.objects.aggregate(s=Sum("amount"))["s"] > 0
+    assert restored_sums["subsidies_instalment.amount"] == ConstructionGrant.objects.get().total > 0
+    assert restored_sums["subsidies_paymentitem.amount"] == PaymentItem.objects.aggregate(s=Sum("amount"))["s"] > 0
+    assert scratch_databases() == []  # dropped
+    assert AuditEntry.objects.filter(action="backup.restore_drill", detail__contains="match").exists()
+
+
+def test_the_drill_reports_what_differs_and_exits_1(tmp_path: Path, divisions: object, settings: Any) -> None:
+    settings.BACKUP_DIR = tmp_path
+    ProviderFactory.create_batch(3)
+    dump = backup_create().path
+    assert dump.parent == tmp_path and dump.name.startswith("carereg-")
+
+    out = io.StringIO()
+    call_command("restore_drill", stdout=out)  # the newest backup in BACKUP_DIR
+    assert f"restore drill of {dump}" in out.getvalue()
+    assert "MATCH:" in out.getvalue()
+
+    # The live database moved on: one more provider (and the audit entries of backup and drill).
+    ProviderFactory()
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("restore_drill", str(dump), "--against-live", "--mismatches-only", stdout=out)
+    assert exit_.value.code == 1
+    text = out.getvalue()
+    assert "MISMATCH" in text
+    mismatched = {line.split()[1] for line in text.splitlines() if line.endswith("MISMATCH")}
+    assert mismatched == {"registry_provider", "registry_historicalprovider", "registry_auditentry"}
+
+    # Recorded facts that the restored database does not reproduce.
+    manifest = dump.with_name(dump.name + ".json")
+    facts = json.loads(manifest.read_text())
+    facts["tables"]["registry_provider"] += 1
+    facts["totals"]["registry_provider.investment_yuan"] = "1.00"
+    manifest.write_text(json.dumps(facts))
+    report = restore_drill(dump)
+    assert not report.ok
+    assert {c.name for c in report.mismatches} == {"registry_provider", "registry_provider.investment_yuan"}
+
+    # A damaged file is refused before anything is restored.
+    dump.write_bytes(dump.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(BackupError, match="SHA-256"):
+        restore_drill(dump)
+    assert scratch_databases() == []
+
+
+def test_backup_refuses_a_database_that_is_not_postgresql(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with pytest.raises(CommandError, match="not PostgreSQL"):
+        call_command("backup", output=tmp_path / "x.dump")
+    assert not (tmp_path / "x.dump").exists()
+
+
+def test_pruning_keeps_the_newest_backups_however_old(tmp_path: Path) -> None:
+    now = time.time()
+    for age in range(20):  # one dump a day, the last 20 days; each with its facts
+        dump = tmp_path / f"carereg-202611{age:02d}-024500.dump"
+        dump.write_bytes(b"x")
+        dump.with_name(dump.name + ".json").write_text("{}")
+        os.utime(dump, (now - age * 86400 - 60, now - age * 86400 - 60))
+    (tmp_path / "other.dump").write_bytes(b"not ours")
+    os.utime(tmp_path / "other.dump", (now - 90 * 86400, now - 90 * 86400))
+
+    deleted = backups_prune(tmp_path, keep_days=14)
+
+    assert sorted(p.name for p in deleted) == [f"carereg-202611{age:02d}-024500.dump" for age in range(14, 20)]
+    assert len(list(tmp_path.glob("carereg-*.dump"))) == 14 == len(list(tmp_path.glob("carereg-*.dump.json")))
+    assert (tmp_path / "other.dump").exists()
+    # Backups failing for a month: the seven newest, however old, stay.
+    assert len(backups_prune(tmp_path, keep_days=-30)) == 7
+    assert len(list(tmp_path.glob("carereg-*.dump"))) == 7
