@@ -366,7 +366,7 @@ if [ "$audit_ip" = "$client" ]; then pass "audit log records the client address 
 fi
 axes_ip=$(psql_db "SELECT ip_address FROM axes_accessattempt WHERE username = 'smoke-nobody' ORDER BY id DESC LIMIT 1")
 if [ "$axes_ip" = "$client" ]; then pass "login lockout counts the client address ($client)"; else
-  warn "login lockout (django-axes) counts '$axes_ip', not the client $client: every client behind the proxy shares one lockout (see docs/deploy.md)"
+  fail "login lockout (django-axes) counts '$axes_ip', not the client $client: every client behind the proxy would share one lockout"
 fi
 
 # ------------------------------------------------------------------ Celery: a monthly grant run
@@ -384,6 +384,26 @@ fi
 tasks=$(psql_db "SELECT count(*) FROM django_celery_beat_periodictask WHERE name NOT LIKE 'celery.%'")
 if [ "${tasks:-0}" -ge 5 ]; then pass "beat keeps $tasks periodic tasks in the database"; else
   fail "periodic tasks in the database: ${tasks:-none}"
+fi
+
+# ------------------------------------------------------------------ PostgreSQL restart
+# The app keeps connections open (CONN_MAX_AGE) and checks them at each request
+# (CONN_HEALTH_CHECKS): after a restart the next requests must succeed.
+if as_pg "$PG_BIN/pg_ctl" -D "$TMP/pgdata" -m fast -w -t 60 restart \
+  -o "-h 127.0.0.1 -p $PG_PORT -k $TMP/run -c fsync=off -c synchronous_commit=off" >/dev/null 2>&1; then
+  codes=""
+  for _ in 1 2 3 4; do # reach every gunicorn worker's old connection
+    codes+="$("${CURL[@]}" "${PROXY_HEADERS[@]}" -o /dev/null -w '%{http_code}' "$BASE/providers/") "
+  done
+  admin=$("${CURL[@]}" "${PROXY_HEADERS[@]}" -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code}' "$BASE/admin/subsidies/grantrun/")
+  if [ "$codes" = "200 200 200 200 " ] && [ "$admin" = 200 ]; then
+    pass "after a PostgreSQL restart: public pages ${codes% }, back-office $admin"
+  else
+    tail -20 "$TMP/logs/gunicorn.log"
+    fail "after a PostgreSQL restart: public pages ${codes% }, back-office $admin"
+  fi
+else
+  fail "PostgreSQL did not restart"
 fi
 
 # ------------------------------------------------------------------ backup and restore drill

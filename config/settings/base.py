@@ -70,14 +70,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Lockout after 5 failures for 30 minutes, counted per username and per IP address
-# separately. Behind a proxy set AXES_IPWARE_PROXY_COUNT (see docs/security.md).
+# separately. Behind a proxy set NUM_PROXIES (see docs/security.md).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address, as the public rate limit sees it: behind NUM_PROXIES proxies the
+# entry they appended to X-Forwarded-For, else REMOTE_ADDR (never a client-chosen value).
+AXES_CLIENT_IP_CALLABLE = "registry.ratelimit.client_ip"
 
 # Two-factor login (registry/otp.py): when STAFF_OTP_REQUIRED, every back-office page
 # asks a signed-in user for a TOTP code first (enrolment on first use). On in production

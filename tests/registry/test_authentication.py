@@ -111,3 +111,33 @@ def test_a_session_ends_8_hours_after_login_however_active(make_staff, divisions
 
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_behind_a_proxy_each_client_address_is_locked_separately(make_staff, divisions, client, settings):
+    """Behind nginx every request comes from 127.0.0.1: the lockout must count the address
+    the proxy appended to X-Forwarded-For, or five failures would lock out everyone."""
+    settings.NUM_PROXIES = 1
+    user = staff_with_password(make_staff)
+    for attempt in range(5):
+        client.post(
+            reverse("admin:login"),
+            {"username": f"nobody{attempt}", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+
+    blocked = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": GOOD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    other = Client().post(
+        reverse("admin:login"),
+        {"username": user.username, "password": GOOD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+
+    assert blocked.status_code == 429
+    assert other.status_code == 302

@@ -180,3 +180,29 @@ def test_pruning_keeps_the_newest_backups_however_old(tmp_path: Path) -> None:
     # Backups failing for a month: the seven newest, however old, stay.
     assert len(backups_prune(tmp_path, keep_days=-30)) == 7
     assert len(list(tmp_path.glob("carereg-*.dump"))) == 7
+
+
+def test_a_backup_holds_no_plaintext_id_number(tmp_path: Path, divisions: object) -> None:
+    """MLPS: personal identifiers must not sit in backups in clear (registry/crypto.py)."""
+    import datetime
+    import subprocess
+
+    from factories import CaregiverFactory, ResidentFactory
+
+    from registry.identifiers import make_id_number
+
+    resident_id = make_id_number("150203", datetime.date(1940, 1, 1), 123)
+    caregiver_id = make_id_number("150202", datetime.date(1978, 6, 15), 321)
+    provider = ProviderFactory()
+    ResidentFactory(provider=provider, id_number=resident_id)
+    CaregiverFactory(provider=provider, id_number=caregiver_id)
+
+    backup = backup_create(tmp_path / "carereg.dump")
+    # The custom format compresses; turn it back into plain SQL to search it.
+    sql = subprocess.run(
+        [str(pg_program("pg_restore")), "--file=-", str(backup.path)], capture_output=True, check=True
+    ).stdout
+
+    assert b"registry_resident" in sql and len(sql) > 10_000
+    for number in (resident_id, caregiver_id, resident_id[:14]):
+        assert number.encode() not in sql
