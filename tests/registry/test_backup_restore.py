@@ -199,7 +199,7 @@ def test_a_backup_holds_no_plaintext_id_number(tmp_path: Path, divisions: object
 
     backup = backup_create(tmp_path / "carereg.dump")
     # The custom format compresses; turn it back into plain SQL to search it.
-    sql = subprocess.run(
+    sql = subprocess.run(  # noqa: S603 - our own pg_restore and file
         [str(pg_program("pg_restore")), "--file=-", str(backup.path)], capture_output=True, check=True
     ).stdout
 
