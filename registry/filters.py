@@ -13,6 +13,7 @@ from django_filters.constants import EMPTY_VALUES
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
 
 GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
+MONTHLY_FEE_DIGITS = 14  # as registry.public's monthly_fee: DecimalField(max_digits=14, decimal_places=2)
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -48,11 +49,21 @@ class ProviderFilter(django_filters.FilterSet):
     medical = django_filters.BooleanFilter(
         label=_("Has an in-house medical unit"), method="filter_medical", widget=forms.CheckboxInput
     )
+    # Amounts in yuan and fen, as the monthly fee is: PostgreSQL refuses to compare with a
+    # number as large or as precise as 1e1000000 or 1e-1000000 (a server error otherwise).
     fee_min = django_filters.NumberFilter(
-        label=_("Monthly fee from (yuan)"), field_name="monthly_fee", lookup_expr="gte"
+        label=_("Monthly fee from (yuan)"),
+        field_name="monthly_fee",
+        lookup_expr="gte",
+        max_digits=MONTHLY_FEE_DIGITS,
+        decimal_places=2,
     )
     fee_max = django_filters.NumberFilter(
-        label=_("Monthly fee up to (yuan)"), field_name="monthly_fee", lookup_expr="lte"
+        label=_("Monthly fee up to (yuan)"),
+        field_name="monthly_fee",
+        lookup_expr="lte",
+        max_digits=MONTHLY_FEE_DIGITS,
+        decimal_places=2,
     )
     modified_after = django_filters.IsoDateTimeFilter(
         label=_("Changed after"), method="filter_modified_after", widget=forms.HiddenInput
