@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import IsoDateTimeField
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
 
@@ -24,6 +27,24 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             return qs
         ordering = [self.get_ordering_value(param) for param in value if param not in EMPTY_VALUES]
         return qs.order_by(*ordering, "name", "pk")
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC. ISO allows offsets up to ±23:59 but PostgreSQL only
+    ±15:59 (a server error otherwise); a time before year 1 or after 9999 in UTC is invalid."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -65,7 +86,7 @@ class ProviderFilter(django_filters.FilterSet):
         max_digits=MONTHLY_FEE_DIGITS,
         decimal_places=2,
     )
-    modified_after = django_filters.IsoDateTimeFilter(
+    modified_after = UtcDateTimeFilter(
         label=_("Changed after"), method="filter_modified_after", widget=forms.HiddenInput
     )
     sort = StableOrderingFilter(

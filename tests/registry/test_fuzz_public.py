@@ -92,6 +92,8 @@ TIMEZONES = st.sampled_from(
         datetime.UTC,
         datetime.timezone(datetime.timedelta(hours=14)),
         datetime.timezone(datetime.timedelta(hours=-12)),
+        datetime.timezone(datetime.timedelta(hours=23, minutes=59)),
+        datetime.timezone(-datetime.timedelta(hours=23, minutes=59)),
     ]
 )
 DATETIMES = st.one_of(
@@ -242,6 +244,7 @@ def no_rate_limit(settings: Any) -> None:
 @example(prefix="/en", params={"fee_min": "1e1000000", "fee_max": "-1E+999999999"})
 @example(prefix="", params={"modified_after": "0001-01-01T00:00:00+14:00", "page": "9999999999"})
 @example(prefix="", params={"modified_after": "9999-12-31T23:59:59.999999-12:00", "size": "²"})
+@example(prefix="/en", params={"modified_after": "2000-01-01T00:00:00+23:59"})  # PostgreSQL: ±15:59 at most
 def test_the_directory_answers_any_parameters(
     client: Client, personal_data: Personal, prefix: str, params: dict[str, Any]
 ) -> None:
@@ -301,6 +304,7 @@ def test_open_data_answers_200_or_400_with_errors(
 
 BAD_PARAMETERS = [
     ({"modified_after": "yesterday"}, "modified_after"),
+    ({"modified_after": "0001-01-01T00:00:00+14:00"}, "modified_after"),  # year 0 in UTC
     ({"fee_min": "cheap"}, "fee_min"),
     ({"fee_min": "1e1000000"}, "fee_min"),  # PostgreSQL's numeric overflows: was a 500
     ({"fee_max": "1e-1000000"}, "fee_max"),
@@ -325,6 +329,15 @@ def test_a_bad_open_data_parameter_is_a_400_naming_it(
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [field]
+
+
+def test_an_offset_postgresql_cannot_read_is_the_same_instant_in_utc(client: Client, no_rate_limit: None) -> None:
+    # ISO 8601 allows offsets up to ±23:59, PostgreSQL ±15:59: this was a 500.
+    far_east = get(client, "/api/providers/", {"modified_after": "2026-01-01T23:59:00+23:59"})
+    utc = get(client, "/api/providers/", {"modified_after": "2026-01-01T00:00:00Z"})
+
+    assert far_east.status_code == utc.status_code == 200
+    assert far_east.json()["results"] == utc.json()["results"]
 
 
 ADDRESSES = st.one_of(
