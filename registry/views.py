@@ -3,6 +3,7 @@ same data as open data (CSV and JSON). No login, no personal data (see ``public.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -28,6 +29,7 @@ from .ratelimit import rate_limited
 from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)
+USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 API_PAGE_SIZE = 100
 
 
@@ -79,7 +81,10 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
-    provider = public_providers().filter(uscc=uscc.upper()).first()
+    uscc = uscc.upper()
+    if not USCC_SHAPE.fullmatch(uscc):  # not even shaped like a code: NUL, which PostgreSQL refuses, …
+        raise Http404
+    provider = public_providers().filter(uscc=uscc).first()
     if provider is None:
         raise Http404
     today = timezone.localdate()

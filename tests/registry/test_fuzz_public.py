@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -36,6 +37,7 @@ from registry.models import (
     OperationMode,
     Provider,
     ProviderKind,
+    ProviderStatus,
     Resident,
 )
 from subsidies.models import SubsidyScheme
@@ -253,6 +255,30 @@ def test_the_directory_answers_any_parameters(
     # Invalid values are shown next to their field and skipped: the page is still there.
     assert response.status_code == 200
     assert_no_personal_data(body_of(response), params, personal_data)
+
+
+@FUZZ
+@given(prefix=LANGUAGES, text=st.one_of(ANY_TEXT, st.text(min_size=1, max_size=300)))
+@example(prefix="", text="\x00")
+@example(prefix="/en", text="15020319400101123x")
+@example(prefix="", text="ß" * 9)
+@example(prefix="", text="[")
+def test_a_provider_page_answers_any_path(client: Client, personal_data: Personal, prefix: str, text: str) -> None:
+    response = get(client, f"{prefix}/providers/{quote(text, safe='')}/")
+
+    assert response.status_code in (200, 404)
+    assert_no_personal_data(body_of(response), text, personal_data)
+
+
+def test_a_provider_page_is_found_by_its_code_in_either_case_and_nul_is_no_code(client: Client) -> None:
+    uscc = Provider.objects.filter(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True).first()
+    assert uscc is not None
+
+    assert get(client, f"/providers/{uscc.lower()}/").status_code == 200
+    assert get(client, f"/en/providers/{uscc}/").status_code == 200
+    # PostgreSQL refuses NUL in a query parameter: this was a 500.
+    assert get(client, f"/providers/{uscc[:-1]}%00/").status_code == 404
+    assert get(client, f"/providers/{uscc}%00/").status_code == 404
 
 
 @FUZZ
