@@ -5,16 +5,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django import template
+from django.urls import reverse
 from django.urls import translate_url as django_translate_url
+from django.utils import translation
 
 register = template.Library()
 
 
 @register.simple_tag
 def translate_url(path: str, language: str) -> str:
-    """The same page (and query) in another language: /providers/?x=1 → /en/providers/?x=1."""
-    parts = urlsplit(path)
-    translated = django_translate_url(parts.path, language)
+    """The same page (and query) in another language: /providers/?x=1 → /en/providers/?x=1.
+
+    Any path a visitor types gets the 404 page, which links to itself too. A path that is
+    not one of this site's ("//[" is an unclosed IPv6 host for urlsplit; "////evil.example"
+    would give a link to another host) links to the home page in that language instead.
+    """
+    try:
+        parts = urlsplit(path)
+        translated = django_translate_url(parts.path, language)
+    except ValueError:
+        translated = ""
+    if not translated.startswith("/") or translated.startswith("//"):
+        with translation.override(language):
+            return reverse("home")
     return f"{translated}?{parts.query}" if parts.query else translated
 
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from public_support import ID_NUMBER_ANYWHERE
+from public_support import ID_NUMBER_ANYWHERE, Page
 
 from inspections.models import Regime
 from registry.filters import GRADE_CHOICES, ProviderFilter
@@ -279,6 +279,29 @@ def test_a_provider_page_is_found_by_its_code_in_either_case_and_nul_is_no_code(
     # PostgreSQL refuses NUL in a query parameter: this was a 500.
     assert get(client, f"/providers/{uscc[:-1]}%00/").status_code == 404
     assert get(client, f"/providers/{uscc}%00/").status_code == 404
+
+
+@FUZZ
+@given(prefix=LANGUAGES, text=st.one_of(ANY_TEXT, st.text(alphabet="/[]:@?#%.", max_size=8)))
+@example(prefix="", text="/[")  # "//[": an unclosed IPv6 host for urlsplit
+@example(prefix="/en", text="/[x]/")
+@example(prefix="", text="/example.com/providers/")
+@example(prefix="", text="///evil.example")  # "////evil.example"
+def test_any_path_is_a_page_or_a_404(client: Client, prefix: str, text: str) -> None:
+    # The 404 page links to itself in the other language: any path must survive that.
+    # PATH_INFO is set as a server would (the client itself cannot send "//["): the
+    # decoded path's UTF-8 bytes, read as Latin-1 (PEP 3333).
+    path = f"{prefix}/{text}".encode().decode("iso-8859-1")
+    with transaction.atomic():
+        response = client.get("/", PATH_INFO=path)
+
+    assert response.status_code < 500
+    if response["Content-Type"].startswith("text/html"):
+        page = Page(body_of(response))
+        own = [attrs["href"] for tag, attrs in page.tags if tag in ("a", "link") and attrs.get("hreflang")]
+        assert own, "links to the page in both languages"
+        # Never a link to another host ("//evil.example/…"), whatever the path was.
+        assert all(href.startswith("/") and not href.startswith("//") for href in own), own
 
 
 @FUZZ
