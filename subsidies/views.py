@@ -20,14 +20,23 @@ def _paid() -> Any:
     return PaymentItem.objects.filter(state=PaymentItem.State.PAID)
 
 
+def _year(text: str) -> int | None:
+    """The year asked for, if a date can have it; anything else ("²", which isdigit()
+    but int() refuses, 0, 10000) shows every year, as a word does."""
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 9999:
+        return int(text)
+    return None
+
+
 @require_GET
 def public_subsidies(request: HttpRequest) -> HttpResponse:
     """Subsidies paid, and approved but not yet paid, by month, scheme and provider;
     construction grants approved."""
     paid = _paid()
     year, scheme = request.GET.get("year", ""), request.GET.get("scheme", "")
-    if year.isdigit():
-        paid = paid.filter(period__year=int(year))
+    year_number = _year(year)
+    if year_number is not None:
+        paid = paid.filter(period__year=year_number)
     if scheme:
         paid = paid.filter(scheme__code=scheme)
     fields = (
@@ -46,8 +55,8 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
     approved = GrantLine.objects.filter(run__status=GrantRun.Status.APPROVED, amount__gt=0, holds=[]).exclude(
         payment_items__state=PaymentItem.State.PAID
     )
-    if year.isdigit():
-        approved = approved.filter(period__year=int(year))
+    if year_number is not None:
+        approved = approved.filter(period__year=year_number)
     if scheme:
         approved = approved.filter(scheme__code=scheme)
     awaiting = (
