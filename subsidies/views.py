@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import ExtractYear
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -35,10 +35,12 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
     paid = _paid()
     year, scheme = request.GET.get("year", ""), request.GET.get("scheme", "")
     year_number = _year(year)
+    # A code with NUL names no scheme (and PostgreSQL refuses to compare with it).
+    same_scheme = Q(scheme__code=scheme) if "\x00" not in scheme else Q(pk__in=[])
     if year_number is not None:
         paid = paid.filter(period__year=year_number)
     if scheme:
-        paid = paid.filter(scheme__code=scheme)
+        paid = paid.filter(same_scheme)
     fields = (
         "scheme__code",
         "scheme__name_zh",
@@ -58,7 +60,7 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
     if year_number is not None:
         approved = approved.filter(period__year=year_number)
     if scheme:
-        approved = approved.filter(scheme__code=scheme)
+        approved = approved.filter(same_scheme)
     awaiting = (
         approved.values("period", *fields)
         .annotate(total=Sum("amount"))

@@ -307,17 +307,12 @@ def test_any_path_is_a_page_or_a_404(client: Client, prefix: str, text: str) -> 
 @FUZZ
 @given(
     prefix=LANGUAGES,
-    params=query(
-        {
-            "year": st.one_of(NUMBERS, st.integers(0, 10_000).map(str)),
-            "scheme": ANY_TEXT.filter(lambda t: "\x00" not in t),
-            "page": NUMBERS,
-        }
-    ),
+    params=query({"year": st.one_of(NUMBERS, st.integers(0, 10_000).map(str)), "scheme": ANY_TEXT, "page": NUMBERS}),
 )
 @example(prefix="", params={"year": "0"})
 @example(prefix="", params={"year": "10000"})
 @example(prefix="/en", params={"year": "²"})
+@example(prefix="", params={"scheme": "\x00"})
 def test_the_subsidies_page_answers_any_parameters(
     client: Client, personal_data: Personal, prefix: str, params: dict[str, Any]
 ) -> None:
