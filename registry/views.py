@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -125,7 +125,7 @@ def providers_api(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(filterset.qs, API_PAGE_SIZE)
     try:
         page = paginator.page(int(request.GET.get("page", 1)))
-    except Exception:
+    except (ValueError, InvalidPage):  # not any exception: a database error is no bad page
         return JsonResponse({"errors": {"page": ["invalid page"]}}, status=400)
     names = division_names()
     base = request.build_absolute_uri(reverse("providers_api"))

@@ -21,7 +21,8 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import transaction
+from django.core.paginator import Paginator
+from django.db import DatabaseError, transaction
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -405,6 +406,18 @@ def test_an_offset_postgresql_cannot_read_is_the_same_instant_in_utc(client: Cli
 
     assert far_east.status_code == utc.status_code == 200
     assert far_east.json()["results"] == utc.json()["results"]
+
+
+def test_a_database_error_is_no_bad_page(client: Client, no_rate_limit: None, monkeypatch: Any) -> None:
+    # The API's page check caught every exception: fee_max=1e1000000 overflowed PostgreSQL's
+    # numeric while counting, and was answered 400 {"page": ["invalid page"]}.
+    def page(self: Paginator, number: int) -> Any:
+        raise DatabaseError("value overflows numeric format")
+
+    monkeypatch.setattr(Paginator, "page", page)
+
+    with pytest.raises(DatabaseError):
+        client.get("/api/providers/")
 
 
 ADDRESSES = st.one_of(
