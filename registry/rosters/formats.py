@@ -137,7 +137,8 @@ def parse_int(text: str) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text}) from None
-    if value != value.to_integral_value() or value < 0:
+    # Decimal also reads NaN and Infinity, which neither compare nor convert to int.
+    if not value.is_finite() or value != value.to_integral_value() or value < 0:
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
     return int(value)
 
@@ -147,6 +148,8 @@ def parse_decimal(text: str) -> Decimal:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": text}) from None
+    if not value.is_finite():  # NaN and Infinity: not amounts, and NaN does not compare
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": text})
     if value < 0:
         raise ValueError(_("“%(value)s” cannot be negative.") % {"value": text})
     return value
