@@ -132,6 +132,11 @@ def parse_date(text: str) -> datetime.date:
     raise ValueError(_("“%(value)s” is not a date (write 2026-11-23).") % {"value": text})
 
 
+# No count in a roster comes near 10^18; int() of a Decimal as large as 1e999999 takes
+# minutes (the time grows with the square of the digits).
+MAX_INT_DIGITS = 18
+
+
 def parse_int(text: str) -> int:
     try:
         value = Decimal(text)
@@ -140,6 +145,8 @@ def parse_int(text: str) -> int:
     # Decimal also reads NaN and Infinity, which neither compare nor convert to int.
     if not value.is_finite() or value != value.to_integral_value() or value < 0:
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text})
+    if value.adjusted() >= MAX_INT_DIGITS:
+        raise ValueError(_("“%(value)s” is too large.") % {"value": text})
     return int(value)
 
 

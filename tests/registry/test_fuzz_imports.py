@@ -24,6 +24,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils import translation
 from factories import CaregiverFactory, FeeItemFactory, ProviderFactory, ResidentFactory
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -33,7 +34,7 @@ from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resid
 from inspections.models import Inspection, Regime
 from registry.models import ProviderStatus, ProviderStatusChange, User
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
-from registry.rosters.formats import Table, UnreadableFile, read_table
+from registry.rosters.formats import Table, UnreadableFile, parse_int, read_table
 from registry.rosters.kinds import KINDS, export_rows
 
 # A few dozen examples per test keep the suite fast; search deeper with, for example,
@@ -265,6 +266,9 @@ ODD_NUMBERS = [
     "sNaN",
     "Infinity",
     "-Infinity",
+    "1e999999",
+    "1e999999999",
+    "-1e999999999",
     "1e-999999999",
     "9" * 30,
     "9" * 5000,
@@ -497,8 +501,15 @@ def csv_roster(kind: str, rows: list[dict[str, str]]) -> bytes:
     return csv_text([HEADERS[kind], *[[row.get(name, "") for name in HEADERS[kind]] for row in rows]]).encode()
 
 
+@pytest.mark.parametrize("text", ["1e999999", "1e999999999", "9" * 19])
+def test_a_count_too_large_for_any_roster_is_refused_before_int(text: str) -> None:
+    # int(Decimal("1e999999")) took minutes: one such cell held up a worker.
+    with translation.override("en"), pytest.raises(ValueError, match="is too large"):
+        parse_int(text)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999", "9" * 5000])
 @pytest.mark.parametrize("column", ["床位数", "等级", "建筑面积"])
 def test_a_number_no_count_or_area_can_be_is_a_row_error(world: World, column: str, text: str) -> None:
     rows = [{**world.rows["providers"][1], column: text}]
