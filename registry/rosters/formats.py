@@ -127,7 +127,9 @@ def parse_date(text: str) -> datetime.date:
                 return datetime.date(year, month, day)
             except ValueError:
                 break
-    if text.isdigit() and 20000 < int(text) < 80000:  # Excel stores dates as days since 1899-12-30
+    # Excel stores dates as days since 1899-12-30. isdecimal(), not isdigit(): int() refuses
+    # "²"; and five digits, as int() refuses more than 4,300 (a Python message otherwise).
+    if len(text) == 5 and text.isdecimal() and 20000 < int(text) < 80000:
         return EXCEL_EPOCH + datetime.timedelta(days=int(text))
     raise ValueError(_("“%(value)s” is not a date (write 2026-11-23).") % {"value": text})
 

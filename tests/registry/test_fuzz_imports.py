@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resid
 from inspections.models import Inspection, Regime
 from registry.models import ProviderStatus, ProviderStatusChange, User
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
-from registry.rosters.formats import Table, UnreadableFile, parse_int, read_table
+from registry.rosters.formats import Table, UnreadableFile, parse_date, parse_int, read_table
 from registry.rosters.kinds import KINDS, export_rows
 
 # A few dozen examples per test keep the suite fast; search deeper with, for example,
@@ -452,6 +453,9 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
+PYTHON_MESSAGES = re.compile(r"invalid literal|base 10|Exceeds the limit|object has no attribute|Traceback|\[<class")
+
+
 def check_import(kind: str, data: bytes, filename: str, user: User | None) -> Plan | None:
     table = table_or_unreadable(data, filename)
     if table is None:
@@ -460,6 +464,8 @@ def check_import(kind: str, data: bytes, filename: str, user: User | None) -> Pl
 
     plan = validate_roster(KINDS[kind], table, user=user)  # never raises
     assert plan.digest and all(str(error) for error in plan.errors)
+    # Each message is the app's own, not Python's ("invalid literal for int() with base 10").
+    assert not [e for e in plan.errors if PYTHON_MESSAGES.search(e.message)], plan.errors
 
     if not plan.valid:
         with pytest.raises(ValidationError):
@@ -517,3 +523,10 @@ def test_a_number_no_count_or_area_can_be_is_a_row_error(world: World, column: s
     plan = check_import("providers", csv_roster("providers", rows), "p.csv", world.clerk)
 
     assert plan is not None and [(e.row, e.column) for e in plan.errors] == [(2, column)]
+
+
+@pytest.mark.parametrize("text", ["²", "²²²²²", "9" * 5000])
+def test_a_date_of_odd_digits_is_reported_as_not_a_date(text: str) -> None:
+    # Was Python's own message: "invalid literal for int() with base 10: '²'", "Exceeds the limit …".
+    with translation.override("en"), pytest.raises(ValueError, match="is not a date"):
+        parse_date(text)
