@@ -10,6 +10,7 @@ card was first issued (1984 on), so a resident born in 1940 in Kundulun district
 from __future__ import annotations
 
 import datetime
+import re
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 ID_NUMBER_LENGTH = 18
+ID_NUMBER_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalise_uscc(value: str) -> str:
@@ -77,7 +79,9 @@ def validate_id_number(value: str, *, today: datetime.date | None = None) -> Non
             code="id_length",
             params={"count": len(number)},
         )
-    if not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
+    # ASCII digits (fullwidth ones are made ASCII above): isdigit() also takes "²", which
+    # int() then refuses with Python's own message — a server error in a form.
+    if not ID_NUMBER_FORMAT.fullmatch(number):
         raise ValidationError(
             _("ID number: the first 17 characters must be digits and the last a digit or X."),
             code="id_format",

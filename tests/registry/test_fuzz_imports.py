@@ -33,7 +33,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resident_row, xlsx_file
 
 from inspections.models import Inspection, Regime
-from registry.models import ProviderStatus, ProviderStatusChange, User
+from registry.identifiers import make_id_number
+from registry.models import ProviderStatus, ProviderStatusChange, Resident, User
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
 from registry.rosters.formats import Table, UnreadableFile, parse_date, parse_int, read_table
 from registry.rosters.kinds import KINDS, export_rows
@@ -307,6 +308,16 @@ ODD_DATES = [
     "２０２６年１１月２３日",
     "2099-01-01",
 ]
+_ID = make_id_number("150203", datetime.date(1940, 1, 1), 12)
+ODD_CODES = [
+    _ID.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # the same number, in fullwidth
+    _ID[:10] + "²" + _ID[11:],
+    _ID[:-1] + "x",
+    f" {_ID[:6]} {_ID[6:14]} {_ID[14:]} ",
+    "52150203MJ0000001C".lower(),
+    "５２１５０２０３ＭＪ００００００１Ｃ",
+    "52150203-MJ000000-1C",
+]
 LENGTHS = [19, 20, 21, 29, 30, 31, 49, 50, 51, 60, 61, 100, 101, 200, 201, 255, 256, 2000, 2001, 40_000]
 
 NASTY = st.one_of(
@@ -315,6 +326,7 @@ NASTY = st.one_of(
     st.sampled_from(FORMULAS),
     st.sampled_from(ODD_NUMBERS),
     st.sampled_from(ODD_DATES),
+    st.sampled_from(ODD_CODES),
     st.sampled_from(LENGTHS).map(lambda n: "长" * n),
     st.sampled_from(
         ["养老机构", "non_profit", "FOR PROFIT", "公办", "失能", "高龄 低保对象", "高级", "每日", "不合格"]
@@ -530,3 +542,33 @@ def test_a_date_of_odd_digits_is_reported_as_not_a_date(text: str) -> None:
     # Was Python's own message: "invalid literal for int() with base 10: '²'", "Exceeds the limit …".
     with translation.override("en"), pytest.raises(ValueError, match="is not a date"):
         parse_date(text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("other", ["²", "١"])  # a superscript two, an Arabic-Indic one
+def test_an_id_number_is_ascii_digits(world: World, other: str) -> None:
+    """ "²" passed isdigit() and then failed int() with Python's message in the roster, and
+    as a server error in a form (validators may raise ValidationError only)."""
+    existing = world.rows["residents"][0]
+    spoilt = existing["身份证号"][:10] + other + existing["身份证号"][11:]
+
+    with translation.override("en"):
+        plan = check_import("residents", csv_roster("residents", [{**existing, "身份证号": spoilt}]), "r.csv", None)
+        resident = Resident.objects.get()
+        resident.id_number = spoilt
+        with pytest.raises(ValidationError, match="must be digits"):
+            resident.full_clean()
+
+    assert plan is not None
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "身份证号")]
+    assert "must be digits" in plan.errors[0].message
+
+
+@pytest.mark.django_db
+def test_an_id_number_in_fullwidth_digits_is_the_same_number(world: World) -> None:
+    existing = world.rows["residents"][0]
+    fullwidth = existing["身份证号"].translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+
+    plan = check_import("residents", csv_roster("residents", [{**existing, "身份证号": fullwidth}]), "r.csv", None)
+
+    assert plan is not None and plan.counts == {NEW: 0, CHANGED: 0, UNCHANGED: 1}
