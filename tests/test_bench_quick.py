@@ -1,0 +1,108 @@
+"""The benchmark's quick mode (issue 8): numbers of queries on small scale data, never times.
+
+The same measurements as ``make bench`` (``tests/perf/benchmarks.py``), with N and then 2N
+providers: a page, a run or a planning whose number of queries grows with the number of
+providers fails here, long before it is slow in production. Counts that grow today are
+marked ``xfail(strict=True)`` with the reason, so that fixing them turns these tests red
+until the mark is removed.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from perf import benchmarks as b
+
+from registry.scale_data import generate
+
+PROVIDERS = 150  # then twice as many
+RESIDENTS = 1_500
+MONTHS = 3
+IMPORT_ROWS = (1_000, 2_000)
+DIRECTORY_MAX_QUERIES = 6
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(anchor: Any) -> dict[str, Any]:
+    on = b.reminder_day(anchor)
+    period = b.operating_period(anchor)
+    return {
+        "directory": {(s.case, s.size): s.queries for s in b.directory_samples(repeats=1)},
+        "admin": {s.case: s.queries for s in b.admin_samples(repeats=1)},
+        "planning": b.measure_planning(on).queries,
+        "reminders": b.measure_reminders(on).queries,
+        "digests": b.measure_digests().queries,
+        "grant": {code: b.measure_grant_run(code, period).queries for code in ("BT-OPERATING", "IM-OPERATING")},
+    }
+
+
+def _import_queries(rows: int) -> int:
+    marks = b.imported_marks()
+    result = b.import_ours(b.build_roster_xlsx(rows, seed=rows))
+    b.remove_imported(marks)
+    return result.queries
+
+
+@pytest.fixture(scope="module")
+def counts(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
+    """Everything measured once for the module, in a transaction rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_reference_data", stdout=io.StringIO())
+        first = generate(providers=PROVIDERS, residents=RESIDENTS, months=MONTHS, force=True)
+        at_n = _counts(first.anchor)
+        generate(providers=PROVIDERS, residents=RESIDENTS, months=MONTHS, force=True, seed=9)
+        at_2n = _counts(first.anchor)
+        imports = {rows: _import_queries(rows) for rows in IMPORT_ROWS}
+        transaction.set_rollback(True)
+    return {"n": at_n, "2n": at_2n, "imports": imports}
+
+
+def test_directory_list_needs_at_most_six_queries_whatever_the_filters_and_page_size(counts):
+    for size in ("n", "2n"):
+        too_many = {case: n for case, n in counts[size]["directory"].items() if n > DIRECTORY_MAX_QUERIES}
+        assert not too_many
+
+
+def test_directory_list_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["directory"] == counts["n"]["directory"]
+
+
+def test_admin_changelists_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["admin"] == counts["n"]["admin"]
+
+
+def test_planning_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["planning"] == counts["n"]["planning"]
+
+
+def test_reminder_creation_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["reminders"] == counts["n"]["reminders"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="send_digests runs one transaction (SELECT … FOR UPDATE SKIP LOCKED, then UPDATE) per recipient, "
+    "and every provider with a contact email is a recipient: the queries grow with the providers.",
+)
+def test_reminder_digest_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["digests"] == counts["n"]["digests"]
+
+
+def test_grant_run_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["grant"] == counts["n"]["grant"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="validate_roster runs full_clean() on every row, and ForeignKey.validate() asks the database "
+    "whether the provider exists: one query per row.",
+)
+def test_roster_import_queries_do_not_grow_with_rows(counts):
+    small, large = (counts["imports"][rows] for rows in IMPORT_ROWS)
+    # Writing happens in batches of 1,000 rows (with their history rows): two more per batch at most.
+    assert large - small <= 2 * (IMPORT_ROWS[1] - IMPORT_ROWS[0]) // 1_000
