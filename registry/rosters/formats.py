@@ -49,6 +49,10 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# A roster has 5 to 14 columns; a sheet may have (and claim) up to 16,384.
+MAX_COLUMNS = 100
+
+
 def _read_xlsx(data: bytes) -> list[list[str]]:
     _check_zip(data)
     try:
@@ -57,8 +61,20 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
     try:
         sheet = workbook.worksheets[0]
+        # The size a sheet claims ("A1:XFD1048576", in a file of 5 KB) made openpyxl pad
+        # every row, present or not, to that size: ignore it, read MAX_COLUMNS at most,
+        # and skip empty rows before making text of their cells.
+        sheet.reset_dimensions()
+        rows = []
         # read-only workbooks parse the sheet lazily: a broken sheet fails here, not above.
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            if row.count(None) == len(row):
+                continue
+            end = len(row)
+            while row[end - 1] is None:
+                end -= 1
+            rows.append([_cell_text(v) for v in row[:end]])
+        return rows
     except Exception as error:
         raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
     finally:
