@@ -46,7 +46,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    database=None,  # no .hypothesis folder in the working tree; failures print their example
+    database=None,  # no example database to replay from: a failure prints its example (and @example keeps it)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
