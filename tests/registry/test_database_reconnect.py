@@ -17,7 +17,9 @@ from django.db.utils import InterfaceError, OperationalError
 
 from registry.models import Division
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, like every transactional test here: a plain flush would re-create
+# content types after the test and break the next test that restores the serialized data.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def drop_connection(pid: int) -> None:
