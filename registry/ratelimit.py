@@ -12,6 +12,7 @@ a client cannot pick its own address by sending the header.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -55,7 +56,9 @@ def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable
             limit = settings.PUBLIC_RATE_LIMIT
             window = settings.PUBLIC_RATE_WINDOW
             now = int(time.time())
-            key = f"ratelimit:{scope}:{client_ip(request)}"
+            # Hashed: the address may hold any text a proxy passed on, and cache keys may not.
+            address = hashlib.sha256(client_ip(request).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+            key = f"ratelimit:{scope}:{address}"
             try:
                 count, window_end = _count(key, window, now)
             except Exception as error:  # the cache (Redis) is down: serve rather than fail

@@ -426,7 +426,6 @@ ADDRESSES = st.one_of(
 
 
 @FUZZ
-@pytest.mark.filterwarnings("ignore::django.core.cache.backends.base.CacheKeyWarning")  # memcached only
 @given(
     proxies=st.integers(0, 3),
     remote_addr=ADDRESSES,
