@@ -280,7 +280,8 @@ def test_wrong_codes_are_throttled(otp_on, divisions, clerk):
 
     # Even the right code is refused while the device is throttled, and that is recorded.
     response = client.post(reverse("otp_verify"), {"token": code(device)})
-    assert response.status_code == 200 and "之后再试" in str(response.context["form"].errors["token"])  # "try again after"
+    # "之后再试": "try again after" (the tests run in Chinese)
+    assert response.status_code == 200 and "之后再试" in str(response.context["form"].errors["token"])
     assert AuditEntry.objects.filter(action="otp.failure", detail__contains="throttled").exists()
     device.refresh_from_db()
     assert device.throttling_failure_count >= 1
