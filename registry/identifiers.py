@@ -22,6 +22,9 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 ID_NUMBER_LENGTH = 18
 ID_NUMBER_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
+# Fullwidth digits and X, as a Chinese input method types them, read as ASCII (only
+# these: a superscript "²" is no digit anyone meant).
+FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 def normalise_uscc(value: str) -> str:
@@ -55,7 +58,9 @@ def validate_uscc(value: str) -> None:
 
 
 def normalise_id_number(value: str) -> str:
-    return ric.compact(value or "")
+    """Canonical form: ASCII digits and a capital X (a Chinese input method may type the
+    fullwidth "１２…Ｘ"), no spaces."""
+    return ric.compact((value or "").translate(FULLWIDTH))
 
 
 @cache

@@ -298,3 +298,10 @@ def test_a_uscc_typed_in_lower_case_is_stored_in_capitals(divisions, clerk, clie
 
     assert response.status_code == 302
     assert Provider.objects.get(name="小写代码养老院").uscc == code
+
+
+def test_an_id_number_typed_in_fullwidth_characters_is_the_same_number():
+    from registry.identifiers import normalise_id_number
+
+    assert normalise_id_number("１５０２０３１９４００１０１１２３Ｘ") == "15020319400101123X"
+    assert normalise_id_number("１５０２０３１９４００１０１１２３ｘ") == "15020319400101123X"
