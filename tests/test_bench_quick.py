@@ -97,11 +97,6 @@ def test_grant_run_queries_do_not_grow_with_providers(counts):
     assert counts["2n"]["grant"] == counts["n"]["grant"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate_roster runs full_clean() on every row, and ForeignKey.validate() asks the database "
-    "whether the provider exists: one query per row.",
-)
 def test_roster_import_queries_do_not_grow_with_rows(counts):
     small, large = (counts["imports"][rows] for rows in IMPORT_ROWS)
     # Writing happens in batches of 1,000 rows (with their history rows): two more per batch at most.

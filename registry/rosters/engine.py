@@ -9,6 +9,7 @@ the confirmed import re-validates the file and refuses if the plan changed meanw
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -175,10 +176,17 @@ def _diff(kind: RosterKind, instance: Any, values: dict[str, Any]) -> dict[str, 
     return changes
 
 
+@functools.cache
+def _resolved_relations(kind: RosterKind) -> frozenset[str]:
+    """Foreign keys the row checks already resolved to objects in the user's scope
+    (provider, division, regime): ``full_clean`` need not query each one again."""
+    return frozenset(column.field for column in kind.columns if kind.model._meta.get_field(column.field).is_relation)
+
+
 def _model_errors(kind: RosterKind, number: int, instance: Any) -> list[RowError]:
     headers = {c.field: c.header for c in kind.columns}
     try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.full_clean(exclude=_resolved_relations(kind), validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         return [
             RowError(number, headers.get(name, name), " ".join(messages))
