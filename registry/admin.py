@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -362,6 +363,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     actions = ["export_xlsx", "export_csv"]
     scope_path_lookup = "division__path"
     ordering = ["name", "pk"]
+    show_full_result_count = False
     list_display = ["name", "uscc", "kind", "status", "division", "grade", "beds", "nursing_beds", "residents_in_care"]
     list_select_related = ["division"]
     list_filter = ["status", "kind", "legal_form", "operation_mode", "grade", "has_medical_unit", DivisionFilter]
@@ -443,10 +445,17 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
         today = timezone.localdate()
-        in_care = Q(residents__admitted_on__lte=today) & (
-            Q(residents__discharged_on__isnull=True) | Q(residents__discharged_on__gte=today)
+        # A correlated subquery: PostgreSQL counts the residents of the page's rows only,
+        # instead of grouping every resident of the jurisdiction before the LIMIT.
+        residents = (
+            Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=today)
+            .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=today))
+            .order_by()
+            .values("provider")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        return super().get_queryset(request).annotate(in_care=Count("residents", filter=in_care))
+        return super().get_queryset(request).annotate(in_care=Coalesce(Subquery(residents), 0))
 
     @admin.display(description=_("residents in care"), ordering="in_care")
     def residents_in_care(self, obj: Provider) -> int:
@@ -545,6 +554,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
 class ProviderChildAdmin(ListExportMixin, ScopedHistoryAdmin):
     actions = ["export_xlsx", "export_csv"]
+    # Residents run to hundreds of thousands: one COUNT of the filtered rows is enough.
+    show_full_result_count = False
     list_select_related = ["provider", "provider__division"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]
@@ -599,6 +610,9 @@ class ProviderStatusChangeAdmin(ListExportMixin, ReadOnlyAdminMixin, ScopedAdmin
 class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin):
     roster_kind = "residents"
     actions = ["export_xlsx", "export_csv"]
+    # By name through an index (resident_name), not by provider name: that sorted every
+    # resident in the jurisdiction before showing the first page.
+    ordering = ["name", "pk"]
     fields = [
         "provider",
         "name",

@@ -617,6 +617,7 @@ class Resident(PersonalDataMixin):
         indexes = [
             models.Index(fields=["provider", "admitted_on", "discharged_on"], name="resident_stay"),
             models.Index(fields=["id_number_hash"], name="resident_person"),
+            models.Index(fields=["name", "id"], name="resident_name"),
         ]
 
     def clean(self) -> None:
