@@ -84,11 +84,6 @@ def test_reminder_creation_queries_do_not_grow_with_providers(counts):
     assert counts["2n"]["reminders"] == counts["n"]["reminders"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_digests runs one transaction (SELECT … FOR UPDATE SKIP LOCKED, then UPDATE) per recipient, "
-    "and every provider with a contact email is a recipient: the queries grow with the providers.",
-)
 def test_reminder_digest_queries_do_not_grow_with_providers(counts):
     assert counts["2n"]["digests"] == counts["n"]["digests"]
 
