@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ from registry.models import (
 
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen
-from .occupancy import Stay, count_occupancy, days_present, month_bounds
+from .occupancy import Stay, count_occupancy, month_bounds
 from .rates import eligible_providers_q, rates_in_force
 
 ADJUSTMENT_WINDOW_MONTHS = 12
@@ -88,15 +88,20 @@ def provider_month_holds(
     return found
 
 
-def _stays_by_provider(period: datetime.date) -> dict[int, list[Stay]]:
-    """Every resident stay overlapping the month, region-wide, grouped by provider."""
+def _month_stays(period: datetime.date) -> QuerySet[Resident]:
+    """Every resident stay overlapping the month (present at least one day)."""
     first, last = month_bounds(period)
-    rows = Resident.objects.filter(admitted_on__lte=last).filter(
+    return Resident.objects.filter(admitted_on__lte=last).filter(
         Q(discharged_on__isnull=True) | Q(discharged_on__gte=first)
     )
+
+
+def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[int, list[Stay]]:
+    """The month's stays of the run's providers, grouped by provider."""
     stays: dict[int, list[Stay]] = defaultdict(list)
     # A person is known by the keyed hash of their ID number: equal numbers, equal hashes,
-    # and nothing to decrypt for the whole region's residents.
+    # and nothing to decrypt.
+    rows = _month_stays(period).filter(provider_id__in=provider_ids)
     for provider_id, person, admitted_on, discharged_on in rows.values_list(
         "provider_id", "id_number_hash", "admitted_on", "discharged_on"
     ):
@@ -104,20 +109,26 @@ def _stays_by_provider(period: datetime.date) -> dict[int, list[Stay]]:
     return stays
 
 
+def duplicate_residents(period: datetime.date) -> dict[str, set[int]]:
+    """People (keyed hashes) registered at more than one provider in the month, region-wide,
+    → those providers. Two grouped queries: only the duplicated people come back."""
+    month = _month_stays(period).order_by()
+    people = (
+        month.values("id_number_hash")
+        .annotate(providers=Count("provider_id", distinct=True))
+        .filter(providers__gt=1)
+        .values("id_number_hash")
+    )
+    duplicates: dict[str, set[int]] = defaultdict(set)
+    for person, provider_id in month.filter(id_number_hash__in=people).values_list("id_number_hash", "provider_id"):
+        duplicates[person].add(provider_id)
+    return dict(duplicates)
+
+
 def masked_id_numbers(people: Iterable[str]) -> dict[str, str]:
     """Masked ID numbers of the given people (keyed hashes), for the review flags."""
     rows = Resident.objects.filter(id_number_hash__in=list(people)).values_list("id_number_hash", "id_number")
     return {person: mask_id_number(number) for person, number in rows}
-
-
-def duplicate_residents(stays: dict[int, list[Stay]], period: datetime.date) -> dict[str, set[int]]:
-    """ID numbers present in more than one provider in the month → those providers."""
-    providers_by_id: dict[str, set[int]] = defaultdict(set)
-    for provider_id, provider_stays in stays.items():
-        for stay in provider_stays:
-            if days_present(stay, period) > 0:
-                providers_by_id[stay.id_number].add(provider_id)
-    return {id_number: ids for id_number, ids in providers_by_id.items() if len(ids) > 1}
 
 
 def _line_values(
@@ -217,8 +228,8 @@ def provider_standing(ids: Iterable[int]) -> dict[str, dict[int, list[Any]]]:
 def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
     standing = provider_standing(p.pk for p in providers)
-    stays = _stays_by_provider(period)
-    duplicates = duplicate_residents(stays, period)
+    stays = _stays_by_provider(period, [p.pk for p in providers])
+    duplicates = duplicate_residents(period)
     return {
         "changes": standing["changes"],
         "credit": standing["credit"],
