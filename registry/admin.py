@@ -11,8 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -47,6 +46,7 @@ from .models import (
     RosterImport,
     User,
 )
+from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
 from .scoping import (
     divisions_visible_to,
@@ -444,18 +444,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
-        today = timezone.localdate()
-        # A correlated subquery: PostgreSQL counts the residents of the page's rows only,
-        # instead of grouping every resident of the jurisdiction before the LIMIT.
-        residents = (
-            Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=today)
-            .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=today))
-            .order_by()
-            .values("provider")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return super().get_queryset(request).annotate(in_care=Coalesce(Subquery(residents), 0))
+        return super().get_queryset(request).annotate(in_care=residents_in_care(timezone.localdate()))
 
     @admin.display(description=_("residents in care"), ordering="in_care")
     def residents_in_care(self, obj: Provider) -> int:

@@ -46,13 +46,9 @@ def _in_force(prefix: str, day: datetime.date) -> Q:
     )
 
 
-def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
-    """Certified providers with residents in care, vacancies and the monthly fee, as of ``day``.
-
-    Everything is computed in the one query (subqueries), so a page costs the same
-    whatever its size.
-    """
-    day = day or timezone.localdate()
+def residents_in_care(day: datetime.date) -> Coalesce:
+    """A provider's residents in care on ``day``, as a correlated subquery: PostgreSQL counts
+    only the rows it returns (a page), not every resident before the LIMIT."""
     in_care = (
         Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=day)
         .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=day))
@@ -61,6 +57,16 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
+
+
+def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
+    """Certified providers with residents in care, vacancies and the monthly fee, as of ``day``.
+
+    Everything is computed in the one query (subqueries), so a page costs the same
+    whatever its size.
+    """
+    day = day or timezone.localdate()
 
     def cheapest(kind: str) -> Subquery:
         """The cheapest monthly item of one kind in force (e.g. the double room's bed fee)."""
@@ -90,7 +96,7 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
         Provider.objects.filter(status=ProviderStatus.CERTIFIED)
         .select_related("division")
         .annotate(
-            in_care=Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0)),
+            in_care=residents_in_care(day),
             vacancies=Greatest(F("beds") - F("in_care"), Value(0)),
             monthly_fee=monthly_fee,
         )

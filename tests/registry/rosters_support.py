@@ -179,3 +179,19 @@ def logged_in(client_for: Any, user: User) -> Any:
     if hasattr(user, "password_changed_at"):
         User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
     return client_for(user)
+
+
+def residents_upload(provider: Provider, count: int, *, name: str = "roster.csv", encoding: str = "gbk") -> Any:
+    """A residents roster of ``count`` new people at ``provider``, as a clerk uploads it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from factories import ResidentFactory
+
+    from registry.rosters.kinds import export_rows
+
+    kind = KINDS["residents"]
+    residents = [ResidentFactory.build(provider=provider) for _ in range(count)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.header for c in kind.columns])
+    writer.writerows(export_rows(kind, residents, may_see_personal=True))
+    return SimpleUploadedFile(name, buffer.getvalue().encode(encoding), content_type="text/csv")

@@ -3,7 +3,6 @@ enqueued is kept in the database and sent once the broker answers again — noth
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterator
@@ -11,16 +10,15 @@ from collections.abc import Iterator
 import pytest
 from celery_worker import BROKER_URL, broker_reachable, forget_broker_connections
 from django.core.cache import caches
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from factories import ProviderFactory, ResidentFactory
+from rosters_support import residents_upload
 
 from config.celery import app as celery_app
 from registry.deferred import deferred_tasks_send
 from registry.models import DeferredTask, RosterImport, User
-from registry.rosters.kinds import KINDS, export_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -75,17 +73,6 @@ def test_the_back_office_serves_with_the_cache_down(cache_down, clerk, client_fo
     assert response.status_code == 200
 
 
-def roster(provider, rows: int) -> SimpleUploadedFile:
-    kind = KINDS["residents"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in kind.columns])
-    writer.writerows(
-        export_rows(kind, [ResidentFactory.build(provider=provider) for _ in range(rows)], may_see_personal=True)
-    )
-    return SimpleUploadedFile("roster.csv", buffer.getvalue().encode("utf-8"), content_type="text/csv")
-
-
 def test_a_large_import_with_the_broker_down_is_kept_and_sent_later(
     broker, divisions, clerk, client_for, settings, django_capture_on_commit_callbacks
 ):
@@ -95,7 +82,9 @@ def test_a_large_import_with_the_broker_down_is_kept_and_sent_later(
     use_broker(broker, DEAD_REDIS)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:registry_resident_import"), {"roster": roster(provider, 5)})
+        response = client.post(
+            reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 5, encoding="utf-8")}
+        )
 
     upload = RosterImport.objects.get()
     assert response.status_code == 302  # the clerk sees the progress page, not an error

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from factories import ProviderFactory, ResidentFactory
+from factories import ProviderFactory
+from rosters_support import residents_upload
 
 from registry.models import Resident, RosterImport
 from registry.rosters import uploads
-from registry.rosters.kinds import KINDS, export_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def residents_file(provider, count: int) -> SimpleUploadedFile:
-    kind = KINDS["residents"]
-    residents = [ResidentFactory.build(provider=provider) for _ in range(count)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in kind.columns])
-    writer.writerows(export_rows(kind, residents, may_see_personal=True))
-    return SimpleUploadedFile("roster.csv", buffer.getvalue().encode("gbk"), content_type="text/csv")
 
 
 def test_a_large_roster_is_checked_then_imported_in_the_background(
@@ -37,7 +23,7 @@ def test_a_large_roster_is_checked_then_imported_in_the_background(
     client = client_for(clerk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 5)})
+        response = client.post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 5)})
     upload = RosterImport.objects.get()
     assert response.status_code == 302
     assert (upload.status, upload.rows_done, upload.rows_total) == (RosterImport.Status.PREVIEWED, 5, 5)
@@ -55,7 +41,7 @@ def test_the_progress_page_shows_rows_checked(divisions, clerk, client_for, sett
     settings.ROSTER_BACKGROUND_ROWS = 2
     provider = ProviderFactory()
     client = client_for(clerk)
-    client.post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 5)})
+    client.post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 5)})
     upload = RosterImport.objects.get()  # the task waits for the commit that never comes in this test
     RosterImport.objects.filter(pk=upload.pk).update(rows_done=3)
 
@@ -66,7 +52,7 @@ def test_the_progress_page_shows_rows_checked(divisions, clerk, client_for, sett
 
 def test_the_same_file_cannot_run_twice_at_once_in_one_district(divisions, clerk, client_for):
     provider = ProviderFactory()
-    client_for(clerk).post(reverse("admin:registry_resident_import"), {"roster": residents_file(provider, 2)})
+    client_for(clerk).post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 2)})
     first = RosterImport.objects.get()
     second = RosterImport.objects.create(
         kind="residents",

@@ -8,19 +8,16 @@ upload goes to a folder both this process and the worker read (``TEST_MEDIA_ROOT
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
 from celery_worker import needs_broker, running_worker, wait_for
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from factories import ProviderFactory, ResidentFactory
+from factories import ProviderFactory
+from rosters_support import residents_upload
 
 from registry.models import Resident, RosterImport, User
-from registry.rosters.kinds import KINDS, export_rows
 
 pytestmark = [
     pytest.mark.celery,
@@ -30,16 +27,6 @@ pytestmark = [
 
 ROWS = 3000
 TIMEOUT = 60
-
-
-def residents_csv(provider, count: int) -> SimpleUploadedFile:
-    kind = KINDS["residents"]
-    residents = [ResidentFactory.build(provider=provider) for _ in range(count)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in kind.columns])
-    writer.writerows(export_rows(kind, residents, may_see_personal=True))
-    return SimpleUploadedFile("月度名册.csv", buffer.getvalue().encode("gbk"), content_type="text/csv")
 
 
 def test_a_large_roster_is_checked_and_imported_by_a_real_worker_with_progress_to_100_percent(
@@ -57,7 +44,9 @@ def test_a_large_roster_is_checked_and_imported_by_a_real_worker_with_progress_t
     log = tmp_path / "worker.log"
 
     with running_worker(log, env={"TEST_MEDIA_ROOT": str(media)}):
-        response = client.post(reverse("admin:registry_resident_import"), {"roster": residents_csv(provider, ROWS)})
+        response = client.post(
+            reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, ROWS, name="月度名册.csv")}
+        )
         upload = RosterImport.objects.get()
         preview_url = reverse("admin:registry_resident_import_preview", args=[upload.pk])
         assert response.status_code == 302 and response["Location"] == preview_url
