@@ -10,9 +10,11 @@ are still created.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -28,6 +30,8 @@ from registry.models import Division, Licence, Provider, User
 from .models import Finding, InspectionTask, InspectorLevel, Notification, Regime
 from .planning import _ancestor_path
 from .records import escalate_overdue_findings
+
+logger = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 7
 LICENCE_WARNING_DAYS = 30
@@ -245,24 +249,36 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
         by_recipient: dict[str, list[Notification]] = {}
         for item in items:
             by_recipient.setdefault(item.recipient_key, []).append(item)
-        messages = []
-        with translation.override(settings.LANGUAGE_CODE):
-            for group in by_recipient.values():
-                address = group[0].recipient.email if group[0].recipient else group[0].email
-                if address:
-                    messages.append(
-                        EmailMessage(
+        done: list[int] = []  # notifications emailed, or with nobody to email
+        sent = 0
+        mail = get_connection()
+        try:
+            if by_recipient:
+                mail.open()
+            with translation.override(settings.LANGUAGE_CODE):
+                for key, group in by_recipient.items():
+                    address = group[0].recipient.email if group[0].recipient else group[0].email
+                    if address:
+                        message = EmailMessage(
                             subject=_("%(count)d reminders") % {"count": len(group)},
                             body=_digest_body(group),
                             to=[address],
+                            connection=mail,
                         )
-                    )
-        if messages:
-            get_connection().send_messages(messages)
-        pks = [n.pk for n in items]
-        for start in range(0, len(pks), 10_000):  # within PostgreSQL's limit of bind parameters
-            Notification.objects.filter(pk__in=pks[start : start + 10_000]).update(emailed_at=now)
-    return len(messages)
+                        try:
+                            message.send()
+                        except (SMTPException, OSError, ValueError) as error:
+                            # One refused address must not hold back (or resend) the others:
+                            # this digest stays pending and is tried again next time.
+                            logger.warning("reminder digest to %s not sent: %s", key, error)
+                            continue
+                        sent += 1
+                    done.extend(n.pk for n in group)
+        finally:
+            mail.close()
+        for start in range(0, len(done), 10_000):  # within PostgreSQL's limit of bind parameters
+            Notification.objects.filter(pk__in=done[start : start + 10_000]).update(emailed_at=now)
+    return sent
 
 
 def send_reminders(*, on: datetime.date) -> dict[str, int]:

@@ -236,6 +236,8 @@ class PersonalDataAdminMixin:
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if obj is None:
             raise Http404
+        if not self.has_view_permission(request, obj):  # type: ignore[attr-defined]
+            raise PermissionDenied
         audit_record("personal_data.reveal", actor=staff_user(request), obj=obj, detail="id_number, phone")
         opts = self.model._meta  # type: ignore[attr-defined]
         context = {

@@ -25,6 +25,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.dispatch import receiver
 
 from .identifiers import normalise_id_number
@@ -123,10 +124,12 @@ def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
         rows = model._default_manager.order_by(pk).only(pk, "id_number")
         count, last = 0, None
         while True:
-            batch = list((rows.filter(**{f"{pk}__gt": last}) if last is not None else rows)[:batch_size])
-            if not batch:
-                break
-            model._default_manager.bulk_update(batch, ["id_number"])  # re-encrypts on the way in
+            with transaction.atomic():  # locked: a clerk's correction meanwhile is not undone
+                page = rows.filter(**{f"{pk}__gt": last}) if last is not None else rows
+                batch = list(page.select_for_update()[:batch_size])
+                if not batch:
+                    break
+                model._default_manager.bulk_update(batch, ["id_number"])  # re-encrypts on the way in
             count += len(batch)
             last = getattr(batch[-1], pk)
         done[model._meta.db_table] = count

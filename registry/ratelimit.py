@@ -44,6 +44,10 @@ def _count(key: str, window: int, now: int) -> tuple[int, int]:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
         count = 1
+    if count == 1:
+        # Redis' INCR recreates a key that expired just before it without a time limit: the
+        # window's first request always sets it, or the count would never reset.
+        cache.touch(key, timeout=window)
     return count, int(cache.get(f"{key}:start", now)) + window
 
 

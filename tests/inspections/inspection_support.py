@@ -9,3 +9,31 @@ BAOTOU_REGIMES = {CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY}
 
 QINGSHAN = "150204"  # 青山区, a third county of Baotou
 SHIGUAI = "150205"  # 石拐区, a fourth
+
+
+class RefusingEmailBackend:
+    """A mail backend (``EMAIL_BACKEND = "inspection_support.RefusingEmailBackend"``) that
+    delivers to ``django.core.mail.outbox`` but refuses addresses in ``REFUSED``, as an SMTP
+    server refuses an unknown mailbox."""
+
+    REFUSED: set[str] = set()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self._inner = EmailBackend(*args, **kwargs)
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def send_messages(self, messages: list) -> int:
+        import smtplib
+
+        for message in messages:
+            refused = set(message.to) & self.REFUSED
+            if refused:
+                raise smtplib.SMTPRecipientsRefused(dict.fromkeys(refused, (550, b"unknown mailbox")))
+        return self._inner.send_messages(messages)

@@ -408,3 +408,22 @@ def test_the_header_count_is_only_computed_on_admin_pages_for_staff(inbox, super
     assert context("/admin/", superuser) == {"unread_notifications": 0}  # the superuser's own inbox
     assert context("/", inbox["clerk"]) == {}
     assert context("/admin/", AnonymousUser()) == {}
+
+
+def test_a_refused_address_does_not_hold_back_or_resend_the_other_digests(tasks, staff, settings):
+    from inspection_support import RefusingEmailBackend
+
+    settings.EMAIL_BACKEND = "inspection_support.RefusingEmailBackend"
+    RefusingEmailBackend.REFUSED = {staff["clerk"].email}
+    create_reminders(on=day(-14))
+    try:
+        first = send_digests()
+        RefusingEmailBackend.REFUSED = set()
+        second = send_digests()
+    finally:
+        RefusingEmailBackend.REFUSED = set()
+
+    assert (first, second) == (4, 1)  # the others at once; the clerk's once the server takes it
+    assert sorted(m.to[0] for m in mail.outbox).count(staff["clerk"].email) == 1
+    assert len(mail.outbox) == 5
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()

@@ -124,8 +124,20 @@ def test_the_clerks_form_never_sends_the_full_id_but_offers_to_reveal_it(residen
 
     assert_hidden(html, RESIDENT_ID)
     assert 'placeholder="150203********123X"' in html
-    assert reverse("admin:registry_resident_reveal", args=[resident.pk]).endswith("/reveal/")
-    assert 'action="reveal/"' in html
+    assert f'action="{reverse("admin:registry_resident_reveal", args=[resident.pk])}"' in html
+
+
+def test_the_reveal_button_on_the_page_shows_the_numbers(resident, clerk, client_for):
+    """Follow the form as the browser would: its action, posted with the page's cookies."""
+    import re
+
+    client = client_for(clerk)
+    html = page(client, "registry_resident_change", resident.pk)
+    action = re.search(r'<form method="post" action="([^"]+)" class="reveal-form">', html).group(1)
+
+    response = client.post(action)
+
+    assert response.status_code == 200 and RESIDENT_ID in response.content.decode()
 
 
 def test_revealing_shows_the_full_numbers_and_is_audited(resident, clerk, client_for):

@@ -316,3 +316,21 @@ def test_csv_queries_do_not_grow_with_the_rows(client: Client) -> None:
     ProviderFactory.create_batch(120, status=ProviderStatus.CERTIFIED)
 
     assert count_queries(client, "/providers.csv", {}) == few <= 6
+
+
+@override_settings(PUBLIC_RATE_LIMIT=3, PUBLIC_RATE_WINDOW=60)
+def test_a_counter_left_without_a_time_limit_gets_one_again(client: Client) -> None:
+    """Redis' INCR recreates a key that expired between the check and the increment with no
+    time limit; the first request of a window must set one, or the address stays blocked."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "ratelimit:open-data:" + hashlib.sha256(b"203.0.113.30").hexdigest()[:32]
+    cache.delete(key)
+    cache.delete(f"{key}:start")
+    cache.set(key, 0, timeout=None)  # as INCR leaves it
+
+    client.get("/api/providers/", REMOTE_ADDR="203.0.113.30")
+
+    assert cache._expire_info[cache.make_key(key)] is not None  # LocMemCache: a time limit again
