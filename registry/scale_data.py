@@ -53,11 +53,15 @@ from .demo import (
     DEFAULT_REGISTRANT,
     FEE_RANGES,
     INSURERS,
-    MOBILE_PREFIXES,
     REGISTRANTS,
     RESIDENTIAL_KINDS,
+    days,
     group_of,
+    mobile,
+    money,
     person_name,
+    plan_capacity,
+    random_date,
     resident_categories,
     words,
 )
@@ -219,24 +223,8 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def days(n: int) -> datetime.timedelta:
-    return datetime.timedelta(days=n)
-
-
-def random_date(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
-    return start + days(rng.randint(0, max((end - start).days, 0)))
-
-
 def weighted(rng: random.Random, weights: dict[str, int], count: int) -> list[str]:
     return rng.choices(list(weights), weights=list(weights.values()), k=count)
-
-
-def mobile(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-
-
-def money(amount: float) -> Decimal:
-    return Decimal(f"{amount:.2f}")
 
 
 def noon(day: datetime.date) -> datetime.datetime:
@@ -340,45 +328,6 @@ def plan_lifecycle(
         steps.append((action, current, target, day))
         current = target
     return steps
-
-
-def plan_capacity(rng: random.Random, kind: str) -> dict[str, Any]:
-    beds = nursing = places = 0
-    households = None
-    if kind == K.ELDERLY_INSTITUTION:
-        beds = rng.randrange(40, 302, 2)
-        nursing = round(beds * rng.uniform(0.4, 0.85))
-        area = beds * rng.uniform(30, 45)
-    elif kind == K.MEDICAL_ELDERLY:
-        beds = rng.randrange(100, 262, 2)
-        nursing = round(beds * rng.uniform(0.75, 1.0))
-        area = beds * rng.uniform(35, 50)
-    elif kind == K.TOWNSHIP_HOME:
-        beds = rng.randrange(30, 122, 2)
-        nursing = round(beds * rng.uniform(0.2, 0.5))
-        area = beds * rng.uniform(28, 40)
-    elif kind == K.HAPPINESS_HOME:
-        beds = rng.randrange(16, 62, 2)
-        households = rng.randint(50, 140)
-        area = rng.uniform(420, 1200)
-    elif kind == K.DAY_CARE_CENTRE:
-        beds = rng.randint(6, 20)
-        area = rng.uniform(320, 1200)
-    elif kind == K.SERVICE_STATION:
-        area = rng.uniform(120, 600)
-    elif kind == K.HOME_CHILDCARE:
-        places = 5
-        area = rng.uniform(90, 140)
-    else:
-        places = rng.randrange(20, 151, 5)
-        area = places * rng.uniform(7, 12)
-    return {
-        "beds": beds,
-        "nursing_beds": min(nursing, beds),
-        "childcare_places": places,
-        "households_served": households,
-        "floor_area_m2": money(area),
-    }
 
 
 def plan_grade(rng: random.Random, kind: str, status: str) -> int:
