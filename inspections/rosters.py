@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import User
 from registry.rosters.formats import parse_date
-from registry.rosters.kinds import Column, RosterKind, RowContext, chinese_label, choice, text
+from registry.rosters.kinds import Column, RosterKind, RowContext, choice_column, text
 
 from .models import Inspection, InspectionTask, Regime
 
@@ -101,14 +101,7 @@ INSPECTIONS = RosterKind(
             required=True,
             export=lambda i: i.inspected_on.isoformat(),
         ),
-        Column(
-            "检查结果",
-            "outcome",
-            "outcome",
-            choice(Inspection.Outcome),
-            required=True,
-            export=lambda i: chinese_label(Inspection.Outcome, i.outcome),
-        ),
+        choice_column("检查结果", "outcome", "outcome", Inspection.Outcome, required=True),
         Column("检查情况", "summary", "summary", text(2000)),
     ),
     example=("52150203MJ0000001C", "旗县区安全检查", "2026-10-15", "合格", "消防设施完好，未发现隐患"),

@@ -133,6 +133,20 @@ class Column:
     export: Callable[[Any], str] | None = None
 
 
+def choice_column(
+    header: str, alias: str, field_name: str, choices: type[TextChoices], *, required: bool = False
+) -> Column:
+    """A column of a choice field: any spelling on import, the Chinese label on export."""
+    return Column(
+        header,
+        alias,
+        field_name,
+        choice(choices),
+        required=required,
+        export=lambda obj: chinese_label(choices, getattr(obj, field_name)),
+    )
+
+
 def _iso(day: datetime.date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -201,30 +215,9 @@ PROVIDERS = RosterKind(
     columns=(
         Column("统一社会信用代码", "uscc", "uscc", uscc, required=True),
         Column("机构名称", "name", "name", text(200), required=True),
-        Column(
-            "机构类型",
-            "kind",
-            "kind",
-            choice(ProviderKind),
-            required=True,
-            export=lambda p: chinese_label(ProviderKind, p.kind),
-        ),
-        Column(
-            "营利性质",
-            "legal form",
-            "legal_form",
-            choice(LegalForm),
-            required=True,
-            export=lambda p: chinese_label(LegalForm, p.legal_form),
-        ),
-        Column(
-            "运营方式",
-            "operation mode",
-            "operation_mode",
-            choice(OperationMode),
-            required=True,
-            export=lambda p: chinese_label(OperationMode, p.operation_mode),
-        ),
+        choice_column("机构类型", "kind", "kind", ProviderKind, required=True),
+        choice_column("营利性质", "legal form", "legal_form", LegalForm, required=True),
+        choice_column("运营方式", "operation mode", "operation_mode", OperationMode, required=True),
         Column("所属区划", "division", "division", str, required=True, export=lambda p: p.division.code),
         Column("地址", "address", "address", text(255), required=True),
         Column("联系电话", "phone", "contact_phone", text(30)),
@@ -254,14 +247,7 @@ RESIDENTS = RosterKind(
             "入住日期", "admitted on", "admitted_on", parse_date, required=True, export=lambda r: _iso(r.admitted_on)
         ),
         Column("退住日期", "discharged on", "discharged_on", parse_date, export=lambda r: _iso(r.discharged_on)),
-        Column(
-            "照护等级",
-            "care level",
-            "care_level",
-            choice(CareLevel),
-            required=True,
-            export=lambda r: chinese_label(CareLevel, r.care_level),
-        ),
+        choice_column("照护等级", "care level", "care_level", CareLevel, required=True),
         Column(
             "人员类别",
             "categories",
@@ -284,13 +270,7 @@ CAREGIVERS = RosterKind(
         Column(
             "机构统一社会信用代码", "provider uscc", "provider", str, required=True, export=lambda c: c.provider.uscc
         ),
-        Column(
-            "证书等级",
-            "certificate level",
-            "certificate_level",
-            choice(CertificateLevel),
-            export=lambda c: chinese_label(CertificateLevel, c.certificate_level),
-        ),
+        choice_column("证书等级", "certificate level", "certificate_level", CertificateLevel),
         Column("证书编号", "certificate number", "certificate_number", text(60)),
         Column(
             "从事护理工作起始日期", "nursing since", "nursing_since", parse_date, export=lambda c: _iso(c.nursing_since)
@@ -316,24 +296,10 @@ FEES = RosterKind(
         Column(
             "机构统一社会信用代码", "provider uscc", "provider", str, required=True, export=lambda f: f.provider.uscc
         ),
-        Column(
-            "收费类型",
-            "fee kind",
-            "kind",
-            choice(FeeItem.Kind),
-            required=True,
-            export=lambda f: chinese_label(FeeItem.Kind, f.kind),
-        ),
+        choice_column("收费类型", "fee kind", "kind", FeeItem.Kind, required=True),
         Column("收费项目", "item", "name", text(100), required=True),
         Column("金额", "amount", "amount", parse_decimal, required=True, export=lambda f: _decimal(f.amount)),
-        Column(
-            "计费单位",
-            "unit",
-            "unit",
-            choice(FeeItem.Unit),
-            required=True,
-            export=lambda f: chinese_label(FeeItem.Unit, f.unit),
-        ),
+        choice_column("计费单位", "unit", "unit", FeeItem.Unit, required=True),
         Column(
             "执行日期",
             "effective from",
