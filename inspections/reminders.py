@@ -34,7 +34,6 @@ from .records import escalate_overdue_findings
 logger = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 7
-LICENCE_WARNING_DAYS = 30
 RECTIFICATION_WARNING_DAYS = 3
 
 
@@ -180,10 +179,10 @@ def rectification_reminders(on: datetime.date, staff: StaffDirectory) -> list[No
 
 
 def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
-    """Licences and insurance policies expiring within 30 days."""
+    """Licences and insurance policies expiring within ``LICENCE_WARNING_DAYS`` (a setting)."""
     notifications = []
     expiring = Licence.objects.filter(
-        expires_on__gte=on, expires_on__lte=on + datetime.timedelta(days=LICENCE_WARNING_DAYS)
+        expires_on__gte=on, expires_on__lte=on + datetime.timedelta(days=settings.LICENCE_WARNING_DAYS)
     ).select_related("provider__division")
     for licence in expiring:
         provider = licence.provider

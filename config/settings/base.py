@@ -224,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
+# Providers and the district are reminded of a licence or insurance policy this many days
+# before it expires (a decision of ours: the policy texts set no period).
+LICENCE_WARNING_DAYS = env_int("LICENCE_WARNING_DAYS", 30)
 
 # Annual financial reports of government-run and non-profit providers are due by this
 # (month, day) of the following year (000:533-540).

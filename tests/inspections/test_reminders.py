@@ -269,6 +269,18 @@ def test_licences_and_insurance_expiring_within_30_days(regimes, staff, provider
         assert not about(f"licence:{licence.pk}").exists()
 
 
+def test_the_licence_warning_period_is_a_setting(regimes, staff, provider, settings):
+    settings.LICENCE_WARNING_DAYS = 60
+    on = D(2026, 11, 23)
+    later = LicenceFactory(provider=provider, expires_on=on + datetime.timedelta(days=31))
+    too_late = LicenceFactory(provider=provider, expires_on=on + datetime.timedelta(days=61))
+
+    create_reminders(on=on)
+
+    assert about(f"licence:{later.pk}").exists()
+    assert not about(f"licence:{too_late.pk}").exists()
+
+
 # --- digests -------------------------------------------------------------------------------
 
 
