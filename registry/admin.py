@@ -678,6 +678,7 @@ class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
 @admin.register(FireExemptionRule)
 class FireExemptionRuleAdmin(ListExportMixin, ScopedHistoryAdmin):
     actions = ["export_xlsx", "export_csv"]
+    list_select_related = ["jurisdiction"]
     scope_path_lookup = "jurisdiction__path"
     list_display = [
         "jurisdiction",

@@ -112,3 +112,19 @@ def test_a_user_who_may_not_view_a_list_cannot_export_it(divisions, make_staff, 
 
     assert response.status_code in {302, 403}
     assert not DataExport.objects.exists()
+
+
+def test_an_export_takes_the_same_queries_for_few_or_many_rows(divisions, clerk, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = logged_in(client_for, clerk)
+
+    def queries_for(licences: int) -> int:
+        for _ in range(licences):
+            LicenceFactory(provider=ProviderFactory())
+        with CaptureQueriesContext(connection) as captured:
+            assert export_all(client, "licence", "export_csv").status_code == 200
+        return len(captured)
+
+    assert queries_for(2) == queries_for(12)

@@ -115,3 +115,23 @@ def test_a_large_import_with_the_broker_down_is_kept_and_sent_later(
         assert connection.llen(queue) == 1
     finally:
         connection.delete(queue)
+
+
+def test_sending_deferred_tasks_takes_the_same_queries_for_2_or_20_rows(monkeypatch, divisions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sent: list[tuple[str, list]] = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=(), kwargs=None, **options: sent.append((name, args))
+    )
+
+    def queries_for(rows: int) -> int:
+        for n in range(rows):
+            DeferredTask.objects.create(task="registry.tasks.validate_roster_upload", args=[n], error="down")
+        with CaptureQueriesContext(connection) as captured:
+            assert deferred_tasks_send() == {"sent": rows, "failed": 0, "pending": 0}
+        return len(captured)
+
+    assert queries_for(2) == queries_for(20)
+    assert [args for _name, args in sent] == [[0], [1], *([n] for n in range(20))]
