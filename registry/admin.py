@@ -46,6 +46,7 @@ from .models import (
     RosterImport,
     User,
 )
+from .personal_data import personal_data_reveal
 from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
 from .scoping import (
@@ -238,15 +239,13 @@ class PersonalDataAdminMixin:
             raise Http404
         if not self.has_view_permission(request, obj):  # type: ignore[attr-defined]
             raise PermissionDenied
-        audit_record("personal_data.reveal", actor=staff_user(request), obj=obj, detail="id_number, phone")
-        opts = self.model._meta  # type: ignore[attr-defined]
+        numbers = personal_data_reveal(person=obj, user=staff_user(request))
         context = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "opts": opts,
+            "opts": self.model._meta,  # type: ignore[attr-defined]
             "original": obj,
             "title": _("Personal data of %(person)s") % {"person": obj},
-            "id_number": obj.id_number,
-            "phone": obj.phone,
+            **numbers,
         }
         return TemplateResponse(request, "admin/registry/personal_data_reveal.html", context)
 
