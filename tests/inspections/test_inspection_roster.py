@@ -49,12 +49,6 @@ def has_error(plan: Plan, row: int, column: str, fragment: str) -> bool:
     return any(e.row == row and e.column == column and fragment in e.message for e in plan.errors)
 
 
-def logged_in(client_for, user: User):
-    """A client with a fresh password (an expired one sends every page to the change form)."""
-    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
-    return client_for(user)
-
-
 def result_row(provider_uscc: str, **cells: str) -> dict[str, str]:
     row = {
         "机构统一社会信用代码": provider_uscc,
@@ -185,7 +179,7 @@ def test_an_imported_outcome_stands_when_the_record_is_edited_in_the_back_office
     provider = make_provider()
     apply_roster(plan_of([result_row(provider.uscc, 检查结果="不合格")], clerk), user=clerk)
     inspection = Inspection.objects.get()
-    client = logged_in(client_for, clerk)
+    client = client_for(clerk)
     url = reverse("admin:inspections_inspection_change", args=[inspection.pk])
     page = client.get(url)
     assert "check_" not in page.content.decode()  # no item-level checklist to fill in
@@ -213,7 +207,7 @@ def test_the_command_line_imports_inspection_results(regimes, make_provider, cle
 def test_the_back_office_offers_the_template_and_exports_results(regimes, make_provider, clerk, client_for):
     provider = make_provider()
     apply_roster(plan_of([result_row(provider.uscc)], clerk), user=clerk)
-    client = logged_in(client_for, clerk)
+    client = client_for(clerk)
 
     changelist = client.get(reverse("admin:inspections_inspection_changelist")).content.decode()
     template = client.get(reverse("admin:inspections_inspection_import_template"))

@@ -9,19 +9,13 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from factories import DONGHE, CreditRecordFactory, LicenceFactory, ProviderFactory, ProviderHoldFactory, division
 from openpyxl import load_workbook
 
 from registry import roles
-from registry.models import AuditEntry, CreditRecord, DataExport, Licence, User
+from registry.models import AuditEntry, CreditRecord, DataExport, Licence
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(client_for, user: User):
-    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
-    return client_for(user)
 
 
 def export_all(client, model: str, action: str, **filters: str):
@@ -50,7 +44,7 @@ def test_licences_export_the_filtered_rows_of_the_jurisdiction_with_chinese_titl
     LicenceFactory(provider=home, kind=Licence.Kind.LIABILITY_INSURANCE, number="BX0002")
     LicenceFactory(provider=away, number="JY0003")
 
-    response = export_all(logged_in(client_for, clerk), "licence", action, kind__exact=Licence.Kind.FOOD_BUSINESS)
+    response = export_all(client_for(clerk), "licence", action, kind__exact=Licence.Kind.FOOD_BUSINESS)
 
     assert response.status_code == 200
     rows = rows_of(response)
@@ -64,7 +58,7 @@ def test_licences_export_the_filtered_rows_of_the_jurisdiction_with_chinese_titl
 def test_a_cell_that_would_run_as_a_formula_is_written_as_text(divisions, clerk, client_for):
     CreditRecordFactory(provider=ProviderFactory(), source='=HYPERLINK("http://evil.example","点我")')
 
-    rows = rows_of(export_all(logged_in(client_for, clerk), "creditrecord", "export_csv"))
+    rows = rows_of(export_all(client_for(clerk), "creditrecord", "export_csv"))
 
     assert rows[1][-1] == '\'=HYPERLINK("http://evil.example","点我")'
     assert rows[1][1] == str(CreditRecord.Kind.BLACKLIST.label)
@@ -84,7 +78,7 @@ def test_holds_and_the_lifecycle_log_export_times_in_beijing_time(divisions, cle
         actor=superuser,
         check_permission=False,
     )
-    client = logged_in(client_for, clerk)
+    client = client_for(clerk)
 
     holds = rows_of(export_all(client, "providerhold", "export_xlsx"))
     log = rows_of(export_all(client, "providerstatuschange", "export_xlsx"))
@@ -97,7 +91,7 @@ def test_holds_and_the_lifecycle_log_export_times_in_beijing_time(divisions, cle
 def test_divisions_export_within_the_jurisdiction(divisions, make_staff, client_for):
     sysadmin = make_staff(roles.SYSTEM_ADMIN, "150203")
 
-    rows = rows_of(export_all(logged_in(client_for, sysadmin), "division", "export_csv"))
+    rows = rows_of(export_all(client_for(sysadmin), "division", "export_csv"))
 
     assert rows[0][:2] == ["区划代码", "名称"]
     assert [r[0] for r in rows[1:]] == ["150203"]
@@ -108,7 +102,7 @@ def test_a_user_who_may_not_view_a_list_cannot_export_it(divisions, make_staff, 
     LicenceFactory(provider=ProviderFactory())
     finance = make_staff(roles.FINANCE, "150203")
 
-    response = export_all(logged_in(client_for, finance), "licence", "export_csv")
+    response = export_all(client_for(finance), "licence", "export_csv")
 
     assert response.status_code in {302, 403}
     assert not DataExport.objects.exists()
@@ -118,7 +112,7 @@ def test_an_export_takes_the_same_queries_for_few_or_many_rows(divisions, clerk,
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = logged_in(client_for, clerk)
+    client = client_for(clerk)
 
     def queries_for(licences: int) -> int:
         for _ in range(licences):

@@ -12,13 +12,12 @@ from celery_worker import BROKER_URL, broker_reachable, forget_broker_connection
 from django.core.cache import caches
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 from factories import ProviderFactory, ResidentFactory
 from rosters_support import residents_upload
 
 from config.celery import app as celery_app
 from registry.deferred import deferred_tasks_send
-from registry.models import DeferredTask, RosterImport, User
+from registry.models import DeferredTask, RosterImport
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +48,6 @@ def use_broker(monkeypatch: pytest.MonkeyPatch, url: str, queue: str = "celery")
     celery_app.conf.update(broker_url=url, task_default_queue=queue)
 
 
-def logged_in(client_for, user: User):
-    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now())
-    return client_for(user)
-
-
 @pytest.mark.parametrize(
     "url", ["/", "/providers/", "/api/providers/", "/providers.csv", "/inspections/", "/subsidies/", "/en/providers/"]
 )
@@ -68,7 +62,7 @@ def test_public_pages_and_open_data_serve_with_the_cache_down(url, cache_down, d
 def test_the_back_office_serves_with_the_cache_down(cache_down, clerk, client_for):
     ResidentFactory(provider=ProviderFactory())
 
-    response = logged_in(client_for, clerk).get(reverse("admin:registry_resident_changelist"))
+    response = client_for(clerk).get(reverse("admin:registry_resident_changelist"))
 
     assert response.status_code == 200
 
@@ -78,7 +72,7 @@ def test_a_large_import_with_the_broker_down_is_kept_and_sent_later(
 ):
     settings.ROSTER_BACKGROUND_ROWS = 2
     provider = ProviderFactory()
-    client = logged_in(client_for, clerk)
+    client = client_for(clerk)
     use_broker(broker, DEAD_REDIS)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,11 +13,10 @@ import re
 import pytest
 from celery_worker import needs_broker, running_worker, wait_for
 from django.urls import reverse
-from django.utils import timezone
 from factories import ProviderFactory
 from rosters_support import residents_upload
 
-from registry.models import Resident, RosterImport, User
+from registry.models import Resident, RosterImport
 
 pytestmark = [
     pytest.mark.celery,
@@ -39,7 +38,6 @@ def test_a_large_roster_is_checked_and_imported_by_a_real_worker_with_progress_t
     }
     settings.ROSTER_BACKGROUND_ROWS = 2000
     provider = ProviderFactory()
-    User.objects.filter(pk=clerk.pk).update(password_changed_at=timezone.now())
     client = client_for(clerk)
     log = tmp_path / "worker.log"
 
