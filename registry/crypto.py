@@ -79,7 +79,13 @@ def rotate_token(token: str) -> str:
 
 def id_number_hash(value: str) -> str:
     """The keyed hash of an ID number (``"…018x"`` and ``"…018X"`` hash alike)."""
-    return hmac.new(_hash_key(), normalise_id_number(value).encode(), hashlib.sha256).hexdigest()
+    return _keyed_hash(_hash_key(), normalise_id_number(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _keyed_hash(key: bytes, number: str) -> str:
+    # Cached: an imported row's number is hashed to find it, to check it and to store it.
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 
 @register(Tags.security, deploy=True)

@@ -118,4 +118,6 @@ class HashedIn(_ThroughHash):
         if not hashes:
             raise EmptyResultSet
         sql, params = self.hash_column(compiler, connection)
+        if connection.vendor == "postgresql":  # one array parameter, not thousands (a roster's chunk)
+            return f"{sql} = ANY(%s)", [*params, hashes]
         return f"{sql} IN ({', '.join(['%s'] * len(hashes))})", [*params, *hashes]

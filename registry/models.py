@@ -542,10 +542,13 @@ class ResidentCategory(models.TextChoices):
     SPECIAL_FAMILY_PLANNING = "special_family_planning", _("Special family-planning household")
 
 
+_RESIDENT_CATEGORIES = frozenset(ResidentCategory.values)  # .values builds a new list at every call
+
+
 def validate_resident_categories(value: object) -> None:
     from django.core.exceptions import ValidationError
 
-    if not isinstance(value, list) or any(v not in ResidentCategory.values for v in value):
+    if not isinstance(value, list) or any(v not in _RESIDENT_CATEGORIES for v in value):
         raise ValidationError(_("Resident categories: unknown category."), code="category")
 
 

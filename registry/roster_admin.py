@@ -23,7 +23,7 @@ from .exports import ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import Plan
-from .rosters.formats import UnreadableFile, read_table
+from .rosters.formats import UnreadableFile, count_rows
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
@@ -107,12 +107,12 @@ class RosterAdminMixin(ListExportMixin):
             upload = form.cleaned_data["roster"]
             data = upload.read()
             try:
-                table = read_table(data, upload.name)
+                rows = count_rows(data, upload.name)
             except UnreadableFile as error:
                 form.add_error("roster", str(error))
             else:
                 record = uploads.upload_create(
-                    kind=self.roster_kind, filename=upload.name, data=data, user=_user(request), rows=len(table[1])
+                    kind=self.roster_kind, filename=upload.name, data=data, user=_user(request), rows=rows
                 )
                 if uploads.in_background(record.rows_total):
                     validate_roster_upload.delay_on_commit(record.pk)
@@ -163,8 +163,7 @@ class RosterAdminMixin(ListExportMixin):
             upload.refresh_from_db()
         if upload.status == RosterImport.Status.IMPORTED:
             return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_changelist"))
-        _table, plan = uploads.upload_plan(upload)
-        changed = [row for row in plan.rows if row.changes]
+        plan = uploads.upload_plan(upload)
         headers = {c.field: c.header for c in self.kind.columns}
         context = self._context(
             request,
@@ -173,7 +172,7 @@ class RosterAdminMixin(ListExportMixin):
             plan=plan,
             changed=[
                 (row.row, [(headers.get(k, k), old, new) for k, (old, new) in row.changes.items()])
-                for row in changed[:500]
+                for row in plan.changed
             ],
             errors=plan.errors[:1000],
         )
@@ -181,7 +180,7 @@ class RosterAdminMixin(ListExportMixin):
 
     def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         self._require_import_permission(request)
-        table, plan = uploads.upload_plan(self._upload(request, upload_id))
+        table, plan = uploads.upload_rows_and_plan(self._upload(request, upload_id))
         response = HttpResponse(
             error_workbook(table, plan),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

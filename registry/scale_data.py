@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import json
 import os
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -47,6 +46,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from . import roles
+from .bulk import copy_rows
 from .crypto import encrypt_text, id_number_hash
 from .demo import (
     CARE_LEVEL_WEIGHTS,
@@ -229,38 +229,6 @@ def weighted(rng: random.Random, weights: dict[str, int], count: int) -> list[st
 
 def noon(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())
-
-
-def copy_rows(model: type[Model], rows: Iterable[dict[str, Any]], *, with_pk: bool = False) -> int:
-    """Write ``rows`` (attname → value) into ``model``'s table with one ``COPY``.
-
-    Every concrete column is written (the primary key only ``with_pk``): a missing value
-    takes the field's default, ``auto_now``/``auto_now_add`` columns take the current time
-    and JSON columns are serialised. Values go in as they are: encrypt before calling.
-    """
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    now = timezone.now()
-    defaults: list[Any] = []
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults.append(now)
-        else:
-            defaults.append(f.get_default())
-    is_json = [f.get_internal_type() == "JSONField" for f in fields]
-    attnames = [f.attname for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    count = 0
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            values = []
-            for name, default, as_json in zip(attnames, defaults, is_json, strict=True):
-                value = row.get(name, default)
-                values.append(json.dumps(value, ensure_ascii=False) if as_json and value is not None else value)
-            copy.write_row(values)
-            count += 1
-    return count
 
 
 def analyze(models: Sequence[type[Model]]) -> None:

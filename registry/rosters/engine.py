@@ -4,6 +4,10 @@ Every row is checked (cells, references inside the user's jurisdiction, model ru
 duplicates inside the file) and *all* errors are reported as (row, column, message);
 if any row is invalid nothing is saved. The preview's ``digest`` fingerprints the plan:
 the confirmed import re-validates the file and refuses if the plan changed meanwhile.
+
+Rows are checked and written ``CHUNK_ROWS`` at a time, as the file is read, so the memory
+an import needs does not grow with the file (issue 8): only the keys seen so far (for
+duplicates), the errors and a sample of the plan are kept.
 """
 
 from __future__ import annotations
@@ -11,22 +15,23 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from ..bulk import create_with_history
 from ..identifiers import normalise_uscc
 from ..lifecycle import provider_transition
 from ..models import Division, Provider, ProviderStatusChange, RegistrationAuthority, User
 from ..scoping import divisions_visible_to, jurisdiction_path, providers_visible_to
-from .formats import Table
+from .formats import CellChecks, StreamedTable, Table
 from .kinds import PROVIDERS, Column, RosterKind, RowContext, resolve_references
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -47,6 +52,14 @@ class RowError:
         }
 
 
+class RosterRejected(ValidationError):
+    """The roster has errors and nothing was saved; ``errors`` lists every one."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(_("The roster has errors; nothing was saved."))
+        self.row_errors = errors
+
+
 @dataclass
 class RowPlan:
     row: int
@@ -58,32 +71,37 @@ class RowPlan:
 
 @dataclass
 class Plan:
+    """What importing a table would do: counts, every error, and a fingerprint of the rows.
+
+    The rows themselves are not kept (a roster of 100,000 rows would hold them all in
+    memory): only the first ``SAMPLE_ROWS`` planned rows and the first ``PREVIEW_CHANGES``
+    changed ones, for previews. Importing reads the table again (``import_roster``).
+    """
+
     kind: RosterKind
-    rows: list[RowPlan] = field(default_factory=list)
+    rows: list[RowPlan] = field(default_factory=list)  # the first SAMPLE_ROWS planned rows
+    changed: list[RowPlan] = field(default_factory=list)  # the first PREVIEW_CHANGES changed rows
     errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((NEW, CHANGED, UNCHANGED), 0))
+    digest: str = ""
+    table: Table | None = None  # the table validated, when it can be read again (a list)
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
     def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {action: self.count(action) for action in (NEW, CHANGED, UNCHANGED)}
-
-    @property
-    def digest(self) -> str:
-        summary = [
-            (r.row, r.action, sorted(r.changes.items()) if r.action == CHANGED else _key_text(r.values))
-            for r in self.rows
-        ]
-        return hashlib.sha256(json.dumps(summary, default=str, ensure_ascii=False).encode()).hexdigest()
+        return self.counts[action]
 
 
-def _key_text(values: dict[str, Any]) -> str:
-    return json.dumps({k: str(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+def _row_summary(row: RowPlan) -> bytes:
+    """One line of the plan's fingerprint: the row, its action and its changes or values."""
+    detail: list[Any]
+    if row.action == CHANGED:
+        detail = sorted(row.changes.items())
+    else:
+        detail = sorted((name, str(value)) for name, value in row.values.items())
+    return repr((row.row, row.action, detail)).encode() + b"\n"
 
 
 def _map_headers(kind: RosterKind, header: list[str]) -> tuple[dict[int, Column], list[RowError]]:
@@ -183,10 +201,35 @@ def _resolved_relations(kind: RosterKind) -> frozenset[str]:
     return frozenset(column.field for column in kind.columns if kind.model._meta.get_field(column.field).is_relation)
 
 
-def _model_errors(kind: RosterKind, number: int, instance: Any) -> list[RowError]:
+@functools.cache
+def _checked_by_parsers(kind: RosterKind) -> frozenset[str]:
+    """Fields whose cell parser applies every rule of the model field (a valid ID number,
+    a known choice, text within the field's length, a date): ``full_clean`` need not apply
+    them again to a non-empty cell. That is most of the time of checking a big roster."""
+    checked = set()
+    for column in kind.columns:
+        checks: CellChecks | None = getattr(column.parse, "cell_checks", None)
+        field: Any = kind.model._meta.get_field(column.field)
+        if checks is None or field.is_relation:
+            continue
+        if field.choices and (checks.choices is None or not checks.choices <= {v for v, _l in field.flatchoices}):
+            continue
+        if all(_validator_applied(validator, checks) for validator in field.validators):
+            checked.add(column.field)
+    return frozenset(checked)
+
+
+def _validator_applied(validator: Any, checks: CellChecks) -> bool:
+    if isinstance(validator, MaxLengthValidator):
+        return checks.max_length is not None and checks.max_length <= validator.limit_value
+    return validator in checks.validators
+
+
+def _model_errors(kind: RosterKind, number: int, instance: Any, values: dict[str, Any]) -> list[RowError]:
     headers = {c.field: c.header for c in kind.columns}
+    exclude = _resolved_relations(kind) | {f for f in _checked_by_parsers(kind) if values.get(f) not in _EMPTY}
     try:
-        instance.full_clean(exclude=_resolved_relations(kind), validate_unique=False, validate_constraints=False)
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         return [
             RowError(number, headers.get(name, name), " ".join(messages))
@@ -197,10 +240,21 @@ def _model_errors(kind: RosterKind, number: int, instance: Any) -> list[RowError
     return []
 
 
+_EMPTY: tuple[Any, ...] = (None, "", [])
+
+
+@functools.cache
+def _empty_as_text(kind: RosterKind) -> frozenset[str]:
+    """Text fields that store an empty cell as "" (they are not nullable)."""
+    fields: list[Any] = [kind.model._meta.get_field(c.field) for c in kind.columns]
+    return frozenset(f.name for f in fields if f.get_internal_type() in {"CharField", "TextField"} and not f.null)
+
+
 def _prepare_instance(kind: RosterKind, existing: Any, values: dict[str, Any], user: User | None) -> Any:
     instance: Any = existing or kind.model()
     if existing is None and kind.prepare is not None:
         kind.prepare(instance, user)
+    empty_text = _empty_as_text(kind)
     for name, value in values.items():
         if existing is not None and name in kind.create_only:
             continue
@@ -208,8 +262,7 @@ def _prepare_instance(kind: RosterKind, existing: Any, values: dict[str, Any], u
             value = 0
         if value is None and name == "categories":
             value = []
-        model_field: Any = kind.model._meta.get_field(name)
-        if value is None and model_field.get_internal_type() in {"CharField", "TextField"} and not model_field.null:
+        if value is None and name in empty_text:
             value = ""
         if name == "filed_on":
             continue  # set through the lifecycle when the provider is created
@@ -232,78 +285,139 @@ def _in_scope(kind: RosterKind, current: Any, user: User | None, context: RowCon
     return current.provider.uscc in context.providers_by_uscc
 
 
-PROGRESS_EVERY = 500
+CHUNK_ROWS = 2000  # rows checked (and written) together: one query for their existing records
+SAMPLE_ROWS = 1000
+PREVIEW_CHANGES = 500
+
+
+def _numbered_chunks(body: Iterable[list[str]]) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for number, cells in enumerate(body, start=FIRST_DATA_ROW):
+        chunk.append((number, cells))
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _planned_chunks(
+    kind: RosterKind,
+    table: Table | StreamedTable,
+    plan: Plan,
+    *,
+    user: User | None,
+    progress: Callable[[int], None] | None,
+) -> Iterator[list[RowPlan]]:
+    """Check the table a chunk at a time, yielding each chunk's valid rows; errors, counts,
+    samples and the fingerprint accumulate in ``plan`` (the digest is set at the end)."""
+    header, body = table
+    fingerprint = hashlib.sha256()
+    plan.digest = fingerprint.hexdigest()
+    mapping, header_errors = _map_headers(kind, header)
+    if header_errors:
+        plan.errors = header_errors
+        return
+    context = _context(kind, user)
+    key_headers = "、".join(kind.column(k).header for k in kind.key)
+    seen: dict[tuple[Any, ...], int] = {}  # every key in the file → its first row
+    done = 0
+    for chunk in _numbered_chunks(body):
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in chunk:
+            values, errors = _parse_row(number, cells, mapping)
+            for column_header, message in resolve_references(kind, values, context).items():
+                errors.append(RowError(number, column_header, message))
+            plan.errors += errors
+            if not errors:
+                parsed.append((number, values))
+        existing = _existing(kind, parsed)
+        rows: list[RowPlan] = []
+        for number, values in parsed:
+            key = tuple(_key_part(values.get(k)) for k in kind.key)
+            if key in seen:
+                plan.errors.append(RowError(number, key_headers, _("Same as row %(row)d.") % {"row": seen[key]}))
+                continue
+            seen[key] = number
+            current = existing.get(key)
+            if current is not None and not _in_scope(kind, current, user, context):
+                plan.errors.append(RowError(number, key_headers, _("This record belongs outside your jurisdiction.")))
+                continue
+            changes = _diff(kind, current, values) if current is not None else {}
+            instance = _prepare_instance(kind, current, values, user)
+            errors = _model_errors(kind, number, instance, values)
+            if errors:
+                plan.errors += errors
+                continue
+            action = NEW if current is None else (CHANGED if changes else UNCHANGED)
+            row = RowPlan(number, action, values, instance, changes)
+            rows.append(row)
+            plan.counts[action] += 1
+            fingerprint.update(_row_summary(row))
+            if len(plan.rows) < SAMPLE_ROWS:
+                plan.rows.append(row)
+            if changes and len(plan.changed) < PREVIEW_CHANGES:
+                plan.changed.append(row)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+        yield rows
+    plan.digest = fingerprint.hexdigest()
+    plan.errors.sort(key=lambda e: (e.row, e.column))
 
 
 def validate_roster(
-    kind: RosterKind, table: Table, *, user: User | None, progress: Callable[[int], None] | None = None
+    kind: RosterKind, table: Table | StreamedTable, *, user: User | None, progress: Callable[[int], None] | None = None
 ) -> Plan:
     """Check every row and work out, for each, whether it is new, changed or unchanged.
 
     ``progress`` (if given) is called with the number of rows checked so far.
     """
-    header, body = table
-    plan = Plan(kind)
-    mapping, header_errors = _map_headers(kind, header)
-    if header_errors:
-        plan.errors = header_errors
-        return plan
-    context = _context(kind, user)
-    parsed: list[tuple[int, dict[str, Any]]] = []
-    for offset, cells in enumerate(body):
-        number = FIRST_DATA_ROW + offset
-        values, errors = _parse_row(number, cells, mapping)
-        for column_header, message in resolve_references(kind, values, context).items():
-            errors.append(RowError(number, column_header, message))
-        plan.errors += errors
-        if not errors:
-            parsed.append((number, values))
-        if progress is not None and offset % PROGRESS_EVERY == PROGRESS_EVERY - 1:
-            progress((offset + 1) // 2)  # parsing is the first half of the work
-    existing = _existing(kind, parsed)
-    seen: dict[tuple[Any, ...], int] = {}
-    key_headers = "、".join(kind.column(k).header for k in kind.key)
-    for index, (number, values) in enumerate(parsed):
-        if progress is not None and index % PROGRESS_EVERY == PROGRESS_EVERY - 1:
-            progress(len(body) // 2 + (index + 1) // 2)
-        key = tuple(_key_part(values.get(k)) for k in kind.key)
-        if key in seen:
-            plan.errors.append(RowError(number, key_headers, _("Same as row %(row)d.") % {"row": seen[key]}))
-            continue
-        seen[key] = number
-        current = existing.get(key)
-        if current is not None and not _in_scope(kind, current, user, context):
-            plan.errors.append(RowError(number, key_headers, _("This record belongs outside your jurisdiction.")))
-            continue
-        changes = _diff(kind, current, values) if current is not None else {}
-        instance = _prepare_instance(kind, current, values, user)
-        errors = _model_errors(kind, number, instance)
-        if errors:
-            plan.errors += errors
-            continue
-        action = NEW if current is None else (CHANGED if changes else UNCHANGED)
-        plan.rows.append(RowPlan(number, action, values, instance, changes))
-    plan.errors.sort(key=lambda e: (e.row, e.column))
-    if progress is not None:
-        progress(len(body))
+    plan = Plan(kind, table=(table[0], table[1]) if isinstance(table[1], list) else None)
+    for _rows in _planned_chunks(kind, table, plan, user=user, progress=progress):
+        pass
     return plan
 
 
 @transaction.atomic
+def import_roster(
+    kind: RosterKind, table: Table | StreamedTable, *, user: User | None, expected_digest: str | None = None
+) -> dict[str, int]:
+    """Check the table and save it a chunk at a time, in one transaction: all rows or none.
+
+    Refuses (saving nothing) when any row has an error, or when the rows would not be
+    saved as ``expected_digest`` (the preview's fingerprint) says: the data changed since.
+    """
+    plan = Plan(kind)
+    for rows in _planned_chunks(kind, table, plan, user=user, progress=None):
+        if plan.valid:  # after the first error, only check: the transaction will be undone
+            _save_rows(kind, rows, user)
+    if not plan.valid:  # raising undoes the transaction: nothing is saved
+        raise RosterRejected(plan.errors)
+    if expected_digest is not None and expected_digest != plan.digest:
+        raise ValidationError(_("The data changed since the preview; preview the file again."))
+    return plan.counts
+
+
 def apply_roster(plan: Plan, *, user: User | None, expected_digest: str | None = None) -> dict[str, int]:
-    """Save exactly the validated plan, all rows or none."""
+    """Save exactly the validated plan, all rows or none: the table is checked again, and
+    refused if it would no longer be saved as validated."""
     if not plan.valid:
         raise ValidationError(_("The roster has errors; nothing was saved."))
     if expected_digest is not None and expected_digest != plan.digest:
         raise ValidationError(_("The data changed since the preview; preview the file again."))
-    kind = plan.kind
-    new = [r.instance for r in plan.rows if r.action == NEW]
-    changed = [r for r in plan.rows if r.action == CHANGED]
-    history_user = user
-    if new:
-        bulk_create_with_history(
-            new, kind.model, batch_size=1000, default_user=history_user, default_change_reason="名册导入"
-        )
+    if plan.table is None:
+        raise TypeError("This plan was made from a stream: import the file again with import_roster.")
+    return import_roster(plan.kind, plan.table, user=user, expected_digest=plan.digest)
+
+
+IMPORT_REASON = "名册导入"
+
+
+def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> None:
+    new = [r.instance for r in rows if r.action == NEW]
+    changed = [r for r in rows if r.action == CHANGED]
+    create_with_history(kind.model, new, user=user, reason=IMPORT_REASON)
     if changed:
         # bulk_update skips auto_now: stamp it, so "changed after" feeds and sitemaps see the change.
         stamped = [f.name for f in kind.model._meta.concrete_fields if getattr(f, "auto_now", False)]
@@ -317,20 +431,19 @@ def apply_roster(plan: Plan, *, user: User | None, expected_digest: str | None =
             kind.model,
             fields,
             batch_size=1000,
-            default_user=history_user,
-            default_change_reason="名册导入",
+            default_user=user,
+            default_change_reason=IMPORT_REASON,
         )
     if kind is PROVIDERS:
-        _file_new_providers(plan, user)
+        _file_new_providers(rows, user)
     if kind.after_apply is not None:
         kind.after_apply(new, user)
-    return plan.counts
 
 
-def _file_new_providers(plan: Plan, user: User | None) -> None:
+def _file_new_providers(rows: list[RowPlan], user: User | None) -> None:
     """A new provider with a filing date is filed through the lifecycle, with that date."""
     actor = user or User.objects.filter(is_superuser=True).order_by("pk").first()
-    for row in plan.rows:
+    for row in rows:
         filed_on = row.values.get("filed_on")
         if row.action != NEW or not filed_on or actor is None:
             continue

@@ -7,12 +7,13 @@ import datetime
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from ..spreadsheets import FORMULA_PREFIXES
 
@@ -21,11 +22,12 @@ class UnreadableFile(ValueError):
     """The file is not a table we can read (wrong format, too big, a zip bomb …)."""
 
 
-Table = tuple[list[str], list[list[str]]]
+Table = tuple[list[str], list[list[str]]]  # header, rows
+StreamedTable = tuple[list[str], Iterator[list[str]]]
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse a workbook whose zip entries would expand too far, before parsing any XML."""
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    """The workbook's archive, refused if its zip entries would expand too far, before any XML is parsed."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -35,6 +37,7 @@ def _check_zip(data: bytes) -> None:
         raise UnreadableFile(_("The workbook has too many parts."))
     if sum(entry.file_size for entry in entries) > settings.ROSTER_MAX_UNCOMPRESSED_BYTES:
         raise UnreadableFile(_("The workbook expands to more than the allowed size."))
+    return archive
 
 
 def _cell_text(value: Any) -> str:
@@ -53,34 +56,6 @@ def _cell_text(value: Any) -> str:
 MAX_COLUMNS = 100
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    _check_zip(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
-        raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        # The size a sheet claims ("A1:XFD1048576", in a file of 5 KB) made openpyxl pad
-        # every row, present or not, to that size: ignore it, read MAX_COLUMNS at most,
-        # and skip empty rows before making text of their cells.
-        sheet.reset_dimensions()
-        rows = []
-        # read-only workbooks parse the sheet lazily: a broken sheet fails here, not above.
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            if row.count(None) == len(row):
-                continue
-            end = len(row)
-            while row[end - 1] is None:
-                end -= 1
-            rows.append([_cell_text(v) for v in row[:end]])
-        return rows
-    except Exception as error:
-        raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
-    finally:
-        workbook.close()
-
-
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -91,29 +66,56 @@ def decode_text(data: bytes) -> str:
     raise UnreadableFile(_("The text encoding is neither UTF-8 nor GBK."))
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """(header, rows) of the first sheet or the CSV; empty rows dropped, cells stripped."""
+def _text_rows(data: bytes, filename: str) -> Iterator[list[str]]:
     if len(data) > settings.ROSTER_MAX_UPLOAD_BYTES:
         raise UnreadableFile(
             _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
         )
     name = filename.lower()
     if name.endswith(".xlsx"):
-        rows = _read_xlsx(data)
-    elif name.endswith((".csv", ".txt")):
-        try:
-            rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decode_text(data)))]
-        except csv.Error as error:
-            raise UnreadableFile(_("This CSV file cannot be read.")) from error
-    else:
-        raise UnreadableFile(_("Upload an .xlsx or .csv file."))
-    rows = [row for row in rows if any(cell for cell in row)]
-    if not rows:
+        from .xlsx import iter_xlsx_rows  # xlsx.py builds on this module
+
+        return (cells for _number, cells in iter_xlsx_rows(data))
+    if name.endswith((".csv", ".txt")):
+        return _csv_rows(decode_text(data))
+    raise UnreadableFile(_("Upload an .xlsx or .csv file."))
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            yield [cell.strip() for cell in row]
+    except csv.Error as error:
+        raise UnreadableFile(_("This CSV file cannot be read.")) from error
+
+
+def stream_table(data: bytes, filename: str) -> StreamedTable:
+    """(header, rows) of the first sheet or the CSV, the rows handed out as they are read
+    (memory does not grow with the file); empty rows dropped, cells stripped, every row
+    as wide as the header. A file that turns out broken further down raises
+    ``UnreadableFile`` while its rows are being read."""
+    rows = (row for row in _text_rows(data, filename) if any(row))
+    header = next(rows, None)
+    if header is None:
         raise UnreadableFile(_("The file is empty."))
-    header, body = rows[0], rows[1:]
     width = len(header)
-    body = [[_unescape(cell) for cell in row] for row in body]
-    return [h.strip().lstrip("\ufeff") for h in header], [(row + [""] * width)[:width] for row in body]
+    body = ((_padded([_unescape(cell) for cell in row], width)) for row in rows)
+    return [h.strip().lstrip("\ufeff") for h in header], body
+
+
+def _padded(row: list[str], width: int) -> list[str]:
+    return (row + [""] * width)[:width] if len(row) != width else row
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """The whole table at once (small files, the error workbook): see ``stream_table``."""
+    header, body = stream_table(data, filename)
+    return header, list(body)
+
+
+def count_rows(data: bytes, filename: str) -> int:
+    """The number of data rows, read through once (and any unreadable part found)."""
+    return sum(1 for _row in stream_table(data, filename)[1])
 
 
 def _unescape(cell: str) -> str:
@@ -122,6 +124,23 @@ def _unescape(cell: str) -> str:
     if cell.startswith("'") and cell[1:2] in FORMULA_PREFIXES:
         return cell[1:]
     return cell
+
+
+@dataclass(frozen=True)
+class CellChecks:
+    """What a cell parser guarantees of the values it returns, so that the model need not
+    check a non-empty cell again (``engine._checked_by_parsers`` compares this with each
+    field's own rules, and checks the field whenever they differ)."""
+
+    validators: tuple[Callable[..., Any], ...] = ()  # model-field validators the parser runs itself
+    max_length: int | None = None  # text no longer than this
+    choices: frozenset[str] | None = None  # one of these codes
+
+
+def cell_checks(parse: Callable[[str], Any], checks: CellChecks) -> Callable[[str], Any]:
+    """Declare what ``parse`` guarantees (see ``CellChecks``)."""
+    setattr(parse, "cell_checks", checks)  # noqa: B010 - an attribute of a function
+    return parse
 
 
 _DATE_PATTERNS = [
@@ -148,6 +167,9 @@ def parse_date(text: str) -> datetime.date:
     if len(text) == 5 and text.isdecimal() and 20000 < int(text) < 80000:
         return EXCEL_EPOCH + datetime.timedelta(days=int(text))
     raise ValueError(_("“%(value)s” is not a date (write 2026-11-23).") % {"value": text})
+
+
+cell_checks(parse_date, CellChecks())  # a date: a date field has no rule of its own
 
 
 # No count in a roster comes near 10^18; int() of a Decimal as large as 1e999999 takes

@@ -40,8 +40,9 @@ from ..models import (
     Resident,
     ResidentCategory,
     User,
+    validate_resident_categories,
 )
-from .formats import parse_date, parse_decimal, parse_int
+from .formats import CellChecks, cell_checks, parse_date, parse_decimal, parse_int
 
 
 @functools.cache
@@ -64,7 +65,7 @@ def choice(choices: type[TextChoices]) -> Callable[[str], str]:
             raise ValueError(_("“%(value)s” is not one of: %(allowed)s.") % {"value": text, "allowed": allowed})
         return code
 
-    return parse
+    return cell_checks(parse, CellChecks(choices=frozenset(choices.values), max_length=max(map(len, choices.values))))
 
 
 def chinese_label(choices: type[TextChoices], code: str) -> str:
@@ -72,10 +73,13 @@ def chinese_label(choices: type[TextChoices], code: str) -> str:
         return str(choices(code).label) if code else ""
 
 
+_category = choice(ResidentCategory)
+
+
 def categories(text: str) -> list[str]:
     """Labels or codes separated by 、,，;；/ — or by spaces, unless a label itself has one
     (the English labels do: "Advanced age")."""
-    parse = choice(ResidentCategory)
+    parse = _category
     codes: set[str] = set()
     for part in re.split(r"[、,，;；/\n]+", text):
         part = part.strip()
@@ -91,14 +95,23 @@ def categories(text: str) -> list[str]:
     return sorted(codes)
 
 
+cell_checks(categories, CellChecks(validators=(validate_resident_categories,)))
+
+
 def id_number(text: str) -> str:
     validate_id_number(text)
     return normalise_id_number(text)
 
 
+cell_checks(id_number, CellChecks(validators=(validate_id_number,), max_length=18))
+
+
 def uscc(text: str) -> str:
     validate_uscc(text)
     return normalise_uscc(text)
+
+
+cell_checks(uscc, CellChecks(validators=(validate_uscc,), max_length=18))
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -113,7 +126,7 @@ def text(limit: int) -> Callable[[str], str]:
             raise ValueError(_("Longer than %(limit)d characters.") % {"limit": limit})
         return value
 
-    return parse
+    return cell_checks(parse, CellChecks(max_length=limit))
 
 
 def grade(value: str) -> int:
@@ -164,7 +177,7 @@ class RowContext:
     lookups: dict[str, Any] = field(default_factory=dict)  # loaded once by a kind's own resolver
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: the engine caches per kind
 class RosterKind:
     name: str
     label: str

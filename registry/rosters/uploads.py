@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from ..audit import audit_record
 from ..crypto import decrypt_bytes, encrypt_bytes
 from ..models import RosterImport, User
-from .engine import Plan, apply_roster, validate_roster
-from .formats import Table, read_table
+from .engine import Plan, import_roster, validate_roster
+from .formats import Table, read_table, stream_table
 from .kinds import KINDS
 
 Status = RosterImport.Status
@@ -44,7 +44,7 @@ def in_background(rows: int) -> bool:
     return rows > settings.ROSTER_BACKGROUND_ROWS
 
 
-def upload_table(upload: RosterImport) -> Table:
+def _upload_bytes(upload: RosterImport) -> bytes:
     upload.file.open("rb")
     try:
         data = upload.file.read()
@@ -52,22 +52,28 @@ def upload_table(upload: RosterImport) -> Table:
         upload.file.close()
     if upload.file.name.endswith(ENCRYPTED_SUFFIX):  # uploads stored before encryption are not
         data = decrypt_bytes(data)
-    return read_table(data, upload.filename)
+    return data
 
 
-def upload_plan(upload: RosterImport, *, progress: bool = False) -> tuple[Table, Plan]:
-    table = upload_table(upload)
+def upload_rows_and_plan(upload: RosterImport) -> tuple[Table, Plan]:
+    """All the rows at once, and their plan: the error workbook repeats every row."""
+    table = read_table(_upload_bytes(upload), upload.filename)
+    return table, validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by)
+
+
+def upload_plan(upload: RosterImport, *, progress: bool = False) -> Plan:
+    """Check the stored file as it is read, keeping only what the preview shows."""
 
     def report(done: int) -> None:
         RosterImport.objects.filter(pk=upload.pk).update(rows_done=done)
 
-    plan = validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None)
-    return table, plan
+    table = stream_table(_upload_bytes(upload), upload.filename)
+    return validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None)
 
 
 def upload_validate(upload: RosterImport) -> Plan:
     """Check the stored file and record the outcome (idempotent)."""
-    _table, plan = upload_plan(upload, progress=True)
+    plan = upload_plan(upload, progress=True)
     upload.status = Status.PREVIEWED if plan.valid else Status.REJECTED
     upload.digest, upload.counts = plan.digest, plan.counts
     upload.errors = [[e.row, e.column, e.message] for e in plan.errors[:5000]]
@@ -96,8 +102,8 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     if not upload_claim(upload):
         raise ValidationError(_("This roster has already been imported or is being imported."))
     try:
-        _table, plan = upload_plan(upload)
-        counts = apply_roster(plan, user=upload.uploaded_by, expected_digest=digest)
+        table = stream_table(_upload_bytes(upload), upload.filename)
+        counts = import_roster(KINDS[upload.kind], table, user=upload.uploaded_by, expected_digest=digest)
     except ValidationError:
         RosterImport.objects.filter(pk=upload.pk).update(status=Status.PREVIEWED)
         raise

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
 from registry.models import User
-from registry.rosters.engine import apply_roster, validate_roster
-from registry.rosters.formats import UnreadableFile, read_table
+from registry.rosters.engine import (
+    CHANGED,
+    NEW,
+    UNCHANGED,
+    Plan,
+    RosterRejected,
+    RowError,
+    import_roster,
+    validate_roster,
+)
+from registry.rosters.formats import UnreadableFile, stream_table
 from registry.rosters.kinds import KINDS
 
 
@@ -33,29 +42,40 @@ class Command(BaseCommand):
                 self.stderr.write(f"no active user {options['user']}")
                 sys.exit(2)
         path: Path = options["file"]
+        kind = KINDS[options["kind"]]
         try:
-            table = read_table(path.read_bytes(), path.name)
+            data = path.read_bytes()
+            table = stream_table(data, path.name)
+            if options["dry_run"]:
+                self._dry_run(validate_roster(kind, table, user=user))
+                return
+            counts = import_roster(kind, table, user=user)
         except (OSError, UnreadableFile) as unreadable:
             self.stderr.write(f"{path}: {unreadable}")
             sys.exit(2)
-        plan = validate_roster(KINDS[options["kind"]], table, user=user)
-        if not plan.valid:
-            for row_error in plan.errors:
-                self.stdout.write(str(row_error))
-            self.stderr.write(f"{len(plan.errors)} error(s); nothing was saved")
-            sys.exit(1)
-        counts = plan.counts
-        summary = f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['unchanged']}"
-        if options["dry_run"]:
-            for row in plan.rows:
-                if row.changes:
-                    changes = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row.changes.items())
-                    self.stdout.write(f"row {row.row}: {changes}")
-            self.stdout.write(f"dry run: {summary}; nothing saved")
-            return
-        try:
-            apply_roster(plan, user=user)
+        except RosterRejected as rejected:
+            self._refuse(rejected.row_errors)
         except ValidationError as refused:
             self.stderr.write(" ".join(refused.messages))
             sys.exit(1)
-        self.stdout.write(f"imported: {summary}")
+        self.stdout.write(f"imported: {_summary(counts)}")
+
+    def _dry_run(self, plan: Plan) -> None:
+        if not plan.valid:
+            self._refuse(plan.errors)
+        for row in plan.changed:
+            changes = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row.changes.items())
+            self.stdout.write(f"row {row.row}: {changes}")
+        if plan.counts[CHANGED] > len(plan.changed):
+            self.stdout.write(f"… and {plan.counts[CHANGED] - len(plan.changed)} more changed rows")
+        self.stdout.write(f"dry run: {_summary(plan.counts)}; nothing saved")
+
+    def _refuse(self, errors: list[RowError]) -> NoReturn:
+        for row_error in errors:
+            self.stdout.write(str(row_error))
+        self.stderr.write(f"{len(errors)} error(s); nothing was saved")
+        sys.exit(1)
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return f"new {counts[NEW]}, changed {counts[CHANGED]}, unchanged {counts[UNCHANGED]}"
