@@ -85,7 +85,13 @@ def id_number_hash(value: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _keyed_hash(key: bytes, number: str) -> str:
     # Cached: an imported row's number is hashed to find it, to check it and to store it.
+    # The cache holds numbers in clear: a roster import empties it when done.
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def forget_hashed_numbers() -> None:
+    """Drop the ID numbers the hash cache holds in clear."""
+    _keyed_hash.cache_clear()
 
 
 @register(Tags.security, deploy=True)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from ..bulk import create_with_history
+from ..crypto import forget_hashed_numbers
 from ..identifiers import normalise_uscc
 from ..lifecycle import provider_transition
 from ..models import Division, Provider, ProviderStatusChange, RegistrationAuthority, User
@@ -56,7 +57,7 @@ class RowError:
 
 
 class RosterRejected(ValidationError):
-    """The roster has errors and nothing was saved; ``errors`` lists every one."""
+    """The roster has errors and nothing was saved; ``row_errors`` lists every one."""
 
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(_("The roster has errors; nothing was saved."))
@@ -423,16 +424,18 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
 
 
 @contextlib.contextmanager
-def _long_lived_objects_frozen() -> Iterator[None]:
-    """Keep the cyclic garbage collector's full passes off the objects that existed before
-    the import (a Django process has hundreds of thousands): every row allocates dozens of
-    objects, which triggers those passes again and again — a tenth of the time of checking
-    100,000 rows in the bench. Objects made during the import are collected as usual."""
+def _checking_many_rows() -> Iterator[None]:
+    """While a table is checked: the cyclic garbage collector's full passes are kept off
+    the objects that existed before (a Django process has hundreds of thousands; every row
+    allocates dozens of objects, which triggers those passes again and again — a tenth of
+    the time of checking 100,000 rows in the bench); objects made meanwhile are collected
+    as usual. Afterwards the ID numbers the hash cache kept in clear are forgotten."""
     gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        forget_hashed_numbers()
 
 
 def validate_roster(
@@ -443,7 +446,7 @@ def validate_roster(
     ``progress`` (if given) is called with the number of rows checked so far.
     """
     plan = Plan(kind, table=(table[0], table[1]) if isinstance(table[1], list) else None)
-    with _long_lived_objects_frozen():
+    with _checking_many_rows():
         for _rows in _planned_chunks(kind, table, plan, user=user, progress=progress):
             pass
     return plan
@@ -459,7 +462,7 @@ def import_roster(
     saved as ``expected_digest`` (the preview's fingerprint) says: the data changed since.
     """
     plan = Plan(kind)
-    with _long_lived_objects_frozen():
+    with _checking_many_rows():
         for rows in _planned_chunks(kind, table, plan, user=user, progress=None):
             if plan.valid:  # after the first error, only check: the transaction will be undone
                 _save_rows(kind, rows, user)

@@ -17,6 +17,7 @@ from django.utils import translation
 from factories import ProviderFactory
 from rosters_support import HEADERS, cells, elderly_id, has_error, resident_row, snapshot
 
+from registry import crypto
 from registry.models import Resident
 from registry.rosters import engine
 from registry.rosters.engine import RosterRejected, import_roster, validate_roster
@@ -142,3 +143,11 @@ def test_a_text_column_longer_than_its_field_is_still_checked_by_the_model(home,
 
     assert has_error(validate_roster(RESIDENTS, table(rows), user=clerk), 2, "姓名", "Longer than 50")
     assert has_error(validate_roster(lax, table(rows), user=clerk), 2, "姓名", "at most 50 characters")
+
+
+def test_the_id_numbers_hashed_during_an_import_are_not_kept_in_clear(home, clerk):
+    # Hashes are cached while rows are checked (each number is hashed three times), keyed by
+    # the number itself: the cache is emptied once the import is done.
+    import_roster(RESIDENTS, table([resident_row(n, home.uscc) for n in range(1, 4)]), user=clerk)
+
+    assert crypto._keyed_hash.cache_info().currsize == 0
