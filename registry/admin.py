@@ -747,6 +747,7 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "status",
         "rows_total",
         "counts",
+        "error_count",
         "errors",
         "created_at",
         "finished_at",

@@ -734,7 +734,11 @@ class RosterImport(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows validated"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)  # the first 5,000: [row, column, message]
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
+    # What the preview page shows, kept so that it need not check the file again: the first
+    # changed rows as [row, [[column, now, after import], …]].
+    changes = models.JSONField(_("changes previewed"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

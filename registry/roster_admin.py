@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .exports import ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
-from .rosters.engine import Plan
+from .rosters.engine import Plan, RowError
 from .rosters.formats import UnreadableFile, count_rows
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
@@ -163,18 +163,14 @@ class RosterAdminMixin(ListExportMixin):
             upload.refresh_from_db()
         if upload.status == RosterImport.Status.IMPORTED:
             return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_changelist"))
-        plan = uploads.upload_plan(upload)
-        headers = {c.field: c.header for c in self.kind.columns}
+        # What the check found, as recorded: a 100,000-row file is not checked again per view.
         context = self._context(
             request,
             title=_("Preview: %(file)s") % {"file": upload.filename},
             upload=upload,
-            plan=plan,
-            changed=[
-                (row.row, [(headers.get(k, k), old, new) for k, (old, new) in row.changes.items()])
-                for row in plan.changed
-            ],
-            errors=plan.errors[:1000],
+            counts=upload.counts,
+            changed=upload.changes,
+            errors=[RowError(*error) for error in upload.errors[:1000]],
         )
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)
 

@@ -72,13 +72,19 @@ def upload_plan(upload: RosterImport, *, progress: bool = False) -> Plan:
 
 
 def upload_validate(upload: RosterImport) -> Plan:
-    """Check the stored file and record the outcome (idempotent)."""
+    """Check the stored file and record the outcome and what the preview shows (idempotent)."""
     plan = upload_plan(upload, progress=True)
+    headers = {c.field: c.header for c in KINDS[upload.kind].columns}
     upload.status = Status.PREVIEWED if plan.valid else Status.REJECTED
     upload.digest, upload.counts = plan.digest, plan.counts
     upload.errors = [[e.row, e.column, e.message] for e in plan.errors[:5000]]
+    upload.error_count = len(plan.errors)
+    upload.changes = [
+        [row.row, [[headers.get(name, name), old, new] for name, (old, new) in row.changes.items()]]
+        for row in plan.changed
+    ]
     upload.rows_done = upload.rows_total
-    upload.save(update_fields=["status", "digest", "counts", "errors", "rows_done"])
+    upload.save(update_fields=["status", "digest", "counts", "errors", "error_count", "changes", "rows_done"])
     return plan
 
 
@@ -105,7 +111,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
         table = stream_table(_upload_bytes(upload), upload.filename)
         counts = import_roster(KINDS[upload.kind], table, user=upload.uploaded_by, expected_digest=digest)
     except ValidationError:
-        RosterImport.objects.filter(pk=upload.pk).update(status=Status.PREVIEWED)
+        upload_validate(upload)  # the preview no longer holds: check the file again, so the page shows what is
         raise
     except Exception:
         RosterImport.objects.filter(pk=upload.pk).update(status=Status.FAILED)

@@ -131,7 +131,7 @@ def test_upload_preview_and_confirm(fmt, home, clerk, as_clerk):
 
     page = preview_of(as_clerk, upload_rows(as_clerk, "residents", rows, fmt=fmt))
 
-    assert page.context["plan"].counts == {"new": 3, "changed": 0, "unchanged": 0}
+    assert page.context["counts"] == {"new": 3, "changed": 0, "unchanged": 0}
     assert "3 new, 0 changed, 0 unchanged." in page.content.decode()
     assert snapshot() == before  # the preview saves nothing
     record = RosterImport.objects.get()
@@ -142,7 +142,7 @@ def test_upload_preview_and_confirm(fmt, home, clerk, as_clerk):
         KUNDULUN,
     )
     assert (record.rows_total, record.counts, record.errors) == (3, {"new": 3, "changed": 0, "unchanged": 0}, [])
-    assert record.digest == page.context["plan"].digest
+    assert record.digest == page.context["upload"].digest
     assert len(record.sha256) == 64
     assert record.file
 
@@ -169,9 +169,9 @@ def test_the_preview_shows_each_changed_field_before_and_after(home, as_clerk):
 
     page = preview_of(as_clerk, upload_rows(as_clerk, "residents", rows))
 
-    assert page.context["plan"].counts == {"new": 1, "changed": 1, "unchanged": 0}
+    assert page.context["counts"] == {"new": 1, "changed": 1, "unchanged": 0}
     assert page.context["changed"] == [
-        (2, [("床位号", "B1", "C7"), ("照护等级", "partly_disabled", "disabled")]),
+        [2, [["床位号", "B1", "C7"], ["照护等级", "partly_disabled", "disabled"]]],
     ]
     html = page.content.decode()
     assert "1 new, 1 changed, 0 unchanged." in html
@@ -190,8 +190,8 @@ def test_confirm_is_refused_when_the_data_changed_since_the_preview(home, as_cle
     resident = Resident.objects.get(id_number=elderly_id(1))
     rows = [resident_row(1, home.uscc, 姓名=resident.name, 人员类别=""), resident_row(2, home.uscc)]
     page = preview_of(as_clerk, upload_rows(as_clerk, "residents", rows))
-    assert page.context["plan"].counts == {"new": 1, "changed": 0, "unchanged": 1}
-    digest = page.context["plan"].digest
+    assert page.context["counts"] == {"new": 1, "changed": 0, "unchanged": 1}
+    digest = page.context["upload"].digest
 
     # someone edits the resident between the preview and the confirmation
     Resident.objects.filter(pk=resident.pk).update(bed_number="Z9")
@@ -205,7 +205,7 @@ def test_confirm_is_refused_when_the_data_changed_since_the_preview(home, as_cle
     assert Resident.objects.get(pk=resident.pk).bed_number == "Z9"
     assert RosterImport.objects.get().status == RosterImport.Status.PREVIEWED
     # the page now shows the new plan: the edited row would change back
-    assert response.context["plan"].counts == {"new": 1, "changed": 1, "unchanged": 0}
+    assert response.context["counts"] == {"new": 1, "changed": 1, "unchanged": 0}
 
 
 def test_confirm_without_the_digest_is_refused(home, as_clerk):
@@ -220,7 +220,7 @@ def test_confirm_without_the_digest_is_refused(home, as_clerk):
 
 def test_an_imported_upload_cannot_be_confirmed_twice(home, as_clerk):
     page = preview_of(as_clerk, upload_rows(as_clerk, "caregivers", [caregiver_row(1, home.uscc)]))
-    digest = page.context["plan"].digest
+    digest = page.context["upload"].digest
     as_clerk.post(page.request["PATH_INFO"], {"digest": digest})
     Caregiver.objects.all().delete()
 
@@ -265,7 +265,7 @@ def test_providers_import_through_the_admin_as_drafts_or_filed(home, clerk, as_c
     rows = [provider_row(1), provider_row(2, 备案日期="2025-05-20")]
     page = preview_of(as_clerk, upload_rows(as_clerk, "providers", rows))
 
-    as_clerk.post(page.request["PATH_INFO"], {"digest": page.context["plan"].digest})
+    as_clerk.post(page.request["PATH_INFO"], {"digest": page.context["upload"].digest})
 
     assert Provider.objects.get(uscc=uscc(1)).status == "draft"
     filed = Provider.objects.get(uscc=uscc(2))
@@ -459,9 +459,9 @@ def test_export_then_import_is_all_unchanged(kind, action, home, as_clerk):
     page = preview_of(as_clerk, upload(as_clerk, kind, response.content, filename))
 
     total = {"providers": 2, "residents": 2, "caregivers": 2}[kind]
-    assert page.context["plan"].errors == []
-    assert page.context["plan"].counts == {"new": 0, "changed": 0, "unchanged": total}
-    as_clerk.post(page.request["PATH_INFO"], {"digest": page.context["plan"].digest})
+    assert page.context["errors"] == []
+    assert page.context["counts"] == {"new": 0, "changed": 0, "unchanged": total}
+    as_clerk.post(page.request["PATH_INFO"], {"digest": page.context["upload"].digest})
     assert snapshot() == before
     assert RosterImport.objects.get().status == RosterImport.Status.IMPORTED
 
@@ -474,3 +474,29 @@ def test_a_reviewers_masked_export_cannot_be_imported(home, reviewer, english_cl
 
     assert [e.column for e in page.context["errors"]] == ["身份证号"]
     assert RosterImport.objects.get().status == RosterImport.Status.REJECTED
+
+
+def test_the_preview_is_shown_as_checked_without_reading_the_file_again(home, as_clerk, monkeypatch):
+    from registry.rosters import engine, uploads
+
+    monkeypatch.setattr(engine, "PREVIEW_CHANGES", 1)
+    residents = [
+        ResidentFactory(provider=home, id_number=elderly_id(n), bed_number="B1", admitted_on=datetime.date(2025, 3, 1))
+        for n in (1, 2)
+    ]
+    rows = [
+        resident_row(n, home.uscc, 姓名=r.name, 床位号="C7", 人员类别="")
+        for n, r in zip((1, 2), residents, strict=True)
+    ]
+    page = preview_of(as_clerk, upload_rows(as_clerk, "residents", rows))
+
+    def no_second_check(*args, **kwargs):
+        raise AssertionError("the preview page checked the file again")
+
+    monkeypatch.setattr(uploads, "upload_plan", no_second_check)
+    again = as_clerk.get(page.request["PATH_INFO"])
+
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "0 new, 2 changed, 0 unchanged." in html
+    assert "The first 1 of 2 changed rows are shown." in html
