@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .exports import ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
-from .rosters.engine import Plan, RowError
+from .rosters.engine import FIRST_DATA_ROW, Plan, RowError
 from .rosters.formats import UnreadableFile, count_rows
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
@@ -44,7 +44,10 @@ def error_workbook(table: tuple[list[str], list[list[str]]], plan: Plan) -> byte
     by_row: dict[int, list[str]] = {}
     for error in plan.errors:
         by_row.setdefault(error.row, []).append(f"{error.column}: {error.message}")
-    out = [[*row, "；".join(by_row.get(number, []))] for number, row in enumerate(rows, start=2)]
+    out = [
+        [*row, "；".join(by_row.get(getattr(row, "number", number), []))]
+        for number, row in enumerate(rows, start=FIRST_DATA_ROW)
+    ]
     return xlsx_bytes([*header, str(_("Errors"))], out, title="errors")
 
 

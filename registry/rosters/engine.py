@@ -296,8 +296,10 @@ PREVIEW_CHANGES = 500
 
 def _numbered_chunks(body: Iterable[list[str]]) -> Iterator[list[tuple[int, list[str]]]]:
     chunk: list[tuple[int, list[str]]] = []
-    for number, cells in enumerate(body, start=FIRST_DATA_ROW):
-        chunk.append((number, cells))
+    for offset, cells in enumerate(body):
+        # A file's rows carry their spreadsheet row number (formats.Row); rows made by hand
+        # are numbered as if the header were row 1 and no row were blank.
+        chunk.append((getattr(cells, "number", FIRST_DATA_ROW + offset), cells))
         if len(chunk) == CHUNK_ROWS:
             yield chunk
             chunk = []

@@ -66,7 +66,8 @@ def decode_text(data: bytes) -> str:
     raise UnreadableFile(_("The text encoding is neither UTF-8 nor GBK."))
 
 
-def _text_rows(data: bytes, filename: str) -> Iterator[list[str]]:
+def _numbered_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number as the clerk's spreadsheet shows it, cells) of every row."""
     if len(data) > settings.ROSTER_MAX_UPLOAD_BYTES:
         raise UnreadableFile(
             _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
@@ -75,9 +76,9 @@ def _text_rows(data: bytes, filename: str) -> Iterator[list[str]]:
     if name.endswith(".xlsx"):
         from .xlsx import iter_xlsx_rows  # xlsx.py builds on this module
 
-        return (cells for _number, cells in iter_xlsx_rows(data))
+        return iter_xlsx_rows(data)
     if name.endswith((".csv", ".txt")):
-        return _csv_rows(decode_text(data))
+        return enumerate(_csv_rows(decode_text(data)), start=1)
     raise UnreadableFile(_("Upload an .xlsx or .csv file."))
 
 
@@ -89,17 +90,28 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         raise UnreadableFile(_("This CSV file cannot be read.")) from error
 
 
+class Row(list[str]):
+    """A row's cells, and its number in the spreadsheet: blank rows count, so that an error
+    names the row the clerk sees."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, cells: list[str], number: int) -> None:
+        super().__init__(cells)
+        self.number = number
+
+
 def stream_table(data: bytes, filename: str) -> StreamedTable:
     """(header, rows) of the first sheet or the CSV, the rows handed out as they are read
     (memory does not grow with the file); empty rows dropped, cells stripped, every row
-    as wide as the header. A file that turns out broken further down raises
-    ``UnreadableFile`` while its rows are being read."""
-    rows = (row for row in _text_rows(data, filename) if any(row))
-    header = next(rows, None)
+    as wide as the header and numbered as in the spreadsheet (``Row``). A file that turns
+    out broken further down raises ``UnreadableFile`` while its rows are being read."""
+    rows = ((number, cells) for number, cells in _numbered_rows(data, filename) if any(cells))
+    _number, header = next(rows, (0, None))
     if header is None:
         raise UnreadableFile(_("The file is empty."))
     width = len(header)
-    body = ((_padded([_unescape(cell) for cell in row], width)) for row in rows)
+    body = (Row(_padded([_unescape(cell) for cell in cells], width), number) for number, cells in rows)
     return [h.strip().lstrip("\ufeff") for h in header], body
 
 

@@ -9,8 +9,10 @@ rows written with ``COPY`` are those ``bulk_create_with_history`` would have wri
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -21,7 +23,7 @@ from registry import crypto
 from registry.models import Resident
 from registry.rosters import engine
 from registry.rosters.engine import RosterRejected, import_roster, validate_roster
-from registry.rosters.formats import UnreadableFile
+from registry.rosters.formats import UnreadableFile, stream_table
 from registry.rosters.kinds import RESIDENTS, Column, text
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +153,27 @@ def test_the_id_numbers_hashed_during_an_import_are_not_kept_in_clear(home, cler
     import_roster(RESIDENTS, table([resident_row(n, home.uscc) for n in range(1, 4)]), user=clerk)
 
     assert crypto._keyed_hash.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_errors_name_the_spreadsheet_row_even_after_blank_rows(home, clerk, fmt):
+    header = HEADERS["residents"]
+    good, bad = (cells(header, [resident_row(n, home.uscc)])[0] for n in (1, 2))
+    bad[header.index("入住日期")] = "not a date"
+    layout = {1: header, 3: good, 6: bad}  # rows 2, 4 and 5 are blank, as a clerk leaves them
+    if fmt == "xlsx":
+        workbook = openpyxl.Workbook()
+        for number, row in layout.items():
+            for column, value in enumerate(row, start=1):
+                workbook.active.cell(row=number, column=column, value=value)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        data = buffer.getvalue()
+    else:
+        lines = [",".join(layout.get(number, [])) for number in range(1, 7)]
+        data = "\r\n".join(lines).encode()
+
+    plan = validate_roster(RESIDENTS, stream_table(data, f"roster.{fmt}"), user=clerk)
+
+    assert [(e.row, e.column) for e in plan.errors] == [(6, "入住日期")]
+    assert plan.counts["new"] == 1
