@@ -94,5 +94,6 @@ def test_grant_run_queries_do_not_grow_with_providers(counts):
 
 def test_roster_import_queries_do_not_grow_with_rows(counts):
     small, large = (counts["imports"][rows] for rows in IMPORT_ROWS)
-    # Writing happens in batches of 1,000 rows (with their history rows): two more per batch at most.
+    # Rows are checked and written in chunks of 2,000: a query for the chunk's existing records and one
+    # drawing its ids (its two COPY statements bypass Django's cursor): two more per 1,000 rows at most.
     assert large - small <= 2 * (IMPORT_ROWS[1] - IMPORT_ROWS[0]) // 1_000
