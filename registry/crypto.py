@@ -16,9 +16,12 @@ worthless keys that ``manage.py check --deploy`` refuses.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -79,19 +82,31 @@ def rotate_token(token: str) -> str:
 
 def id_number_hash(value: str) -> str:
     """The keyed hash of an ID number (``"…018x"`` and ``"…018X"`` hash alike)."""
-    return _keyed_hash(_hash_key(), normalise_id_number(value))
+    number = normalise_id_number(value)
+    if _hashes_cached.get():
+        return _cached_hash(_hash_key(), number)
+    return _keyed_hash(_hash_key(), number)
 
 
-@functools.lru_cache(maxsize=8192)
 def _keyed_hash(key: bytes, number: str) -> str:
-    # Cached: an imported row's number is hashed to find it, to check it and to store it.
-    # The cache holds numbers in clear: a roster import empties it when done.
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
 
-def forget_hashed_numbers() -> None:
-    """Drop the ID numbers the hash cache holds in clear."""
-    _keyed_hash.cache_clear()
+_hashes_cached: ContextVar[bool] = ContextVar("id_number_hashes_cached", default=False)
+_cached_hash = functools.lru_cache(maxsize=8192)(_keyed_hash)
+
+
+@contextlib.contextmanager
+def id_number_hashes_cached() -> Iterator[None]:
+    """Within, each ID number is hashed once (a roster import hashes every number to find
+    it, to check it and to store it); afterwards the cache — keyed by the numbers in
+    clear — is emptied. Outside, nothing is cached."""
+    token = _hashes_cached.set(True)
+    try:
+        yield
+    finally:
+        _hashes_cached.reset(token)
+        _cached_hash.cache_clear()
 
 
 @register(Tags.security, deploy=True)

@@ -548,7 +548,7 @@ _RESIDENT_CATEGORIES = frozenset(ResidentCategory.values)  # .values builds a ne
 def validate_resident_categories(value: object) -> None:
     from django.core.exceptions import ValidationError
 
-    if not isinstance(value, list) or any(v not in _RESIDENT_CATEGORIES for v in value):
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in _RESIDENT_CATEGORIES for v in value):
         raise ValidationError(_("Resident categories: unknown category."), code="category")
 
 
@@ -739,6 +739,8 @@ class RosterImport(models.Model):
     # What the preview page shows, kept so that it need not check the file again: the first
     # changed rows as [row, [[column, now, after import], …]].
     changes = models.JSONField(_("changes previewed"), default=list, blank=True)
+    # Why a confirmed import that ran in the background did not happen (shown on the preview).
+    notice = models.CharField(_("notice"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

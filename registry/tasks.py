@@ -28,7 +28,9 @@ def apply_roster_upload(upload_id: int, digest: str) -> str:
     try:
         counts = uploads.upload_apply(upload, digest=digest)
     except ValidationError as error:
-        RosterImport.objects.filter(pk=upload_id).update(errors=[[0, "", m] for m in error.messages])
+        # upload_apply checked the file again: the preview shows the new plan, and why
+        # the confirmed import did not run.
+        RosterImport.objects.filter(pk=upload_id).update(notice=" ".join(error.messages)[:255])
         return " ".join(error.messages)
     return f"imported {counts}"
 

@@ -4,7 +4,9 @@ from django.db import migrations, models
 
 
 def count_stored_errors(apps, schema_editor):
-    """Uploads previewed before: their error count is that of the errors they kept."""
+    """Uploads previewed before: their error count is that of the errors they kept. (Their
+    stored fingerprint is of the former format: confirming one is refused once, the file
+    is checked again and the preview shown anew.)"""
     RosterImport = apps.get_model("registry", "RosterImport")
     for upload in RosterImport.objects.only("errors").iterator():
         if upload.errors:
@@ -27,6 +29,11 @@ class Migration(migrations.Migration):
             model_name='rosterimport',
             name='error_count',
             field=models.PositiveIntegerField(default=0, verbose_name='errors found'),
+        ),
+        migrations.AddField(
+            model_name='rosterimport',
+            name='notice',
+            field=models.CharField(blank=True, max_length=255, verbose_name='notice'),
         ),
         migrations.RunPython(count_stored_errors, migrations.RunPython.noop),
     ]

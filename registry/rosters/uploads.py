@@ -84,7 +84,8 @@ def upload_validate(upload: RosterImport) -> Plan:
         for row in plan.changed
     ]
     upload.rows_done = upload.rows_total
-    upload.save(update_fields=["status", "digest", "counts", "errors", "error_count", "changes", "rows_done"])
+    upload.notice = ""
+    upload.save(update_fields=["status", "digest", "counts", "errors", "error_count", "changes", "notice", "rows_done"])
     return plan
 
 
@@ -118,6 +119,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
         raise
     RosterImport.objects.filter(pk=upload.pk).update(status=Status.IMPORTED, counts=counts, finished_at=timezone.now())
     upload.file.delete(save=False)  # imported: the rows are in the database, the file is no longer needed
-    RosterImport.objects.filter(pk=upload.pk).update(file="")
+    # The rows are in the database (and their history): the preview's copy of them is not needed.
+    RosterImport.objects.filter(pk=upload.pk).update(file="", changes=[], notice="")
     audit_record("roster.import", actor=upload.uploaded_by, obj=upload, after=counts, detail=upload.filename)
     return counts

@@ -33,6 +33,8 @@ RELATIONSHIP_NAMESPACES = (
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
 )
 CHUNK_BYTES = 64 * 1024
+# Excel allows 64,000 cell formats; no workbook has more styles, sheets or relationships.
+MAX_PART_ELEMENTS = 100_000
 
 _RELATIONSHIP_IDS = tuple(f"{namespace} id" for namespace in RELATIONSHIP_NAMESPACES)  # r:id, as expat names it
 
@@ -100,20 +102,29 @@ def _new_parser(namespace_separator: str | None) -> expat.XMLParserType:
     return parser
 
 
-def _part_elements(archive: zipfile.ZipFile, name: str) -> list[tuple[str, str, dict[str, str]]]:
-    """(parent's local name, local name, attributes) of every element of a small part."""
+def _part_elements(
+    archive: zipfile.ZipFile, name: str, wanted: frozenset[str]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """(parent's local name, local name, attributes) of the ``wanted`` elements of a part.
+
+    Only those are kept, and the part is parsed as it streams: a few KB of zip can expand
+    to a styles part of millions of elements, which must not become millions of objects."""
     elements: list[tuple[str, str, dict[str, str]]] = []
     open_elements = [""]
 
     def start(tag: str, attributes: dict[str, str]) -> None:
         local = tag.rpartition(" ")[2]
-        elements.append((open_elements[-1], local, attributes))
+        if local in wanted:
+            if len(elements) == MAX_PART_ELEMENTS:
+                raise UnreadableFile(_("This .xlsx file cannot be read."))
+            elements.append((open_elements[-1], local, attributes))
         open_elements.append(local)
 
     parser = _new_parser(namespace_separator=" ")  # tags "namespace local-name"
     parser.StartElementHandler = start
     parser.EndElementHandler = lambda _tag: open_elements.pop()
-    parser.Parse(archive.read(name), True)
+    with archive.open(name) as stream:
+        parser.ParseFile(stream)
     return elements
 
 
@@ -121,7 +132,9 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
     """Id → (type's last word, member name) of a part's relationships within the package."""
     folder, name = posixpath.split(part)
     relationships = {}
-    for _parent, local, attributes in _part_elements(archive, posixpath.join(folder, "_rels", f"{name}.rels")):
+    for _parent, local, attributes in _part_elements(
+        archive, posixpath.join(folder, "_rels", f"{name}.rels"), frozenset({"Relationship"})
+    ):
         if local != "Relationship" or attributes.get("TargetMode") == "External":
             continue
         namespace, _slash, kind = attributes["Type"].rpartition("/")
@@ -146,7 +159,7 @@ def _locate_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None
         raise UnreadableFile(_("This .xlsx file cannot be read."))
     relationships = _relationships(archive, workbook)
     epoch, sheet = WINDOWS_EPOCH, None
-    for parent, local, attributes in _part_elements(archive, workbook):
+    for parent, local, attributes in _part_elements(archive, workbook, frozenset({"workbookPr", "sheet"})):
         # openpyxl's reading of this boolean: anything but "", "false", "f" and "0" is true.
         if local == "workbookPr" and attributes.get("date1904", "") not in ("", "false", "f", "0"):
             epoch = MAC_EPOCH
@@ -164,7 +177,7 @@ def _number_styles(archive: zipfile.ZipFile, styles: str) -> tuple[set[int], set
     make it a duration, by openpyxl's rules (``Stylesheet._normalise_numbers``)."""
     custom: dict[int, str | None] = {}
     format_ids = []
-    for parent, local, attributes in _part_elements(archive, styles):
+    for parent, local, attributes in _part_elements(archive, styles, frozenset({"numFmt", "xf"})):
         if local == "numFmt" and parent == "numFmts":
             custom[int(attributes["numFmtId"])] = attributes.get("formatCode")
         elif local == "xf" and parent == "cellXfs":

@@ -244,3 +244,22 @@ def test_a_failed_inspection_does_not_read_as_a_failed_payment_or_import():
         }
     assert len(labels) == 3
     assert "不合格" in labels
+
+
+def test_two_results_of_one_period_both_fulfil_its_task_whatever_the_chunks(regimes, make_provider, clerk, monkeypatch):
+    # Rows are checked and saved in chunks; the task of a period must be linked to each of its
+    # results whichever chunk each lies in (here one row per chunk).
+    from registry.rosters import engine
+
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 1)
+    provider = make_provider()
+    plan_inspections(on=datetime.date(2026, 10, 1))
+    q4_task = InspectionTask.objects.get(provider=provider, regime__code=DISTRICT_SAFETY)
+    rows = [result_row(provider.uscc), result_row(provider.uscc, 检查日期="2026-11-02", 检查结果="基本合格，需整改")]
+
+    apply_roster(plan_of(rows, clerk), user=clerk)
+
+    assert {i.inspected_on: i.task for i in Inspection.objects.all()} == {
+        datetime.date(2026, 10, 15): q4_task,
+        datetime.date(2026, 11, 2): q4_task,
+    }

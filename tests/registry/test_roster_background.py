@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from factories import ProviderFactory
 from rosters_support import residents_upload
 
@@ -67,3 +68,43 @@ def test_the_same_file_cannot_run_twice_at_once_in_one_district(divisions, clerk
     with translation.override("en"), pytest.raises(ValidationError, match="being imported"):
         uploads.upload_claim(second)
     assert RosterImport.objects.get(pk=second.pk).status == RosterImport.Status.PREVIEWED
+
+
+def test_a_background_import_refused_because_the_data_changed_shows_the_new_preview(
+    divisions, clerk, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    client = client_for(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 5)})
+    upload = RosterImport.objects.get()
+    preview = reverse("admin:registry_resident_import_preview", args=[upload.pk])
+    # someone registers one of the five at the provider between the preview and the confirmation
+    Resident.objects.create(
+        provider=provider, name="先登记", id_number=first_id_number(upload), admitted_on="2025-01-01"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(preview, {"digest": upload.digest})
+    page = client.get(preview)
+
+    upload.refresh_from_db()
+    assert upload.status == RosterImport.Status.PREVIEWED
+    assert Resident.objects.filter(provider=provider).count() == 1
+    with translation.override("zh-hans"):
+        assert upload.notice == str(_("The data changed since the preview; preview the file again."))
+    html = page.content.decode()
+    assert upload.notice in html and 'name="digest"' in html  # the new plan can be confirmed
+    assert page.context["counts"] == {"new": 4, "changed": 1, "unchanged": 0}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(preview, {"digest": upload.digest})
+    upload.refresh_from_db()
+    assert (upload.status, upload.notice, upload.changes) == (RosterImport.Status.IMPORTED, "", [])
+    assert Resident.objects.filter(provider=provider).count() == 5
+
+
+def first_id_number(upload: RosterImport) -> str:
+    (_header, rows), _plan = uploads.upload_rows_and_plan(upload)
+    return rows[0][0]  # the ID number is the roster's first column

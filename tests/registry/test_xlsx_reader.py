@@ -614,3 +614,43 @@ def test_memory_does_not_grow_with_the_rows(row: str, texts: bool) -> None:
 
     assert (count, last) == ((39_999, 40_000) if texts else (0, 0))
     assert peak < 1_000_000
+
+
+def _with_styles_padding(padding: bytes) -> bytes:
+    """A one-row workbook whose styles part carries ``padding`` before its end."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["a", "b"])
+    source = io.BytesIO()
+    workbook.save(source)
+    original = zipfile.ZipFile(source)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in original.infolist():
+            part = original.read(info.filename)
+            if info.filename == "xl/styles.xml":
+                part = part.replace(b"</styleSheet>", padding + b"</styleSheet>")
+            archive.writestr(info.filename, part)
+    return out.getvalue()
+
+
+def test_a_styles_part_of_a_million_elements_is_read_in_little_memory() -> None:
+    # A few KB of zip that expand to 4 MB of <a/>: only the elements the reader needs are kept.
+    data = _with_styles_padding(b"<extLst>" + b"<a/>" * 1_000_000 + b"</extLst>")
+    assert len(data) < 50_000
+
+    tracemalloc.start()
+    try:
+        rows = list(iter_xlsx_rows(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert rows == [(1, ["a", "b"])]
+    assert peak < 5_000_000
+
+
+def test_more_cell_formats_than_excel_allows_are_refused() -> None:
+    data = _with_styles_padding(b"<cellXfs>" + b'<xf numFmtId="0"/>' * 100_001 + b"</cellXfs>")
+
+    with pytest.raises(UnreadableFile):
+        list(iter_xlsx_rows(data))
