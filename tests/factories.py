@@ -38,6 +38,11 @@ HOHHOT = "150100"  # 呼和浩特市
 REGION = "150000"  # 内蒙古自治区
 
 
+def noon(day: datetime.date) -> datetime.datetime:
+    """Midday of ``day`` in the project's time zone: a moment that belongs to that day."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def division(code: str) -> Division:
     return Division.objects.get(code=code)
 

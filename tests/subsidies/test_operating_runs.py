@@ -14,9 +14,17 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from factories import DONGHE, HOHHOT, KUNDULUN, CreditRecordFactory, ResidentFactory, division
+from factories import (
+    DONGHE,
+    HOHHOT,
+    KUNDULUN,
+    CreditRecordFactory,
+    ProviderHoldFactory,
+    ResidentFactory,
+    division,
+    noon,
+)
 
-from registry.holds import hold_open
 from registry.identifiers import mask_id_number
 from registry.models import LegalForm, OperationMode, ProviderKind, ProviderStatusChange
 from subsidies.models import GrantLine, GrantRun, PayerLevel, PaymentItem, Rate
@@ -190,7 +198,10 @@ def test_blacklisted_during_the_month_holds_the_line(provider, make_provider):
 
 
 def test_an_open_provider_hold_holds_the_line_with_its_reason(provider):
-    hold_open(provider=provider, source="finding:7", reason="重大火灾隐患未整改")
+    # Opened on 10 November (not "now": the test must not depend on the day it runs).
+    ProviderHoldFactory(
+        provider=provider, source="finding:7", reason="重大火灾隐患未整改", started_at=noon(D(2026, 11, 10))
+    )
 
     november = regular_line(refresh(NOV), provider)
     september = regular_line(refresh(SEP), provider)  # the hold opened in November

@@ -13,10 +13,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from factories import BAOTOU, DONGHE, KUNDULUN, ResidentFactory, division
+from factories import BAOTOU, DONGHE, KUNDULUN, ProviderHoldFactory, ResidentFactory, division, noon
 from openpyxl import load_workbook
 
-from registry.holds import hold_open
 from registry.models import ProviderStatusChange
 from subsidies.models import GrantLine, Instalment, PayerLevel, PaymentBatch, PaymentItem
 from subsidies.services import (
@@ -119,7 +118,7 @@ def test_a_batch_leaves_out_what_is_not_its_to_pay(
 ):
     held = make_provider()
     residents(held, 2)
-    hold_open(provider=held, source="finding:1", reason="重大隐患")
+    ProviderHoldFactory(provider=held, source="finding:1", reason="重大隐患", started_at=noon(D(2026, 11, 10)))
     empty = make_provider()  # a zero line
     elsewhere = make_provider(division=division(DONGHE))
     residents(elsewhere, 2)
