@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
+from .public import MONTHLY_FEE_DIGITS, providers_by_monthly_fee
 
 GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
-MONTHLY_FEE_DIGITS = 14  # as registry.public's monthly_fee: DecimalField(max_digits=14, decimal_places=2)
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -74,14 +76,14 @@ class ProviderFilter(django_filters.FilterSet):
     # number as large or as precise as 1e1000000 or 1e-1000000 (a server error otherwise).
     fee_min = django_filters.NumberFilter(
         label=_("Monthly fee from (yuan)"),
-        field_name="monthly_fee",
+        method="filter_monthly_fee",
         lookup_expr="gte",
         max_digits=MONTHLY_FEE_DIGITS,
         decimal_places=2,
     )
     fee_max = django_filters.NumberFilter(
         label=_("Monthly fee up to (yuan)"),
-        field_name="monthly_fee",
+        method="filter_monthly_fee",
         lookup_expr="lte",
         max_digits=MONTHLY_FEE_DIGITS,
         decimal_places=2,
@@ -162,6 +164,12 @@ class ProviderFilter(django_filters.FilterSet):
 
     def filter_vacancies(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
         return queryset.filter(vacancies__gt=0) if value else queryset  # type: ignore[misc]  # annotated
+
+    def filter_monthly_fee(self, queryset: QuerySet[Provider], name: str, value: Decimal) -> QuerySet[Provider]:
+        # Through one GROUP BY of the fee items (a semi-join), not the page's per-provider
+        # fee subquery, which PostgreSQL would compute for every certified provider first.
+        lookup = self.filters[name].lookup_expr
+        return queryset.filter(pk__in=providers_by_monthly_fee(timezone.localdate(), **{f"fee__{lookup}": value}))
 
     def filter_medical(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
         return queryset.filter(has_medical_unit=True) if value else queryset

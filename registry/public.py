@@ -18,10 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    Exists,
     F,
     IntegerField,
     Min,
@@ -30,7 +28,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -38,6 +35,8 @@ from django.utils import timezone
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderStatus, Resident
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
+MONTHLY_FEE_DIGITS = 14
+MONTHLY_FEE_FIELD = DecimalField(max_digits=MONTHLY_FEE_DIGITS, decimal_places=2)
 
 
 def _in_force(prefix: str, day: datetime.date) -> Q:
@@ -60,6 +59,33 @@ def residents_in_care(day: datetime.date) -> Coalesce:
     return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
 
 
+def monthly_fees(day: datetime.date) -> QuerySet[FeeItem]:
+    """Each provider's monthly fee on ``day``: one row (``provider``, ``fee``) per provider
+    with a monthly item in force, none for the others.
+
+    What one person pays a month at the cheapest options: bed + nursing + meals (or the
+    childcare fee). Alternative items of one kind (rooms, nursing grades) are not added up:
+    the cheapest of each kind counts. One GROUP BY over the items, so the directory can
+    filter by fee without computing it for every certified provider first.
+    """
+    cheapest = [
+        Coalesce(Min("amount", filter=Q(kind=kind)), Value(Decimal("0.00")), output_field=MONTHLY_FEE_FIELD)
+        for kind in MONTHLY_FEE_KINDS
+    ]
+    return (
+        FeeItem.objects.filter(_in_force("", day), unit=FeeItem.Unit.MONTH, kind__in=MONTHLY_FEE_KINDS)
+        .order_by()
+        .values("provider")
+        .annotate(fee=functools.reduce(operator.add, cheapest))
+    )
+
+
+def providers_by_monthly_fee(day: datetime.date, **bounds: Decimal) -> QuerySet[FeeItem]:
+    """Ids of the providers whose monthly fee on ``day`` is within ``bounds``
+    (``fee__gte=…``, ``fee__lte=…``); a provider without monthly items has no fee and is never in."""
+    return monthly_fees(day).filter(**bounds).values("provider")
+
+
 def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     """Certified providers with residents in care, vacancies and the monthly fee, as of ``day``.
 
@@ -67,30 +93,8 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     whatever its size.
     """
     day = day or timezone.localdate()
-
-    def cheapest(kind: str) -> Subquery:
-        """The cheapest monthly item of one kind in force (e.g. the double room's bed fee)."""
-        items = (
-            FeeItem.objects.filter(_in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH, kind=kind)
-            .order_by()
-            .values("provider")
-            .annotate(least=Min("amount"))
-            .values("least")
-        )
-        return Subquery(items, output_field=DecimalField(max_digits=14, decimal_places=2))
-
-    # What one person pays a month at the cheapest options: bed + nursing + meals (or the
-    # childcare fee). Alternative items of one kind (rooms, nursing grades) are not added up.
-    parts = [Coalesce(cheapest(kind), Value(Decimal("0.00"))) for kind in MONTHLY_FEE_KINDS]
-    any_fee = Exists(
-        FeeItem.objects.filter(
-            _in_force("", day), provider=OuterRef("pk"), unit=FeeItem.Unit.MONTH, kind__in=MONTHLY_FEE_KINDS
-        )
-    )
-    monthly_fee = Case(
-        When(any_fee, then=functools.reduce(operator.add, parts)),
-        default=None,
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+    monthly_fee = Subquery(
+        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"), output_field=MONTHLY_FEE_FIELD
     )
     return (
         Provider.objects.filter(status=ProviderStatus.CERTIFIED)
