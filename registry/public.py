@@ -36,7 +36,7 @@ from .models import Division, FeeItem, LegalForm, OperationMode, Provider, Provi
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 MONTHLY_FEE_DIGITS = 14
-MONTHLY_FEE_FIELD = DecimalField(max_digits=MONTHLY_FEE_DIGITS, decimal_places=2)
+MONTHLY_FEE_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=MONTHLY_FEE_DIGITS, decimal_places=2)
 
 
 def _in_force(prefix: str, day: datetime.date) -> Q:
@@ -59,7 +59,7 @@ def residents_in_care(day: datetime.date) -> Coalesce:
     return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
 
 
-def monthly_fees(day: datetime.date) -> QuerySet[FeeItem]:
+def monthly_fees(day: datetime.date) -> QuerySet[FeeItem, Any]:
     """Each provider's monthly fee on ``day``: one row (``provider``, ``fee``) per provider
     with a monthly item in force, none for the others.
 
@@ -80,7 +80,7 @@ def monthly_fees(day: datetime.date) -> QuerySet[FeeItem]:
     )
 
 
-def providers_by_monthly_fee(day: datetime.date, **bounds: Decimal) -> QuerySet[FeeItem]:
+def providers_by_monthly_fee(day: datetime.date, **bounds: Decimal) -> QuerySet[FeeItem, Any]:
     """Ids of the providers whose monthly fee on ``day`` is within ``bounds``
     (``fee__gte=…``, ``fee__lte=…``); a provider without monthly items has no fee and is never in."""
     return monthly_fees(day).filter(**bounds).values("provider")
@@ -94,7 +94,8 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     """
     day = day or timezone.localdate()
     monthly_fee = Subquery(
-        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"), output_field=MONTHLY_FEE_FIELD
+        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),  # type: ignore[misc]  # annotated
+        output_field=MONTHLY_FEE_FIELD,
     )
     return (
         Provider.objects.filter(status=ProviderStatus.CERTIFIED)

@@ -130,6 +130,7 @@ def _context(kind: RosterKind, user: User | None) -> RowContext:
     context = RowContext()
     if kind is PROVIDERS:
         context.divisions = list(divisions)
+        context.lookups["filing_actor"] = filing_actor(user)
     else:
         context.providers_by_uscc = {p.uscc: p for p in providers.only("pk", "uscc", "name", "kind", "division_id")}
     return context
@@ -412,6 +413,15 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
         if errors:
             plan.errors += errors
             continue
+        if kind is PROVIDERS and current is None and values.get("filed_on") and not context.lookups["filing_actor"]:
+            plan.errors.append(
+                RowError(
+                    number,
+                    kind.column("filed_on").header,
+                    _("No one to record the filing under: import as a staff user (--user), or create a superuser."),
+                )
+            )
+            continue
         action = NEW if current is None else (CHANGED if changes else UNCHANGED)
         row = RowPlan(number, action, values, instance, changes)
         rows.append(row)
@@ -521,13 +531,24 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
     return new
 
 
+def filing_actor(user: User | None) -> User | None:
+    """Who a new provider's filing is recorded under: the importing user, or from the
+    command line without ``--user`` the first superuser. None: no one, so a row with a
+    filing date is refused rather than imported unfiled."""
+    return user or User.objects.filter(is_superuser=True).order_by("pk").first()
+
+
 def _file_new_providers(rows: list[RowPlan], user: User | None) -> None:
     """A new provider with a filing date is filed through the lifecycle, with that date."""
-    actor = user or User.objects.filter(is_superuser=True).order_by("pk").first()
+    actor = filing_actor(user)
     for row in rows:
         filed_on = row.values.get("filed_on")
-        if row.action != NEW or not filed_on or actor is None:
+        if row.action != NEW or not filed_on:
             continue
+        if actor is None:  # the check refused such rows; the superuser went since
+            raise ValidationError(
+                _("No one to record the filing under: import as a staff user (--user), or create a superuser.")
+            )
         provider = Provider.objects.get(uscc=normalise_uscc(row.values["uscc"]))
         provider_transition(
             provider=provider,

@@ -6,6 +6,7 @@ message``; nothing saved), 2 when the file cannot be read.
 
 from __future__ import annotations
 
+import datetime
 import io
 from pathlib import Path
 
@@ -122,6 +123,30 @@ def test_user_limits_the_rows_to_their_jurisdiction(divisions, clerk, tmp_path):
     assert code == 1
     assert out.strip() == "row 2, 机构统一社会信用代码: No provider with this code in your jurisdiction."
     assert without_user[0] == 0  # the whole database, without --user
+
+
+def test_without_user_a_new_providers_filing_is_recorded_under_the_first_superuser(divisions, superuser, tmp_path):
+    path = write(tmp_path, "providers", [provider_row(1, 备案日期="2025-06-30")])
+
+    code, _out, _err = run("providers", str(path))
+
+    provider = Provider.objects.get(uscc=uscc(1))
+    assert code == 0
+    assert (provider.status, provider.filed_on) == (ProviderStatus.FILED, datetime.date(2025, 6, 30))
+    assert provider.status_changes.get().actor == superuser
+
+
+def test_without_user_or_superuser_a_filing_date_is_refused_not_dropped(divisions, tmp_path):
+    path = write(tmp_path, "providers", [provider_row(1), provider_row(2, 备案日期="2025-06-30")])
+
+    with translation.override("en"):
+        code, out, _err = run("providers", str(path))
+
+    assert code == 1
+    assert out.strip() == (
+        "row 3, 备案日期: No one to record the filing under: import as a staff user (--user), or create a superuser."
+    )
+    assert not Provider.objects.filter(uscc__in=[uscc(1), uscc(2)]).exists()  # all or nothing
 
 
 @pytest.mark.parametrize(
