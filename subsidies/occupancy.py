@@ -14,16 +14,18 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from .models import OccupancyRule
 
 QUANTITY = Decimal("0.0001")
 
 
-@dataclass(frozen=True)
-class Stay:
+class Stay(NamedTuple):
+    """One resident's stay at one provider (a region's month holds hundreds of thousands:
+    a tuple, cheap to make)."""
+
     id_number: str
     admitted_on: datetime.date
     discharged_on: datetime.date | None
@@ -35,7 +37,11 @@ def month_bounds(period: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 def days_present(stay: Stay, period: datetime.date) -> int:
-    first, last = month_bounds(period)
+    return _days_between(stay, *month_bounds(period))
+
+
+def _days_between(stay: Stay, first: datetime.date, last: datetime.date) -> int:
+    """Days of ``stay`` from ``first`` to ``last``, both included."""
     start = max(stay.admitted_on, first)
     end = min(stay.discharged_on or last, last)
     return max(0, (end - start).days + 1)
@@ -58,7 +64,7 @@ def count_occupancy(
     exclude_ids: frozenset[str] = frozenset(),
 ) -> Decimal:
     """The occupancy of one provider for the month under ``rule`` (before any cap)."""
-    _first, last = month_bounds(period)
+    first, last = month_bounds(period)
     stays = [s for s in stays if s.id_number not in exclude_ids]
     if rule == OccupancyRule.CENSUS_DAY:
         day = census_date(period, census_day)
@@ -71,9 +77,9 @@ def count_occupancy(
             raise ValueError("the min-days rule needs N")
         days_by_person: dict[str, int] = {}
         for stay in stays:
-            days_by_person[stay.id_number] = days_by_person.get(stay.id_number, 0) + days_present(stay, period)
+            days_by_person[stay.id_number] = days_by_person.get(stay.id_number, 0) + _days_between(stay, first, last)
         return Decimal(sum(1 for days in days_by_person.values() if days >= min_days))
     if rule == OccupancyRule.PRO_RATA:
-        resident_days = sum(days_present(s, period) for s in stays)
+        resident_days = sum(_days_between(s, first, last) for s in stays)
         return (Decimal(resident_days) / Decimal(last.day)).quantize(QUANTITY, rounding=ROUND_HALF_UP)
     raise ValueError(f"unknown occupancy rule {rule!r}")

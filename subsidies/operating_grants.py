@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,13 +111,15 @@ def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[i
 
 def duplicate_residents(period: datetime.date) -> dict[str, set[int]]:
     """People (keyed hashes) registered at more than one provider in the month, region-wide,
-    → those providers. Two grouped queries: only the duplicated people come back."""
+    → those providers. Two queries: one grouped pass over the month's stays finds the few
+    people whose stays name two providers (MIN ≠ MAX, which PostgreSQL can hash, where
+    COUNT(DISTINCT) would sort), then their stays are read through the person index."""
     month = _month_stays(period).order_by()
-    people = (
+    people = list(
         month.values("id_number_hash")
-        .annotate(providers=Count("provider_id", distinct=True))
-        .filter(providers__gt=1)
-        .values("id_number_hash")
+        .annotate(lowest=Min("provider_id"), highest=Max("provider_id"))
+        .filter(lowest__lt=F("highest"))
+        .values_list("id_number_hash", flat=True)
     )
     duplicates: dict[str, set[int]] = defaultdict(set)
     for person, provider_id in month.filter(id_number_hash__in=people).values_list("id_number_hash", "provider_id"):
