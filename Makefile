@@ -43,7 +43,7 @@ check-and-pytest:
 
 ## make bench: region-scale benchmark (issue 8) on a throwaway PostgreSQL and Redis: generates
 ## 20,000 providers / 500,000 residents, measures every case against a limit measured in the same
-## run and writes docs/performance.md. Not part of make test (about 30 minutes on 2 cores);
+## run and writes docs/performance.md. Not part of make test (20 to 30 minutes on 2 cores);
 ## BENCH_ARGS="--quick" runs only the query counts on small data.
 $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements-bench.txt
 	$(PIP) install --quiet -r requirements-bench.txt

@@ -46,6 +46,7 @@ from .models import (
     RosterImport,
     User,
 )
+from .paginators import CappedCountPaginator
 from .personal_data import personal_data_reveal
 from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
@@ -544,8 +545,10 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
 class ProviderChildAdmin(ListExportMixin, ScopedHistoryAdmin):
     actions = ["export_xlsx", "export_csv"]
-    # Residents run to hundreds of thousands: one COUNT of the filtered rows is enough.
+    # Residents run to hundreds of thousands: no COUNT of the whole table, and the filtered
+    # rows counted only up to 10,000 ("more than 10,000" past that).
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_select_related = ["provider", "provider__division"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]

@@ -37,7 +37,7 @@ def write_report(r: dict[str, Any]) -> str:
         "Figures of one run of `make bench` (`tests/perf/bench.py`, issue 8), written by the bench itself: "
         "every limit was measured in the same run, on the same data, on the same machine. Times are wall-clock "
         "on a machine shared with other work, so compare ratios rather than absolute times across runs. "
-        "Regenerate with `make bench` (about 30 minutes at the default sizes)."
+        "Regenerate with `make bench` (20 to 30 minutes at the default sizes)."
     )
     out("")
     out(f"- **Run**: {r['started']} → {r['finished']}")
