@@ -27,6 +27,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from ..bulk import create_with_history
@@ -414,13 +415,7 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
             plan.errors += errors
             continue
         if kind is PROVIDERS and current is None and values.get("filed_on") and not context.lookups["filing_actor"]:
-            plan.errors.append(
-                RowError(
-                    number,
-                    kind.column("filed_on").header,
-                    _("No one to record the filing under: import as a staff user (--user), or create a superuser."),
-                )
-            )
+            plan.errors.append(RowError(number, kind.column("filed_on").header, str(NO_FILING_ACTOR)))
             continue
         action = NEW if current is None else (CHANGED if changes else UNCHANGED)
         row = RowPlan(number, action, values, instance, changes)
@@ -531,6 +526,11 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
     return new
 
 
+NO_FILING_ACTOR = gettext_lazy(
+    "No one to record the filing under: import as a staff user (--user), or create a superuser."
+)
+
+
 def filing_actor(user: User | None) -> User | None:
     """Who a new provider's filing is recorded under: the importing user, or from the
     command line without ``--user`` the first superuser. None: no one, so a row with a
@@ -546,9 +546,7 @@ def _file_new_providers(rows: list[RowPlan], user: User | None) -> None:
         if row.action != NEW or not filed_on:
             continue
         if actor is None:  # the check refused such rows; the superuser went since
-            raise ValidationError(
-                _("No one to record the filing under: import as a staff user (--user), or create a superuser.")
-            )
+            raise ValidationError(str(NO_FILING_ACTOR))
         provider = Provider.objects.get(uscc=normalise_uscc(row.values["uscc"]))
         provider_transition(
             provider=provider,
