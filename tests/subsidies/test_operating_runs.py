@@ -235,6 +235,20 @@ def test_a_resident_in_two_providers_in_one_month_is_flagged_on_both_and_counted
     assert twice.id_number not in json.dumps([mine.flags, mine.basis, theirs.flags, theirs.basis])
 
 
+def test_a_resident_in_three_providers_is_flagged_on_all_three(provider, make_provider):
+    second, third = make_provider(), make_provider()
+    thrice = ResidentFactory(provider=provider, admitted_on=D(2026, 1, 1))
+    for other in (second, third):
+        ResidentFactory(provider=other, id_number=thrice.id_number, admitted_on=D(2026, 11, 10))
+
+    run = refresh()
+
+    everywhere = sorted([provider.pk, second.pk, third.pk])
+    for home in (provider, second, third):
+        assert [flag["providers"] for flag in regular_line(run, home).flags] == [everywhere]
+    assert regular_line(run, second).quantity == Decimal(0)
+
+
 def test_a_move_between_providers_across_a_month_end_is_not_a_duplicate(provider, make_provider):
     other = make_provider()
     moved = ResidentFactory(provider=provider, admitted_on=D(2025, 1, 1), discharged_on=D(2026, 10, 31))
