@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
 
-from registry import otp
+from registry import account_views, otp
 from registry import views as registry_views
 from registry.sitemaps import ProviderSitemap, StaticSitemap
 
@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 urlpatterns += i18n_patterns(
     path("admin/otp/", include(otp.urlpatterns)),  # two-factor verify and enrol pages
+    path("admin/account/", include(account_views.urlpatterns)),  # set a password from a one-time link
     path("admin/", admin.site.urls),
     path("inspections/", include("inspections.urls")),
     path("subsidies/", include("subsidies.urls")),

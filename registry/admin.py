@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -52,12 +51,10 @@ from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
 from .scoping import (
     divisions_visible_to,
-    jurisdiction_path,
     providers_visible_to,
     scope_queryset,
     user_can_see_personal_data,
 )
-from .security import check_separated_roles
 from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
@@ -690,48 +687,6 @@ class FireExemptionRuleAdmin(ListExportMixin, ScopedHistoryAdmin):
         "effective_from",
         "source",
     ]
-
-
-@admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
-    scope_path_lookup = "jurisdiction__path"
-    list_display = ["username", "first_name", "last_name", "jurisdiction", "is_staff", "is_active"]
-    list_filter = ["is_staff", "is_active", "groups"]
-    list_select_related = ["jurisdiction"]
-    fieldsets = [  # type: ignore[assignment]
-        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
-    ]
-    add_fieldsets = [  # type: ignore[assignment]
-        *DjangoUserAdmin.add_fieldsets,  # type: ignore[misc]
-        (_("Jurisdiction"), {"fields": ["jurisdiction"]}),
-    ]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class SeparatedRolesForm(form):  # type: ignore[valid-type, misc]
-            def clean_groups(self) -> Any:
-                groups = self.cleaned_data.get("groups")
-                if groups is not None:
-                    check_separated_roles(group.name for group in groups)
-                return groups
-
-        return SeparatedRolesForm
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Only a superuser (break-glass) may grant superuser status or direct permissions;
-        # roles are given through groups.
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            readonly += ["is_superuser", "user_permissions"]
-        return readonly
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        queryset = super().get_queryset(request)
-        if jurisdiction_path(request.user) == "":  # type: ignore[arg-type]
-            return queryset
-        return queryset.exclude(jurisdiction__isnull=True)
 
 
 @admin.register(RosterImport)

@@ -7,6 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import audit, otp, otp_admin, security, sessions  # noqa: F401  (signal handlers, checks)
+        from . import account_admin, audit, db_privileges, otp, otp_admin, security, separation, sessions  # noqa: F401  (signal handlers, checks)
 
         otp_admin.register()  # after every app's admin module, so ours replace the packages' own
+        account_admin.register()

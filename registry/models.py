@@ -120,6 +120,57 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+class RoleGrant(models.Model):
+    """A request to give an account a role (and its jurisdiction), made by the system admin
+    and in force only once the security admin confirms it (``registry.accounts``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="role_grants", verbose_name=_("account"))
+    group = models.ForeignKey("auth.Group", models.PROTECT, related_name="+", verbose_name=_("role"))
+    jurisdiction = models.ForeignKey(
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+        help_text=_("The account's jurisdiction once confirmed; empty keeps the one it has."),
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-requested_at"]
+        permissions = [("confirm_rolegrant", _("Can confirm or refuse role grants"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                condition=Q(status="pending"),
+                name="rolegrant_one_pending_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="rolegrant_two_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.group}"
+
+
 class ProviderKind(models.TextChoices):
     ELDERLY_INSTITUTION = "elderly_institution", _("Elderly-care institution")
     TOWNSHIP_HOME = "township_home", _("Township home for the aged / extreme-poverty support institution")

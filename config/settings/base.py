@@ -120,9 +120,15 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# In production, migrations run as the database's owner role and the application connects
+# as another role with data privileges only; after each migrate the owner grants them to
+# DATABASE_APP_ROLE (registry/db_privileges.py, docs/deploy.md). Empty: nothing is granted.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
 
 AUTH_USER_MODEL = "registry.User"
 LOGIN_URL = "admin:login"
+# One-time links to set a password (new accounts, resets) work for 24 hours, once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
 
 # MLPS 2.0 level 3: at least 10 characters, 3 of 4 character classes, not like the user
 # name, not a common password; staff passwords expire after 90 days.

@@ -8,52 +8,9 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 
-from registry import roles
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.mark.parametrize(
-    "first, second",
-    [
-        (roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN),
-        (roles.SECURITY_ADMIN, roles.AUDIT_ADMIN),
-        (roles.AUDIT_ADMIN, roles.SYSTEM_ADMIN),
-    ],
-)
-def test_nobody_holds_two_of_the_three_admin_roles(make_staff, divisions, first, second):
-    user = make_staff(first, "150200")
-
-    with pytest.raises(ValidationError), transaction.atomic():
-        user.groups.add(Group.objects.get(name=second))
-    with pytest.raises(ValidationError), transaction.atomic():
-        Group.objects.get(name=second).user_set.add(user)
-    assert list(user.groups.values_list("name", flat=True)) == [first]
-
-
-def test_an_admin_role_may_go_with_a_business_role(make_staff, divisions):
-    user = make_staff(roles.SYSTEM_ADMIN, "150200")
-    user.groups.add(Group.objects.get(name=roles.DISTRICT_CLERK))
-
-    assert user.groups.count() == 2
-
-
-def test_the_user_form_refuses_two_admin_roles(make_staff, divisions, superuser, client_for, admin_form_data):
-    user = make_staff(roles.SYSTEM_ADMIN, "150200")
-    url = reverse("admin:registry_user_change", args=[user.pk])
-    client = client_for(superuser)
-    data = admin_form_data(client.get(url))
-    data["groups"] = [Group.objects.get(name=roles.SYSTEM_ADMIN).pk, Group.objects.get(name=roles.AUDIT_ADMIN).pk]
-
-    response = client.post(url, data)
-
-    assert response.status_code == 200 and response.context["adminform"].form.errors
-    assert list(user.groups.values_list("name", flat=True)) == [roles.SYSTEM_ADMIN]
 
 
 def test_back_office_pages_are_not_stored_and_carry_a_csp(clerk, client_for):

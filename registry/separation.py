@@ -1,0 +1,115 @@
+"""三员分立 and maker-checker for accounts: who may hold, grant and confirm which role.
+
+The rules are stated here once. The user and role-grant admin, the ``grant_role`` command
+and the model-layer guard (``m2m_changed`` on ``User.groups``, below) all call them.
+
+- **Exclusive admin roles.** The system, security and audit admins (MLPS 2.0 level 3,
+  三员分立) each hold that one role and nothing else: not another admin role, not a
+  business role. A break-glass superuser (``createsuperuser``) holds no role at all.
+- **Roles are fixed in code.** A role's permissions come from the migrations; nobody
+  edits them in the application: the group admin is read-only and a guard refuses the change.
+- **Two people grant power.** The system admin *requests* a role for an account; the
+  security admin *confirms* it, and only then does it take effect. Nobody requests or
+  confirms a role for their own account, nor confirms their own request.
+- **Nobody sets another person's password.** The system admin resets it to a one-time
+  link; the owner sets their own password and enrols their own authenticator again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from . import roles
+from .models import User
+
+if TYPE_CHECKING:
+    from .models import RoleGrant
+
+ADMIN_ROLES = frozenset(roles.SEPARATED_ADMIN_ROLES)
+
+
+def check_role_combination(group_names: Iterable[str]) -> None:
+    """An account holding one of the three admin roles holds no other role."""
+    held = set(group_names)
+    admin_held = sorted(held & ADMIN_ROLES)
+    if admin_held and len(held) > 1:
+        others = sorted(held - {admin_held[0]})
+        raise ValidationError(
+            _("%(role)s is a separated admin role and cannot be held together with %(others)s.")
+            % {"role": admin_held[0], "others": "、".join(others)},
+            code="separated_roles",
+        )
+
+
+def check_may_request_role(*, actor: User, user: User, group: Group) -> None:
+    """The system admin (``registry.add_rolegrant``) asks for a role on someone else's account."""
+    if not actor.has_perm("registry.add_rolegrant"):
+        raise PermissionDenied
+    if actor.pk == user.pk:
+        raise ValidationError(_("Nobody may request a role for their own account."), code="own_account")
+    if user.is_superuser:
+        raise ValidationError(_("A break-glass superuser holds no roles."), code="superuser")
+    check_role_combination({*user.groups.values_list("name", flat=True), group.name})
+
+
+def check_may_decide_role_grant(*, actor: User, grant: RoleGrant) -> None:
+    """The security admin (``registry.confirm_rolegrant``) confirms or refuses another
+    person's request, for another person's account."""
+    if not actor.has_perm("registry.confirm_rolegrant"):
+        raise PermissionDenied
+    if actor.pk == grant.requested_by_id:
+        raise ValidationError(_("The person who requested a role cannot also confirm it."), code="maker_checker")
+    if actor.pk == grant.user_id:
+        raise ValidationError(_("Nobody may confirm a role for their own account."), code="own_account")
+
+
+def check_may_reset_password(*, actor: User, user: User) -> None:
+    """The system admin (``registry.change_user``) resets someone else's password; only a
+    superuser resets a superuser's."""
+    if not actor.has_perm("registry.change_user"):
+        raise PermissionDenied
+    if actor.pk == user.pk:
+        raise ValidationError(_("Change your own password on the password page."), code="own_account")
+    if user.is_superuser and not actor.is_superuser:
+        raise ValidationError(_("Only a superuser may reset a superuser's password."), code="superuser")
+
+
+def may_set_password_directly(actor: Any) -> bool:
+    """Typing a password for someone else is for the break-glass superuser only; everyone
+    else resets it to a one-time link (``accounts.reset_password``)."""
+    return bool(actor.is_superuser)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def _refuse_combined_roles(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    """The combination rule at the data layer, whatever path adds the group (the role-grant
+    confirmation, commands, the shell, a group's member list)."""
+    if action != "pre_add" or not pk_set:
+        return
+    if isinstance(instance, User):
+        current = set(instance.groups.values_list("name", flat=True))
+        added = set(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
+        check_role_combination(current | added)
+    else:  # users added to a group from the group's side
+        for user in User.objects.filter(pk__in=pk_set).prefetch_related("groups"):
+            check_role_combination({g.name for g in user.groups.all()} | {instance.name})
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def _refuse_role_permission_changes(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """A role's permissions change only in a migration (which uses the historical models,
+    so this guard does not fire there)."""
+    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+        return
+    groups = (
+        [instance] if isinstance(instance, Group) else list(Group.objects.filter(pk__in=kwargs.get("pk_set") or ()))
+    )
+    if any(group.name in roles.ALL_ROLES for group in groups):
+        raise ValidationError(_("A role's permissions are defined by the system and cannot be changed."), code="frozen")
