@@ -52,6 +52,7 @@ from .models import (
     RegistrationAuthority,
     Resident,
     ResidentCategory,
+    RoleGrant,
     User,
 )
 
@@ -1120,6 +1121,33 @@ def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> N
         summary.users_created.append(demo.username)
 
 
+NEWCOMER_USERNAME = "newcomer_shiguai"
+
+
+def ensure_demo_role_request(divisions: dict[str, Division], summary: SeedSummary) -> None:
+    """A new Shiguai clerk's account, opened by the system admin, whose role waits for the
+    security admin's confirmation (三员分立: the second person confirms)."""
+    if User.objects.filter(username=NEWCOMER_USERNAME).exists():
+        return
+    newcomer = User(
+        username=NEWCOMER_USERNAME,
+        first_name="晓东",
+        last_name="李",
+        email="",
+        is_staff=True,
+        jurisdiction=divisions["150205"],
+    )
+    newcomer.set_unusable_password()  # sets their own password from a one-time link
+    newcomer.save()
+    RoleGrant.objects.create(
+        user=newcomer,
+        group=Group.objects.get(name=roles.DISTRICT_CLERK),
+        reason="石拐区民政局新入职经办人员，任命文件石民发〔2026〕31号",
+        requested_by=User.objects.get(username="sysadmin"),
+    )
+    summary.users_created.append(NEWCOMER_USERNAME)
+
+
 def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Provider:
     """Save the provider as a draft, then walk it through its lifecycle transitions."""
     provider = Provider(division=division, **plan.fields)
@@ -1197,6 +1225,7 @@ def seed() -> SeedSummary:
         divisions = ensure_reference_data()
         actor = ensure_system_user()
         ensure_demo_users(divisions, summary)
+        ensure_demo_role_request(divisions, summary)
         write_plan(plans, divisions, actor, summary)
     return summary
 

@@ -145,12 +145,17 @@ else
   fatal "PostgreSQL did not start"
 fi
 DB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+OWNER_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
 psql_db_admin() { "$PG_BIN/psql" -X -q -h "$TMP/run" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
-if psql_db_admin -c "CREATE ROLE carereg LOGIN CREATEDB PASSWORD '$DB_PASSWORD'" -c "CREATE DATABASE carereg OWNER carereg" >/dev/null; then
-  pass "database carereg owned by role carereg (not a superuser; CREATEDB for the restore drill)"
+if psql_db_admin -c "CREATE ROLE carereg_owner LOGIN PASSWORD '$OWNER_PASSWORD'" \
+  -c "CREATE ROLE carereg LOGIN CREATEDB PASSWORD '$DB_PASSWORD'" \
+  -c "CREATE DATABASE carereg OWNER carereg_owner" >/dev/null; then
+  pass "database carereg owned by role carereg_owner; the application connects as carereg (neither a superuser; CREATEDB for the restore drill)"
 else
-  fatal "could not create the database role"
+  fatal "could not create the database roles"
 fi
+# psql as the application's own role, over TCP with its password, as the services connect.
+psql_app() { PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U carereg -d carereg -v ON_ERROR_STOP=1 -Atc "$1" 2>>"$TMP/logs/psql-app.log"; }
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$TMP/logs/redis.log" 2>&1 &
 started redis $!
@@ -165,6 +170,7 @@ python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >"$TMP/secrets/sec
 "$VENV/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$TMP/secrets/personal_data_keys"
 python3 -c 'import secrets; print(secrets.token_hex(32))' >"$TMP/secrets/personal_data_hash_key"
 echo "postgres://carereg:$DB_PASSWORD@127.0.0.1:$PG_PORT/carereg" >"$TMP/secrets/database_url"
+echo "postgres://carereg_owner:$OWNER_PASSWORD@127.0.0.1:$PG_PORT/carereg" >"$TMP/secrets/database_owner_url"
 [ ${#AS_APP[@]} -gt 0 ] && chown "$SMOKE_APP_USER" "$TMP"/secrets/*
 chmod 600 "$TMP"/secrets/*
 
@@ -184,6 +190,7 @@ fi
 export DJANGO_SETTINGS_MODULE=config.settings.prod
 export SECRET_KEY_FILE=$TMP/secrets/secret_key
 export DATABASE_URL_FILE=$TMP/secrets/database_url
+export DATABASE_APP_ROLE=carereg
 export PERSONAL_DATA_KEYS_FILE=$TMP/secrets/personal_data_keys
 export PERSONAL_DATA_HASH_KEY_FILE=$TMP/secrets/personal_data_hash_key
 export ALLOWED_HOSTS="$HOST,127.0.0.1,localhost"
@@ -204,7 +211,9 @@ if manage check >"$TMP/logs/check.log" 2>&1; then pass "manage.py check (product
   cat "$TMP/logs/check.log"
   fatal "manage.py check"
 fi
-if manage migrate --noinput >"$TMP/logs/migrate.log" 2>&1; then pass "migrate"; else
+if DATABASE_URL_FILE=$TMP/secrets/database_owner_url manage migrate --noinput >"$TMP/logs/migrate.log" 2>&1; then
+  pass "migrate (as the owner role, which grants the application role its privileges)"
+else
   tail -30 "$TMP/logs/migrate.log"
   fatal "migrate"
 fi
@@ -404,6 +413,35 @@ if as_pg "$PG_BIN/pg_ctl" -D "$TMP/pgdata" -m fast -w -t 60 restart \
   fi
 else
   fail "PostgreSQL did not restart"
+fi
+
+# ------------------------------------------------------------------ the audit trail against the application's role
+entries=$(psql_db "SELECT count(*) FROM registry_auditentry")
+refused=()
+allowed=()
+for statement in "UPDATE registry_auditentry SET action = 'rewritten'" "DELETE FROM registry_auditentry" \
+  "TRUNCATE registry_auditentry" "ALTER TABLE registry_auditentry DISABLE TRIGGER ALL" \
+  "DROP TABLE registry_auditentry" "SET registry.audit_prune = 'on'; DELETE FROM registry_auditentry"; do
+  if psql_app "$statement" >/dev/null; then allowed+=("$statement"); else refused+=("${statement%% *}"); fi
+done
+if [ ${#allowed[@]} = 0 ] && [ "$(psql_db "SELECT count(*) FROM registry_auditentry")" = "$entries" ] && [ "${entries:-0}" -gt 0 ]; then
+  pass "the application role cannot ${refused[*]} the audit log ($entries entries intact)"
+else
+  fail "the application role could: ${allowed[*]:-nothing, but the entry count changed}"
+fi
+if psql_app "INSERT INTO registry_auditentry (at, action, actor_name, object_type, object_id, object_repr, detail) VALUES (now(), 'smoke.insert', 'smoke', '', '', '', '')" >/dev/null &&
+  [ "$(psql_app "SELECT count(*) FROM registry_auditentry WHERE action = 'smoke.insert'")" = 1 ]; then
+  pass "the application role adds to and reads the audit log"
+else
+  fail "the application role cannot add to or read the audit log"
+fi
+if manage prune_audit >"$TMP/logs/prune-app.log" 2>&1; then
+  fail "prune_audit ran as the application role"
+elif DATABASE_URL_FILE=$TMP/secrets/database_owner_url manage prune_audit >"$TMP/logs/prune.log" 2>&1; then
+  pass "prune_audit runs as the owner role only ($(tail -1 "$TMP/logs/prune.log"))"
+else
+  tail -5 "$TMP/logs/prune.log"
+  fail "prune_audit as the owner role"
 fi
 
 # ------------------------------------------------------------------ backup and restore drill
