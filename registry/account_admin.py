@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import accounts, separation
 from .admin import ScopedAdminMixin, staff_user
-from .audit import audit_record
 from .models import RoleGrant, User
 from .scoping import divisions_visible_to, jurisdiction_path, scope_queryset
 
@@ -94,7 +93,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
         if form.changed_data:
             after = {field: str(form.cleaned_data.get(field, "")) for field in form.changed_data}
-            audit_record("account.change", actor=actor, obj=obj, before=before, after=after)
+            accounts.record_account_change(actor=actor, user=obj, before=before, after=after)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # Nobody types a password for someone else; they reset it to a one-time link.

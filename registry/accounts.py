@@ -121,6 +121,24 @@ def grant_role_at_the_server(*, user: User, group: Group, jurisdiction: Division
         )
 
 
+def record_account_change(*, actor: User, user: User, before: dict[str, str], after: dict[str, str]) -> None:
+    """Audit a change to an account's details; when its e-mail address changes, tell the
+    old address (where a one-time link would have gone), so its owner learns of it."""
+    audit_record("account.change", actor=actor, obj=user, before=before, after=after)
+    old_email = before.get("email", "")
+    if old_email and old_email != after.get("email", old_email):
+        send_mail(
+            _("The e-mail address of your registry account was changed"),
+            _(
+                "%(admin)s changed the e-mail address of your account %(username)s from this address to "
+                "%(new)s. If you did not ask for this, tell your security administrator."
+            )
+            % {"admin": actor.get_username(), "username": user.get_username(), "new": after.get("email") or "—"},
+            None,
+            [old_email],
+        )
+
+
 @dataclass(frozen=True)
 class PasswordReset:
     link: str  # the one-time link, a path on this site

@@ -310,7 +310,9 @@ def test_a_new_account_has_no_password_until_its_owner_sets_one(sysadmin, client
     assert AuditEntry.objects.filter(action="account.create", object_id=str(user.pk), actor=sysadmin).exists()
 
 
-def test_account_changes_are_audited_with_before_and_after(sysadmin, auditor, client_for, admin_form_data):
+def test_account_changes_are_audited_and_the_old_address_told_of_a_new_one(
+    sysadmin, auditor, client_for, admin_form_data
+):
     client = client_for(sysadmin)
     url = reverse("admin:registry_user_change", args=[auditor.pk])
     data = admin_form_data(client.get(url))
@@ -321,3 +323,6 @@ def test_account_changes_are_audited_with_before_and_after(sysadmin, auditor, cl
     entry = AuditEntry.objects.get(action="account.change", object_id=str(auditor.pk))
     assert entry.before == {"email": "auditor@example.gov.cn"}
     assert entry.after == {"email": "someone.else@example.gov.cn"}
+    # The old address hears of it: a reset link would now go elsewhere.
+    assert [m.to for m in mail.outbox] == [["auditor@example.gov.cn"]]
+    assert "someone.else@example.gov.cn" in mail.outbox[0].body
