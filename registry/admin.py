@@ -9,20 +9,22 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.text import capfirst
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import lifecycle
 from .audit import audit_record
 from .exports import ListExportMixin
+from .fields import EncryptedTextField, KeyedHashField
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
 from .identifiers import mask_id_number, mask_phone
@@ -123,33 +125,110 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class KeptNumberInput(AdminTextInputWidget):
+    """The input of a number on record: it starts empty, the masked number as its hint;
+    with ``removable`` (an optional number) a checkbox beside it removes the number."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, removable: bool = False) -> None:
+        super().__init__(attrs)
+        self.removable = removable
+
+    @staticmethod
+    def remove_name(name: str) -> str:
+        return f"{name}-remove"
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        html = super().render(name, value, attrs, renderer)
+        if not self.removable:
+            return html
+        checkbox_id = f"{(attrs or {}).get('id') or 'id_' + name}_remove"
+        return format_html(
+            '{} <input type="checkbox" name="{}" id="{}"><label class="vCheckboxLabel" for="{}">{}</label>',
+            html,
+            self.remove_name(name),
+            checkbox_id,
+            checkbox_id,
+            _("Remove the number on record"),
+        )
+
+
 class PersonalDataForm(forms.ModelForm):  # type: ignore[type-arg]
-    """An existing person's ID number is never sent back to the browser: the input starts
-    empty (the masked number as a hint) and keeps the number on record unless a new one
-    is typed to correct it."""
+    """An existing person's ID and phone numbers are never sent back to the browser: each
+    input starts empty (the masked number as a hint) and keeps the number on record unless
+    a new one is typed to correct it; a phone on record can also be removed (a checkbox)."""
+
+    kept_numbers = {"id_number": mask_id_number, "phone": mask_phone}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields.get("id_number")
-        if field is not None and self.instance.pk:
+        self.removed_numbers: set[str] = set()
+        if not self.instance.pk:
+            return
+        for name, mask in self.kept_numbers.items():
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            on_record = getattr(self.instance, name)
+            optional = not field.required
             field.required = False
-            field.widget.attrs["placeholder"] = mask_id_number(self.instance.id_number)
+            field.widget = KeptNumberInput(
+                {**field.widget.attrs, "placeholder": mask(on_record)}, removable=optional and bool(on_record)
+            )
             field.help_text = _("Leave empty to keep the number on record; type a new one only to correct it.")
-            self.initial["id_number"] = ""
+            self.initial[name] = ""
+
+    def _kept(self, name: str) -> str:
+        value = str(self.cleaned_data.get(name) or "")
+        if not self.instance.pk:
+            return value
+        if self.data.get(KeptNumberInput.remove_name(self.add_prefix(name))) and not self.fields[name].disabled:
+            if value:
+                raise ValidationError(
+                    _("Type a new number or remove the one on record, not both."), code="kept_number_contradiction"
+                )
+            if getattr(self.instance, name):
+                self.removed_numbers.add(name)
+            return ""
+        return value or str(getattr(self.instance, name) or "")
+
+    @property
+    def changed_data(self) -> list[str]:
+        # The input of a removed number stays empty as it started: name it as changed all the
+        # same (the admin's change message).
+        changed = super().changed_data
+        return changed + [name for name in sorted(self.removed_numbers) if name not in changed]
 
     def clean_id_number(self) -> str:
-        value = str(self.cleaned_data.get("id_number") or "")
-        return value or (self.instance.id_number if self.instance.pk else value)
+        return self._kept("id_number")
+
+    def clean_phone(self) -> str:
+        return self._kept("phone")
+
+
+class MaskedHistoryContext(HistoricalRecordContextHelper):
+    """The history list's changes with ID and phone numbers masked and keyed hashes hidden."""
+
+    masks = PersonalDataForm.kept_numbers
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if isinstance(field, KeyedHashField):
+            return "…"
+        mask = self.masks.get(change.field)
+        if mask is not None:
+            return mask(str(value or ""))
+        return super().prepare_delta_change_value(change, value)
 
 
 class PersonalDataAdminMixin:
     """ID and phone numbers are masked in lists, forms and history for everyone; a user
     with the personal-data permission may *reveal* one person's numbers, which is audited,
-    may search by full ID number, and exports full numbers (also audited)."""
+    may search by a whole ID or phone number, and exports full numbers (also audited)."""
 
     form = PersonalDataForm
     change_form_template = "admin/registry/personal_change_form.html"
-    masked_fields = {"id_number": mask_id_number, "phone": mask_phone}
+    masked_fields = PersonalDataForm.kept_numbers
+    formfield_overrides = {EncryptedTextField: {"widget": AdminTextInputWidget}}  # a number, not a textarea
 
     @admin.display(description=_("ID number"))
     def id_number_masked(self, obj: Resident | Caregiver) -> str:
@@ -159,28 +238,41 @@ class PersonalDataAdminMixin:
     def phone_masked(self, obj: Resident | Caregiver) -> str:
         return mask_phone(obj.phone)
 
+    def shows_masked_text(self, request: HttpRequest, obj: Any) -> bool:
+        """An existing person's numbers as masked text, not inputs: for a user who may not
+        see personal data, and for one who may only view the record (a read-only field
+        would print the number in full)."""
+        return obj is not None and not (
+            user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+            and self.has_change_permission(request, obj)  # type: ignore[attr-defined]
+        )
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_fields(request, obj))  # type: ignore[misc]
-        if obj is not None and not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+        if self.shows_masked_text(request, obj):
             fields = [f"{f}_masked" if f in self.masked_fields else f for f in fields]
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
-        if obj is not None and not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+        if self.shows_masked_text(request, obj):
             readonly += [f"{f}_masked" for f in self.masked_fields]
         return readonly
 
     def get_search_fields(self, request: HttpRequest) -> Any:
         fields = list(super().get_search_fields(request))  # type: ignore[misc]
         if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
-            fields.append("=id_number")  # the whole number, through its keyed hash
+            fields += ["=id_number", "=phone"]  # whole numbers, through their keyed hashes
         return fields
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # A URL filter such as ?id_number__startswith=1502031940 would reveal a masked
         # number one digit at a time; only whole-number matches, and only with the permission.
+        # The keyed hashes are never filtered on: ?id_number_hash__startswith=ab would be an
+        # oracle for a hash anyone may then compare.
         field, _sep, rest = lookup.partition("__")
+        if field in self.hash_fields():
+            return False
         if field in self.masked_fields and (
             request is None
             or not user_can_see_personal_data(request.user)  # type: ignore[arg-type]
@@ -189,19 +281,12 @@ class PersonalDataAdminMixin:
             return False
         return super().lookup_allowed(lookup, value, request)  # type: ignore[misc, no-any-return]
 
-    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
-        super().set_history_delta_changes(request, historical_records, **kwargs)  # type: ignore[misc]
-        labels = {
-            str(capfirst(Resident._meta.get_field(f).verbose_name)): m  # type: ignore[union-attr]
-            for f, m in self.masked_fields.items()
-        }
-        for record in historical_records:
-            for change in getattr(record, "history_delta_changes", []):
-                mask = labels.get(str(change["field"]))
-                if mask:
-                    change["old"], change["new"] = mask(str(change["old"] or "")), mask(str(change["new"] or ""))
-                elif str(change["field"]) == str(capfirst(_("ID number hash"))):
-                    change["old"] = change["new"] = "…"
+    def hash_fields(self) -> set[str]:
+        model: Any = self.model  # type: ignore[attr-defined]
+        return {f.name for f in model._meta.get_fields() if isinstance(f, KeyedHashField)}
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return MaskedHistoryContext(self.model, historical_record)  # type: ignore[attr-defined]
 
     # --- reveal ----------------------------------------------------------------------
 

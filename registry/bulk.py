@@ -18,7 +18,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .fields import EncryptedIdNumberField
+from .fields import EncryptedTextField
 
 
 def copy_values(model: type[Model], fields: Sequence[Field[Any, Any]], rows: Iterable[Sequence[Any]]) -> int:
@@ -75,7 +75,7 @@ def next_ids(model: type[Model], count: int) -> list[int]:
 
 # Field classes (exactly these, not subclasses) whose values of exactly this Python type
 # PostgreSQL's get_db_prep_save hands on unchanged: str, int, bool, date. Anything else
-# (a datetime, a Decimal, JSON, an encrypted ID number, a subclass) goes through Django.
+# (a datetime, a Decimal, JSON, an encrypted ID or phone number, a subclass) goes through Django.
 _PLAIN_TYPES: dict[type[Field[Any, Any]], type] = {
     models.CharField: str,
     models.TextField: str,
@@ -102,9 +102,9 @@ def create_with_history(model: type[Model], instances: list[Any], *, user: Any, 
         return
     database = connections[connection.alias]  # the connection itself: the proxy costs a lookup per value
     fields = list(model._meta.concrete_fields)
-    encrypted = [isinstance(f, EncryptedIdNumberField) for f in fields]
+    encrypted = [isinstance(f, EncryptedTextField) for f in fields]
     plain = [_PLAIN_TYPES.get(type(f)) for f in fields]
-    tokens: dict[str, Any] = {}  # a person listed twice is encrypted once
+    tokens: dict[str, Any] = {}  # a number listed twice is encrypted once
     rows = []
     for instance, pk in zip(instances, next_ids(model, len(instances)), strict=True):
         instance.pk = pk
@@ -129,8 +129,8 @@ def create_with_history(model: type[Model], instances: list[Any], *, user: Any, 
 def _copy_history(
     model: type[Model], fields: list[Field[Any, Any]], rows: list[list[Any]], *, user: Any, reason: str
 ) -> None:
-    """The "+" history rows of rows just written: the same database values (an ID number is
-    not encrypted a second time), and who, when and why."""
+    """The "+" history rows of rows just written: the same database values (an ID or phone
+    number is not encrypted a second time), and who, when and why."""
     history_model: Any = model.history.model  # type: ignore[attr-defined]
     position = {f.attname: index for index, f in enumerate(fields)}
     tracked = {f.attname for f in history_model.tracked_fields}

@@ -1,4 +1,5 @@
-"""Personal data at rest: ID numbers are stored encrypted, and found through a keyed hash.
+"""Personal data at rest: ID and phone numbers are stored encrypted, and found through a
+keyed hash.
 
 - **Encryption**: Fernet (AES-128-CBC with an HMAC-SHA256 tag, from ``cryptography``).
   ``PERSONAL_DATA_KEYS`` lists Fernet keys: the first encrypts, every one decrypts, so a
@@ -7,8 +8,10 @@
 - **Lookup and uniqueness**: HMAC-SHA256 of the normalised number with
   ``PERSONAL_DATA_HASH_KEY``. Equal numbers have equal hashes, so the database can
   enforce "one person once per provider" and find a person by number, while the hash
-  alone reveals nothing without the key (an unkeyed hash of an 18-digit ID could be
-  brute-forced: the space of real numbers is small).
+  alone reveals nothing without the key (an unkeyed hash of an 18-digit ID, let alone of
+  an 11-digit mobile number, could be brute-forced: the space of real numbers is small).
+  Phone hashes are domain-separated (``phone:`` before the number), so a phone hash never
+  equals an ID number's.
 
 Both keys come from the environment (or ``*_FILE``); dev and test use published,
 worthless keys that ``manage.py check --deploy`` refuses.
@@ -31,13 +34,13 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
-from .identifiers import normalise_id_number
+from .identifiers import normalise_id_number, normalise_phone
 
 # Published with the source code: they protect nothing, and the deploy check refuses them.
 DEVELOPMENT_KEY = "oKihnQHYOBti1auQ679ax-KF9WK53MbUvdHtYfKS9L4="
 DEVELOPMENT_HASH_KEY = "development-only-hash-key-do-not-use-in-production"
 
-__all__ = ["InvalidToken", "decrypt_text", "encrypt_text", "id_number_hash"]
+__all__ = ["InvalidToken", "decrypt_text", "encrypt_text", "id_number_hash", "keyed_text_hash", "phone_hash"]
 
 
 @functools.cache
@@ -88,6 +91,16 @@ def id_number_hash(value: str) -> str:
     return _keyed_hash(_hash_key(), number)
 
 
+def keyed_text_hash(value: str) -> str:
+    """The keyed hash of any other encrypted text (surrounding spaces dropped)."""
+    return _keyed_hash(_hash_key(), "text:" + value.strip())
+
+
+def phone_hash(value: str) -> str:
+    """The keyed hash of a phone number: ``0472-5123456`` and ``0472 5123456`` hash alike."""
+    return _keyed_hash(_hash_key(), "phone:" + normalise_phone(value))
+
+
 def _keyed_hash(key: bytes, number: str) -> str:
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
 
@@ -135,9 +148,12 @@ def check_personal_data_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessa
 
 
 def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
-    """Re-encrypt every stored ID number (and its history) with the first key, so an old
-    key can then be removed from ``PERSONAL_DATA_KEYS``. Idempotent; returns rows per table."""
+    """Re-encrypt every stored ID and phone number (and their history) with the first key,
+    so an old key can then be removed from ``PERSONAL_DATA_KEYS``. Idempotent; returns rows
+    per table."""
     from django.apps import apps
+
+    from .fields import EncryptedTextField
 
     done: dict[str, int] = {}
     for label in (
@@ -148,7 +164,8 @@ def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
     ):
         model = apps.get_model(label)
         pk = model._meta.pk.name
-        rows = model._default_manager.order_by(pk).only(pk, "id_number")
+        encrypted = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        rows = model._default_manager.order_by(pk).only(pk, *encrypted)
         count, last = 0, None
         while True:
             with transaction.atomic():  # locked: a clerk's correction meanwhile is not undone
@@ -156,7 +173,7 @@ def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
                 batch = list(page.select_for_update()[:batch_size])
                 if not batch:
                     break
-                model._default_manager.bulk_update(batch, ["id_number"])  # re-encrypts on the way in
+                model._default_manager.bulk_update(batch, encrypted)  # re-encrypts on the way in
             count += len(batch)
             last = getattr(batch[-1], pk)
         done[model._meta.db_table] = count

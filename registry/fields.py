@@ -1,10 +1,16 @@
-"""Model fields for ID numbers at rest (see ``registry.crypto``).
+"""Model fields for personal data at rest (see ``registry.crypto``).
 
-``EncryptedIdNumberField`` keeps the Fernet token in the column and the plain number on
-the model instance. Its ``exact``, ``iexact`` and ``in`` lookups are answered through the
-model's keyed-hash column (``IdNumberHashField``), so ``Resident.objects.filter(
-id_number=…)`` works as before; lookups that would need the plain text in the database
-(``startswith``, ``contains``, ordering by number …) are refused.
+``EncryptedTextField`` keeps the Fernet token in the column and the plain text on the
+model instance. With a ``hash_field`` (a ``KeyedHashField`` of the same model, computed on
+every save from this field), its ``exact``, ``iexact`` and ``in`` lookups are answered
+through that keyed-hash column, so ``Resident.objects.filter(id_number=…)`` or
+``filter(phone=…)`` work as before; lookups that would need the plain text in the database
+(``startswith``, ``contains``, ordering by number …) are refused. Without a ``hash_field``
+only ``isnull`` is offered.
+
+The two kinds of number differ only in how they are normalised before hashing:
+``EncryptedIdNumberField`` (``…018x`` = ``…018X``) and ``EncryptedPhoneField``
+(``0472-5123456`` = ``0472 5123456``).
 """
 
 from __future__ import annotations
@@ -13,17 +19,20 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import EmptyResultSet, FieldError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Lookup
 from django.db.models.expressions import Col
 
-from .crypto import decrypt_text, encrypt_text, id_number_hash
+from .crypto import decrypt_text, encrypt_text, id_number_hash, keyed_text_hash, phone_hash
 
 
-class IdNumberHashField(models.CharField):
-    """HMAC-SHA256 of the ``source`` field, computed on every save (bulk inserts too)."""
+class KeyedHashField(models.CharField):
+    """HMAC-SHA256 of the ``source`` field (an ``EncryptedTextField`` of the same model),
+    computed on every save (bulk inserts too); empty when the source is empty. Never shown,
+    never filtered on in the admin (``PersonalDataAdminMixin.lookup_allowed``)."""
 
-    def __init__(self, *args: Any, source: str = "id_number", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
         self.source = source
         kwargs.setdefault("max_length", 64)
         kwargs.setdefault("editable", False)
@@ -31,32 +40,55 @@ class IdNumberHashField(models.CharField):
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        if self.source != "id_number":
-            kwargs["source"] = self.source
+        kwargs["source"] = self.source
         kwargs.pop("editable", None)
         if kwargs.get("max_length") == 64:
             kwargs.pop("max_length")
         return name, path, args, kwargs
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        source: Any = model_instance._meta.get_field(self.source)
         value = getattr(model_instance, self.source)
-        digest = id_number_hash(value) if value else ""
+        digest = source.hash_value(value) if value else ""
         setattr(model_instance, self.attname, digest)
         return digest
 
 
-class EncryptedIdNumberField(models.TextField):
-    """An 18-character ID number, stored encrypted; looked up through ``hash_field``."""
+class IdNumberHashField(KeyedHashField):
+    """The keyed hash of ``id_number`` (the name migration 0012 created it under)."""
 
-    def __init__(self, *args: Any, hash_field: str = "id_number_hash", **kwargs: Any) -> None:
-        self.hash_field = hash_field
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, source: str = "id_number", **kwargs: Any) -> None:
+        super().__init__(*args, source=source, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        if self.hash_field != "id_number_hash":
+        if kwargs.get("source") == "id_number":
+            kwargs.pop("source")
+        return name, path, args, kwargs
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token; looked up through ``hash_field`` when it has one.
+
+    ``max_length`` limits what the form accepts (the token is longer than the text)."""
+
+    default_hash_field: str | None = None
+
+    def __init__(self, *args: Any, hash_field: str | None = None, **kwargs: Any) -> None:
+        self.hash_field = hash_field if hash_field is not None else self.default_hash_field
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:  # the column is text: the limit is checked here
+            self.validators.append(MaxLengthValidator(self.max_length))
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.hash_field != self.default_hash_field:
             kwargs["hash_field"] = self.hash_field
         return name, path, args, kwargs
+
+    def hash_value(self, value: str) -> str:
+        """The keyed hash stored in ``hash_field`` and compared by the lookups."""
+        return keyed_text_hash(value)
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         return decrypt_text(value) if value else value
@@ -66,12 +98,38 @@ class EncryptedIdNumberField(models.TextField):
         return encrypt_text(value) if value else value
 
     def formfield(self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any) -> Any:
-        return models.Field.formfield(self, form_class=forms.CharField, max_length=18, **kwargs)
+        # A one-line input (not the textarea of a TextField), at most max_length characters.
+        kwargs.setdefault("max_length", self.max_length)
+        return models.Field.formfield(self, form_class=forms.CharField, **kwargs)
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in {"exact", "iexact", "in", "isnull"}:
-            return None  # Django then raises "Unsupported lookup … for EncryptedIdNumberField"
+        allowed = {"exact", "iexact", "in", "isnull"} if self.hash_field else {"isnull"}
+        if lookup_name not in allowed:
+            return None  # Django then raises "Unsupported lookup … for EncryptedTextField"
         return super().get_lookup(lookup_name)
+
+
+class EncryptedIdNumberField(EncryptedTextField):
+    """An 18-character ID number, stored encrypted; looked up through ``id_number_hash``."""
+
+    default_hash_field = "id_number_hash"
+
+    def formfield(self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any) -> Any:
+        # Only the form limits the length: validate_id_number explains a wrong one.
+        return super().formfield(form_class, choices_form_class, **{"max_length": 18, **kwargs})
+
+    def hash_value(self, value: str) -> str:
+        return id_number_hash(value)
+
+
+class EncryptedPhoneField(EncryptedTextField):
+    """A phone number as typed (at most ``max_length`` characters), stored encrypted; looked
+    up as a whole number through ``phone_hash``."""
+
+    default_hash_field = "phone_hash"
+
+    def hash_value(self, value: str) -> str:
+        return phone_hash(value)
 
 
 class _ThroughHash(Lookup):
@@ -80,44 +138,45 @@ class _ThroughHash(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self) -> Any:
-        return self.rhs  # the plain number(s): hashed in as_sql, never encrypted
+        return self.rhs  # the plain value(s): hashed in as_sql, never encrypted
 
-    def hash_column(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def target_and_hash_column(self, compiler: Any, connection: Any) -> tuple[Any, str, list[Any]]:
         if not isinstance(self.lhs, Col):
-            raise FieldError("Encrypted ID numbers can only be compared as a column.")
+            raise FieldError("Encrypted personal data can only be compared as a column.")
         target: Any = self.lhs.target
         hash_field: Any = target.model._meta.get_field(target.hash_field)
         sql, params = compiler.compile(hash_field.get_col(self.lhs.alias))
-        return sql, list(params)
+        return target, sql, list(params)
 
 
-@EncryptedIdNumberField.register_lookup
+@EncryptedTextField.register_lookup
 class HashedExact(_ThroughHash):
     lookup_name = "exact"
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if not isinstance(self.rhs, str):
-            raise FieldError("Compare an encrypted ID number with a string.")
-        sql, params = self.hash_column(compiler, connection)
-        return f"{sql} = %s", [*params, id_number_hash(self.rhs)]
+            raise FieldError("Compare encrypted personal data with a string.")
+        target, sql, params = self.target_and_hash_column(compiler, connection)
+        # An empty value is stored (and hashed) as empty: "no phone on record".
+        return f"{sql} = %s", [*params, target.hash_value(self.rhs) if self.rhs else ""]
 
 
-@EncryptedIdNumberField.register_lookup
+@EncryptedTextField.register_lookup
 class HashedIExact(HashedExact):
     lookup_name = "iexact"  # the hash is of the normalised number: case does not matter
 
 
-@EncryptedIdNumberField.register_lookup
+@EncryptedTextField.register_lookup
 class HashedIn(_ThroughHash):
     lookup_name = "in"
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if isinstance(self.rhs, str) or not hasattr(self.rhs, "__iter__") or hasattr(self.rhs, "query"):
-            raise FieldError("Compare an encrypted ID number with a list of strings.")
-        hashes = sorted({id_number_hash(value) for value in self.rhs if value})
+            raise FieldError("Compare encrypted personal data with a list of strings.")
+        target, sql, params = self.target_and_hash_column(compiler, connection)
+        hashes = sorted({target.hash_value(value) if value else "" for value in self.rhs})
         if not hashes:
             raise EmptyResultSet
-        sql, params = self.hash_column(compiler, connection)
         if connection.vendor == "postgresql":  # one array parameter, not thousands (a roster's chunk)
             return f"{sql} = ANY(%s)", [*params, hashes]
         return f"{sql} IN ({', '.join(['%s'] * len(hashes))})", [*params, *hashes]

@@ -162,6 +162,15 @@ def mask_id_number(value: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s\-－()（）.]+")
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as it is compared (hashed): fullwidth digits read as ASCII, spaces,
+    dashes, brackets and dots dropped (``0472-5123456`` = ``0472 5123456``)."""
+    return _PHONE_SEPARATORS.sub("", (value or "").translate(FULLWIDTH))
+
+
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``; short numbers keep only their last two digits."""
     digits = (value or "").strip()

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .crypto import id_number_hash
-from .fields import EncryptedIdNumberField, IdNumberHashField
+from .fields import EncryptedIdNumberField, EncryptedPhoneField, IdNumberHashField, KeyedHashField
 from .identifiers import normalise_id_number, normalise_uscc, validate_id_number, validate_uscc
 
 
@@ -610,7 +610,9 @@ class PersonalDataMixin(models.Model):
     # Encrypted at rest; found and kept unique through the keyed hash (registry/crypto.py).
     id_number = EncryptedIdNumberField(_("ID number"), validators=[validate_id_number])
     id_number_hash = IdNumberHashField(_("ID number hash"))
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Encrypted too; the hash finds a whole number (search by a user who may see it).
+    phone = EncryptedPhoneField(_("phone"), max_length=30, blank=True)
+    phone_hash = KeyedHashField(_("phone hash"), source="phone", blank=True)
 
     class Meta:
         abstract = True

@@ -16,9 +16,10 @@ transaction in all, then ``ANALYZE``. Nothing goes through ``save()``, so:
 
 - **no django-simple-history rows** are written for the generated data (the history of
   a generated row starts at its first real change);
-- ID numbers are encrypted here, as ``EncryptedIdNumberField`` would: the Fernet token
-  (``registry.crypto.encrypt_text``) goes into ``id_number`` and the keyed hash
-  (``registry.crypto.id_number_hash``) into ``id_number_hash``.
+- ID and phone numbers are encrypted here, as their fields would: the Fernet token
+  (``registry.crypto.encrypt_text``) goes into ``id_number`` / ``phone`` and the keyed
+  hash (``registry.crypto.id_number_hash`` / ``phone_hash``) into ``id_number_hash`` /
+  ``phone_hash`` (an empty phone stays empty).
 
 Every USCC and ID number has valid check characters (``registry.identifiers``). All
 randomness comes from one ``random.Random(seed)``: same seed, sizes and anchor, same data.
@@ -47,7 +48,7 @@ from django.utils import timezone
 
 from . import roles
 from .bulk import copy_rows
-from .crypto import encrypt_text, id_number_hash
+from .crypto import encrypt_text, id_number_hash, phone_hash
 from .demo import (
     CARE_LEVEL_WEIGHTS,
     DEFAULT_REGISTRANT,
@@ -537,6 +538,11 @@ def plan_stay(ctx: PeopleContext, p: PlannedProvider) -> tuple[datetime.date, da
     return admitted, discharged
 
 
+def phone_columns(phone: str) -> dict[str, str]:
+    """A phone number as the model stores it: its token and keyed hash, or empty."""
+    return {"phone": encrypt_text(phone), "phone_hash": phone_hash(phone)} if phone else {"phone": "", "phone_hash": ""}
+
+
 def resident_row(
     ctx: PeopleContext, p: PlannedProvider, number: str, stay: tuple[datetime.date, datetime.date | None]
 ) -> dict[str, Any]:
@@ -549,7 +555,7 @@ def resident_row(
         "name": person_name(rng, male=int(number[16]) % 2 == 1, elderly=True),
         "id_number": encrypt_text(number),
         "id_number_hash": id_number_hash(number),
-        "phone": mobile(rng) if rng.random() < 0.35 else "",
+        **phone_columns(mobile(rng) if rng.random() < 0.35 else ""),
         "bed_number": f"{bed // 20 + 1}{(bed % 20) // 2 + 1:02d}-{bed % 2 + 1}",
         "admitted_on": stay[0],
         "discharged_on": stay[1],
@@ -624,7 +630,7 @@ def caregiver_rows(
                 "name": person_name(rng, male=rng.random() < 0.15, elderly=False),
                 "id_number": encrypt_text(number),
                 "id_number_hash": digest,
-                "phone": mobile(rng),
+                **phone_columns(mobile(rng)),
                 "certificate_level": level,
                 "certificate_number": f"YL15{issued.year}{rng.randrange(10**7):07d}" if issued else "",
                 "certificate_issued_on": issued,

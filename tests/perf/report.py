@@ -307,7 +307,7 @@ def write_report(r: dict[str, Any]) -> str:
     out("")
     out(
         "- The scale data is written with `COPY` and has **no django-simple-history rows** (history starts at a "
-        "row's first real change); ID numbers are stored as the app stores them (Fernet token + keyed hash). "
+        "row's first real change); ID and phone numbers are stored as the app stores them (Fernet token + keyed hash). "
         "Tables are `ANALYZE`d after loading."
     )
     out("- Generation: " + "; ".join(line.strip().rstrip(":") for line in gen["lines"]))

@@ -182,7 +182,7 @@ def test_pruning_keeps_the_newest_backups_however_old(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("carereg-*.dump"))) == 7
 
 
-def test_a_backup_holds_no_plaintext_id_number(tmp_path: Path, divisions: object) -> None:
+def test_a_backup_holds_no_plaintext_id_or_phone_number(tmp_path: Path, divisions: object) -> None:
     """MLPS: personal identifiers must not sit in backups in clear (registry/crypto.py)."""
     import datetime
     import subprocess
@@ -194,8 +194,10 @@ def test_a_backup_holds_no_plaintext_id_number(tmp_path: Path, divisions: object
     resident_id = make_id_number("150203", datetime.date(1940, 1, 1), 123)
     caregiver_id = make_id_number("150202", datetime.date(1978, 6, 15), 321)
     provider = ProviderFactory()
-    ResidentFactory(provider=provider, id_number=resident_id)
-    CaregiverFactory(provider=provider, id_number=caregiver_id)
+    resident = ResidentFactory(provider=provider, id_number=resident_id, phone="13912345678")
+    CaregiverFactory(provider=provider, id_number=caregiver_id, phone="0472-5123456")
+    resident.phone = "13700001111"
+    resident.save()  # a history row with each phone
 
     backup = backup_create(tmp_path / "carereg.dump")
     # The custom format compresses; turn it back into plain SQL to search it.
@@ -204,5 +206,5 @@ def test_a_backup_holds_no_plaintext_id_number(tmp_path: Path, divisions: object
     ).stdout
 
     assert b"registry_resident" in sql and len(sql) > 10_000
-    for number in (resident_id, caregiver_id, resident_id[:14]):
+    for number in (resident_id, caregiver_id, resident_id[:14], "13912345678", "13700001111", "0472-5123456"):
         assert number.encode() not in sql

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import translation
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 
+from registry.crypto import id_number_hash, phone_hash
 from registry.identifiers import make_id_number, mask_id_number, mask_phone
-from registry.models import AuditEntry, Resident
+from registry.models import AuditEntry, Caregiver, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +281,158 @@ def test_the_clerk_may_not_filter_by_part_of_an_id_number(resident, clerk, clien
     )
 
     assert response.status_code == 400 or response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize(
+    "lookup", ["id_number_hash", "id_number_hash__startswith", "phone_hash", "phone_hash__startswith"]
+)
+@pytest.mark.parametrize("model", ["resident", "caregiver"])
+@pytest.mark.parametrize("who", ["clerk", "reviewer"])
+def test_nobody_may_filter_by_a_keyed_hash(resident, caregiver, client_for, request, who, model, lookup):
+    """``?id_number_hash__startswith=ab`` would be an oracle for the hash, one character at
+    a time: refused as Django refuses a disallowed lookup (400), even with the permission."""
+    person = resident if model == "resident" else caregiver
+    digest = {"id_number_hash": id_number_hash(person.id_number), "phone_hash": phone_hash(person.phone)}[
+        lookup.split("__")[0]
+    ]
+    value = digest if lookup.endswith("_hash") else digest[:2]
+
+    response = client_for(request.getfixturevalue(who)).get(
+        reverse(f"admin:registry_{model}_changelist"), {lookup: value}
+    )
+
+    assert response.status_code == 400
+
+
+def test_nor_through_the_provider_list(resident, clerk, client_for):
+    response = client_for(clerk).get(
+        reverse("admin:registry_provider_changelist"),
+        {"residents__id_number_hash__startswith": id_number_hash(RESIDENT_ID)[:2]},
+    )
+
+    assert response.status_code == 400
+
+
+# --- phones in forms and history (issue 22) --------------------------------------------
+
+
+def test_the_clerks_form_never_sends_the_full_phone(resident, caregiver, clerk, client_for):
+    client = client_for(clerk)
+
+    residents = page(client, "registry_resident_change", resident.pk)
+    caregivers = page(client, "registry_caregiver_change", caregiver.pk)
+
+    assert_hidden(residents, RESIDENT_PHONE)
+    assert_hidden(caregivers, CAREGIVER_PHONE)
+    assert 'placeholder="139****5678"' in residents and 'placeholder="138****4321"' in caregivers
+
+
+def test_the_phone_input_is_a_line_not_a_textarea(resident, clerk, client_for):
+    html = page(client_for(clerk), "registry_resident_change", resident.pk)
+
+    assert '<input type="text" name="phone"' in html and 'name="phone-remove"' in html
+    assert '<textarea name="phone"' not in html and '<textarea name="id_number"' not in html
+
+
+def test_saving_the_form_untouched_keeps_the_phone(resident, clerk, client_for, admin_form_data):
+    client = client_for(clerk)
+    change = reverse("admin:registry_resident_change", args=[resident.pk])
+    data = admin_form_data(client.get(change))
+    assert data["phone"] == "" and "phone-remove" not in data
+    data["bed_number"] = "B-12"
+
+    assert client.post(change, data).status_code == 302
+    resident.refresh_from_db()
+    assert (resident.phone, resident.bed_number) == (RESIDENT_PHONE, "B-12")
+
+
+def test_a_typed_phone_replaces_the_one_on_record(caregiver, clerk, client_for, admin_form_data):
+    client = client_for(clerk)
+    change = reverse("admin:registry_caregiver_change", args=[caregiver.pk])
+    data = admin_form_data(client.get(change))
+    data["phone"] = "13600002222"
+
+    assert client.post(change, data).status_code == 302
+    assert Caregiver.objects.get(phone="13600002222") == caregiver
+
+
+def test_the_clerk_may_remove_a_phone_but_not_type_one_and_remove_it(resident, clerk, client_for, admin_form_data):
+    client = client_for(clerk)
+    change = reverse("admin:registry_resident_change", args=[resident.pk])
+    data = admin_form_data(client.get(change))
+
+    refused = client.post(change, {**data, "phone": "13600002222", "phone-remove": "on"})
+    assert refused.status_code == 200 and "phone" in refused.context["adminform"].form.errors
+
+    assert client.post(change, {**data, "phone-remove": "on"}).status_code == 302
+    resident.refresh_from_db()
+    assert resident.phone == "" and resident.id_number == RESIDENT_ID
+    message = LogEntry.objects.get(object_id=str(resident.pk)).get_change_message()
+    assert "电话" in message and "身份证" not in message  # the admin's log names what changed
+
+
+def test_a_user_who_may_only_view_sees_masked_numbers_even_with_the_permission(resident, make_staff, client_for):
+    """A read-only field would print the number in full: masked text instead."""
+    from django.contrib.auth.models import Permission
+
+    viewer = make_staff(None, "150203")
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_resident", "view_personal_data", "view_provider"])
+    )
+
+    html = page(client_for(viewer), "registry_resident_change", resident.pk)
+
+    assert "139****5678" in html and "150203********123X" in html
+    assert_hidden(html, RESIDENT_PHONE, RESIDENT_ID)
+
+
+def test_the_clerk_searches_by_a_whole_phone_number_the_reviewer_cannot(resident, clerk, reviewer, client_for):
+    url = reverse("admin:registry_resident_changelist")
+
+    found = client_for(clerk).get(url, {"q": RESIDENT_PHONE})
+    partial = client_for(clerk).get(url, {"q": RESIDENT_PHONE[:7]})
+    not_found = client_for(reviewer).get(url, {"q": RESIDENT_PHONE})
+
+    assert list(found.context["cl"].result_list) == [resident]
+    assert partial.context["cl"].result_count == 0
+    assert not_found.context["cl"].result_count == 0
+
+
+def test_the_clerk_may_filter_by_a_whole_phone_but_not_by_part_of_one(resident, clerk, client_for):
+    url = reverse("admin:registry_resident_changelist")
+
+    assert client_for(clerk).get(url, {"phone": RESIDENT_PHONE}).context["cl"].result_count == 1
+    assert client_for(clerk).get(url, {"phone__startswith": RESIDENT_PHONE[:7]}).status_code == 400
+
+
+def test_the_clerk_sees_phone_changes_masked_and_no_hash_in_the_history(resident_with_new_id, clerk, client_for):
+    html = page(client_for(clerk), "registry_resident_history", resident_with_new_id.pk)
+
+    assert mask_phone(RESIDENT_PHONE) in html and mask_phone("13700001111") in html
+    assert_hidden(
+        html,
+        RESIDENT_PHONE,
+        "13700001111",
+        phone_hash(RESIDENT_PHONE),
+        phone_hash("13700001111"),
+        id_number_hash(NEW_RESIDENT_ID),
+    )
+
+
+@pytest.mark.parametrize("version", ["earliest", "latest"])
+def test_the_clerk_opens_a_past_version_without_its_phone_in_the_page(resident_with_new_id, clerk, client_for, version):
+    record = getattr(resident_with_new_id.history, version)("history_id")
+
+    html = page(client_for(clerk), "registry_resident_simple_history", resident_with_new_id.pk, record.pk)
+
+    assert_hidden(html, RESIDENT_PHONE, "13700001111", RESIDENT_ID, NEW_RESIDENT_ID)
+    assert f'placeholder="{mask_phone(record.phone)}"' in html
+
+
+def test_revealing_a_caregiver_shows_the_full_phone_and_is_audited(caregiver, clerk, client_for):
+    response = client_for(clerk).post(reverse("admin:registry_caregiver_reveal", args=[caregiver.pk]))
+
+    assert response.status_code == 200
+    assert CAREGIVER_PHONE in response.content.decode() and CAREGIVER_ID in response.content.decode()
+    entry = AuditEntry.objects.get(action="personal_data.reveal")
+    assert (entry.actor, entry.object_id) == (clerk, str(caregiver.pk))

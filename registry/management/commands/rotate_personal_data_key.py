@@ -1,4 +1,4 @@
-"""Re-encrypt stored ID numbers with the first key of PERSONAL_DATA_KEYS (key rotation)."""
+"""Re-encrypt stored ID and phone numbers with the first key of PERSONAL_DATA_KEYS (key rotation)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from registry.crypto import rotate_personal_data_key
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored ID number with the first key of PERSONAL_DATA_KEYS. Put the new key first, "
+        "Re-encrypt every stored ID and phone number with the first key of PERSONAL_DATA_KEYS. Put the new key first, "
         "keep the old one after it, run this, then remove the old key."
     )
 
