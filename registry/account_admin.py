@@ -19,6 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -340,6 +341,35 @@ class RoleGrantAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
         return HttpResponseRedirect(change_url)
 
 
+class AdminLogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Django's own record of what was added, changed and deleted in the admin, read-only
+    for the audit admin (the audit log, registry.AuditEntry, is the fuller record)."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "change_message", "user__username"]
+    date_hierarchy = "action_time"
+    fields = readonly_fields = (
+        "action_time",
+        "user",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "action_flag",
+        "change_message",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def register(site: admin.AdminSite = admin.site) -> None:
     """Put ours in place of django.contrib.auth's group admin, and add the others."""
     if site.is_registered(Group):
@@ -349,3 +379,5 @@ def register(site: admin.AdminSite = admin.site) -> None:
         site.register(User, UserAdmin)
     if not site.is_registered(RoleGrant):
         site.register(RoleGrant, RoleGrantAdmin)
+    if not site.is_registered(LogEntry):
+        site.register(LogEntry, AdminLogEntryAdmin)

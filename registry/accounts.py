@@ -14,6 +14,7 @@ Every step is in the audit log. The rules themselves are in ``registry.separatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -21,6 +22,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -208,3 +211,61 @@ def _send_link(user: User, opening: str, *, site_url: str = "") -> PasswordReset
         [user.email],
     )
     return PasswordReset(link=link, emailed_to=user.email)
+
+
+# --- every change to an account's power is on the record, whatever path made it ---------
+
+_WATCHED = ("password", "is_active", "is_staff", "is_superuser")
+
+
+@receiver(pre_save, sender=User)
+def _remember_account_before(sender: Any, instance: User, raw: bool = False, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if raw or instance.pk is None or (update_fields is not None and not set(update_fields) & set(_WATCHED)):
+        return
+    instance._audit_before = User.objects.filter(pk=instance.pk).values(*_WATCHED).first()  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=User)
+def _audit_account_changes(sender: Any, instance: User, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    before = getattr(instance, "_audit_before", None)
+    instance._audit_before = None  # type: ignore[attr-defined]
+    if raw or created or not before:
+        return
+    if before["password"] != instance.password:
+        # Never the hashes: only that it changed, and whether a password can be used now.
+        audit_record(
+            "account.password_change",
+            obj=instance,
+            after={"usable": instance.has_usable_password()},
+        )
+    flags = {name: (before[name], getattr(instance, name)) for name in _WATCHED[1:]}
+    changed = {name: pair for name, pair in flags.items() if pair[0] != pair[1]}
+    if changed:
+        audit_record(
+            "account.status",
+            obj=instance,
+            before={name: old for name, (old, _new) in changed.items()},
+            after={name: new for name, (_old, new) in changed.items()},
+        )
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def _audit_role_membership(sender: Any, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+    """Roles before and after, for each account whose roles changed (from either side)."""
+    if action in {"pre_add", "pre_remove", "pre_clear"}:
+        if isinstance(instance, User):
+            users = [instance]
+        elif action == "pre_clear":
+            users = list(instance.user_set.all())
+        else:
+            users = list(User.objects.filter(pk__in=pk_set or ()))
+        instance._audit_roles_before = [(user, sorted(user.groups.values_list("name", flat=True))) for user in users]
+        return
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    for user, before in getattr(instance, "_audit_roles_before", []):
+        after = sorted(user.groups.values_list("name", flat=True))
+        if before != after:
+            audit_record("account.roles", obj=user, before={"roles": before}, after={"roles": after})
+    instance._audit_roles_before = []

@@ -42,6 +42,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from .audit import audit_record
+from .integrity import PRUNE_ACTION, ChainReport, chain_anchor, facts_signature, facts_signed, verify_chain
 
 # Debian's PostgreSQL 15 packages put the programs here (/usr/bin only has wrappers when
 # postgresql-client-common is installed); PG_BIN_DIR (setting or environment) overrides.
@@ -325,21 +326,16 @@ def backup_create(output: Path | None = None, *, alias: str = "default") -> Back
     size = path.stat().st_size
     manifest = manifest_path(path)
     _private_file(manifest)
-    manifest.write_text(
-        json.dumps(
-            {
-                "database": params["dbname"],
-                "created_at": timezone.now().isoformat(),
-                "dump": path.name,
-                "size": size,
-                "sha256": sha256,
-                **facts.as_json(),
-            },
-            indent=1,
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    content = {
+        "database": params["dbname"],
+        "created_at": timezone.now().isoformat(),
+        "dump": path.name,
+        "size": size,
+        "sha256": sha256,
+        **facts.as_json(),
+    }
+    content["signature"] = facts_signature(content)
+    manifest.write_text(json.dumps(content, indent=1, ensure_ascii=False), encoding="utf-8")
     audit_record(
         "backup.create",
         actor=None,
@@ -439,6 +435,12 @@ def restore_drill(backup: Path, *, against_live: bool = False, alias: str = "def
     pg_restore = pg_program("pg_restore")
     live = libpq_params(settings_dict)
     manifest = None if against_live else read_manifest(backup)
+    if manifest is not None and not facts_signed(manifest):
+        raise BackupError(
+            f"{manifest_path(backup)} is unsigned or its signature does not verify (edited, or another "
+            "INTEGRITY_KEY): the recorded facts cannot be trusted. Use --against-live to compare with the "
+            "live database instead."
+        )
     if manifest is not None and manifest.get("sha256") and file_sha256(backup) != manifest["sha256"]:
         raise BackupError(f"{backup} does not match the SHA-256 recorded in {manifest_path(backup)}: damaged?")
     scratch = scratch_database_name(live["dbname"])
@@ -477,9 +479,13 @@ def restore_drill(backup: Path, *, against_live: bool = False, alias: str = "def
                     expected = database_facts(conn, decimal_columns())
             with closing(connect({**live, "dbname": scratch})) as conn:
                 restored = database_facts(conn, expected.decimal_columns)
+                chain = audit_chain_report(conn)
         finally:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
     report.checks = compare_facts(expected, restored)
+    # The audit log of the dump verifies on its own: 0 is "intact", otherwise the first
+    # entry that was changed or follows a removed one.
+    report.checks.append(Check("chain", "registry_auditentry.chain_hash", 0, chain.first_break or 0))
     report.seconds = time.monotonic() - started
     audit_record(
         "backup.restore_drill",
@@ -489,6 +495,33 @@ def restore_drill(backup: Path, *, against_live: bool = False, alias: str = "def
         after={"checks": len(report.checks), "mismatches": [check.name for check in report.mismatches]},
     )
     return report
+
+
+CHAIN_ROWS_SQL = (
+    "SELECT id, at, action, actor_id, actor_name, host(ip), object_type, object_id, object_repr, "
+    "before::text, after::text, detail, chain_hash FROM registry_auditentry ORDER BY id"
+)
+
+
+def audit_chain_report(conn: psycopg.Connection[Any]) -> ChainReport:
+    """Verify the audit log's hash chain in a database reached by ``conn`` (the restored
+    dump), exactly as ``audit.verify_audit_log`` does in the live one."""
+    latest_prune = conn.execute(
+        "SELECT after::text FROM registry_auditentry WHERE action = %s ORDER BY id DESC LIMIT 1", [PRUNE_ACTION]
+    ).fetchone()
+    anchor = chain_anchor(json.loads(latest_prune[0]) if latest_prune and latest_prune[0] else None)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        with conn.cursor(name="audit_chain") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(CHAIN_ROWS_SQL)
+            for row in cursor:
+                values = list(row)
+                values[9] = json.loads(values[9]) if values[9] is not None else None
+                values[10] = json.loads(values[10]) if values[10] is not None else None
+                yield tuple(values)
+
+    return verify_chain(rows(), anchor=anchor)
 
 
 def _show(value: int | Decimal | None, missing: bool) -> str:
@@ -519,9 +552,12 @@ def format_drill_report(report: DrillReport, *, verbose: bool = True) -> str:
             for row in rows
         ]
     tables = sum(1 for check in report.checks if check.kind == "rows")
-    sums = len(report.checks) - tables
+    sums = sum(1 for check in report.checks if check.kind == "sum")
     if report.ok:
-        lines.append(f"MATCH: {tables} table row counts and {sums} column sums are equal ({report.seconds:.1f} s).")
+        lines.append(
+            f"MATCH: {tables} table row counts and {sums} column sums are equal, and the audit log's hash chain "
+            f"verifies ({report.seconds:.1f} s)."
+        )
     else:
         lines.append(
             f"MISMATCH: {len(report.mismatches)} of {len(report.checks)} checks differ ({report.seconds:.1f} s)."

@@ -836,7 +836,7 @@ class AuditEntry(models.Model):
     """One audited event. Append-only: a PostgreSQL trigger refuses UPDATE and DELETE
     (``manage.py prune_audit`` is the only way out, and only for old entries)."""
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=60, db_index=True)
     actor = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor"))
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
@@ -847,6 +847,13 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    chain_hash = models.CharField(
+        _("chain hash"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("HMAC of this entry and the one before it: a changed or removed entry breaks the chain."),
+    )
 
     class Meta:
         verbose_name = _("audit entry")

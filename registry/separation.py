@@ -6,6 +6,10 @@ and the model-layer guard (``m2m_changed`` on ``User.groups``, below) all call t
 - **Exclusive admin roles.** The system, security and audit admins (MLPS 2.0 level 3,
   三员分立) each hold that one role and nothing else: not another admin role, not a
   business role. A break-glass superuser (``createsuperuser``) holds no role at all.
+- **Preparers do not approve.** Nobody holds a role that prepares money (the clerk's runs
+  and grants, finance's payment batches) together with the role that approves them (the
+  reviewer). Within one role (finance prepares and approves batches) the objects keep
+  their preparers, and none of them may approve (subsidies).
 - **Roles are fixed in code.** A role's permissions come from the migrations; nobody
   edits them in the application: the group admin is read-only and a guard refuses the change.
 - **Two people grant power.** The system admin *requests* a role for an account; the
@@ -33,10 +37,16 @@ if TYPE_CHECKING:
     from .models import RoleGrant
 
 ADMIN_ROLES = frozenset(roles.SEPARATED_ADMIN_ROLES)
+# (preparing role, approving role) over the same objects.
+PREPARER_APPROVER_PAIRS = (
+    (roles.DISTRICT_CLERK, roles.CITY_REVIEWER),  # operating runs, construction grants
+    (roles.FINANCE, roles.CITY_REVIEWER),  # payment batches
+)
 
 
 def check_role_combination(group_names: Iterable[str]) -> None:
-    """An account holding one of the three admin roles holds no other role."""
+    """An account holding one of the three admin roles holds no other role, and nobody
+    holds a preparing and an approving role over the same objects."""
     held = set(group_names)
     admin_held = sorted(held & ADMIN_ROLES)
     if admin_held and len(held) > 1:
@@ -46,6 +56,13 @@ def check_role_combination(group_names: Iterable[str]) -> None:
             % {"role": admin_held[0], "others": "、".join(others)},
             code="separated_roles",
         )
+    for preparer, approver in PREPARER_APPROVER_PAIRS:
+        if {preparer, approver} <= held:
+            raise ValidationError(
+                _("%(preparer)s prepares what %(approver)s approves: one person cannot hold both.")
+                % {"preparer": preparer, "approver": approver},
+                code="maker_checker_roles",
+            )
 
 
 def check_may_request_role(*, actor: User, user: User, group: Group) -> None:
@@ -103,13 +120,30 @@ def _refuse_combined_roles(sender: Any, instance: Any, action: str, pk_set: Any,
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
-def _refuse_role_permission_changes(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
-    """A role's permissions change only in a migration (which uses the historical models,
-    so this guard does not fire there)."""
-    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+def _guard_role_permissions(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    """A role's permissions never change through the web application (whatever the page);
+    at the server (shell, fixtures) a change is audited with before and after. Migrations
+    use historical models, so this does not fire there: they are reviewed code."""
+    from .audit import audit_record, current_request
+
+    if action not in {"pre_add", "pre_remove", "pre_clear", "post_add", "post_remove", "post_clear"}:
         return
-    groups = (
-        [instance] if isinstance(instance, Group) else list(Group.objects.filter(pk__in=kwargs.get("pk_set") or ()))
-    )
-    if any(group.name in roles.ALL_ROLES for group in groups):
-        raise ValidationError(_("A role's permissions are defined by the system and cannot be changed."), code="frozen")
+    pk_set = kwargs.get("pk_set") or ()
+    groups = [instance] if isinstance(instance, Group) else list(Group.objects.filter(pk__in=pk_set))
+    roles_touched = [group for group in groups if group.name in roles.ALL_ROLES]
+    if not roles_touched:
+        return
+    if action.startswith("pre_"):
+        if current_request() is not None:
+            raise ValidationError(
+                _("A role's permissions are defined by the system and cannot be changed."), code="frozen"
+            )
+        return
+    for group in roles_touched:
+        audit_record(
+            "role.permissions",
+            obj=group,
+            after={"permissions": sorted(group.permissions.values_list("codename", flat=True))},
+            detail=action,
+            actor_name="server",
+        )

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 
 from . import deferred
+from .audit import audit_verify
 from .models import RosterImport
 from .rosters import uploads
 
@@ -40,3 +41,11 @@ def send_deferred_tasks() -> dict[str, int]:
     """Send what could not be enqueued while the broker was down (idempotent: rows are
     claimed once, and the tasks themselves are idempotent)."""
     return deferred.deferred_tasks_send()
+
+
+@shared_task(acks_late=True)
+def verify_audit_chain() -> str:
+    """Nightly: recompute the audit log's hash chain (idempotent: it only reads, and records
+    the result)."""
+    report = audit_verify()
+    return "intact" if report.intact else f"broken at entry {report.first_break}"

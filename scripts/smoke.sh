@@ -169,6 +169,7 @@ fi
 python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >"$TMP/secrets/secret_key"
 "$VENV/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$TMP/secrets/personal_data_keys"
 python3 -c 'import secrets; print(secrets.token_hex(32))' >"$TMP/secrets/personal_data_hash_key"
+python3 -c 'import secrets; print(secrets.token_hex(32))' >"$TMP/secrets/integrity_key"
 echo "postgres://carereg:$DB_PASSWORD@127.0.0.1:$PG_PORT/carereg" >"$TMP/secrets/database_url"
 echo "postgres://carereg_owner:$OWNER_PASSWORD@127.0.0.1:$PG_PORT/carereg" >"$TMP/secrets/database_owner_url"
 [ ${#AS_APP[@]} -gt 0 ] && chown "$SMOKE_APP_USER" "$TMP"/secrets/*
@@ -193,6 +194,7 @@ export DATABASE_URL_FILE=$TMP/secrets/database_url
 export DATABASE_APP_ROLE=carereg
 export PERSONAL_DATA_KEYS_FILE=$TMP/secrets/personal_data_keys
 export PERSONAL_DATA_HASH_KEY_FILE=$TMP/secrets/personal_data_hash_key
+export INTEGRITY_KEY_FILE=$TMP/secrets/integrity_key
 export ALLOWED_HOSTS="$HOST,127.0.0.1,localhost"
 export CSRF_TRUSTED_ORIGINS=$ORIGIN
 export SECURE_SSL_REDIRECT=0
@@ -205,7 +207,7 @@ export BACKUP_DIR=$TMP/backups
 export EMAIL_HOST=127.0.0.1 EMAIL_PORT=25
 export PG_BIN_DIR=$PG_BIN
 export PYTHONDONTWRITEBYTECODE=1
-unset DATABASE_URL SECRET_KEY PERSONAL_DATA_KEYS PERSONAL_DATA_HASH_KEY REDIS_URL
+unset DATABASE_URL SECRET_KEY PERSONAL_DATA_KEYS PERSONAL_DATA_HASH_KEY INTEGRITY_KEY REDIS_URL
 
 if manage check >"$TMP/logs/check.log" 2>&1; then pass "manage.py check (production settings)"; else
   cat "$TMP/logs/check.log"

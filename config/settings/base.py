@@ -152,6 +152,10 @@ PERSONAL_DATA_KEYS = [
 ]
 PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY", "development-only-hash-key-do-not-use-in-production")
 
+# Tamper evidence (registry/integrity.py): the audit log's hash chain and the backup's
+# signed facts file. Kept apart from the database (a file of its own in production).
+INTEGRITY_KEY = env_str("INTEGRITY_KEY", "development-only-integrity-key-do-not-use-in-production")
+
 # Internationalisation: English source strings, Chinese by default.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -219,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
     "subsidies: recoveries for closed providers": {
         "task": "subsidies.tasks.recover_from_closures",
         "schedule": crontab(minute=15, hour=2),
+    },
+    "registry: verify the audit log's hash chain": {
+        "task": "registry.tasks.verify_audit_chain",
+        "schedule": crontab(minute=40, hour=3),
     },
     "registry: send tasks deferred while Redis was down": {
         "task": "registry.tasks.send_deferred_tasks",

@@ -17,6 +17,7 @@ STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
 # Required, never the development defaults of base.py (the deploy check refuses those).
 PERSONAL_DATA_KEYS = [k for k in env_str("PERSONAL_DATA_KEYS").split(",") if k]
 PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY")
+INTEGRITY_KEY = env_str("INTEGRITY_KEY")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -23,7 +23,9 @@ from django.db import connection
 from django.db.models import DecimalField, Sum
 from factories import ProviderFactory
 
+from registry.audit import audit_record
 from registry.backups import BackupError, backup_create, backups_prune, pg_program, restore_drill
+from registry.integrity import facts_signature
 from registry.models import AuditEntry, Provider, User
 from subsidies.instalments import grant_approve, grant_prepare
 from subsidies.models import ConstructionGrant, GrantLine, Instalment, PaymentItem
@@ -138,11 +140,16 @@ def test_the_drill_reports_what_differs_and_exits_1(tmp_path: Path, divisions: o
     mismatched = {line.split()[1] for line in text.splitlines() if line.endswith("MISMATCH")}
     assert mismatched == {"registry_provider", "registry_historicalprovider", "registry_auditentry"}
 
-    # Recorded facts that the restored database does not reproduce.
+    # Recorded facts edited without the key are refused: they prove nothing.
     manifest = dump.with_name(dump.name + ".json")
     facts = json.loads(manifest.read_text())
     facts["tables"]["registry_provider"] += 1
     facts["totals"]["registry_provider.investment_yuan"] = "1.00"
+    manifest.write_text(json.dumps(facts))
+    with pytest.raises(BackupError, match="signature"):
+        restore_drill(dump)
+    # Signed facts that the restored database does not reproduce.
+    facts["signature"] = facts_signature(facts)
     manifest.write_text(json.dumps(facts))
     report = restore_drill(dump)
     assert not report.ok
@@ -153,6 +160,18 @@ def test_the_drill_reports_what_differs_and_exits_1(tmp_path: Path, divisions: o
     with pytest.raises(BackupError, match="SHA-256"):
         restore_drill(dump)
     assert scratch_databases() == []
+
+
+def test_the_drill_verifies_the_audit_chain_of_the_dump(tmp_path: Path, divisions: object) -> None:
+    entries = [audit_record("test.entry", detail=str(i)) for i in range(3)]
+    with connection.cursor() as cursor:  # an owner rewrote an entry before the backup was taken
+        cursor.execute("ALTER TABLE registry_auditentry DISABLE TRIGGER registry_audit_append_only")
+        cursor.execute("UPDATE registry_auditentry SET detail = 'rewritten' WHERE id = %s", [entries[1].pk])
+        cursor.execute("ALTER TABLE registry_auditentry ENABLE TRIGGER registry_audit_append_only")
+
+    report = restore_drill(backup_create(tmp_path / "x.dump").path)
+
+    assert [(c.kind, c.restored) for c in report.mismatches] == [("chain", entries[1].pk)]
 
 
 def test_backup_refuses_a_database_that_is_not_postgresql(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

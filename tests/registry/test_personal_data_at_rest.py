@@ -269,7 +269,7 @@ def test_scale_data_stores_phones_as_the_model_does(divisions):
 def test_the_migration_encrypts_phones_stored_in_plain_text_and_back(divisions):
     provider = ProviderFactory()
     executor = MigrationExecutor(connection)
-    after = ("registry", "0016_phones_encrypted")
+    after = ("registry", "0018_phones_encrypted")
     [before] = [dep for dep in executor.loader.get_migration(*after).dependencies if dep[0] == "registry"]
     executor.migrate([before])
     try:

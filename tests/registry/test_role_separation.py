@@ -77,18 +77,28 @@ def test_no_one_edits_a_role_even_the_superuser(superuser, client_for):
     assert Group.objects.filter(name=roles.CITY_REVIEWER).exists()
 
 
-def test_a_roles_permissions_cannot_be_changed_outside_a_migration(db):
+def test_no_page_changes_a_roles_permissions_and_the_shell_is_audited(db, rf):
+    from registry.audit import _current_request
+
     group = Group.objects.get(name=roles.SECURITY_ADMIN)
     permission = Permission.objects.get(codename="view_personal_data")
     before = set(group.permissions.values_list("pk", flat=True))
 
-    with pytest.raises(ValidationError), transaction.atomic():
-        group.permissions.add(permission)
-    with pytest.raises(ValidationError), transaction.atomic():
-        permission.group_set.add(group)
-    with pytest.raises(ValidationError), transaction.atomic():
-        group.permissions.clear()
+    token = _current_request.set(rf.get("/admin/"))  # as if any back-office page did it
+    try:
+        with pytest.raises(ValidationError), transaction.atomic():
+            group.permissions.add(permission)
+        with pytest.raises(ValidationError), transaction.atomic():
+            permission.group_set.add(group)
+        with pytest.raises(ValidationError), transaction.atomic():
+            group.permissions.clear()
+    finally:
+        _current_request.reset(token)
     assert set(group.permissions.values_list("pk", flat=True)) == before
+
+    group.permissions.add(permission)  # at the server: done, and on the record
+    entry = AuditEntry.objects.get(action="role.permissions", object_id=str(group.pk))
+    assert "view_personal_data" in entry.after["permissions"]
 
 
 # --- exclusive admin roles ---------------------------------------------------------------
@@ -326,3 +336,60 @@ def test_account_changes_are_audited_and_the_old_address_told_of_a_new_one(
     # The old address hears of it: a reset link would now go elsewhere.
     assert [m.to for m in mail.outbox] == [["auditor@example.gov.cn"]]
     assert "someone.else@example.gov.cn" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    "preparer, approver",
+    [(roles.DISTRICT_CLERK, roles.CITY_REVIEWER), (roles.FINANCE, roles.CITY_REVIEWER)],
+)
+def test_nobody_prepares_and_approves_the_same_money(make_staff, sysadmin, preparer, approver):
+    user = make_staff(preparer, BAOTOU)
+    approving = Group.objects.get(name=approver)
+
+    with pytest.raises(ValidationError), transaction.atomic():
+        user.groups.add(approving)
+    with pytest.raises(ValidationError):
+        accounts.request_role(actor=sysadmin, user=user, group=approving, reason="兼任")
+    assert role_names(user) == [preparer]
+
+
+# --- finding 6 of issue 23: every change of an account's power is on the record ----------
+
+
+def test_role_membership_changes_are_audited_from_either_side(make_staff):
+    user = make_staff(roles.DISTRICT_CLERK, KUNDULUN)
+    inspectors = Group.objects.get(name=roles.INSPECTOR)
+
+    inspectors.user_set.add(user)
+    user.groups.remove(inspectors)
+
+    entries = AuditEntry.objects.filter(action="account.roles", object_id=str(user.pk)).order_by("id")
+    assert [(e.before["roles"], e.after["roles"]) for e in entries][-2:] == [
+        ([roles.DISTRICT_CLERK], sorted([roles.DISTRICT_CLERK, roles.INSPECTOR])),
+        (sorted([roles.DISTRICT_CLERK, roles.INSPECTOR]), [roles.DISTRICT_CLERK]),
+    ]
+
+
+def test_password_changes_and_deactivation_are_audited_without_the_hashes(auditor, sysadmin, client_for):
+    auditor.set_password(STRONG)
+    auditor.save()
+    client = client_for(sysadmin)
+    url = reverse("admin:registry_user_change", args=[auditor.pk])
+    client.post(url, {"username": auditor.username, "email": auditor.email, "is_staff": "on"})  # not active
+
+    changed = AuditEntry.objects.get(action="account.password_change", object_id=str(auditor.pk))
+    assert changed.after == {"usable": True} and "pbkdf2" not in str(changed.before) + str(changed.after)
+    status = AuditEntry.objects.get(action="account.status", object_id=str(auditor.pk))
+    assert status.before == {"is_active": True} and status.after == {"is_active": False}
+    assert status.actor == sysadmin
+
+
+def test_the_auditor_reads_the_audit_log_and_djangos_admin_log(auditor, sysadmin, make_staff, client_for):
+    clerk = make_staff(roles.DISTRICT_CLERK, BAOTOU)
+    client_for(sysadmin).post(reverse("admin:registry_user_reset_password", args=[clerk.pk]))
+    client = client_for(auditor)
+
+    log = client.get(reverse("admin:registry_auditentry_changelist"))
+    assert log.status_code == 200 and "account.password_reset" in log.content.decode()
+    assert client.get(reverse("admin:admin_logentry_changelist")).status_code == 200
+    assert client.get(reverse("admin:registry_rolegrant_changelist")).status_code == 200

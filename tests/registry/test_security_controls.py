@@ -33,6 +33,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "registry.example.cn",
     "PERSONAL_DATA_KEYS": "Yq3nQk1yGJ0m8w0ZC0f1wKkz1sX3mJ2cQyq5xR7y1aA=",
     "PERSONAL_DATA_HASH_KEY": "a-long-random-production-hash-key-0123456789",
+    "INTEGRITY_KEY": "a-long-random-production-integrity-key-9876543210",
 }
 
 
