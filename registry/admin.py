@@ -4,6 +4,7 @@ reason form, history on every record."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import lifecycle
+from . import divisions, lifecycle
 from .audit import audit_record
 from .exports import ListExportMixin
 from .fields import EncryptedTextField, KeyedHashField
@@ -735,18 +736,74 @@ class CaregiverAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmi
     ]
 
 
+class DivisionForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Checks a division's place before it is saved (``registry.divisions``)."""
+
+    confirm_move = forms.BooleanField(
+        label=_("Move it anyway"),
+        required=False,
+        help_text=_("Tick only after reading who would no longer see this unit's providers."),
+    )
+
+    actor: User
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.before = divisions.division_state(self.instance)
+        prospective = copy.copy(self.instance)
+        for name in ("code", "level", "parent"):
+            if name in data:
+                setattr(prospective, name, data[name])
+        try:
+            divisions.check_division_change(
+                actor=self.actor,
+                division=prospective,
+                before=self.before,
+                confirmed_lost=bool(data.get("confirm_move")),
+            )
+        except PermissionDenied as error:
+            raise ValidationError(str(error)) from error
+        return data
+
+
 @admin.register(Division)
 class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
-    """GB/T 2260 units come from reference data and are read-only; staff add local units."""
+    """GB/T 2260 units come from reference data and are read-only. Clerks add local units
+    and rename them; only the system admin changes a unit's code, level or parent."""
 
     actions = ["export_xlsx", "export_csv"]
     scope_path_lookup = "path"
+    form = DivisionForm
     list_display = ["code", "name", "level", "kind", "parent", "is_standard"]
     list_filter = ["level", "is_standard"]
     search_fields = ["code", "name"]
     list_select_related = ["parent"]
-    fields = ["code", "name", "level", "kind", "parent", "is_standard"]
-    readonly_fields = ["is_standard"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["code", "name", "level", "kind", "parent", "is_standard"]
+        if obj is not None and request.user.has_perm("registry.move_division"):
+            fields.append("confirm_move")
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not request.user.has_perm("registry.move_division"):
+            return ["code", "level", "parent", "is_standard"]
+        return ["is_standard"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = staff_user(request)
+        if "parent" in form.base_fields:
+            form.base_fields["parent"].required = True
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Division, form: Any, change: bool) -> None:
+        divisions.division_save(
+            actor=staff_user(request),
+            division=obj,
+            before=form.before,
+            confirmed_lost=bool(form.cleaned_data.get("confirm_move")),
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_standard:

@@ -63,6 +63,7 @@ class Division(models.Model):
         verbose_name = _("division")
         verbose_name_plural = _("divisions")
         ordering = ["code"]
+        permissions = [("move_division", _("Can change a division's code, level or parent"))]
         indexes = [models.Index(fields=["path"], name="division_path_prefix", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from factories import BAOTOU, DONGHE, KUNDULUN, REGION, ProviderFactory
 
 from registry import roles
-from registry.models import Division, FireExemptionRule
+from registry.models import AuditEntry, Division, FireExemptionRule
 from registry.scoping import divisions_visible_to, providers_visible_to, user_can_see_division
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +239,66 @@ def test_clerk_cannot_rename_a_standard_division(clerk, client_for, divisions):
 
     assert response.status_code == 403
     assert Division.objects.get(code=KUNDULUN).name == "昆都仑区"
+
+
+# --- who may change a unit's place (issue 23, finding 1) ------------------------------------
+
+
+def test_a_clerk_cannot_lift_their_own_unit_out_from_under_the_city(divisions, make_staff, client_for):
+    """clerk_xitu set 稀土高新区 to level "Region" with no parent: the city lost its 6 providers."""
+    zone = Division.objects.get(code="150271")
+    provider = ProviderFactory(division=zone)
+    clerk = make_staff(roles.DISTRICT_CLERK, "150271")
+    reviewer = make_staff(roles.CITY_REVIEWER, BAOTOU)
+    url = reverse("admin:registry_division_change", args=[zone.pk])
+
+    response = client_for(clerk).post(url, {"code": "150271", "name": "稀土高新区", "level": L.REGION, "parent": ""})
+
+    zone.refresh_from_db()
+    assert zone.level == L.COUNTY and zone.parent.code == BAOTOU and zone.path == "150000/150200/150271/"
+    assert provider in providers_visible_to(reviewer)
+    # What a clerk may change: the name of their own local unit, and that is audited.
+    assert response.status_code == 302
+    client_for(clerk).post(url, {"name": "稀土高新技术产业开发区", "kind": "开发区"})
+    zone.refresh_from_db()
+    assert zone.name == "稀土高新技术产业开发区" and zone.parent.code == BAOTOU
+    entry = AuditEntry.objects.filter(action="division.change", object_id=str(zone.pk)).latest("id")
+    assert entry.before["name"] == "稀土高新区" and entry.after["name"] == "稀土高新技术产业开发区"
+
+
+def test_the_system_admin_moves_a_unit_only_naming_who_loses_sight_of_it(township, divisions, make_staff, client_for):
+    provider = ProviderFactory(division=township)
+    kundulun_clerk = make_staff(roles.DISTRICT_CLERK, KUNDULUN)
+    sysadmin = make_staff(roles.SYSTEM_ADMIN, REGION)
+    client = client_for(sysadmin)
+    url = reverse("admin:registry_division_change", args=[township.pk])
+    data = {"code": township.code, "name": township.name, "level": L.TOWNSHIP, "parent": divisions[DONGHE].pk}
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert kundulun_clerk.username in str(refused.context["adminform"].form.errors["parent"])
+    township.refresh_from_db()
+    assert township.parent.code == KUNDULUN
+
+    moved = client.post(url, {**data, "confirm_move": "on"})
+
+    assert moved.status_code == 302
+    township.refresh_from_db()
+    assert township.parent.code == DONGHE and provider not in providers_visible_to(kundulun_clerk)
+    entry = AuditEntry.objects.get(action="division.change", object_id=str(township.pk))
+    assert entry.before["parent_id"] == divisions[KUNDULUN].pk and entry.after["parent_id"] == divisions[DONGHE].pk
+    assert entry.after["lost_sight"] == [kundulun_clerk.username]
+
+
+def test_no_unit_but_the_region_is_without_a_parent(township, make_staff, client_for):
+    sysadmin = make_staff(roles.SYSTEM_ADMIN, REGION)
+    url = reverse("admin:registry_division_change", args=[township.pk])
+
+    response = client_for(sysadmin).post(
+        url, {"code": township.code, "name": township.name, "level": L.REGION, "parent": "", "confirm_move": "on"}
+    )
+
+    assert response.status_code == 200 and "parent" in response.context["adminform"].form.errors
+    township.refresh_from_db()
+    assert township.parent is not None
