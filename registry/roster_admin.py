@@ -23,7 +23,7 @@ from .exports import ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import FIRST_DATA_ROW, Plan, RowError
-from .rosters.formats import UnreadableFile, count_rows
+from .rosters.formats import UnreadableFile, count_rows, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
@@ -31,7 +31,9 @@ from .tasks import apply_roster_upload, validate_roster_upload
 
 
 class RosterUploadForm(forms.Form):
-    roster = forms.FileField(label=_("Roster file (.xlsx or .csv, UTF-8 or GBK)"))
+    # Refused by its size before any of it is read (Django keeps an upload above
+    # FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file, not in memory).
+    roster = forms.FileField(label=_("Roster file (.xlsx or .csv, UTF-8 or GBK)"), validators=[validate_upload_size])
 
 
 def _user(request: HttpRequest) -> User:
@@ -107,15 +109,14 @@ class RosterAdminMixin(ListExportMixin):
         self._require_import_permission(request)
         form = RosterUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["roster"]
-            data = upload.read()
+            upload = form.cleaned_data["roster"]  # its size checked: read in chunks, never whole
             try:
-                rows = count_rows(data, upload.name)
+                rows = count_rows(upload, upload.name)
             except UnreadableFile as error:
                 form.add_error("roster", str(error))
             else:
                 record = uploads.upload_create(
-                    kind=self.roster_kind, filename=upload.name, data=data, user=_user(request), rows=rows
+                    kind=self.roster_kind, filename=upload.name, data=upload, user=_user(request), rows=rows
                 )
                 if uploads.in_background(record.rows_total):
                     validate_roster_upload.delay_on_commit(record.pk)

@@ -1,27 +1,42 @@
 """Writing and reading tabular files safely: CSV (UTF-8 with BOM) and xlsx.
 
-Formula-safe: a cell that a spreadsheet would run as a formula (starting with =, +, -,
-@, tab or carriage return) is written with a leading apostrophe, so an exported name
-like ``=HYPERLINK(…)`` stays text (CSV injection).
+Formula-safe: a cell that a spreadsheet would run as a formula is written with a leading
+apostrophe, so an exported name like ``=HYPERLINK(…)`` stays text (CSV injection). That
+is text whose first character other than white space is =, +, - or @ (spreadsheets skip
+leading spaces and line breaks: " =1+1" and "\\n=1+1" run too), and text that starts with
+a tab, a carriage return, a line feed or NUL. Numbers (int, float, Decimal) stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+if TYPE_CHECKING:
+    from .rosters.formats import Source
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# A formula character after any white space (Unicode's, as str.isspace: the ideographic
+# space too) or NUL, or a control character that starts the text.
+_FORMULA = re.compile(r"[\s\0]*[=+\-@]|[\t\r\n\0]")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could run this text as a formula (see the module's docstring)."""
+    return _FORMULA.match(text) is not None
 
 
 def formula_safe(value: Any) -> Any:
-    """Text that could run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text that could run as a formula gets a leading apostrophe; numbers stay numbers.
+    Text that already starts with the apostrophe is left as it is."""
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 
@@ -59,24 +74,12 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     return buffer.getvalue()
 
 
-def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or xlsx file as header → text."""
-    if filename.lower().endswith(".xlsx"):
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = [
-            ["" if v is None else str(v).strip() for v in row] for row in workbook.active.iter_rows(values_only=True)
-        ]
-    else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValueError("unreadable text encoding")
-        rows = [[v.strip() for v in row] for row in csv.reader(io.StringIO(text))]
-    if not rows:
-        return []
-    header = rows[0]
-    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(row)]
+def read_rows(source: Source, filename: str) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or xlsx file as header → text,
+    read by the roster reader: refused above ``ROSTER_MAX_UPLOAD_BYTES`` before any of it is
+    read, zip bombs and XML entities refused, empty rows dropped (``rosters.formats``).
+    Raises ``UnreadableFile`` (a ``ValueError``) with a message for the user."""
+    from .rosters.formats import stream_table  # the readers build on this module's formula rule
+
+    header, rows = stream_table(source, filename)
+    return [dict(zip(header, row, strict=False)) for row in rows]

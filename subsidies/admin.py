@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.audit import audit_record
 from registry.models import PremisesBasis, ProviderKind
+from registry.rosters.formats import validate_upload_size
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
 
@@ -486,6 +487,7 @@ class PaymentItemInline(admin.TabularInline):  # type: ignore[type-arg]
 class ReconcileForm(forms.Form):
     result_file = forms.FileField(
         label=_("Bank result file (CSV or xlsx; columns item, amount, status, reason)"),
+        validators=[validate_upload_size],  # refused by its size before any of it is read
     )
 
 
@@ -603,7 +605,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             upload = form.cleaned_data["result_file"]
             try:
                 errors = payments.batch_reconcile(
-                    batch=batch, data=upload.read(), filename=upload.name, user=staff_user(request)
+                    batch=batch, data=upload, filename=upload.name, user=staff_user(request)
                 )  # type: ignore[arg-type]
             except (ValidationError, ValueError) as error:
                 errors = error.messages if isinstance(error, ValidationError) else [str(error)]

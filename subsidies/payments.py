@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from registry.audit import audit_record
 from registry.models import Division, Provider, ProviderStatus, User
+from registry.rosters.formats import Source
 from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
 
 from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
@@ -261,10 +262,11 @@ def _parse_result_row(
 
 
 @transaction.atomic
-def batch_reconcile(*, batch: PaymentBatch, data: bytes, filename: str, user: User) -> list[str]:
+def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: User) -> list[str]:
     """Mark items paid or failed from the bank's result file (columns item, amount,
-    status, reason). All or nothing: any unknown or mismatched row and nothing changes;
-    the errors name the row numbers (the header is row 1)."""
+    status, reason), given as the uploaded file (read in chunks) or its bytes. All or
+    nothing: any unknown or mismatched row and nothing changes; the errors name the row
+    numbers (the header is row 1). An unreadable file raises ``UnreadableFile``."""
     locked = _locked(batch)
     if locked.state != State.EXPORTED:
         raise ValidationError(_("Only an exported batch can be reconciled."))

@@ -2,34 +2,87 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any, Protocol, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..spreadsheets import FORMULA_PREFIXES
+from ..spreadsheets import looks_like_formula
 
 
 class UnreadableFile(ValueError):
     """The file is not a table we can read (wrong format, too big, a zip bomb …)."""
 
 
+class BinaryFile(Protocol):
+    """What the readers need of an upload: an open, seekable binary file (a Django
+    ``UploadedFile``, a file on disk, ``io.BytesIO``)."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+# An upload's bytes or, better, the file itself: read in chunks, never whole.
+Source = bytes | BinaryFile
 Table = tuple[list[str], list[list[str]]]  # header, rows
 StreamedTable = tuple[list[str], Iterator[list[str]]]
+CHUNK_BYTES = 64 * 1024
 
 
-def _check_zip(data: bytes) -> zipfile.ZipFile:
+def _file(source: Source) -> BinaryFile:
+    """The source as a file at its start (``io.BytesIO`` shares the bytes, it does not copy them)."""
+    file = io.BytesIO(source) if isinstance(source, bytes) else source
+    file.seek(0)
+    return file
+
+
+def file_size(source: Source) -> int:
+    """The size in bytes, found without reading the content."""
+    if isinstance(source, bytes):
+        return len(source)
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    return size
+
+
+def too_large_message() -> str:
+    return _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
+
+
+def check_upload_size(size: int | None) -> None:
+    """Refuse a file above ``ROSTER_MAX_UPLOAD_BYTES`` by its size alone, before any of it is read."""
+    if size is not None and size > settings.ROSTER_MAX_UPLOAD_BYTES:
+        raise UnreadableFile(too_large_message())
+
+
+def validate_upload_size(upload: Any) -> None:
+    """A form's file field validator: an upload (``UploadedFile``, its size counted as it
+    was received) above ``ROSTER_MAX_UPLOAD_BYTES`` is an error, before any of it is read."""
+    try:
+        check_upload_size(upload.size)
+    except UnreadableFile as error:
+        raise ValidationError(str(error), code="too_large") from None
+
+
+def _check_zip(source: Source) -> zipfile.ZipFile:
     """The workbook's archive, refused if its zip entries would expand too far, before any XML is parsed."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(cast(IO[bytes], _file(source)))
     except zipfile.BadZipFile:
         raise UnreadableFile(_("This is not a valid .xlsx file.")) from None
     entries = archive.infolist()
@@ -56,35 +109,61 @@ def _cell_text(value: Any) -> str:
 MAX_COLUMNS = 100
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
+def _decoded_chunks(file: BinaryFile, encoding: str) -> Iterator[str]:
+    """The file's text, a chunk at a time (a character split between chunks is kept whole)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    file.seek(0)
+    while chunk := file.read(CHUNK_BYTES):
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
+def text_encoding(file: BinaryFile) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030 (a
+    superset of GBK). Decided on the whole file, read through a chunk at a time."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            for _text in _decoded_chunks(file, encoding):
+                pass
         except UnicodeDecodeError:
             continue
+        return encoding
     raise UnreadableFile(_("The text encoding is neither UTF-8 nor GBK."))
 
 
-def _numbered_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+def text_lines(file: BinaryFile, encoding: str) -> Iterator[str]:
+    """The file's lines, each with its line feed, split at line feeds only (a carriage return
+    or another line break inside a line stays in it, for the CSV reader to judge)."""
+    pending: list[str] = []
+    for text in _decoded_chunks(file, encoding):
+        *complete, rest = text.split("\n")
+        for piece in complete:
+            pending.append(piece)
+            yield "".join(pending) + "\n"
+            pending.clear()
+        if rest:
+            pending.append(rest)
+    if pending:
+        yield "".join(pending)
+
+
+def _numbered_rows(source: Source, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(row number as the clerk's spreadsheet shows it, cells) of every row."""
-    if len(data) > settings.ROSTER_MAX_UPLOAD_BYTES:
-        raise UnreadableFile(
-            _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+    check_upload_size(file_size(source))  # before anything is read
     name = filename.lower()
     if name.endswith(".xlsx"):
         from .xlsx import iter_xlsx_rows  # xlsx.py builds on this module
 
-        return iter_xlsx_rows(data)
+        return iter_xlsx_rows(source)
     if name.endswith((".csv", ".txt")):
-        return enumerate(_csv_rows(decode_text(data)), start=1)
+        file = _file(source)
+        return enumerate(_csv_rows(text_lines(file, text_encoding(file))), start=1)
     raise UnreadableFile(_("Upload an .xlsx or .csv file."))
 
 
-def _csv_rows(text: str) -> Iterator[list[str]]:
+def _csv_rows(lines: Iterator[str]) -> Iterator[list[str]]:
     try:
-        for row in csv.reader(io.StringIO(text)):
+        for row in csv.reader(lines):
             yield [cell.strip() for cell in row]
     except csv.Error as error:
         raise UnreadableFile(_("This CSV file cannot be read.")) from error
@@ -101,12 +180,15 @@ class Row(list[str]):
         self.number = number
 
 
-def stream_table(data: bytes, filename: str) -> StreamedTable:
+def stream_table(source: Source, filename: str) -> StreamedTable:
     """(header, rows) of the first sheet or the CSV, the rows handed out as they are read
     (memory does not grow with the file); empty rows dropped, cells stripped, every row
     as wide as the header and numbered as in the spreadsheet (``Row``). A file that turns
-    out broken further down raises ``UnreadableFile`` while its rows are being read."""
-    rows = ((number, cells) for number, cells in _numbered_rows(data, filename) if any(cells))
+    out broken further down raises ``UnreadableFile`` while its rows are being read.
+
+    ``source`` is the file (read in chunks; it must stay open while the rows are read)
+    or its bytes. A file above ``ROSTER_MAX_UPLOAD_BYTES`` is refused before any of it is read."""
+    rows = ((number, cells) for number, cells in _numbered_rows(source, filename) if any(cells))
     _number, header = next(rows, (0, None))
     if header is None:
         raise UnreadableFile(_("The file is empty."))
@@ -119,21 +201,21 @@ def _padded(row: list[str], width: int) -> list[str]:
     return (row + [""] * width)[:width] if len(row) != width else row
 
 
-def read_table(data: bytes, filename: str) -> Table:
+def read_table(source: Source, filename: str) -> Table:
     """The whole table at once (small files, the error workbook): see ``stream_table``."""
-    header, body = stream_table(data, filename)
+    header, body = stream_table(source, filename)
     return header, list(body)
 
 
-def count_rows(data: bytes, filename: str) -> int:
+def count_rows(source: Source, filename: str) -> int:
     """The number of data rows, read through once (and any unreadable part found)."""
-    return sum(1 for _row in stream_table(data, filename)[1])
+    return sum(1 for _row in stream_table(source, filename)[1])
 
 
 def _unescape(cell: str) -> str:
-    """Undo the apostrophe that exports put before formula-like text ("'=A1" → "=A1"),
-    so that importing an export changes nothing."""
-    if cell.startswith("'") and cell[1:2] in FORMULA_PREFIXES:
+    """Undo the apostrophe that exports put before formula-like text ("'=A1" → "=A1",
+    "'\\n=A1" → "\\n=A1"), so that importing an export changes nothing."""
+    if cell.startswith("'") and looks_like_formula(cell[1:]):
         return cell[1:]
     return cell
 

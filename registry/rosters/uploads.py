@@ -1,42 +1,113 @@
 """Uploaded rosters: store, validate (with progress), apply once. Shared by the admin and
-the Celery tasks that handle large files in the background."""
+the Celery tasks that handle large files in the background.
+
+The stored file is encrypted (it holds ID numbers, and media backups must not hold them
+in clear) a frame at a time: writing it reads the upload in ``FRAME_BYTES`` pieces, and
+reading it back holds the plain file once (at most ``ROSTER_MAX_UPLOAD_BYTES``) plus one
+frame, where a single Fernet token of the whole file needed several copies of it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import secrets
+import struct
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..audit import audit_record
-from ..crypto import decrypt_bytes, encrypt_bytes
+from ..crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 from ..models import RosterImport, User
 from .engine import Plan, import_roster, validate_roster
-from .formats import Table, read_table, stream_table
+from .formats import BinaryFile, Source, Table, read_table, stream_table
 from .kinds import KINDS
 
 Status = RosterImport.Status
 ENCRYPTED_SUFFIX = ".enc"
 
+# A stored upload: this line, then one Fernet token per line, each the encryption of
+# (the file's random id, the frame's number, whether it is the last frame) + up to
+# FRAME_BYTES of the file. The id, numbers and last flag let no frame be dropped,
+# reordered or taken from another file without the reading failing.
+FRAMES_MAGIC = b"carereg-encrypted-frames-1\n"
+FRAME_BYTES = 64 * 1024
+_FRAME_HEADER = struct.Struct(">16sQ?")
+_MAX_TOKEN_LINE = 2 * FRAME_BYTES  # a token is 4/3 of its frame and 73 bytes more
 
-def upload_create(*, kind: str, filename: str, data: bytes, user: User, rows: int) -> RosterImport:
-    """Keep the uploaded bytes so the confirmed import applies exactly the previewed file."""
-    upload = RosterImport.objects.create(
-        kind=kind,
-        filename=filename[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        jurisdiction=user.jurisdiction,
-        uploaded_by=user,
-        status=Status.VALIDATING,
-        rows_total=rows,
-    )
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    # Encrypted: the file holds ID numbers, and media backups must not hold them in clear.
-    upload.file.save(f"{upload.sha256}{suffix}{ENCRYPTED_SUFFIX}", ContentFile(encrypt_bytes(data)))
+
+class _LineFile(BinaryFile, Protocol):
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+
+def write_encrypted(source: BinaryFile, out: IO[bytes]) -> str:
+    """Encrypt ``source`` into ``out`` a frame at a time; the SHA-256 of the plain file."""
+    digest = hashlib.sha256()
+    file_id = secrets.token_bytes(16)
+    out.write(FRAMES_MAGIC)
+    source.seek(0)
+    frame, number = source.read(FRAME_BYTES), 0
+    while True:
+        following = source.read(FRAME_BYTES)  # read ahead: the last frame says it is the last
+        digest.update(frame)
+        out.write(encrypt_bytes(_FRAME_HEADER.pack(file_id, number, not following) + frame) + b"\n")
+        if not following:
+            return digest.hexdigest()
+        frame, number = following, number + 1
+
+
+def read_encrypted(stored: _LineFile) -> io.BytesIO:
+    """The plain file of ``write_encrypted``'s output (positioned after ``FRAMES_MAGIC``).
+    Raises ``InvalidToken`` for a frame no key opens, or frames missing, reordered or foreign."""
+    plain = io.BytesIO()
+    file_id: bytes | None = None
+    number = 0
+    while True:
+        line = stored.readline(_MAX_TOKEN_LINE)
+        if not line.endswith(b"\n"):
+            raise InvalidToken  # cut short
+        frame = decrypt_bytes(line[:-1])
+        frame_file, frame_number, last = _FRAME_HEADER.unpack_from(frame)
+        if frame_number != number or file_id not in {None, frame_file}:
+            raise InvalidToken
+        file_id = frame_file
+        plain.write(memoryview(frame)[_FRAME_HEADER.size :])
+        if last:
+            if stored.read(1):
+                raise InvalidToken  # something after the last frame
+            plain.seek(0)
+            return plain
+        number += 1
+
+
+def upload_create(*, kind: str, filename: str, data: Source, user: User, rows: int) -> RosterImport:
+    """Keep the uploaded file (an ``UploadedFile``, or bytes) so that the confirmed import
+    applies exactly the previewed file. It is read a frame at a time, never whole."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    # Only ciphertext goes to the temporary file (Django's upload handler already keeps a
+    # large upload itself in a temporary file until the request ends).
+    with tempfile.TemporaryFile() as encrypted:
+        sha256 = write_encrypted(source, encrypted)
+        upload = RosterImport.objects.create(
+            kind=kind,
+            filename=filename[:255],
+            sha256=sha256,
+            jurisdiction=user.jurisdiction,
+            uploaded_by=user,
+            status=Status.VALIDATING,
+            rows_total=rows,
+        )
+        suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+        upload.file.save(f"{upload.sha256}{suffix}{ENCRYPTED_SUFFIX}", File(encrypted))
     return upload
 
 
@@ -44,20 +115,28 @@ def in_background(rows: int) -> bool:
     return rows > settings.ROSTER_BACKGROUND_ROWS
 
 
-def _upload_bytes(upload: RosterImport) -> bytes:
+@contextlib.contextmanager
+def opened_upload(upload: RosterImport) -> Iterator[BinaryFile]:
+    """The stored upload's plain file, open while the block reads it."""
     upload.file.open("rb")
     try:
-        data = upload.file.read()
+        if not upload.file.name.endswith(ENCRYPTED_SUFFIX):  # stored before encryption
+            yield upload.file
+            return
+        if upload.file.read(len(FRAMES_MAGIC)) == FRAMES_MAGIC:
+            plain = read_encrypted(upload.file)
+        else:  # one token of the whole file, as stored before frames (at most the size limit)
+            upload.file.seek(0)
+            plain = io.BytesIO(decrypt_bytes(upload.file.read()))
     finally:
         upload.file.close()
-    if upload.file.name.endswith(ENCRYPTED_SUFFIX):  # uploads stored before encryption are not
-        data = decrypt_bytes(data)
-    return data
+    yield plain
 
 
 def upload_rows_and_plan(upload: RosterImport) -> tuple[Table, Plan]:
     """All the rows at once, and their plan: the error workbook repeats every row."""
-    table = read_table(_upload_bytes(upload), upload.filename)
+    with opened_upload(upload) as file:
+        table = read_table(file, upload.filename)
     return table, validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by)
 
 
@@ -67,8 +146,11 @@ def upload_plan(upload: RosterImport, *, progress: bool = False) -> Plan:
     def report(done: int) -> None:
         RosterImport.objects.filter(pk=upload.pk).update(rows_done=done)
 
-    table = stream_table(_upload_bytes(upload), upload.filename)
-    return validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None)
+    with opened_upload(upload) as file:
+        table = stream_table(file, upload.filename)
+        return validate_roster(
+            KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None
+        )
 
 
 def upload_validate(upload: RosterImport) -> Plan:
@@ -109,8 +191,9 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     if not upload_claim(upload):
         raise ValidationError(_("This roster has already been imported or is being imported."))
     try:
-        table = stream_table(_upload_bytes(upload), upload.filename)
-        counts = import_roster(KINDS[upload.kind], table, user=upload.uploaded_by, expected_digest=digest)
+        with opened_upload(upload) as file:
+            table = stream_table(file, upload.filename)
+            counts = import_roster(KINDS[upload.kind], table, user=upload.uploaded_by, expected_digest=digest)
     except ValidationError:
         upload_validate(upload)  # the preview no longer holds: check the file again, so the page shows what is
         raise

@@ -21,7 +21,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from .formats import MAX_COLUMNS, UnreadableFile, _cell_text, _check_zip
+from .formats import MAX_COLUMNS, Source, UnreadableFile, _cell_text, _check_zip
 
 # Transitional and Strict OOXML: the same parts, under other namespaces.
 MAIN_NAMESPACES = (
@@ -65,12 +65,12 @@ _ASCII_DIGITS = "0123456789"
 _NOT_IN_ONE = -2  # the depth of an element that is not open: no element is at depth -1
 
 
-def iter_xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+def iter_xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
     """(sheet row number, cell texts) of every non-empty row of the first worksheet, in order.
 
     Cells are placed by their reference (gaps become ""), the first MAX_COLUMNS columns only;
     trailing empty cells are dropped. Anything unreadable raises UnreadableFile, lazily."""
-    archive = _check_zip(data)
+    archive = _check_zip(source)  # the file itself (read where the zip says), or its bytes
     try:
         sheet, strings, styles, epoch = _locate_parts(archive)
         date_styles, duration_styles = _number_styles(archive, styles) if styles else (set(), set())

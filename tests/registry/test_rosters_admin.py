@@ -444,6 +444,52 @@ def test_numbers_and_harmless_text_are_not_escaped():
     assert rows[1] == ["3", "1234.50", "张三-李四"]
 
 
+# A formula after white space or a line break runs too (issue 22: "\n=1+1" was exported as it is).
+FORMULAS_AFTER_WHITE_SPACE = ["\n=1+1", " =cmd", "\t@SUM(1)", "\r\n+1", "\u3000=1+1", " \n -2+3", "\n\n@A1"]
+
+
+def _as_xlsx_reads_it(value: str) -> str:
+    """XML reads a CR (and CR LF) back as a line feed."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@pytest.mark.parametrize("value", FORMULAS_AFTER_WHITE_SPACE)
+def test_a_formula_after_white_space_or_a_line_break_is_escaped_in_csv_and_xlsx(value):
+    csv_cell = csv_rows(csv_bytes(["姓名"], [[value]]))[1][0]
+    xlsx_cell = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(["姓名"], [[value]]))).active["A2"]
+
+    assert csv_cell == "'" + value
+    assert xlsx_cell.data_type == "s"
+    assert xlsx_cell.value == "'" + _as_xlsx_reads_it(value)
+
+
+@pytest.mark.parametrize("action", ["export_csv", "export_xlsx"])
+def test_a_name_with_a_formula_after_a_line_break_is_escaped_in_exports(action, home, as_clerk):
+    for name in FORMULAS_AFTER_WHITE_SPACE:
+        Provider.objects.filter(pk=ProviderFactory().pk).update(name=name)
+
+    response = export(as_clerk, "providers", action)
+
+    exported = {row[1] for row in exported_rows(response)[1:]}
+    expected = {"'" + name for name in FORMULAS_AFTER_WHITE_SPACE}
+    assert exported >= (expected if action == "export_csv" else {_as_xlsx_reads_it(name) for name in expected})
+
+
+def test_plain_text_numbers_and_escaped_text_are_exported_as_they_are():
+    text = ["张三-李四", "a=b", "王 =", "'=already escaped", "' =escaped too", " "]
+    numbers = [-5, -1.5, Decimal("-5.00")]
+    header = ["x"] * (len(text) + len(numbers))
+
+    csv_cells = csv_rows(csv_bytes(header, [[*text, *numbers]]))[1]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(header, [[*text, *numbers]]))).active
+
+    assert csv_cells == [*text, "-5", "-1.5", "-5.00"]
+    # Numbers stay numbers; a Decimal is written as its text (its own precision), as before.
+    assert [cell.value for cell in sheet[2]] == [*text, -5, -1.5, "-5.00"]
+    # Text that merely looks like a negative number was, and is, escaped.
+    assert csv_rows(csv_bytes(["x"], [["-5"]]))[1] == ["'-5"]
+
+
 @pytest.mark.parametrize("action", ["export_csv", "export_xlsx"])
 @pytest.mark.parametrize("kind", ["providers", "residents", "caregivers"])
 def test_export_then_import_is_all_unchanged(kind, action, home, as_clerk):

@@ -61,7 +61,7 @@ def test_a_txt_file_is_read_as_csv():
 
 def test_formula_escaped_cells_of_an_export_read_back_as_the_original_text():
     # Exports write "'=..." so that spreadsheets do not run it; importing undoes that.
-    names = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "'quoted", "it's"]
+    names = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "'quoted", "it's", "\n=1+1", " =cmd", "\t@SUM(1)"]
     for data, filename in (
         (csv_bytes(["姓名"], [[n] for n in names]), "e.csv"),
         (xlsx_bytes(["姓名"], [[n] for n in names]), "e.xlsx"),

@@ -7,16 +7,20 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from factories import BAOTOU, DONGHE, KUNDULUN, ProviderHoldFactory, ResidentFactory, division, noon
 from openpyxl import load_workbook
 
-from registry.models import ProviderStatusChange
+from registry.models import ProviderStatusChange, User
+from subsidies import payments
 from subsidies.models import GrantLine, Instalment, PayerLevel, PaymentBatch, PaymentItem
 from subsidies.services import (
     batch_approve,
@@ -378,6 +382,55 @@ def test_a_reconciliation_xlsx_file_is_read_too(payable, batch_through, finance)
     workbook.save(buffer)
 
     assert batch_reconcile(batch=batch, data=buffer.getvalue(), filename="result.xlsx", user=finance) == []
+    assert PaymentBatch.objects.get(pk=batch.pk).state == PaymentBatch.State.CLOSED
+
+
+def _reconcile_page(client_for, finance, batch, upload):
+    User.objects.filter(pk=finance.pk).update(password_changed_at=timezone.now())  # not expired
+    with translation.override("en"):
+        url = reverse("admin:subsidies_paymentbatch_reconcile", args=[batch.pk])
+        return client_for(finance).post(url, {"result_file": upload})
+
+
+def test_a_bank_result_file_above_the_upload_limit_is_refused_unread(
+    payable, batch_through, bank_result, finance, client_for, settings, monkeypatch
+):
+    """Refused by the size Django counted as it received the file, before it is read (issue 22)."""
+    settings.ROSTER_MAX_UPLOAD_BYTES = 1024 * 1024
+    batch = batch_through("exported")
+    rows = [(item.pk, f"{item.net_amount}", "paid", "") for item in batch.items.all()]
+    data = bank_result(rows) + b"\r\n" * (1024 * 1024)  # blank lines past the limit
+
+    def never(**kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(payments, "batch_reconcile", never)
+    response = _reconcile_page(client_for, finance, batch, SimpleUploadedFile("result.csv", data))
+
+    assert response.status_code == 200
+    assert "The file is larger than 1 MB." in response.content.decode()
+    assert PaymentBatch.objects.get(pk=batch.pk).state == PaymentBatch.State.EXPORTED
+
+
+def test_a_bank_result_file_is_read_as_safely_as_a_roster(
+    payable, batch_through, bank_result, finance, client_for, settings
+):
+    """The roster reader: a zip bomb is refused with a message, not parsed (nor a server error)."""
+    settings.ROSTER_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+    batch = batch_through("exported")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (3 * 1024 * 1024))
+
+    response = _reconcile_page(client_for, finance, batch, SimpleUploadedFile("result.xlsx", buffer.getvalue()))
+
+    assert response.status_code == 200
+    assert "The workbook expands to more than the allowed size." in response.content.decode()
+    assert PaymentBatch.objects.get(pk=batch.pk).state == PaymentBatch.State.EXPORTED
+    # An ordinary file in the same form still reconciles.
+    rows = [(item.pk, f"{item.net_amount}", "paid", "") for item in batch.items.all()]
+    done = _reconcile_page(client_for, finance, batch, SimpleUploadedFile("result.csv", bank_result(rows)))
+    assert done.status_code == 302
     assert PaymentBatch.objects.get(pk=batch.pk).state == PaymentBatch.State.CLOSED
 
 

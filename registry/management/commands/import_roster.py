@@ -44,12 +44,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         kind = KINDS[options["kind"]]
         try:
-            data = path.read_bytes()
-            table = stream_table(data, path.name)
-            if options["dry_run"]:
-                self._dry_run(validate_roster(kind, table, user=user))
-                return
-            counts = import_roster(kind, table, user=user)
+            with path.open("rb") as file:  # read as it is imported; one above the size limit is refused unread
+                table = stream_table(file, path.name)
+                if options["dry_run"]:
+                    self._dry_run(validate_roster(kind, table, user=user))
+                    return
+                counts = import_roster(kind, table, user=user)
         except (OSError, UnreadableFile) as unreadable:
             self.stderr.write(f"{path}: {unreadable}")
             sys.exit(2)
