@@ -34,6 +34,7 @@ from django_otp import devices_for_user
 from . import separation
 from .audit import audit_record
 from .models import Division, RoleGrant, User
+from .passwords import password_history_record
 
 
 def request_role(
@@ -233,6 +234,7 @@ def _audit_account_changes(sender: Any, instance: User, created: bool, raw: bool
     if raw or created or not before:
         return
     if before["password"] != instance.password:
+        password_history_record(instance, before["password"], remember=settings.PASSWORD_HISTORY)
         # Never the hashes: only that it changed, and whether a password can be used now.
         audit_record(
             "account.password_change",

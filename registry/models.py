@@ -121,6 +121,21 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+class PasswordHistory(models.Model):
+    """A password hash an account used before (never shown; see passwords.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("account"))
+    password = models.CharField(_("password"), max_length=128)
+    replaced_at = models.DateTimeField(_("replaced at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier password")
+        verbose_name_plural = _("earlier passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.replaced_at:%Y-%m-%d}"
+
+
 class RoleGrant(models.Model):
     """A request to give an account a role (and its jurisdiction), made by the system admin
     and in force only once the security admin confirms it (``registry.accounts``)."""

@@ -9,11 +9,13 @@ import string
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 CLASSES = (
     ("lower", set(string.ascii_lowercase)),
@@ -45,6 +47,66 @@ class CharacterClassesValidator:
 
     def get_help_text(self) -> str:
         return _("Mix at least %(n)d of: lower-case letters, capitals, digits, symbols.") % {"n": self.min_classes}
+
+
+class MinimumLengthValidator:
+    """At least ``min_length`` characters. (Django's own message for this changed in 5.2 and
+    its Chinese catalogue still has the old one, so the Chinese interface showed English.)"""
+
+    def __init__(self, min_length: int = 10) -> None:
+        self.min_length = min_length
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(
+                ngettext(
+                    "The password is too short: it needs at least %(n)d character.",
+                    "The password is too short: it needs at least %(n)d characters.",
+                    self.min_length,
+                )
+                % {"n": self.min_length},
+                code="password_too_short",
+            )
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "At least %(n)d character.", "At least %(n)d characters.", self.min_length
+        ) % {"n": self.min_length}
+
+
+class PasswordHistoryValidator:
+    """Not one of the account's last ``remember`` passwords (``PasswordHistory``, kept when
+    a password changes), nor the current one."""
+
+    def __init__(self, remember: int = 5) -> None:
+        self.remember = remember
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if user is None or getattr(user, "pk", None) is None:
+            return
+        from .models import PasswordHistory, User
+
+        stored = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        hashes = [stored or "", *PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)]
+        if any(encoded and check_password(password, encoded) for encoded in hashes[: self.remember]):
+            raise ValidationError(
+                _("Choose a password you have not used for your last %(n)d passwords.") % {"n": self.remember},
+                code="password_reused",
+            )
+
+    def get_help_text(self) -> str:
+        return _("Not one of your last %(n)d passwords.") % {"n": self.remember}
+
+
+def password_history_record(user: Any, old_hash: str, *, remember: int) -> None:
+    """Keep the hash a user just replaced; only the newest ``remember`` are kept."""
+    from .models import PasswordHistory
+
+    if not old_hash or old_hash.startswith("!"):  # unusable: nothing to remember
+        return
+    PasswordHistory.objects.create(user=user, password=old_hash)
+    keep = PasswordHistory.objects.filter(user=user).order_by("-id").values_list("id", flat=True)[:remember]
+    PasswordHistory.objects.filter(user=user).exclude(id__in=list(keep)).delete()
 
 
 def password_expired(user: Any, now: datetime.datetime | None = None) -> bool:

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.checks import CheckMessage, Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -33,6 +35,22 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@register(Tags.security, deploy=True)
+def check_num_proxies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: the production set-up puts nginx in front. With NUM_PROXIES=0
+    every client would have nginx's address: one login lockout and one rate limit for all,
+    and no client address in the audit log."""
+    if int(getattr(settings, "NUM_PROXIES", 0)) <= 0:
+        return [
+            CheckWarning(
+                "NUM_PROXIES is 0: behind a reverse proxy every client has the proxy's address.",
+                hint="Set NUM_PROXIES=1 behind the nginx site of deploy/ (docs/deploy.md, section 5).",
+                id="registry.W202",
+            )
+        ]
+    return []
 
 
 def _count(key: str, window: int, now: int) -> tuple[int, int]:

@@ -141,3 +141,34 @@ def test_behind_a_proxy_each_client_address_is_locked_separately(make_staff, div
 
     assert blocked.status_code == 429
     assert other.status_code == 302
+
+
+def test_every_password_message_is_in_chinese_in_the_chinese_interface(make_staff):
+    """Django 5.2's own "too short" message has no Chinese translation (issue 23, finding 7)."""
+    user = make_staff(roles.DISTRICT_CLERK, "150203")
+    for weak in ("aB1", "12345678901234", "password1234", "abcdefghijkl"):
+        with pytest.raises(ValidationError) as refused:
+            validate_password(weak, user=user)
+        for message in refused.value.messages:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+
+
+def test_the_last_passwords_cannot_be_used_again(make_staff, client_for):
+    user = make_staff(roles.DISTRICT_CLERK, "150203")
+    user.set_password(GOOD)
+    user.save()
+    client = client_for(user)
+    url = reverse("admin:password_change")
+
+    def change(old: str, new: str) -> object:
+        return client.post(url, {"old_password": old, "new_password1": new, "new_password2": new})
+
+    assert change(GOOD, "Second-Pass-2026").status_code == 302
+    user.refresh_from_db()
+    client = client_for(user)  # sign in with the new password's session
+    again = change("Second-Pass-2026", GOOD)
+
+    assert again.status_code == 200 and "new_password2" in again.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password("Second-Pass-2026")
+    assert change("Second-Pass-2026", "Third-Pass-2026x").status_code == 302

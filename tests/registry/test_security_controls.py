@@ -34,6 +34,7 @@ PRODUCTION_ENV = {
     "PERSONAL_DATA_KEYS": "Yq3nQk1yGJ0m8w0ZC0f1wKkz1sX3mJ2cQyq5xR7y1aA=",
     "PERSONAL_DATA_HASH_KEY": "a-long-random-production-hash-key-0123456789",
     "INTEGRITY_KEY": "a-long-random-production-integrity-key-9876543210",
+    "NUM_PROXIES": "1",
 }
 
 
@@ -63,3 +64,18 @@ def test_the_deployment_check_refuses_the_published_development_keys():
 
     assert result.returncode != 0
     assert "registry.E001" in result.stderr and "registry.E002" in result.stderr
+
+
+def test_the_deployment_check_refuses_the_published_integrity_key():
+    from registry.integrity import DEVELOPMENT_INTEGRITY_KEY
+
+    result = deploy_check(INTEGRITY_KEY=DEVELOPMENT_INTEGRITY_KEY)
+
+    assert result.returncode != 0 and "registry.E003" in result.stderr
+
+
+def test_the_deployment_check_warns_when_no_proxy_is_counted():
+    """Behind nginx, NUM_PROXIES=0 gives every client nginx's address (issue 23, finding 7)."""
+    result = deploy_check(NUM_PROXIES="0")
+
+    assert result.returncode != 0 and "registry.W202" in result.stderr
