@@ -37,3 +37,16 @@ def test_make_run_starts_one_worker_with_its_embedded_beat():
     celery_lines = [line for line in script.splitlines() if "celery" in line and not line.lstrip().startswith("#")]
 
     assert len(celery_lines) == 1 and runs_beat(celery_lines[0])
+
+
+def test_only_the_audit_retention_unit_connects_as_the_database_owner():
+    """The services connect as the application role, which may only add to the audit log;
+    migrations and pruning run as the owner (issue 22)."""
+    units = {unit.name: unit.read_text(encoding="utf-8") for unit in (ROOT / "deploy" / "systemd").glob("*.service")}
+
+    as_owner = sorted(name for name, text in units.items() if "database_owner_url" in text)
+
+    assert as_owner == ["carereg-prune-audit.service"]
+    assert "prune_audit" in exec_start(ROOT / "deploy" / "systemd" / "carereg-prune-audit.service")
+    assert "User=carereg-owner" in units["carereg-prune-audit.service"]
+    assert all("User=carereg\n" in units[name] for name in ("carereg-web.service", "carereg-worker.service"))
