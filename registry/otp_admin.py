@@ -94,13 +94,24 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: TOTPDevice) -> None:
-        audit_record("otp.reset", obj=obj, detail=f"device of {obj.user.get_username()} deleted")
+        _audit_reset(obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
         for device in queryset.select_related("user"):
-            audit_record("otp.reset", obj=device, detail=f"device of {device.user.get_username()} deleted")
+            _audit_reset(device)
         super().delete_queryset(request, queryset)
+
+
+def _audit_reset(device: TOTPDevice) -> None:
+    """On the account (the target), with the device before and none after."""
+    audit_record(
+        "otp.reset",
+        obj=device.user,
+        before={"device": device.name, "confirmed": bool(device.confirmed)},
+        after={"device": None},
+        detail=f"device {device.pk} of {device.user.get_username()} deleted",
+    )
 
 
 def _failures(field: str, since: datetime.datetime) -> Subquery:

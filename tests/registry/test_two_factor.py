@@ -407,7 +407,9 @@ def test_the_security_admin_resets_a_device_without_seeing_its_key(otp_on, divis
     response = client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
 
     assert response.status_code == 302 and not TOTPDevice.objects.filter(user=clerk).exists()
-    assert AuditEntry.objects.get(action="otp.reset").actor == security_admin
+    reset = AuditEntry.objects.get(action="otp.reset")
+    assert reset.actor == security_admin and reset.object_id == str(clerk.pk)  # the account is the target
+    assert reset.before["confirmed"] is True and reset.after == {"device": None}
     # The clerk's session loses its verification: they enrol a new device.
     assert clerk_client.get(reverse("admin:index"))["Location"].startswith(reverse("otp_enrol"))
 
