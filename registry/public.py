@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderStatus, Resident
+from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus, Resident
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 MONTHLY_FEE_DIGITS = 14
@@ -184,10 +184,13 @@ def detail_sections(provider: Provider) -> list[tuple[str, dict[str, Any]]]:
 def annual_report_overdue(provider: Provider, day: datetime.date | None = None) -> int | None:
     """The year whose annual financial report is overdue, if any.
 
-    Government-run and non-profit providers report each year by the date in
-    ANNUAL_REPORT_DUE (month, day) of the next year — 31 March (000:533-540).
+    Government-run and non-profit elderly-care providers (养老机构; childcare providers are
+    not asked, DOMAIN §7) report each year by the date in ANNUAL_REPORT_DUE (month, day) of
+    the next year — 31 March (000:533-540).
     """
     day = day or timezone.localdate()
+    if provider.kind not in ProviderKind.elderly():
+        return None
     if provider.legal_form != LegalForm.NON_PROFIT and provider.operation_mode != OperationMode.PUBLIC:
         return None
     month, due_day = settings.ANNUAL_REPORT_DUE

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from factories import AnnualReportFactory, ProviderFactory
 
-from registry.models import LegalForm, OperationMode
+from registry.models import LegalForm, OperationMode, ProviderKind
 from registry.public import annual_report_overdue
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +36,11 @@ def test_private_for_profit_providers_owe_no_report(divisions):
     provider = ProviderFactory(legal_form=LegalForm.FOR_PROFIT, operation_mode=OperationMode.PRIVATE)
 
     assert annual_report_overdue(provider, D(2026, 11, 23)) is None
+
+
+@pytest.mark.parametrize("kind", sorted(ProviderKind.childcare()))
+def test_childcare_providers_owe_no_elderly_institution_report(divisions, kind):
+    """000:533-540 asks it of 养老机构 (elderly institutions) only (DOMAIN §7)."""
+    nursery = ProviderFactory(kind=kind, legal_form=LegalForm.NON_PROFIT, operation_mode=OperationMode.PUBLIC)
+
+    assert annual_report_overdue(nursery, D(2026, 11, 23)) is None
