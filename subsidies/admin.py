@@ -1,6 +1,7 @@
 """Back-office for subsidies: rate tables, construction grants, monthly runs, payment
-batches, recoveries and the provider ledger. Every action calls a service; every list is
-limited to the user's jurisdiction."""
+batches, recoveries and the provider ledger. Every action and every save of a run, grant or
+batch calls a service (which records the user among its preparers); every list is limited to
+the user's jurisdiction."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
@@ -179,6 +181,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         "schedule_preview",
         "status",
         "prepared_by",
+        "preparers",
         "approved_by",
         "approved_on",
     ]
@@ -205,10 +208,23 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         return format_html_join(", ", "{}: {}", ((year, amount) for year, amount in quote.instalments))
 
     def save_model(self, request: HttpRequest, obj: ConstructionGrant, form: Any, change: bool) -> None:
-        if not change:
-            obj.prepared_by = request.user  # type: ignore[assignment]
-        instalments.grant_compute(obj)
-        super().save_model(request, obj, form, change)
+        """Through the services: whoever saves the application becomes one of its preparers."""
+        if change:
+            data = form.cleaned_data
+            fields = {name: data[name] for name in instalments.EDITABLE_FIELDS if name in data}
+            saved = instalments.grant_edit(grant=obj, user=staff_user(request), **fields)
+        else:
+            saved = instalments.grant_prepare(
+                provider=obj.provider,
+                scheme_code=obj.scheme.code,
+                basis=obj.basis,
+                beds_claimed=obj.beds_claimed,
+                floor_area_m2=obj.floor_area_m2,
+                lease_end=obj.lease_end,
+                prepared_by=staff_user(request),
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
     @admin.action(description=_("Approve selected grants"), permissions=["approve"])
     def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
@@ -235,8 +251,15 @@ class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  
 
     @admin.action(description=_("Review eligibility of instalments due this year"), permissions=["approve"])
     def review_this_year(self, request: HttpRequest, queryset: QuerySet[Instalment]) -> None:
-        counts = instalments.instalments_review(year=timezone.localdate().year)
+        counts = instalments.instalments_review(year=timezone.localdate().year, user=staff_user(request))
         self.message_user(request, _("Released %(released)d, withheld %(withheld)d, cancelled %(cancelled)d.") % counts)
+        if counts["left"]:
+            left = ngettext(
+                "%(left)d instalment of a grant you prepared or edited was left for someone else to release.",
+                "%(left)d instalments of grants you prepared or edited were left for someone else to release.",
+                counts["left"],
+            )
+            self.message_user(request, left % counts, messages.WARNING)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_constructiongrant")
@@ -285,12 +308,23 @@ class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 class GrantRunForm(forms.ModelForm):  # type: ignore[type-arg]
+    user: Any = None  # set by the admin: who would create the run
+
     class Meta:
         model = GrantRun
         fields = ["scheme", "period", "division"]
 
     def clean_period(self) -> Any:
         return self.cleaned_data["period"].replace(day=1)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None and not self.errors and self.user is not None:
+            try:
+                runs.check_refresh(scheme=data["scheme"], division=data["division"], user=self.user)
+            except PermissionDenied as error:
+                raise ValidationError(str(error)) from error
+        return data
 
 
 @admin.register(GrantRun)
@@ -300,7 +334,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["scheme", "period", "division", "status", "line_count", "payable_total", "approved_by"]
     list_filter = ["status", "scheme", "period"]
     list_select_related = ["scheme", "division", "approved_by"]
-    readonly_fields = ["status", "totals", "created_by", "refreshed_at", "approved_by", "approved_at"]
+    readonly_fields = ["status", "totals", "created_by", "preparers", "refreshed_at", "approved_by", "approved_at"]
     inlines = [GrantLineInline]
     actions = ["refresh_runs", "approve_runs", "export_lines"]
 
@@ -323,6 +357,10 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if obj is not None:
             return [*self.readonly_fields, "scheme", "period", "division"]
         return self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     @admin.display(description=_("lines"), ordering="n_lines")
     def line_count(self, run: GrantRun) -> int:
@@ -352,15 +390,17 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: GrantRun, form: Any, change: bool) -> None:
+        """A new run is created by the service (its creator becomes a preparer); an existing
+        run has nothing to edit here: it changes only by a refresh."""
         if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
-            super().save_model(request, obj, form, change)
-            runs.run_refresh(
+            run = runs.run_refresh(
                 scheme_code=obj.scheme.code,
                 period=obj.period,
                 division_code=obj.division.code,
-                user=staff_user(request),  # type: ignore[arg-type]
+                user=staff_user(request),
             )
+            obj.pk = run.pk
+            obj.refresh_from_db()
 
     @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
@@ -503,12 +543,21 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         "payer_level",
         "state",
         "prepared_by",
+        "preparers",
         "submitted_at",
         "approved_by",
         "approved_at",
         "exported_at",
     ]
-    readonly_fields = ["state", "prepared_by", "submitted_at", "approved_by", "approved_at", "exported_at"]
+    readonly_fields = [
+        "state",
+        "prepared_by",
+        "preparers",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+        "exported_at",
+    ]
     inlines = [PaymentItemInline]
     actions = ["submit_batches", "approve_batches", "export_csv", "export_xlsx"]
     change_form_template = "admin/subsidies/paymentbatch/change_form.html"
@@ -530,10 +579,14 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
 
     def save_model(self, request: HttpRequest, obj: PaymentBatch, form: Any, change: bool) -> None:
+        """A new batch is created and collected by the service (its creator becomes a
+        preparer); an existing batch has nothing to edit here."""
         if not change:
-            obj.prepared_by = request.user  # type: ignore[assignment]
-            super().save_model(request, obj, form, change)
-            payments.batch_collect(obj)
+            batch = payments.batch_create(
+                name=obj.name, division=obj.division, payer_level=obj.payer_level, prepared_by=staff_user(request)
+            )
+            obj.pk = batch.pk
+            obj.refresh_from_db()
 
     @admin.action(description=_("Submit selected batches for approval"), permissions=["change"])
     def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:

@@ -1,5 +1,6 @@
-"""Construction grants: quote, prepare, approve (maker ≠ checker), 3:3:4 instalments,
-and the yearly eligibility review that releases, withholds or cancels each instalment.
+"""Construction grants: quote, prepare, edit, approve (by none of the preparers), 3:3:4
+instalments, and the yearly eligibility review that releases, withholds or cancels each
+instalment (a preparer of the grant never releases one).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from registry.audit import audit_record
 from registry.credit import blacklisted_providers
 from registry.models import Provider, ProviderHold, ProviderStatus, User
 
+from .maker_checker import add_preparer, grants_prepared_by, refuse_preparer
 from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
 from .rates import RateNotFound, matches_eligibility, rate_for, scheme_by_code
 
 CONSTRUCTION_KINDS = {SchemeKind.CONSTRUCTION_PER_BED, SchemeKind.CONSTRUCTION_FIXED}
+# What a clerk may change on a draft application; the figures are computed from them.
+EDITABLE_FIELDS = ("provider", "scheme", "basis", "beds_claimed", "floor_area_m2", "lease_end")
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ def grant_prepare(
     prepared_by: User,
     lease_end: datetime.date | None = None,
 ) -> ConstructionGrant:
-    """Record an application with its computed figures, as a draft awaiting approval."""
+    """Record an application with its computed figures, as a draft awaiting approval;
+    ``prepared_by`` is its first preparer."""
     grant = ConstructionGrant(
         provider=provider,
         scheme=scheme_by_code(scheme_code),
@@ -160,17 +165,46 @@ def grant_prepare(
         prepared_by=prepared_by,
     )
     grant_compute(grant)
-    grant.save()
+    with transaction.atomic():
+        grant.save()
+        add_preparer(grant, prepared_by)
     return grant
 
 
 @transaction.atomic
+def grant_edit(*, grant: ConstructionGrant, user: User, **changes: object) -> ConstructionGrant:
+    """Change a draft application (``changes``: any of ``EDITABLE_FIELDS``) and compute its
+    figures again at today's rates; ``user`` becomes one of its preparers, so may not
+    approve it. Saved even without changes: the figures may have moved with the rates."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    locked = ConstructionGrant.objects.select_for_update().get(pk=grant.pk)
+    if locked.status != ConstructionGrant.Status.DRAFT:
+        raise ValidationError(_("Only a draft grant can be changed."))
+    before = {name: str(getattr(locked, name)) for name in (*changes, "total")}
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    grant_compute(locked)
+    locked.save()
+    add_preparer(locked, user)
+    audit_record(
+        "grant.edit",
+        actor=user,
+        obj=locked,
+        before=before,
+        after={name: str(getattr(locked, name)) for name in before},
+    )
+    return locked
+
+
+@transaction.atomic
 def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date | None = None) -> ConstructionGrant:
-    """Approve a draft grant and schedule its instalments in the approval year, +1, +2."""
+    """Approve a draft grant (by none of its preparers) and schedule its instalments in
+    the approval year, +1, +2."""
     on = on or timezone.localdate()
     locked = ConstructionGrant.objects.select_for_update().select_related("scheme").get(pk=grant.pk)
-    if locked.prepared_by_id == approver.pk:
-        raise PermissionDenied(_("The person who prepared a grant cannot approve it."))
+    refuse_preparer(locked, approver)
     if not approver.has_perm("subsidies.approve_constructiongrant"):
         raise PermissionDenied(_("You do not have permission to approve construction grants."))
     if locked.status != ConstructionGrant.Status.DRAFT:
@@ -236,12 +270,16 @@ def instalment_blockers(
     return "", withhold
 
 
-def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[str, int]:
+def instalments_review(*, year: int, on: datetime.date | None = None, user: User | None = None) -> dict[str, int]:
     """Decide every due instalment (year ≤ ``year``) not yet released, paid or cancelled.
 
     Idempotent: a second run with the same facts decides the same; a withheld instalment
     whose reasons have cleared is released. The facts are read in a constant number of
     queries; only instalments whose decision changes are written (with history).
+
+    ``user`` (None: the scheduled review) is recorded as who decided. A preparer of a grant
+    does not release its instalments: those are left as they are for someone else, and
+    counted under ``left`` (a key only when ``user`` is given).
     """
     on = on or timezone.localdate()
     counts = {"released": 0, "withheld": 0, "cancelled": 0}
@@ -253,6 +291,9 @@ def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[st
         ).select_related("grant__provider")
     )
     facts = BlockerFacts.load(list({i.grant_id: i.grant for i in due}.values()), on)
+    prepared = grants_prepared_by(user, {i.grant_id for i in due}) if user is not None else set()
+    if user is not None:
+        counts["left"] = 0
     for instalment in due:
         cancel, withhold = instalment_blockers(instalment.grant, on, facts)
         if cancel:
@@ -263,17 +304,20 @@ def instalments_review(*, year: int, on: datetime.date | None = None) -> dict[st
             status, reason = Instalment.Status.RELEASED, ""
         if (instalment.status, instalment.withheld_reason) == (status, reason):
             continue  # nothing new: no lock, no write, no history row
-        if _decide(instalment, status, reason, on):
+        if status == Instalment.Status.RELEASED and instalment.grant_id in prepared:
+            counts["left"] += 1  # a preparer of the grant does not release its money
+            continue
+        if _decide(instalment, status, reason, on, user):
             counts[status] += 1
     return counts
 
 
 @transaction.atomic
-def _decide(instalment: Instalment, status: str, reason: str, on: datetime.date) -> bool:
+def _decide(instalment: Instalment, status: str, reason: str, on: datetime.date, user: User | None) -> bool:
     """Record a decision (with history) unless the instalment moved meanwhile or nothing changes."""
     locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
     if locked.status != instalment.status or (locked.status, locked.withheld_reason) == (status, reason):
         return False
-    locked.status, locked.withheld_reason, locked.decided_on = status, reason, on
-    locked.save(update_fields=["status", "withheld_reason", "decided_on"])
+    locked.status, locked.withheld_reason, locked.decided_on, locked.decided_by = status, reason, on, user
+    locked.save(update_fields=["status", "withheld_reason", "decided_on", "decided_by"])
     return True

@@ -20,6 +20,18 @@ from simple_history.models import HistoricalRecords
 from registry.models import Division, Provider, money_field
 
 
+def preparers_field() -> models.ManyToManyField:  # type: ignore[type-arg]
+    """Everyone who created, refreshed, edited, collected or submitted the object: none of
+    them may approve it (subsidies/maker_checker.py; in PostgreSQL also a trigger)."""
+    return models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        blank=True,
+        verbose_name=_("preparers"),
+        help_text=_("Everyone who created, refreshed or edited it; none of them may approve it."),
+    )
+
+
 class PayerLevel(models.TextChoices):
     GOVERNMENT = "government", _("Government")
     REGION = "region", _("Region finance")
@@ -158,6 +170,7 @@ class ConstructionGrant(models.Model):
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("prepared by")
     )
+    preparers = preparers_field()
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
     )
@@ -205,6 +218,15 @@ class Instalment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     withheld_reason = models.TextField(_("reason withheld or cancelled"), blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+        help_text=_("Empty when the scheduled review decided it."),
+    )
 
     history = HistoricalRecords()
 
@@ -237,6 +259,7 @@ class GrantRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
     )
+    preparers = preparers_field()
     refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
@@ -251,7 +274,11 @@ class GrantRun(models.Model):
         ordering = ["-period", "scheme"]
         permissions = [("approve_grantrun", _("Can approve grant runs"))]
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "period", "division"], name="one_run_per_scheme_period_division")
+            models.UniqueConstraint(fields=["scheme", "period", "division"], name="one_run_per_scheme_period_division"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(created_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="grant_run_maker_is_not_checker",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,6 +362,7 @@ class PaymentBatch(models.Model):
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("prepared by")
     )
+    preparers = preparers_field()
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")

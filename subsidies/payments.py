@@ -1,4 +1,5 @@
-"""Payment batches: draft → submitted → approved (another user) → exported → reconciled.
+"""Payment batches: draft → submitted → approved (by none of the people who created,
+collected or submitted the batch: maker_checker.py) → exported → reconciled.
 
 Unique constraints on ``PaymentItem`` make a second payment of the same (scheme,
 provider, period), instalment or grant line impossible; a failed item frees its source
@@ -22,6 +23,7 @@ from registry.models import Division, Provider, ProviderStatus, User
 from registry.rosters.formats import Source
 from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
 
+from .maker_checker import add_preparer, refuse_preparer
 from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
 from .recoveries import claim_everything_paid
 
@@ -91,17 +93,20 @@ def _apply_offsets(items: list[PaymentItem]) -> None:
 
 @transaction.atomic
 def batch_create(*, name: str, division: Division, payer_level: str, prepared_by: User) -> PaymentBatch:
-    """A draft batch of every payable approved line and released instalment not yet paid."""
+    """A draft batch of every payable approved line and released instalment not yet paid;
+    ``prepared_by`` is its first preparer."""
     batch = PaymentBatch.objects.create(name=name, division=division, payer_level=payer_level, prepared_by=prepared_by)
-    batch_collect(batch)
+    batch_collect(batch, user=prepared_by)
     return batch
 
 
 @transaction.atomic
-def batch_collect(batch: PaymentBatch) -> int:
-    """Put into a draft batch what is payable and not yet in any pending or paid item."""
+def batch_collect(batch: PaymentBatch, *, user: User | None = None) -> int:
+    """Put into a draft batch what is payable and not yet in any pending or paid item;
+    ``user`` becomes one of the batch's preparers."""
     if batch.state != State.DRAFT:
         raise ValidationError(_("Only a draft batch can be changed."))
+    add_preparer(batch, user)
     in_division = Q(provider__division__path__startswith=batch.division.path)
     lines = (
         GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
@@ -143,6 +148,7 @@ def batch_submit(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     locked.state = State.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["state", "submitted_at"])
+    add_preparer(locked, user)  # the submitter vouches for the batch: a maker, never its checker
     audit_record(
         "batch.submit", actor=user, obj=locked, before={"state": State.DRAFT}, after={"state": State.SUBMITTED}
     )
@@ -151,11 +157,10 @@ def batch_submit(*, batch: PaymentBatch, user: User) -> PaymentBatch:
 
 @transaction.atomic
 def batch_approve(*, batch: PaymentBatch, approver: User) -> PaymentBatch:
-    """Approve a submitted batch. Whoever prepared it cannot; of two concurrent approvals
+    """Approve a submitted batch. None of its preparers can; of two concurrent approvals
     one wins and the other is told the batch is no longer awaiting approval."""
     locked = _locked(batch)
-    if locked.prepared_by_id == approver.pk:
-        raise PermissionDenied(_("The person who prepared a batch cannot approve it."))
+    refuse_preparer(locked, approver)
     if not approver.has_perm("subsidies.approve_paymentbatch"):
         raise PermissionDenied(_("You do not have permission to approve payment batches."))
     if locked.state != State.SUBMITTED:

@@ -1,5 +1,7 @@
 """Monthly runs (operating grants, caregiver allowances): create or refresh a draft,
-approve it. Approved runs are frozen; refreshing a draft replaces its lines."""
+approve it. Approved runs are frozen; refreshing a draft replaces its lines. Only a clerk
+whose jurisdiction contains the run's division creates or refreshes it, and none of the
+people who did may approve it (maker_checker.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from registry.audit import audit_record
 from registry.models import Division, User
 
 from .allowances import allowance_lines, insurance_lines
-from .models import GrantLine, GrantRun, SchemeKind
+from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
+from .models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
 from .operating_grants import operating_lines
 from .rates import scheme_by_code
 from .recoveries import recoveries_for_overpayments
@@ -40,21 +43,33 @@ def previous_period(today: datetime.date) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
+def check_refresh(*, scheme: SubsidyScheme, division: Division, user: User | None) -> None:
+    """Refuse a run of ``scheme`` for ``division`` that is not paid monthly or lies outside
+    the scheme's jurisdiction (ValidationError), or that ``user`` may not create or
+    refresh (PermissionDenied: see maker_checker.refuse_refresh). None: the monthly task."""
+    if scheme.kind not in LINE_BUILDERS:
+        raise ValidationError(_("%(code)s is not paid in monthly runs.") % {"code": scheme.code})
+    if not (division.path.startswith(scheme.jurisdiction.path) or scheme.jurisdiction.path.startswith(division.path)):
+        raise ValidationError(
+            _("%(division)s is outside the jurisdiction of %(code)s.") % {"division": division, "code": scheme.code}
+        )
+    if user is not None:
+        refuse_refresh(division, user)
+
+
 @transaction.atomic
 def run_refresh(
     *, scheme_code: str, period: datetime.date, division_code: str | None = None, user: User | None = None
 ) -> GrantRun:
     """Create or replace the draft run of a monthly scheme for ``period``. Idempotent:
-    the same facts give the same lines; an approved run is refused, never changed."""
+    the same facts give the same lines; an approved run is refused, never changed.
+
+    ``user`` (None: the monthly task or the command) must be a clerk whose jurisdiction
+    contains the run's division, and becomes one of the run's preparers."""
     scheme = scheme_by_code(scheme_code)
-    builder = LINE_BUILDERS.get(scheme.kind)
-    if builder is None:
-        raise ValidationError(_("%(code)s is not paid in monthly runs.") % {"code": scheme_code})
     division = Division.objects.get(code=division_code) if division_code else scheme.jurisdiction
-    if not (division.path.startswith(scheme.jurisdiction.path) or scheme.jurisdiction.path.startswith(division.path)):
-        raise ValidationError(
-            _("%(division)s is outside the jurisdiction of %(code)s.") % {"division": division, "code": scheme.code}
-        )
+    check_refresh(scheme=scheme, division=division, user=user)
+    builder = LINE_BUILDERS[scheme.kind]
     run, _created = GrantRun.objects.select_for_update().get_or_create(
         scheme=scheme, period=period.replace(day=1), division=division, defaults={"created_by": user}
     )
@@ -63,16 +78,16 @@ def run_refresh(
     run.lines.all().delete()
     GrantLine.objects.bulk_create(builder(run))
     run.save(update_fields=["refreshed_at"])
+    add_preparer(run, user)
     return run
 
 
 @transaction.atomic
 def run_approve(*, run: GrantRun, approver: User) -> GrantRun:
-    """Approve a draft run (not by whoever prepared it); its lines are frozen from then on,
-    and negative adjustments become recovery claims."""
+    """Approve a draft run (by none of the people who created or refreshed it); its lines
+    are frozen from then on, and negative adjustments become recovery claims."""
     locked = GrantRun.objects.select_for_update().get(pk=run.pk)
-    if locked.created_by_id == approver.pk:
-        raise PermissionDenied(_("The person who prepared a run cannot approve it."))
+    refuse_preparer(locked, approver)
     if not approver.has_perm("subsidies.approve_grantrun"):
         raise PermissionDenied(_("You do not have permission to approve grant runs."))
     if locked.status != GrantRun.Status.DRAFT:

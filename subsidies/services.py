@@ -5,14 +5,23 @@ other code and scripts import from.
 """
 
 from .allowances import cost_split
-from .instalments import Quote, construction_quote, grant_approve, grant_prepare, instalments_review
-from .payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit, provider_ledger
+from .instalments import Quote, construction_quote, grant_approve, grant_edit, grant_prepare, instalments_review
+from .payments import (
+    batch_approve,
+    batch_collect,
+    batch_create,
+    batch_export,
+    batch_reconcile,
+    batch_submit,
+    provider_ledger,
+)
 from .recoveries import change_of_use_recover, recover_from_closed_providers, repayment_record
 from .runs import parse_period, previous_period, run_approve, run_refresh
 
 __all__ = [
     "Quote",
     "batch_approve",
+    "batch_collect",
     "batch_create",
     "batch_export",
     "batch_reconcile",
@@ -21,6 +30,7 @@ __all__ = [
     "construction_quote",
     "cost_split",
     "grant_approve",
+    "grant_edit",
     "grant_prepare",
     "instalments_review",
     "parse_period",

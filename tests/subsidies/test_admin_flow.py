@@ -299,7 +299,10 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
 
     # Whoever prepared the batch cannot approve it: an error, the state stays.
     response = act(finance, "paymentbatch", "approve_batches", batch)
-    assert (message_levels.ERROR, "The person who prepared a batch cannot approve it.") in messages_in(response)
+    assert (
+        message_levels.ERROR,
+        "You prepared, collected or submitted this batch: someone else must approve it.",
+    ) in messages_in(response)
     batch.refresh_from_db()
     assert batch.state == PaymentBatch.State.SUBMITTED
 
@@ -538,6 +541,32 @@ def test_a_district_clerk_sees_only_their_districts_money(admin_form_data: Calla
     assert donghe.get(url("subsidies_providerledger_change", sunshine.pk)).status_code == 404
     assert SUNSHINE not in text(donghe.get(url("subsidies_providerledger_changelist")))
     assert login("clerk_kundulun").get(url("subsidies_providerledger_change", sunshine.pk)).status_code == 200
+
+
+def test_only_a_clerk_whose_jurisdiction_contains_the_run_refreshes_it(
+    admin_form_data: Callable[[Any], dict[str, Any]],
+) -> None:
+    """A district clerk sees the city-wide run but may not recompute every district's lines:
+    the refresh action says so in a message (no error page); the city-level clerk refreshes it."""
+    run = create_november_run(admin_form_data)
+    before = sorted(run.lines.values_list("pk", "amount"))
+    donghe = login("clerk_donghe")
+    assert "refresh_runs" in offered_actions(donghe, "grantrun")  # offered: the run is in the list
+
+    response = act(donghe, "grantrun", "refresh_runs", run)
+
+    assert response.status_code == 200
+    assert (
+        message_levels.ERROR,
+        "包头市 is outside your jurisdiction: only a clerk whose jurisdiction contains it may create"
+        " or refresh this run.",
+    ) in messages_in(response)
+    assert sorted(run.lines.values_list("pk", "amount")) == before
+    assert not run.preparers.filter(username="clerk_donghe").exists()
+
+    response = act(city_clerk(), "grantrun", "refresh_runs", run)
+    assert (message_levels.SUCCESS, f"{run} refreshed.") in messages_in(response)
+    assert list(run.preparers.values_list("username", flat=True)) == ["clerk_baotou"]
 
 
 # ------------------------------------------------------------------------ recoveries

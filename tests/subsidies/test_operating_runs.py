@@ -301,7 +301,7 @@ def test_an_approved_run_refuses_a_refresh(provider, approved_run):
 def test_whoever_prepared_a_run_cannot_approve_it(provider, clerk, make_staff):
     from django.contrib.auth.models import Permission
 
-    run = refresh(user=clerk)
+    run = refresh(user=clerk, division_code=KUNDULUN)  # the city-wide run is not a district clerk's
     clerk.user_permissions.add(Permission.objects.get(codename="approve_grantrun"))
     clerk = type(clerk).objects.get(pk=clerk.pk)
 
