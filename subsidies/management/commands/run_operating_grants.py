@@ -36,6 +36,7 @@ class Command(BaseCommand):
             else list(SubsidyScheme.objects.filter(kind=SchemeKind.OPERATING).values_list("code", flat=True))
         )
         runs: list[GrantRun] = []
+        refused: list[str] = []
         for code in codes:
             try:
                 run = run_refresh(scheme_code=code, period=period, division_code=options["division"])
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             except Division.DoesNotExist as error:
                 raise CommandError(f"unknown division {options['division']}") from error
             except ValidationError as error:
-                self.stderr.write(f"{code}: {' '.join(error.messages)}")
+                refused.append(f"{code}: {' '.join(error.messages)}")
+                self.stderr.write(refused[-1])
                 continue
             runs.append(run)
             lines = run.lines.all()
@@ -53,6 +55,9 @@ class Command(BaseCommand):
         if options["output"]:
             options["output"].write_bytes(csv_bytes(CSV_HEADER, self._rows(runs)))
             self.stdout.write(f"wrote {options['output']}")
+        if refused:
+            # The runs that could be made are made; the exit status says that not all were.
+            raise CommandError(f"{len(refused)} of {len(codes)} scheme(s) refused: " + "; ".join(refused))
 
     def _rows(self, runs: list[GrantRun]) -> list[list[object]]:
         rows: list[list[object]] = []
