@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -47,6 +48,7 @@ from registry.models import (
     Provider,
     ProviderStatus,
     ProviderStatusChange,
+    RoleGrant,
     RosterImport,
 )
 from subsidies.models import (
@@ -116,6 +118,10 @@ def samples(divisions, superuser, clerk):
         DataExport.objects.create(what="residents", file_format="csv", rows=3, personal_data=False, exported_by=clerk),
         TOTPDevice.objects.create(user=clerk, name="手机", confirmed=True),
         DeferredTask.objects.create(task="registry.tasks.send_deferred_tasks", error="OperationalError: refused"),
+        RoleGrant.objects.create(
+            user=clerk, group=Group.objects.get(name=roles.INSPECTOR), reason="兼任检查员", requested_by=superuser
+        ),
+        LogEntry.objects.log_actions(superuser.pk, [provider], ADDITION, single_object=True),
     ]
     return {type(obj): obj for obj in objects}
 
