@@ -100,3 +100,14 @@ def test_granting_twice_gives_the_same_privileges():
             [role],
         )
         assert [row[0] for row in cursor.fetchall()] == ["INSERT", "SELECT"]
+
+
+def test_prune_audit_tells_the_application_role_to_use_the_owner():
+    from django.core.management import CommandError, call_command
+
+    role = new_role()
+    grant_application_privileges(connection, role)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        with pytest.raises(CommandError, match="owner role"):
+            call_command("prune_audit")
