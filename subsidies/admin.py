@@ -70,6 +70,7 @@ class RateInline(admin.TabularInline):  # type: ignore[type-arg]
         "max_amount",
         "threshold_field",
         "threshold_min",
+        "provider_kinds",
         "is_example",
         "effective_from",
         "effective_to",

@@ -9,12 +9,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from registry.models import Caregiver, CertificateLevel, Licence
+from registry.models import Caregiver, CertificateLevel, Licence, ProviderStatusChange
 
 from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
 from .occupancy import month_bounds
-from .operating_grants import _providers_for, provider_month_holds, provider_standing
+from .operating_grants import _providers_for, eligible_spans, provider_month_holds, provider_standing
 from .rates import rates_in_force, scheme_by_code
 
 GOVERNMENT_LEVELS = {PayerLevel.GOVERNMENT, PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
@@ -38,6 +38,11 @@ def has_nursing_years(caregiver: Caregiver, years: int, period: datetime.date) -
 def employed_at_month_end(caregiver: Caregiver, period: datetime.date) -> bool:
     last = month_bounds(period)[1]
     return caregiver.employed_from <= last and (caregiver.employed_to is None or caregiver.employed_to >= last)
+
+
+def not_eligible_on(day: datetime.date, changes: list[ProviderStatusChange], period: datetime.date) -> bool:
+    """Whether the provider was not filed or certified on ``day`` of the month."""
+    return not any(start <= day <= end for start, end in eligible_spans(changes, period))
 
 
 def allowance_lines(run: GrantRun) -> list[GrantLine]:
@@ -75,6 +80,13 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
             credit=standing["credit"][provider.pk],
             holds=standing["holds"][provider.pk],
         )
+        if not_eligible_on(month_bounds(period)[1], standing["changes"][provider.pk], period) and not any(
+            hold["code"] == "not_filed" for hold in line_holds
+        ):
+            # Counted on the month's last day, like employment and nursing years (DOMAIN §7).
+            line_holds.append(
+                {"code": "not_filed", "reason": _("Not filed or certified on the last day of the month.")}
+            )
         lines.append(
             GrantLine(
                 run=run,

@@ -24,7 +24,7 @@ from registry.models import Provider, ProviderHold, ProviderStatus, User
 from .maker_checker import add_preparer, grants_prepared_by, refuse_preparer
 from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
-from .rates import RateNotFound, matches_eligibility, rate_for, scheme_by_code
+from .rates import RateNotFound, rate_for, scheme_by_code, who_may_receive
 
 CONSTRUCTION_KINDS = {SchemeKind.CONSTRUCTION_PER_BED, SchemeKind.CONSTRUCTION_FIXED}
 # What a clerk may change on a draft application; the figures are computed from them.
@@ -113,6 +113,16 @@ def _lease_problem(scheme: SubsidyScheme, basis: str, lease_end: datetime.date |
     return ""
 
 
+def grant_refusals(grant: ConstructionGrant, on: datetime.date) -> list[str]:
+    """``who_may_receive`` for a grant: the scheme's rule and the kinds its rate (the
+    application's basis, e.g. the day-care award) is for, on ``on``."""
+    try:
+        rate = rate_for(grant.scheme, grant.basis, on)
+    except RateNotFound:
+        rate = None  # construction_quote says so, naming the basis
+    return who_may_receive(grant.scheme, grant.provider, rate=rate)
+
+
 def grant_compute(grant: ConstructionGrant, *, on: datetime.date | None = None) -> Quote:
     """Check an unsaved (or draft) application and fill in its computed figures.
 
@@ -121,10 +131,9 @@ def grant_compute(grant: ConstructionGrant, *, on: datetime.date | None = None) 
     """
     on = on or timezone.localdate()
     scheme, provider = grant.scheme, grant.provider
-    if not matches_eligibility(scheme, provider):
-        raise ValidationError(
-            _("%(provider)s is not eligible for %(code)s.") % {"provider": provider, "code": scheme.code}
-        )
+    refusals = grant_refusals(grant, on)
+    if refusals:
+        raise ValidationError(refusals)
     problem = _lease_problem(scheme, grant.basis, grant.lease_end, on)
     if problem:
         raise ValidationError({"lease_end": problem})
@@ -209,6 +218,9 @@ def grant_approve(*, grant: ConstructionGrant, approver: User, on: datetime.date
         raise PermissionDenied(_("You do not have permission to approve construction grants."))
     if locked.status != ConstructionGrant.Status.DRAFT:
         raise ValidationError(_("Only a draft grant can be approved."))
+    refusals = grant_refusals(locked, on)  # checked again: the provider may have changed since
+    if refusals:
+        raise ValidationError(refusals)
     amounts = split_exact(locked.total, locked.scheme.instalment_ratios or [1])
     for i, amount in enumerate(amounts):
         Instalment.objects.create(grant=locked, number=i + 1, year=on.year + i, amount=amount)

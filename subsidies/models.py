@@ -124,6 +124,14 @@ class Rate(models.Model):
         _("threshold attribute"), max_length=40, blank=True, help_text=_("e.g. households_served, floor_area_m2")
     )
     threshold_min = models.DecimalField(_("threshold minimum"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # Who may receive this amount, on top of the scheme's own eligibility: e.g. the
+    # happiness-home award only to happiness homes (004:80). Empty: any kind the scheme allows.
+    provider_kinds = models.JSONField(
+        _("provider kinds for this rate"),
+        default=list,
+        blank=True,
+        help_text=_('Empty: any kind the scheme allows, e.g. ["happiness_home"]'),
+    )
     is_example = models.BooleanField(
         _("example rate"), default=False, help_text=_("The policy gives only a range; this value is an example.")
     )

@@ -1,9 +1,10 @@
 """Monthly operating grants: one line per eligible provider with the basis it used.
 
 Approved runs are never changed: corrections to an approved month's roster appear as
-adjustment lines in the next run. Holds (not filed, suspended, closed, blacklisted, an open major hazard from
-the inspections app) keep a line from being paid; a resident present in two providers
-in the same month is flagged on both lines and counted for neither.
+adjustment lines in the next run. Only the days the provider was filed or certified count
+(DOMAIN §7). Holds (never filed or certified in the month, blacklisted, an open major
+hazard from the inspections app) keep a line from being paid; a resident present in two
+providers in the same month is flagged on both lines and counted for neither.
 """
 
 from __future__ import annotations
@@ -39,18 +40,45 @@ ADJUSTMENT_WINDOW_MONTHS = 12
 GOOD_STANDING = {ProviderStatus.FILED, ProviderStatus.CERTIFIED}
 
 
-def _statuses_in_month(changes: list[ProviderStatusChange], period: datetime.date) -> set[str]:
-    """Every status the provider had on some day of the month (from its lifecycle log)."""
+def eligible_spans(
+    changes: list[ProviderStatusChange], period: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The days of the month the provider was filed or certified, as (first, last) spans,
+    from its lifecycle log (DOMAIN §7: a provider counts only from the day it became
+    eligible, and not on the days it was suspended, closed or revoked). A change takes
+    effect on its ``effective_on`` day."""
     first, last = month_bounds(period)
-    status_at_start: str = ProviderStatus.DRAFT
-    statuses: set[str] = set()
-    for change in sorted(changes, key=lambda c: (c.effective_on, c.recorded_at)):
+    ordered = sorted(changes, key=lambda c: (c.effective_on, c.recorded_at))
+    status: str = ProviderStatus.DRAFT
+    for change in ordered:
         if change.effective_on <= first:
-            status_at_start = change.to_status
-        elif change.effective_on <= last:
-            statuses.add(change.to_status)
-    statuses.add(status_at_start)
-    return statuses
+            status = change.to_status
+    start = first if status in GOOD_STANDING else None
+    spans: list[tuple[datetime.date, datetime.date]] = []
+    for change in ordered:
+        if not first < change.effective_on <= last:
+            continue
+        if change.to_status in GOOD_STANDING and start is None:
+            start = change.effective_on
+        elif change.to_status not in GOOD_STANDING and start is not None:
+            if change.effective_on > start:
+                spans.append((start, change.effective_on - datetime.timedelta(days=1)))
+            start = None
+    if start is not None:
+        spans.append((start, last))
+    return spans
+
+
+def stays_within(stays: list[Stay], spans: list[tuple[datetime.date, datetime.date]]) -> list[Stay]:
+    """The parts of ``stays`` on the provider's eligible days: days before it became
+    eligible, or while it was not, do not count."""
+    parts = []
+    for stay in stays:
+        for start, end in spans:
+            admitted, discharged = max(stay.admitted_on, start), min(stay.discharged_on or end, end)
+            if admitted <= discharged:
+                parts.append(Stay(stay.id_number, admitted, discharged))
+    return parts
 
 
 def _hold(code: str, reason: str) -> dict[str, str]:
@@ -67,14 +95,10 @@ def provider_month_holds(
 ) -> list[dict[str, str]]:
     """Why ``provider`` may not be paid for the month (empty: it may)."""
     first, last = month_bounds(period)
-    statuses = _statuses_in_month(changes, period)
     found: list[dict[str, str]] = []
-    if not statuses & GOOD_STANDING:
+    # Status decides which days count (eligible_spans), not whether the month is paid.
+    if not eligible_spans(changes, period):
         found.append(_hold("not_filed", _("Not filed or certified during the month.")))
-    if ProviderStatus.SUSPENDED in statuses:
-        found.append(_hold("suspended", _("Suspended during the month.")))
-    if statuses & {ProviderStatus.CLOSED, ProviderStatus.REVOKED}:
-        found.append(_hold("closed", _("Closed or revoked during the month.")))
     if any(
         c.kind == CreditRecord.Kind.BLACKLIST and c.start_on <= last and (c.end_on is None or c.end_on >= first)
         for c in credit
@@ -143,11 +167,12 @@ def _line_values(
     rates: dict[str, Any],
     holds: list[dict[str, str]],
     masked: dict[str, str],
+    spans: list[tuple[datetime.date, datetime.date]],
 ) -> dict[str, Any]:
     """Quantity, rate, amount, basis and flags of one provider's line."""
     duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
     counted = count_occupancy(
-        stays,
+        stays_within(stays, spans),
         period,
         rule=scheme.occupancy_rule,
         min_days=scheme.occupancy_min_days,
@@ -173,6 +198,7 @@ def _line_values(
         "rule": scheme.occupancy_rule,
         "min_days": scheme.occupancy_min_days,
         "census_day": scheme.census_day,
+        "eligible_days": [[start.isoformat(), end.isoformat()] for start, end in spans],
         "residents_counted": str(counted),
         "residents_excluded_as_duplicates": len(duplicated),
         "cap_beds": provider.beds,
@@ -265,6 +291,7 @@ def _compute_lines(
             rates=rates,
             holds=holds,
             masked=context["masked"],
+            spans=eligible_spans(context["changes"][provider.pk], period),
         )
     return lines
 

@@ -17,13 +17,32 @@ REGION_FROM = datetime.date(2019, 6, 28)  # region compilation of policies, 000:
 BAOTOU_FROM = datetime.date(2019, 12, 13)  # 包府办发〔2019〕78号, 004:3-12
 
 ELDERLY_INSTITUTIONS = ["elderly_institution", "township_home", "medical_elderly"]
-NON_PROFIT_OR_PUBLIC_BUILT = [{"legal_form": ["non_profit"]}, {"operation_mode": ["public_built_private_run"]}]
-SOCIAL_RUN_NON_PROFIT = [
-    {
-        "legal_form": ["non_profit"],
-        "operation_mode": ["private", "private_built_public_aid", "public_built_private_run"],
-    }
+ELDERLY_SERVICE_PROVIDERS = [*ELDERLY_INSTITUTIONS, "day_care_centre", "service_station", "happiness_home"]
+# Social-run 社会办 / 社会力量举办: run by social forces, privately built (with or without
+# public assistance 民建公助). Not 公办, and not 公建民营 for a construction grant: those
+# premises were built with public money (DOMAIN §7).
+SOCIAL_RUN = ["private", "private_built_public_aid"]
+# 000:1044-1052: "社会力量举办的非营利性养老机构" and "公建民营养老服务机构与非营利性民办养老服务机构
+# 享受同等床位运营补贴政策". A purely public 公办 home is not eligible.
+SOCIAL_RUN_NON_PROFIT_OR_PUBLIC_BUILT = [
+    {"legal_form": ["non_profit"], "operation_mode": SOCIAL_RUN},
+    {"operation_mode": ["public_built_private_run"]},
 ]
+# 000:1011-1022: "社会力量举办的非营利性养老机构".
+SOCIAL_RUN_NON_PROFIT = [{"legal_form": ["non_profit"], "operation_mode": SOCIAL_RUN}]
+# 004:80: "在民政部门登记备案的社会办养老服务机构" (no non-profit restriction in the text).
+SOCIAL_RUN_ANY_FORM = [{"operation_mode": SOCIAL_RUN}]
+
+
+def facility_award(kind: str, amount: str, threshold_field: str, minimum: str) -> tuple[str, str, dict[str, Any]]:
+    """A fixed construction award paid only to its own kind of facility of at least a size (004:80)."""
+    return (
+        kind,
+        amount,
+        {"threshold_field": threshold_field, "threshold_min": Decimal(minimum), "provider_kinds": [kind]},
+    )
+
+
 PREMIUM_5_3_2 = [[PayerLevel.REGION, 5], [PayerLevel.LEAGUE_CITY, 3], [PayerLevel.COUNTY, 2]]
 
 SCHEMES: list[dict[str, Any]] = [
@@ -51,6 +70,7 @@ SCHEMES: list[dict[str, Any]] = [
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.CONSTRUCTION_PER_BED,
         "provider_kinds": ELDERLY_INSTITUTIONS,
+        "eligibility": SOCIAL_RUN_ANY_FORM,
         "area_per_bed_m2": Decimal("30"),
         "instalment_ratios": [3, 3, 4],
         "effective_from": BAOTOU_FROM,
@@ -70,9 +90,9 @@ SCHEMES: list[dict[str, Any]] = [
         "source": "004:80",
         "notes": "The text gives no payment schedule for fixed amounts: paid in one instalment.",
         "rates": [
-            ("happiness_home", "200000", {"threshold_field": "households_served", "threshold_min": Decimal("50")}),
-            ("day_care_centre", "100000", {"threshold_field": "floor_area_m2", "threshold_min": Decimal("150")}),
-            ("service_station", "50000", {"threshold_field": "floor_area_m2", "threshold_min": Decimal("100")}),
+            facility_award("happiness_home", "200000", "households_served", "50"),
+            facility_award("day_care_centre", "100000", "floor_area_m2", "150"),
+            facility_award("service_station", "50000", "floor_area_m2", "100"),
         ],
     },
     {
@@ -83,7 +103,7 @@ SCHEMES: list[dict[str, Any]] = [
         "payer_level": PayerLevel.REGION,
         "kind": SchemeKind.OPERATING,
         "provider_kinds": ELDERLY_INSTITUTIONS,
-        "eligibility": NON_PROFIT_OR_PUBLIC_BUILT,
+        "eligibility": SOCIAL_RUN_NON_PROFIT_OR_PUBLIC_BUILT,
         "occupancy_rule": OccupancyRule.MIN_DAYS,
         "occupancy_min_days": 15,
         "effective_from": REGION_FROM,
@@ -128,7 +148,7 @@ SCHEMES: list[dict[str, Any]] = [
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.CAREGIVER_ALLOWANCE,
-        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "provider_kinds": ELDERLY_SERVICE_PROVIDERS,  # "各类养老服务机构", day-care centres included (004:82)
         "min_nursing_years": 2,
         "effective_from": BAOTOU_FROM,
         "source": "004:82",

@@ -20,7 +20,7 @@ from .allowances import allowance_lines, insurance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
 from .models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
 from .operating_grants import operating_lines
-from .rates import scheme_by_code
+from .rates import run_refusals, scheme_by_code
 from .recoveries import recoveries_for_overpayments
 
 LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
@@ -92,6 +92,9 @@ def run_approve(*, run: GrantRun, approver: User) -> GrantRun:
         raise PermissionDenied(_("You do not have permission to approve grant runs."))
     if locked.status != GrantRun.Status.DRAFT:
         raise ValidationError(_("This run is already approved."))
+    refusals = run_refusals(locked)  # who may receive, checked again (DOMAIN §7)
+    if refusals:
+        raise ValidationError(refusals)
     locked.status = GrantRun.Status.APPROVED
     locked.approved_by = approver
     locked.approved_at = timezone.now()

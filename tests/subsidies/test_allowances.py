@@ -136,7 +136,8 @@ def test_allowances_of_a_suspended_provider_are_held(provider, lifecycle):
 
     line = allowance_run().lines.get()
 
-    assert [hold["code"] for hold in line.holds] == ["suspended"]
+    # Suspended on the month's last day, the day the allowance is counted on.
+    assert [hold["code"] for hold in line.holds] == ["not_filed"]
     assert not line.payable
 
 

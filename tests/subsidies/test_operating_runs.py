@@ -100,6 +100,7 @@ def test_one_line_per_eligible_provider_with_its_basis(provider, make_provider):
         "rule": "min_days",
         "min_days": 15,
         "census_day": None,
+        "eligible_days": [["2026-11-01", "2026-11-30"]],
         "residents_counted": "3",
         "residents_excluded_as_duplicates": 0,
         "cap_beds": 100,
@@ -152,15 +153,18 @@ def test_a_division_run_covers_only_that_division(provider, make_provider):
 # --- holds --------------------------------------------------------------------------------
 
 
-def test_suspended_during_the_month_holds_the_line(provider, lifecycle):
+def test_suspended_during_the_month_takes_out_only_the_days_suspended(provider, lifecycle):
+    """DOMAIN §7: status decides which days count, it does not hold the month. 10-19
+    November suspended: 9 + 11 = 20 days ≥ 15, so the three residents count."""
     lifecycle(provider, Action.SUSPEND, D(2026, 11, 10))
     lifecycle(provider, Action.REINSTATE, D(2026, 11, 20))
 
     november = regular_line(refresh(NOV), provider)
     october = regular_line(refresh(OCT), provider)
 
-    assert hold_codes(november) == ["suspended"]
-    assert november.amount == Decimal("300.00") and not november.payable
+    assert november.basis["eligible_days"] == [["2026-11-01", "2026-11-09"], ["2026-11-20", "2026-11-30"]]
+    assert hold_codes(november) == []
+    assert november.amount == Decimal("300.00") and november.payable
     assert hold_codes(october) == [] and october.payable
 
 
@@ -169,11 +173,14 @@ def test_suspended_the_whole_month_is_neither_filed_nor_certified(provider, life
 
     line = regular_line(refresh(NOV), provider)
 
-    assert hold_codes(line) == ["not_filed", "suspended"]
+    assert hold_codes(line) == ["not_filed"]
+    assert line.basis["eligible_days"] == []
     assert not line.payable
 
 
-def test_closed_during_the_month_holds_the_line_and_closed_before_gets_none(provider, make_provider, lifecycle):
+def test_closed_during_the_month_counts_only_the_days_before_and_closed_before_gets_none(
+    provider, make_provider, lifecycle
+):
     lifecycle(provider, Action.CLOSE, D(2026, 11, 10))
     closed_earlier = make_provider()
     residents(closed_earlier, 2)
@@ -181,7 +188,9 @@ def test_closed_during_the_month_holds_the_line_and_closed_before_gets_none(prov
 
     run = refresh(NOV)
 
-    assert "closed" in hold_codes(regular_line(run, provider))
+    line = regular_line(run, provider)
+    assert line.basis["eligible_days"] == [["2026-11-01", "2026-11-09"]]
+    assert (line.quantity, line.amount) == (Decimal(0), Decimal("0.00"))  # 9 days < 15
     assert not run.lines.filter(provider=closed_earlier).exists()
 
 
@@ -351,7 +360,7 @@ def test_a_discharge_corrected_after_approval_gives_an_adjustment_at_the_approve
     assert GrantLine.objects.get(pk=october_line.pk).amount == Decimal("300.00")
 
 
-def test_a_resident_reported_late_gives_a_positive_adjustment_once(provider, approved_run):
+def test_a_resident_reported_late_gives_a_positive_adjustment_once(provider, approved_run, monkeypatch):
     approved_run(BT, OCT)
     ResidentFactory(provider=provider, admitted_on=D(2026, 9, 1))  # was there all October
 
@@ -362,6 +371,7 @@ def test_a_resident_reported_late_gives_a_positive_adjustment_once(provider, app
     refresh(NOV)  # a second refresh does not add a second adjustment
     assert november.lines.filter(kind=GrantLine.Kind.ADJUSTMENT).count() == 1
     approved_run(BT, NOV)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: D(2027, 1, 4))  # December has ended
 
     december = refresh(DEC)
 

@@ -99,25 +99,23 @@ def test_per_bed_schemes_count_30_m2_a_bed_and_pay_334(divisions):
 def test_region_per_bed_subsidy_is_for_social_run_non_profit_institutions_only(divisions):
     scheme = SubsidyScheme.objects.get(code="IM-CONSTRUCT-BED")
 
+    # 000:1011-1013 "社会力量举办的非营利性": not 公办, not 公建民营 (built with public money).
     assert scheme.eligibility == [
-        {
-            "legal_form": ["non_profit"],
-            "operation_mode": ["private", "private_built_public_aid", "public_built_private_run"],
-        }
+        {"legal_form": ["non_profit"], "operation_mode": ["private", "private_built_public_aid"]}
     ]
     assert "elderly_institution" in scheme.provider_kinds
 
 
 def test_fixed_construction_thresholds(divisions):
     thresholds = {
-        rate.key: (rate.threshold_field, rate.threshold_min)
+        rate.key: (rate.threshold_field, rate.threshold_min, rate.provider_kinds)
         for rate in Rate.objects.filter(scheme__code="BT-CONSTRUCT-FIXED")
     }
 
     assert thresholds == {
-        "happiness_home": ("households_served", Decimal("50")),
-        "day_care_centre": ("floor_area_m2", Decimal("150")),
-        "service_station": ("floor_area_m2", Decimal("100")),
+        "happiness_home": ("households_served", Decimal("50"), ["happiness_home"]),
+        "day_care_centre": ("floor_area_m2", Decimal("150"), ["day_care_centre"]),
+        "service_station": ("floor_area_m2", Decimal("100"), ["service_station"]),
     }
 
 
@@ -127,7 +125,11 @@ def test_region_operating_rates_by_grade_are_marked_as_examples(divisions):
     assert rates.count() == 5
     assert all(rate.is_example for rate in rates)
     scheme = SubsidyScheme.objects.get(code="IM-OPERATING")
-    assert scheme.eligibility == [{"legal_form": ["non_profit"]}, {"operation_mode": ["public_built_private_run"]}]
+    # 000:1044-1052: social-run non-profits, and 公建民营 on equal terms; not 公办.
+    assert scheme.eligibility == [
+        {"legal_form": ["non_profit"], "operation_mode": ["private", "private_built_public_aid"]},
+        {"operation_mode": ["public_built_private_run"]},
+    ]
 
 
 def test_baotou_operating_grant_counts_residents_present_15_days(divisions):
