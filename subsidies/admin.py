@@ -322,7 +322,9 @@ class GrantRunForm(forms.ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         if self.instance.pk is None and not self.errors and self.user is not None:
             try:
-                runs.check_refresh(scheme=data["scheme"], division=data["division"], user=self.user)
+                runs.check_refresh(
+                    scheme=data["scheme"], division=data["division"], user=self.user, period=data["period"]
+                )
             except PermissionDenied as error:
                 raise ValidationError(str(error)) from error
         return data

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +47,66 @@ def eligible_beds(*, beds: int, floor_area_m2: Decimal, area_per_bed_m2: Decimal
     return max(0, min(int(beds), math.floor(Decimal(floor_area_m2) / Decimal(area_per_bed_m2))))
 
 
+def _number(value: object, field_name: str, label: str) -> Decimal:
+    """``value`` as a finite Decimal; text, NaN or Infinity is a validation error naming the field."""
+    try:
+        number = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)  # type: ignore[arg-type]
+    except (ArithmeticError, TypeError, ValueError):
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ValidationError({field_name: _("%(field)s must be a number.") % {"field": label}})
+    return number
+
+
+def check_quantities(
+    *,
+    beds: object,
+    floor_area_m2: object,
+    households_served: object = None,
+    per_bed: bool = True,
+    approved_beds: int | None = None,
+) -> tuple[int, Decimal]:
+    """DOMAIN §7 "Quantities": beds claimed ≥ 1 (per-bed schemes) and ≤ the provider's
+    approved beds, floor area > 0, households ≥ 0, all finite numbers. Returns (beds,
+    floor area); raises a ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    beds_number = floor_area = Decimal(0)
+    for name, value, label in (
+        ("beds_claimed", beds, _("Beds claimed")),
+        ("floor_area_m2", floor_area_m2, _("Floor area")),
+        ("households_served", households_served, _("Households served")),
+    ):
+        if value is None and name == "households_served":
+            continue
+        try:
+            number = _number(value, name, str(label))
+        except ValidationError as error:
+            errors.update({field: " ".join(messages) for field, messages in error.message_dict.items()})
+            continue
+        if name == "beds_claimed":
+            beds_number = number
+            if number != number.to_integral_value():
+                errors[name] = _("Beds claimed must be a whole number.")
+            elif per_bed and number < 1:
+                errors[name] = _("Beds claimed must be at least 1.")
+            elif number < 0:
+                errors[name] = _("Beds claimed cannot be negative.")
+            elif per_bed and approved_beds is not None and number > approved_beds:
+                errors[name] = _("Beds claimed (%(beds)s) cannot exceed the provider's %(approved)s approved beds.") % {
+                    "beds": int(number),
+                    "approved": approved_beds,
+                }
+        elif name == "floor_area_m2":
+            floor_area = number
+            if number <= 0:
+                errors[name] = _("Floor area must be greater than 0 m².")
+        elif number < 0:
+            errors[name] = _("Households served cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    return int(beds_number), floor_area
+
+
 def construction_quote(
     *,
     scheme_code: str,
@@ -66,6 +126,12 @@ def construction_quote(
     scheme = scheme_by_code(scheme_code)
     if scheme.kind not in CONSTRUCTION_KINDS:
         raise ValidationError(_("%(code)s is not a construction subsidy.") % {"code": scheme_code})
+    beds, floor_area_m2 = check_quantities(
+        beds=beds,
+        floor_area_m2=floor_area_m2,
+        households_served=households_served,
+        per_bed=scheme.kind == SchemeKind.CONSTRUCTION_PER_BED,
+    )
     try:
         rate = rate_for(scheme, basis, on or timezone.localdate())
     except RateNotFound:
@@ -137,6 +203,19 @@ def grant_compute(grant: ConstructionGrant, *, on: datetime.date | None = None) 
     problem = _lease_problem(scheme, grant.basis, grant.lease_end, on)
     if problem:
         raise ValidationError({"lease_end": problem})
+    check_quantities(
+        beds=grant.beds_claimed,
+        floor_area_m2=grant.floor_area_m2,
+        per_bed=scheme.kind == SchemeKind.CONSTRUCTION_PER_BED,
+        approved_beds=provider.beds,
+    )
+    live = ConstructionGrant.objects.filter(
+        provider=provider, scheme=scheme, status__in=[ConstructionGrant.Status.DRAFT, ConstructionGrant.Status.APPROVED]
+    )
+    if live.exclude(pk=grant.pk).exists():
+        raise ValidationError(
+            {"scheme": _("%(provider)s already has a grant of %(code)s.") % {"provider": provider, "code": scheme.code}}
+        )
     quote = construction_quote(
         scheme_code=scheme.code,
         basis=grant.basis,
@@ -174,9 +253,15 @@ def grant_prepare(
         prepared_by=prepared_by,
     )
     grant_compute(grant)
-    with transaction.atomic():
-        grant.save()
-        add_preparer(grant, prepared_by)
+    try:
+        with transaction.atomic():
+            grant.save()
+            add_preparer(grant, prepared_by)
+    except IntegrityError:
+        # Two clerks preparing the same grant at once: the constraint refuses the second.
+        if ConstructionGrant.objects.filter(provider=provider, scheme=grant.scheme).exists():
+            grant_compute(grant)  # raises the message above
+        raise
     return grant
 
 
@@ -293,7 +378,11 @@ def instalments_review(*, year: int, on: datetime.date | None = None, user: User
     does not release its instalments: those are left as they are for someone else, and
     counted under ``left`` (a key only when ``user`` is given).
     """
-    on = on or timezone.localdate()
+    # Instalments are released only in their own year, never earlier, whatever the caller
+    # asks (DOMAIN §7): a review dated in the future counts as today's, and a later year's
+    # instalment is only ever cancelled (the provider closed, a recovery), never released.
+    today = timezone.localdate()
+    on = min(on or today, today)
     counts = {"released": 0, "withheld": 0, "cancelled": 0}
     due = list(
         Instalment.objects.filter(
@@ -308,6 +397,8 @@ def instalments_review(*, year: int, on: datetime.date | None = None, user: User
         counts["left"] = 0
     for instalment in due:
         cancel, withhold = instalment_blockers(instalment.grant, on, facts)
+        if instalment.year > on.year and not cancel:
+            continue  # not due before its own year
         if cancel:
             status, reason = Instalment.Status.CANCELLED, cancel
         elif withhold:

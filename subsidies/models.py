@@ -290,7 +290,10 @@ class GrantRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.code} {self.period:%Y-%m} {self.division}"
+        # An add form sent back with an error has an instance without some of these.
+        scheme = self.scheme.code if self.scheme_id else "-"
+        period = f"{self.period:%Y-%m}" if self.period else "-"
+        return f"{scheme} {period} {self.division if self.division_id else '-'}"
 
 
 class GrantLine(models.Model):

@@ -8,12 +8,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 FEN = Decimal("0.01")
 
 
 def to_fen(amount: Decimal | int | str) -> Decimal:
     """Round to the fen, half-up: 0.005 → 0.01."""
     return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def check_amount(amount: object, field_name: str = "amount") -> Decimal:
+    """``amount`` as a Decimal if it is a finite, non-negative number (DOMAIN §7: every
+    amount finite and non-negative); otherwise a ValidationError naming the field."""
+    try:
+        value = Decimal(amount)  # type: ignore[arg-type]
+    except (ArithmeticError, TypeError, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise ValidationError({field_name: _("The amount must be a finite number.")})
+    if value < 0:
+        raise ValidationError({field_name: _("The amount cannot be negative.")})
+    return value
 
 
 def split_exact(total: Decimal, ratios: Sequence[int | Decimal]) -> list[Decimal]:
@@ -29,11 +46,12 @@ def split_exact(total: Decimal, ratios: Sequence[int | Decimal]) -> list[Decimal
     """
     if not ratios or any(Decimal(r) <= 0 for r in ratios):
         raise ValueError("ratios must be positive")
+    check_amount(total)
     total = to_fen(total)
     weight = sum(Decimal(r) for r in ratios)
     parts = [to_fen(total * Decimal(r) / weight) for r in ratios[:-1]]
     parts.append(total - sum(parts, Decimal("0.00")))
-    if total >= 0 and parts[-1] < 0:
+    if parts[-1] < 0:
         # Cannot happen with three parts or fewer (the rounding of two parts is at most
         # one fen); refuse rather than pay a negative share.
         raise ValueError("split would give the last part a negative amount")

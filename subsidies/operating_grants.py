@@ -30,6 +30,7 @@ from registry.models import (
     ProviderStatusChange,
     Resident,
 )
+from registry.scale_data import add_months
 
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen
@@ -298,7 +299,7 @@ def _compute_lines(
 
 def _adjustment_lines(run: GrantRun, scheme: SubsidyScheme, division: Division) -> list[GrantLine]:
     """Differences between what approved earlier months paid and what their rosters say now."""
-    earliest = (run.period.replace(day=1) - datetime.timedelta(days=31 * ADJUSTMENT_WINDOW_MONTHS)).replace(day=1)
+    earliest = add_months(run.period.replace(day=1), -ADJUSTMENT_WINDOW_MONTHS)  # exactly 12 calendar months
     originals = (
         GrantLine.objects.filter(
             scheme=scheme,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,11 @@ def in_force(on: datetime.date) -> Q:
 
 
 def scheme_by_code(code: str) -> SubsidyScheme:
-    return SubsidyScheme.objects.select_related("jurisdiction").get(code=code)
+    """The scheme with ``code``; an unknown code is a validation error naming the field."""
+    scheme = SubsidyScheme.objects.select_related("jurisdiction").filter(code=code).first()
+    if scheme is None:
+        raise ValidationError({"scheme_code": _("Unknown subsidy scheme “%(code)s”.") % {"code": code}})
+    return scheme
 
 
 def rate_for(scheme: SubsidyScheme, key: str, on: datetime.date) -> Rate:

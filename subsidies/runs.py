@@ -18,7 +18,8 @@ from registry.models import Division, User
 
 from .allowances import allowance_lines, insurance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
-from .models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
+from .models import GrantLine, GrantRun, OccupancyRule, SchemeKind, SubsidyScheme
+from .occupancy import census_date, month_bounds
 from .operating_grants import operating_lines
 from .rates import run_refusals, scheme_by_code
 from .recoveries import recoveries_for_overpayments
@@ -43,10 +44,23 @@ def previous_period(today: datetime.date) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def check_refresh(*, scheme: SubsidyScheme, division: Division, user: User | None) -> None:
+def ready_on(scheme: SubsidyScheme, period: datetime.date) -> datetime.date:
+    """The first day a run of ``scheme`` for ``period`` may be prepared (DOMAIN §7: months
+    are paid after they happen): the census day under a census-day rule, else the month's
+    last day."""
+    if scheme.occupancy_rule == OccupancyRule.CENSUS_DAY:
+        return census_date(period, scheme.census_day)
+    return month_bounds(period)[1]
+
+
+def check_refresh(
+    *, scheme: SubsidyScheme, division: Division, user: User | None, period: datetime.date | None = None
+) -> None:
     """Refuse a run of ``scheme`` for ``division`` that is not paid monthly or lies outside
     the scheme's jurisdiction (ValidationError), or that ``user`` may not create or
-    refresh (PermissionDenied: see maker_checker.refuse_refresh). None: the monthly task."""
+    refresh (PermissionDenied: see maker_checker.refuse_refresh). None: the monthly task.
+    A ``period`` whose month has not happened yet (see ``ready_on``) is refused too,
+    whoever asks."""
     if scheme.kind not in LINE_BUILDERS:
         raise ValidationError(_("%(code)s is not paid in monthly runs.") % {"code": scheme.code})
     if not (division.path.startswith(scheme.jurisdiction.path) or scheme.jurisdiction.path.startswith(division.path)):
@@ -55,6 +69,13 @@ def check_refresh(*, scheme: SubsidyScheme, division: Division, user: User | Non
         )
     if user is not None:
         refuse_refresh(division, user)
+    if period is not None and timezone.localdate() < ready_on(scheme, period):
+        raise ValidationError(
+            {
+                "period": _("%(period)s cannot be run before %(date)s: months are paid after they happen.")
+                % {"period": period.strftime("%Y-%m"), "date": ready_on(scheme, period).isoformat()}
+            }
+        )
 
 
 @transaction.atomic
@@ -68,7 +89,7 @@ def run_refresh(
     contains the run's division, and becomes one of the run's preparers."""
     scheme = scheme_by_code(scheme_code)
     division = Division.objects.get(code=division_code) if division_code else scheme.jurisdiction
-    check_refresh(scheme=scheme, division=division, user=user)
+    check_refresh(scheme=scheme, division=division, user=user, period=period)
     builder = LINE_BUILDERS[scheme.kind]
     run, _created = GrantRun.objects.select_for_update().get_or_create(
         scheme=scheme, period=period.replace(day=1), division=division, defaults={"created_by": user}

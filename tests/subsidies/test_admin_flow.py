@@ -428,6 +428,8 @@ def instalment_years() -> list[int]:
 
 
 def add_grant(admin_form_data: Callable[[Any], dict[str, Any]], **values: object) -> Any:
+    # The demo home has fewer approved beds than the 120 claimed: it has been approved to expand.
+    Provider.objects.filter(name=SUNSHINE, beds__lt=120).update(beds=120)
     fields = {
         "provider": provider(SUNSHINE).pk,
         "scheme": SubsidyScheme.objects.get(code="BT-CONSTRUCT-BED").pk,
@@ -673,3 +675,56 @@ def test_a_demo_user_can_create_the_city_wide_run(admin_form_data: Callable[[Any
             continue
         add(client, admin_form_data, "subsidies_grantrun", scheme=scheme.pk, period="2025-11-01", division=baotou.pk)
     assert GrantRun.objects.filter(scheme=scheme, period=NOVEMBER, division=baotou).exists()
+
+
+# ------------------------------------------------- months not yet ended, bad quantities
+
+
+def test_a_run_of_a_month_not_yet_ended_is_refused_on_the_add_form(
+    admin_form_data: Callable[[Any], dict[str, Any]],
+) -> None:
+    # DOMAIN §7: an operating run for month M can be prepared from the last day of M.
+    today = timezone.localdate()
+    next_month = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    response = add(
+        city_clerk(),
+        admin_form_data,
+        "subsidies_grantrun",
+        scheme=SubsidyScheme.objects.get(code="BT-OPERATING").pk,
+        period=next_month.isoformat(),
+        division=Division.objects.get(code=BAOTOU).pk,
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any("months are paid after they happen" in error for error in errors.get("period", [])), errors
+    assert not GrantRun.objects.filter(period=next_month).exists()
+
+
+@pytest.mark.parametrize(
+    "values, field, message",
+    [
+        pytest.param({"beds_claimed": "0"}, "beds_claimed", "Beds claimed must be at least 1.", id="zero-beds"),
+        pytest.param({"floor_area_m2": "0"}, "floor_area_m2", "Floor area must be greater than 0", id="zero-area"),
+        pytest.param({"beds_claimed": "+1"}, "beds_claimed", "cannot exceed the provider's", id="above-approved"),
+    ],
+)
+def test_a_bad_quantity_is_an_error_on_its_field_and_saves_nothing(
+    admin_form_data: Callable[[Any], dict[str, Any]], values: dict[str, str], field: str, message: str
+) -> None:
+    if values.get("beds_claimed") == "+1":
+        values = {"beds_claimed": "121", "floor_area_m2": "100000"}  # add_grant: 120 approved beds
+    response = add_grant(admin_form_data, **values)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any(message in error for error in errors.get(field, [])), errors
+    assert not ConstructionGrant.objects.exists()
+
+
+def test_a_second_grant_for_the_same_provider_and_scheme_is_refused_in_the_admin(
+    admin_form_data: Callable[[Any], dict[str, Any]],
+) -> None:
+    assert add_grant(admin_form_data).status_code == 302
+    response = add_grant(admin_form_data, beds_claimed=10, floor_area_m2="300")
+    assert response.status_code == 200
+    assert "already has a grant of BT-CONSTRUCT-BED" in text(response)
+    assert ConstructionGrant.objects.count() == 1

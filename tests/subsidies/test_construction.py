@@ -81,7 +81,7 @@ def test_quote_for_a_basis_without_rate_is_refused(divisions):
     ],
 )
 def test_fixed_scheme_thresholds(divisions, basis, extra, total):
-    kwargs = {"beds": 0, "floor_area_m2": Decimal("0"), **extra}
+    kwargs = {"beds": 0, "floor_area_m2": Decimal("80"), **extra}
 
     result = quote(scheme_code="BT-CONSTRUCT-FIXED", basis=basis, **kwargs)
 
@@ -96,7 +96,7 @@ def test_a_fixed_quote_below_its_threshold_says_what_is_missing(divisions):
             scheme_code="BT-CONSTRUCT-FIXED",
             basis="happiness_home",
             beds=0,
-            floor_area_m2=Decimal("0"),
+            floor_area_m2=Decimal("80"),
             households_served=49,
         )
 
@@ -210,7 +210,7 @@ def test_prepare_a_happiness_home_checks_households_served(make_provider, clerk)
 @pytest.fixture
 def draft_grant(make_provider, clerk):
     return grant_prepare(
-        provider=make_provider(),
+        provider=make_provider(beds=120),
         scheme_code="BT-CONSTRUCT-BED",
         basis="new_build",
         beds_claimed=120,
@@ -306,10 +306,11 @@ def test_review_releases_this_years_instalment_of_a_certified_provider(grant):
     assert (first.withheld_reason, first.decided_on) == ("", today())
 
 
-def test_review_of_a_later_year_releases_the_instalments_due_by_then(grant):
+def test_review_of_a_later_year_releases_only_the_instalments_of_this_year(grant):
+    # DOMAIN §7: instalments are released only in their own year, never earlier.
     instalments_review(year=today().year + 1, on=today())
 
-    assert statuses(grant) == [S.RELEASED, S.RELEASED, S.SCHEDULED]
+    assert statuses(grant) == [S.RELEASED, S.SCHEDULED, S.SCHEDULED]
 
 
 def test_a_second_review_changes_nothing(grant):

@@ -38,6 +38,7 @@ from subsidies.services import (
 
 pytestmark = pytest.mark.django_db
 
+OCT = datetime.date(2026, 10, 1)
 NOV = datetime.date(2026, 11, 1)
 DEC = datetime.date(2026, 12, 1)
 BT = "BT-OPERATING"
@@ -135,7 +136,7 @@ def test_refreshing_a_run_needs_the_permission_to_change_runs(provider, reviewer
 @pytest.fixture
 def draft_grant(make_provider, clerk):
     return grant_prepare(
-        provider=make_provider(),
+        provider=make_provider(beds=120),
         scheme_code="BT-CONSTRUCT-BED",
         basis="new_build",
         beds_claimed=120,
@@ -281,7 +282,7 @@ def test_the_migration_fills_the_preparers_from_the_makers_and_the_history(
     run.history.update(history_user=refresher)  # as if refreshed in the admin by someone else
     run_approve(run=run, approver=run_approver)
     run.history.filter(status=GrantRun.Status.APPROVED).update(history_user=run_approver)
-    system_run = run_refresh(scheme_code=BT, period=DEC)  # by the monthly task: nobody
+    system_run = run_refresh(scheme_code=BT, period=OCT)  # by the monthly task: nobody
     batch = new_batch(finance)
     for made in (run, system_run, batch):
         made.preparers.clear()

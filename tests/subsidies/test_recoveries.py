@@ -152,7 +152,8 @@ def test_money_paid_after_a_change_of_use_is_claimed_too(
 ):
     from subsidies.services import batch_approve, batch_submit
 
-    instalments_review(year=today().year + 1, on=today())  # instalment 2 released…
+    paid_grant.instalments.filter(number=2).update(year=today().year)  # a year on: instalment 2 is due
+    instalments_review(year=today().year, on=today())  # instalment 2 released…
     batch = batch_create(
         name="建设补贴", division=division(KUNDULUN), payer_level=PayerLevel.LEAGUE_CITY, prepared_by=finance
     )
