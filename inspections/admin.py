@@ -274,8 +274,11 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     inlines = [FindingInline]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        form = self.get_form(request, obj)(initial=self.get_changeform_initial_data(request), instance=obj)
-        checklist = [name for name in form.fields if name.startswith("check_")]
+        if obj is not None and not self.has_change_permission(request, obj):
+            checklist = ["checklist_display"]  # view-only: the recorded results, not the choices
+        else:
+            form = self.get_form(request, obj)(initial=self.get_changeform_initial_data(request), instance=obj)
+            checklist = [name for name in form.fields if name.startswith("check_")]
         return [
             (
                 None,
@@ -296,8 +299,24 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         ]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        kwargs["fields"] = None  # the checklist fields are added by the form itself
+        # The model fields are the form's own: the checklist fields, which the form adds
+        # itself, are not model fields. (A list, not None: without the change permission
+        # Django excludes every one of them.)
+        kwargs["fields"] = list(InspectionForm.Meta.fields)
         return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("Checklist results"))
+    def checklist_display(self, inspection: Inspection) -> str:
+        if not inspection.checklist_results:
+            return "-"
+        english = (get_language() or "").startswith("en")
+        labels = dict(CHECK_CHOICES)
+        rows = (
+            (item["text_en"] if english else item["text_zh"], labels.get(result, result))
+            for item in inspection.regime.checklist
+            if (result := inspection.checklist_results.get(item["code"])) is not None
+        )
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
 
     def save_model(self, request: HttpRequest, obj: Inspection, form: Any, change: bool) -> None:
         if not change:
