@@ -4,6 +4,10 @@ The upload is stored with its fingerprint; the preview lists new / changed / unc
 counts, the fields each changed row changes, and every error by row and column (also as
 a downloadable workbook). Confirming re-validates the stored file and applies it only if
 the plan is still the one previewed.
+
+A request reads an upload once, and at most ``uploads.REQUEST_READ_BYTES`` of it: a file of
+up to ``ROSTER_BACKGROUND_ROWS`` rows is checked from the rows read, a larger one by a
+Celery task; the error workbook marks the problems recorded, without checking again.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from .exports import ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
-from .rosters.engine import FIRST_DATA_ROW, Plan, RowError
-from .rosters.formats import UnreadableFile, count_rows, validate_upload_size
+from .rosters.engine import RowError
+from .rosters.formats import UnreadableFile, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
@@ -38,19 +42,6 @@ class RosterUploadForm(forms.Form):
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def error_workbook(table: tuple[list[str], list[list[str]]], plan: Plan) -> bytes:
-    """The uploaded rows with an error column, so the clerk can fix them in place."""
-    header, rows = table
-    by_row: dict[int, list[str]] = {}
-    for error in plan.errors:
-        by_row.setdefault(error.row, []).append(f"{error.column}: {error.message}")
-    out = [
-        [*row, "；".join(by_row.get(getattr(row, "number", number), []))]
-        for number, row in enumerate(rows, start=FIRST_DATA_ROW)
-    ]
-    return xlsx_bytes([*header, str(_("Errors"))], out, title="errors")
 
 
 class RosterAdminMixin(ListExportMixin):
@@ -111,17 +102,18 @@ class RosterAdminMixin(ListExportMixin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["roster"]  # its size checked: read in chunks, never whole
             try:
-                rows = count_rows(upload, upload.name)
+                # All of a small file, a bounded part of a large one.
+                sample = uploads.upload_sample(upload, upload.name)
             except UnreadableFile as error:
                 form.add_error("roster", str(error))
             else:
                 record = uploads.upload_create(
-                    kind=self.roster_kind, filename=upload.name, data=upload, user=_user(request), rows=rows
+                    kind=self.roster_kind, filename=upload.name, data=upload, user=_user(request), rows=sample.row_count
                 )
                 if uploads.in_background(record.rows_total):
                     validate_roster_upload.delay_on_commit(record.pk)
-                else:
-                    uploads.upload_validate(record)
+                else:  # the rows read: the file is not read again
+                    uploads.upload_validate(record, table=(sample.header, sample.rows))
                 return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_import_preview", args=[record.pk]))
         title = _("Import %(roster)s roster") % {"roster": self.kind.label}
         return TemplateResponse(
@@ -179,12 +171,15 @@ class RosterAdminMixin(ListExportMixin):
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)
 
     def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        """The uploaded rows with an error column, so the clerk can fix them in place."""
         self._require_import_permission(request)
-        table, plan = uploads.upload_rows_and_plan(self._upload(request, upload_id))
-        response = HttpResponse(
-            error_workbook(table, plan),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        upload = self._upload(request, upload_id)
+        if not upload.file:  # imported: the file is gone, and had no errors
+            raise Http404
+        with uploads.opened_upload(upload) as file:
+            header, rows = uploads.upload_error_rows(upload, file)
+            data = xlsx_bytes(header, rows, title="errors")
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="errors-{upload_id}.xlsx"'
         return response
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -74,12 +74,14 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     return buffer.getvalue()
 
 
-def read_rows(source: Source, filename: str) -> list[dict[str, str]]:
+def read_rows(source: Source, filename: str, *, max_rows: int | None = None) -> Iterator[dict[str, str]]:
     """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or xlsx file as header → text,
-    read by the roster reader: refused above ``ROSTER_MAX_UPLOAD_BYTES`` before any of it is
-    read, zip bombs and XML entities refused, empty rows dropped (``rosters.formats``).
-    Raises ``UnreadableFile`` (a ``ValueError``) with a message for the user."""
+    handed out as they are read by the roster reader: refused above ``ROSTER_MAX_UPLOAD_BYTES``
+    before any of it is read, zip bombs, XML entities and the other amplifications refused,
+    empty rows dropped (``rosters.formats``), and at most ``max_rows`` rows (by default
+    ``ROSTER_MAX_ROWS``). Raises ``UnreadableFile`` (a ``ValueError``) with a message for the
+    user, at once or while the rows are read."""
     from .rosters.formats import stream_table  # the readers build on this module's formula rule
 
-    header, rows = stream_table(source, filename)
-    return [dict(zip(header, row, strict=False)) for row in rows]
+    header, rows = stream_table(source, filename, max_rows=max_rows)
+    return (dict(zip(header, row, strict=False)) for row in rows)

@@ -266,6 +266,9 @@ def _parse_result_row(
     return "", item
 
 
+EXTRA_RESULT_ROWS = 1000
+
+
 @transaction.atomic
 def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: User) -> list[str]:
     """Mark items paid or failed from the bank's result file (columns item, amount,
@@ -278,7 +281,10 @@ def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: U
     items = {item.pk: item for item in locked.items.filter(state=PaymentItem.State.PENDING)}
     errors, decisions = [], []
     seen: set[int] = set()
-    for number, row in enumerate(read_rows(data, filename), start=2):
+    # One row per pending item, and up to EXTRA_RESULT_ROWS more reported as errors; a file
+    # with more is refused as it is read, at the first row past them (issue 23).
+    rows = read_rows(data, filename, max_rows=len(items) + EXTRA_RESULT_ROWS)
+    for number, row in enumerate(rows, start=2):
         error, item = _parse_result_row(number, row, items)
         if item is not None and item.pk in seen:
             error = _("row %(n)d: item %(item)s appears twice") % {"n": number, "item": item.pk}

@@ -257,6 +257,13 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 ROSTER_MAX_UNCOMPRESSED_BYTES = env_int("ROSTER_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 ROSTER_MAX_ZIP_ENTRIES = env_int("ROSTER_MAX_ZIP_ENTRIES", 1000)
 ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", 2000)
+# What one upload may make the reader hold or do (issue 23): a zip member above 1 MB may
+# expand at most this many times (our own and Excel's sheets expand 10 to 15 times); a
+# table at most this many rows (a 20 MB upload holds fewer), which a sheet's declared
+# dimension may not exceed either; the shared strings of a workbook at most this much memory.
+ROSTER_MAX_ZIP_RATIO = env_int("ROSTER_MAX_ZIP_RATIO", 100)
+ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 500_000)
+ROSTER_MAX_SHARED_STRINGS_BYTES = env_int("ROSTER_MAX_SHARED_STRINGS_BYTES", 64 * 1024 * 1024)
 
 # Public open data: requests per IP and window (seconds); proxies that append to
 # X-Forwarded-For in front of the app (0: use REMOTE_ADDR).

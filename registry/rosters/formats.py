@@ -41,6 +41,33 @@ Source = bytes | BinaryFile
 Table = tuple[list[str], list[list[str]]]  # header, rows
 StreamedTable = tuple[list[str], Iterator[list[str]]]
 CHUNK_BYTES = 64 * 1024
+# A zip member expanding to less than this is not judged by its ratio: it cannot amplify
+# much, and a small part of white space may well compress a thousand times.
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+
+
+class ReadLimitReached(Exception):
+    """The reading went past ``ReadProgress.limit`` (``sample_table``)."""
+
+
+@dataclass
+class ReadProgress:
+    """How much of the sheet (or the CSV file) has been read: ``done`` of ``total`` bytes
+    (the sheet as it expands, the CSV as it is stored). Past ``limit`` (if set), the reading
+    stops with ``ReadLimitReached``."""
+
+    done: int = 0
+    total: int = 0
+    limit: int | None = None
+
+    def advance(self, size: int) -> None:
+        self.done += size
+        if self.limit is not None and self.done > self.limit:
+            raise ReadLimitReached
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total else 1.0
 
 
 def _file(source: Source) -> BinaryFile:
@@ -80,9 +107,16 @@ def validate_upload_size(upload: Any) -> None:
 
 
 def _check_zip(source: Source) -> zipfile.ZipFile:
-    """The workbook's archive, refused if its zip entries would expand too far, before any XML is parsed."""
+    """The workbook's archive, refused if its zip entries would expand too far, in all or any
+    one of them, before any XML is parsed.
+
+    The sizes are those the zip's directory declares: reading a member never gives more than
+    its declared size (``zipfile`` stops there, and a shortened member fails its CRC check),
+    and the compressed sizes of the members cannot add up to more than the file (members
+    sharing their compressed data are a known kind of zip bomb)."""
+    file = _file(source)
     try:
-        archive = zipfile.ZipFile(cast(IO[bytes], _file(source)))
+        archive = zipfile.ZipFile(cast(IO[bytes], file))
     except zipfile.BadZipFile:
         raise UnreadableFile(_("This is not a valid .xlsx file.")) from None
     entries = archive.infolist()
@@ -90,6 +124,14 @@ def _check_zip(source: Source) -> zipfile.ZipFile:
         raise UnreadableFile(_("The workbook has too many parts."))
     if sum(entry.file_size for entry in entries) > settings.ROSTER_MAX_UNCOMPRESSED_BYTES:
         raise UnreadableFile(_("The workbook expands to more than the allowed size."))
+    if sum(entry.compress_size for entry in entries) > file_size(file):
+        raise UnreadableFile(_("This is not a valid .xlsx file."))
+    ratio = settings.ROSTER_MAX_ZIP_RATIO
+    for entry in entries:
+        if entry.file_size >= RATIO_CHECKED_FROM_BYTES and entry.file_size > ratio * entry.compress_size:
+            raise UnreadableFile(
+                _("A part of the workbook expands more than %(ratio)d times; spreadsheets do not.") % {"ratio": ratio}
+            )
     return archive
 
 
@@ -109,11 +151,13 @@ def _cell_text(value: Any) -> str:
 MAX_COLUMNS = 100
 
 
-def _decoded_chunks(file: BinaryFile, encoding: str) -> Iterator[str]:
+def _decoded_chunks(file: BinaryFile, encoding: str, progress: ReadProgress | None = None) -> Iterator[str]:
     """The file's text, a chunk at a time (a character split between chunks is kept whole)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     file.seek(0)
     while chunk := file.read(CHUNK_BYTES):
+        if progress is not None:
+            progress.advance(len(chunk))
         yield decoder.decode(chunk)
     yield decoder.decode(b"", final=True)
 
@@ -131,11 +175,11 @@ def text_encoding(file: BinaryFile) -> str:
     raise UnreadableFile(_("The text encoding is neither UTF-8 nor GBK."))
 
 
-def text_lines(file: BinaryFile, encoding: str) -> Iterator[str]:
+def text_lines(file: BinaryFile, encoding: str, progress: ReadProgress | None = None) -> Iterator[str]:
     """The file's lines, each with its line feed, split at line feeds only (a carriage return
     or another line break inside a line stays in it, for the CSV reader to judge)."""
     pending: list[str] = []
-    for text in _decoded_chunks(file, encoding):
+    for text in _decoded_chunks(file, encoding, progress):
         *complete, rest = text.split("\n")
         for piece in complete:
             pending.append(piece)
@@ -147,17 +191,19 @@ def text_lines(file: BinaryFile, encoding: str) -> Iterator[str]:
         yield "".join(pending)
 
 
-def _numbered_rows(source: Source, filename: str) -> Iterator[tuple[int, list[str]]]:
+def _numbered_rows(source: Source, filename: str, progress: ReadProgress) -> Iterator[tuple[int, list[str]]]:
     """(row number as the clerk's spreadsheet shows it, cells) of every row."""
-    check_upload_size(file_size(source))  # before anything is read
+    size = file_size(source)
+    check_upload_size(size)  # before anything is read
     name = filename.lower()
     if name.endswith(".xlsx"):
         from .xlsx import iter_xlsx_rows  # xlsx.py builds on this module
 
-        return iter_xlsx_rows(source)
+        return iter_xlsx_rows(source, progress)
     if name.endswith((".csv", ".txt")):
         file = _file(source)
-        return enumerate(_csv_rows(text_lines(file, text_encoding(file))), start=1)
+        progress.total = size
+        return enumerate(_csv_rows(text_lines(file, text_encoding(file), progress)), start=1)
     raise UnreadableFile(_("Upload an .xlsx or .csv file."))
 
 
@@ -180,21 +226,79 @@ class Row(list[str]):
         self.number = number
 
 
-def stream_table(source: Source, filename: str) -> StreamedTable:
+def stream_table(
+    source: Source, filename: str, *, progress: ReadProgress | None = None, max_rows: int | None = None
+) -> StreamedTable:
     """(header, rows) of the first sheet or the CSV, the rows handed out as they are read
     (memory does not grow with the file); empty rows dropped, cells stripped, every row
     as wide as the header and numbered as in the spreadsheet (``Row``). A file that turns
-    out broken further down raises ``UnreadableFile`` while its rows are being read.
+    out broken further down raises ``UnreadableFile`` while its rows are being read, and
+    so does one with more than ``max_rows`` rows (by default ``ROSTER_MAX_ROWS``).
 
     ``source`` is the file (read in chunks; it must stay open while the rows are read)
-    or its bytes. A file above ``ROSTER_MAX_UPLOAD_BYTES`` is refused before any of it is read."""
-    rows = ((number, cells) for number, cells in _numbered_rows(source, filename) if any(cells))
+    or its bytes. A file above ``ROSTER_MAX_UPLOAD_BYTES`` is refused before any of it is
+    read. ``progress`` (if given) follows how much of the sheet or file has been read."""
+    numbered = _numbered_rows(source, filename, ReadProgress() if progress is None else progress)
+    rows = ((number, cells) for number, cells in numbered if any(cells))
     _number, header = next(rows, (0, None))
     if header is None:
         raise UnreadableFile(_("The file is empty."))
     width = len(header)
-    body = (Row(_padded([_unescape(cell) for cell in cells], width), number) for number, cells in rows)
+    body = _bounded(
+        (Row(_padded([_unescape(cell) for cell in cells], width), number) for number, cells in rows),
+        settings.ROSTER_MAX_ROWS if max_rows is None else max_rows,
+    )
     return [h.strip().lstrip("\ufeff") for h in header], body
+
+
+def too_many_rows_message(rows: int) -> str:
+    return _("The file has more than %(rows)s rows.") % {"rows": f"{rows:,}"}
+
+
+def _bounded(rows: Iterator[Row], max_rows: int) -> Iterator[Row]:
+    """The rows, refused (``UnreadableFile``) at the first one past ``max_rows``."""
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise UnreadableFile(too_many_rows_message(max_rows))
+        yield row
+
+
+@dataclass
+class TableSample:
+    """What a request reads of an upload (``sample_table``): the header, the first rows and
+    the number of rows, exact when ``complete`` (then ``rows`` are all the rows if there are
+    at most as many as were to be kept), else estimated from the part of the file read."""
+
+    header: list[str]
+    rows: list[list[str]]
+    complete: bool
+    row_count: int
+
+
+def sample_table(source: Source, filename: str, *, keep: int, max_bytes: int) -> TableSample:
+    """Read the table as far as ``max_bytes`` of its sheet (or CSV file), keeping its first
+    ``keep`` rows and counting the others: a request learns the size of an upload, and has
+    the rows of a small one, without reading more than that of a large one.
+
+    A file read to its end within ``max_bytes`` is counted exactly; a longer one's rows are
+    estimated from the share of the sheet (or file) read, at least ``keep`` + 1 (a file cut
+    short goes to the background, however few rows it turns out to have). Raises
+    ``UnreadableFile`` as ``stream_table`` does, for what was read."""
+    progress = ReadProgress(limit=max_bytes)
+    rows: list[list[str]] = []
+    count = 0
+    try:
+        header, body = stream_table(source, filename, progress=progress)
+        for row in body:
+            count += 1
+            if count <= keep:
+                rows.append(row)
+            elif rows:
+                rows = []  # a large file: its rows are checked in the background, none are kept
+    except ReadLimitReached:
+        estimate = round(count / progress.fraction) if progress.fraction else count
+        return TableSample([], [], complete=False, row_count=max(keep + 1, estimate))
+    return TableSample(header, rows, complete=True, row_count=count)
 
 
 def _padded(row: list[str], width: int) -> list[str]:
@@ -202,7 +306,7 @@ def _padded(row: list[str], width: int) -> list[str]:
 
 
 def read_table(source: Source, filename: str) -> Table:
-    """The whole table at once (small files, the error workbook): see ``stream_table``."""
+    """The whole table at once (small files): see ``stream_table``."""
     header, body = stream_table(source, filename)
     return header, list(body)
 

@@ -22,14 +22,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..audit import audit_record
 from ..crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 from ..models import RosterImport, User
-from .engine import Plan, import_roster, validate_roster
-from .formats import BinaryFile, Source, Table, read_table, stream_table
+from .engine import Plan, RowError, import_roster, validate_roster
+from .formats import BinaryFile, Source, StreamedTable, Table, TableSample, UnreadableFile, sample_table, stream_table
 from .kinds import KINDS
 
 Status = RosterImport.Status
@@ -43,6 +44,12 @@ FRAMES_MAGIC = b"carereg-encrypted-frames-1\n"
 FRAME_BYTES = 64 * 1024
 _FRAME_HEADER = struct.Struct(">16sQ?")
 _MAX_TOKEN_LINE = 2 * FRAME_BYTES  # a token is 4/3 of its frame and 73 bytes more
+
+# What the upload's request reads of the sheet (as it expands) or the CSV file, at most:
+# 4,000 to 8,000 rows of a roster .xlsx, 20,000 of a CSV, a few tenths of a second. A file
+# of up to ROSTER_BACKGROUND_ROWS rows is checked from the rows read then (it is read once);
+# a longer or heavier one is counted (or its rows estimated) and checked by a Celery task.
+REQUEST_READ_BYTES = 2 * 1024 * 1024
 
 
 class _LineFile(BinaryFile, Protocol):
@@ -115,6 +122,14 @@ def in_background(rows: int) -> bool:
     return rows > settings.ROSTER_BACKGROUND_ROWS
 
 
+def upload_sample(data: Source, filename: str) -> TableSample:
+    """What the upload's request reads of the file: all of a small one (its rows kept, to be
+    checked without reading it again), at most ``REQUEST_READ_BYTES`` of a large one (its
+    rows counted or estimated, at least ROSTER_BACKGROUND_ROWS + 1). ``UnreadableFile`` for
+    what cannot be read in that part."""
+    return sample_table(data, filename, keep=settings.ROSTER_BACKGROUND_ROWS, max_bytes=REQUEST_READ_BYTES)
+
+
 @contextlib.contextmanager
 def opened_upload(upload: RosterImport) -> Iterator[BinaryFile]:
     """The stored upload's plain file, open while the block reads it."""
@@ -133,29 +148,46 @@ def opened_upload(upload: RosterImport) -> Iterator[BinaryFile]:
     yield plain
 
 
-def upload_rows_and_plan(upload: RosterImport) -> tuple[Table, Plan]:
-    """All the rows at once, and their plan: the error workbook repeats every row."""
-    with opened_upload(upload) as file:
-        table = read_table(file, upload.filename)
-    return table, validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by)
-
-
-def upload_plan(upload: RosterImport, *, progress: bool = False) -> Plan:
-    """Check the stored file as it is read, keeping only what the preview shows."""
+def upload_plan(upload: RosterImport, *, progress: bool = False, table: Table | None = None) -> tuple[Plan, int]:
+    """Check the stored file as it is read (or ``table``, the rows the upload's request read
+    of it), keeping only what the preview shows; and the number of rows checked."""
 
     def report(done: int) -> None:
-        RosterImport.objects.filter(pk=upload.pk).update(rows_done=done)
+        # An estimated total (upload_sample) grows with the rows checked past it.
+        RosterImport.objects.filter(pk=upload.pk).update(rows_done=done, rows_total=Greatest("rows_total", done))
 
+    if table is not None:
+        return validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by), len(table[1])
     with opened_upload(upload) as file:
-        table = stream_table(file, upload.filename)
-        return validate_roster(
-            KINDS[upload.kind], table, user=upload.uploaded_by, progress=report if progress else None
+        header, body = stream_table(file, upload.filename)
+        counted = _Counted(body)
+        plan = validate_roster(
+            KINDS[upload.kind], (header, counted), user=upload.uploaded_by, progress=report if progress else None
         )
+        return plan, counted.count
 
 
-def upload_validate(upload: RosterImport) -> Plan:
-    """Check the stored file and record the outcome and what the preview shows (idempotent)."""
-    plan = upload_plan(upload, progress=True)
+class _Counted(Iterator[list[str]]):
+    """The rows of a table, counted as they are handed out."""
+
+    def __init__(self, rows: Iterator[list[str]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __next__(self) -> list[str]:
+        row = next(self.rows)
+        self.count += 1
+        return row
+
+
+def upload_validate(upload: RosterImport, table: Table | None = None) -> Plan:
+    """Check the stored file (or ``table``, the rows the upload's request read of it) and
+    record the outcome and what the preview shows (idempotent). A file that cannot be read
+    to its end is rejected with one error for the whole file (row 0), never half-checked."""
+    try:
+        plan, counted = upload_plan(upload, progress=True, table=table)
+    except UnreadableFile as error:
+        plan, counted = Plan(KINDS[upload.kind], errors=[RowError(0, "", str(error))]), upload.rows_done
     headers = {c.field: c.header for c in KINDS[upload.kind].columns}
     upload.status = Status.PREVIEWED if plan.valid else Status.REJECTED
     upload.digest, upload.counts = plan.digest, plan.counts
@@ -165,10 +197,43 @@ def upload_validate(upload: RosterImport) -> Plan:
         [row.row, [[headers.get(name, name), old, new] for name, (old, new) in row.changes.items()]]
         for row in plan.changed
     ]
+    # The rows checked; but a file sent to the background stays there (its confirmed import
+    # too), even if it has fewer rows than its size suggested.
+    if in_background(counted) or not in_background(upload.rows_total):
+        upload.rows_total = counted
     upload.rows_done = upload.rows_total
     upload.notice = ""
-    upload.save(update_fields=["status", "digest", "counts", "errors", "error_count", "changes", "notice", "rows_done"])
+    fields = ["status", "digest", "counts", "errors", "error_count", "changes", "notice", "rows_done", "rows_total"]
+    upload.save(update_fields=fields)
     return plan
+
+
+def upload_error_rows(upload: RosterImport, file: BinaryFile) -> StreamedTable:
+    """The stored file's rows (read from ``file``, its plain copy) with an error column: the
+    problems the check recorded (the first 5,000), the file read once and not checked again,
+    so that the workbook of a file checked in the background is not made by checking it in
+    a request. The problems of the whole file, and how many were not recorded, head the column."""
+    by_row: dict[int, list[str]] = {}
+    for row, column, message in upload.errors:
+        by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
+    title = str(_("Errors"))
+    if upload.error_count > len(upload.errors):
+        shown, total = len(upload.errors), upload.error_count
+        title = _("Errors (the first %(shown)d of %(total)d)") % {"shown": shown, "total": total}
+    whole_file = by_row.pop(0, [])
+    try:
+        header, rows = stream_table(file, upload.filename)
+    except UnreadableFile:
+        header, rows = [], iter(())
+
+    def marked() -> Iterator[list[str]]:
+        try:
+            for row in rows:
+                yield [*row, "；".join(by_row.get(getattr(row, "number", 0), []))]
+        except UnreadableFile:
+            return  # the rest cannot be read: the file's problem heads the column
+
+    return [*header, "；".join([title, *whole_file])], marked()
 
 
 def upload_claim(upload: RosterImport) -> bool:

@@ -5,23 +5,41 @@ pure-Python defusedxml parser and makes an object of every cell. Here expat read
 zip stream in chunks and each cell becomes, directly, the text ``formats._cell_text``
 makes of the value openpyxl would give (``data_only=True``: formulas give their cached
 value). Memory holds a chunk of rows at a time, plus the shared strings the sheet uses.
+
+What a file can make the reader hold is bounded (issue 23), whatever it claims: the shared
+strings are read only as far as the sheet's cells refer to them, never more of them than
+the sheet has room to refer to, in at most ``ROSTER_MAX_SHARED_STRINGS_BYTES`` of memory, and
+a sheet whose cells turn out to use far fewer of them than were read is refused; a cell's
+text is at most Excel's 32,767 characters; a sheet declaring (``<dimension ref>``) more rows
+than ``ROSTER_MAX_ROWS`` is refused, and the declaration is never used otherwise; zip
+members are checked before any of this (``formats._check_zip``).
 """
 
 from __future__ import annotations
 
 import datetime
 import posixpath
+import sys
 import zipfile
 from collections.abc import Iterator
 from typing import NoReturn
 from xml.parsers import expat
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from .formats import MAX_COLUMNS, Source, UnreadableFile, _cell_text, _check_zip
+from .formats import (
+    MAX_COLUMNS,
+    ReadLimitReached,
+    ReadProgress,
+    Source,
+    UnreadableFile,
+    _cell_text,
+    _check_zip,
+)
 
 # Transitional and Strict OOXML: the same parts, under other namespaces.
 MAIN_NAMESPACES = (
@@ -35,10 +53,18 @@ RELATIONSHIP_NAMESPACES = (
 CHUNK_BYTES = 64 * 1024
 # Excel allows 64,000 cell formats; no workbook has more styles, sheets or relationships.
 MAX_PART_ELEMENTS = 100_000
+# Excel's limit on the text of a cell.
+MAX_TEXT_CHARACTERS = 32_767
+# The shortest cell that refers to a shared string, <c t="s"><v>0</v></c>, is 21 bytes: a
+# sheet of N bytes refers to at most N // 20 of them.
+STRING_CELL_BYTES = 20
+# Shared strings read beyond those the sheet's cells referred to: those of other sheets
+# stored before the first one's, and the rest of the last 64 KB read (at most ~5,000).
+SHARED_STRINGS_ALLOWANCE = 10_000
 
 _RELATIONSHIP_IDS = tuple(f"{namespace} id" for namespace in RELATIONSHIP_NAMESPACES)  # r:id, as expat names it
 
-_READ_ELEMENTS = {"row", "c", "v", "is", "si", "r", "t"}
+_READ_ELEMENTS = {"row", "c", "v", "is", "si", "r", "t", "dimension"}
 # Attributes of cells and rows that declare no namespace, so need not be looked through.
 _USUAL_ATTRIBUTES = frozenset(
     {
@@ -65,28 +91,88 @@ _ASCII_DIGITS = "0123456789"
 _NOT_IN_ONE = -2  # the depth of an element that is not open: no element is at depth -1
 
 
-def iter_xlsx_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+def iter_xlsx_rows(source: Source, progress: ReadProgress | None = None) -> Iterator[tuple[int, list[str]]]:
     """(sheet row number, cell texts) of every non-empty row of the first worksheet, in order.
 
     Cells are placed by their reference (gaps become ""), the first MAX_COLUMNS columns only;
-    trailing empty cells are dropped. Anything unreadable raises UnreadableFile, lazily."""
+    trailing empty cells are dropped. Anything unreadable raises UnreadableFile, lazily.
+    ``progress`` (if given) counts the bytes of the sheet read, of its expanded size."""
     archive = _check_zip(source)  # the file itself (read where the zip says), or its bytes
     try:
         sheet, strings, styles, epoch = _locate_parts(archive)
         date_styles, duration_styles = _number_styles(archive, styles) if styles else (set(), set())
+        sheet_size = archive.getinfo(sheet).file_size  # what reading it can give at most
+        shared = _SharedStrings(archive, strings, sheet_size // STRING_CELL_BYTES + SHARED_STRINGS_ALLOWANCE)
         reader = _PartReader(
-            shared_strings=_shared_strings(archive, strings) if strings else [],
+            shared_strings=shared,
             date_styles=date_styles,
             duration_styles=duration_styles,
             epoch=epoch,
+            max_rows=settings.ROSTER_MAX_ROWS,
         )
-        for _chunk in reader.parse(archive, sheet):
+        if progress is not None:
+            progress.total = sheet_size
+        for size in reader.parse(archive, sheet):
+            if progress is not None:
+                progress.advance(size)
             yield from reader.rows
             reader.rows.clear()
-    except UnreadableFile:
+        shared.check_used(reader.string_cells)
+    except (UnreadableFile, ReadLimitReached):
         raise
     except Exception as error:  # a zip, XML or value error anywhere in a hostile file
         raise UnreadableFile(_("This .xlsx file cannot be read.")) from error
+
+
+def _too_many_strings() -> UnreadableFile:
+    return UnreadableFile(
+        _(
+            "The workbook holds far more shared texts than its first sheet uses: "
+            "save the table alone in a new workbook and upload that."
+        )
+    )
+
+
+class _SharedStrings:
+    """The shared strings (as cell texts, stripped), read from their part only as far as the
+    sheet's cells refer to them: strings no cell refers to are waste, never read past.
+
+    A cell may refer to no string beyond ``limit``, the most the sheet has room to refer
+    to; those read take at most ``ROSTER_MAX_SHARED_STRINGS_BYTES`` (their objects and the
+    list's slots); and at the end of the sheet there may not be more of them than cells
+    that referred to one, plus ``SHARED_STRINGS_ALLOWANCE``."""
+
+    def __init__(self, archive: zipfile.ZipFile, part: str | None, limit: int) -> None:
+        self.reader = _PartReader()
+        self.strings = self.reader.strings  # grows as the part is read
+        self.chunks = self.reader.parse(archive, part) if part else iter(())
+        self.limit = limit
+        self.size = 0
+        self.max_size = settings.ROSTER_MAX_SHARED_STRINGS_BYTES
+
+    def string(self, index: int) -> str:
+        """The string at ``index``, reading on as far as it; past the end, IndexError."""
+        if index < 0:  # not an index from the end, as openpyxl's list took it
+            raise IndexError(index)
+        if index >= self.limit:
+            raise _too_many_strings()
+        strings = self.strings
+        while index >= len(strings):
+            read = len(strings)
+            if next(self.chunks, None) is None:
+                raise IndexError(index)
+            self.size += sum(map(sys.getsizeof, strings[read:])) + 8 * (len(strings) - read)
+            if self.size > self.max_size:
+                raise UnreadableFile(
+                    _("The texts of the workbook take more than %(mb)d MB; split it into smaller files.")
+                    % {"mb": self.max_size // (1024 * 1024)}
+                )
+        return strings[index]
+
+    def check_used(self, cells: int) -> None:
+        """At the end of the sheet: refuse strings read that far outnumber the cells using them."""
+        if len(self.strings) > cells + SHARED_STRINGS_ALLOWANCE:
+            raise _too_many_strings()
 
 
 def _refuse_dtd(*_args: object) -> NoReturn:
@@ -189,12 +275,11 @@ def _number_styles(archive: zipfile.ZipFile, styles: str) -> tuple[set[int], set
     )
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str) -> list[str]:
-    """The shared strings, as cell texts (stripped)."""
-    reader = _PartReader()
-    for _chunk in reader.parse(archive, part):
-        pass
-    return reader.strings
+def _too_long() -> UnreadableFile:
+    return UnreadableFile(
+        _("A cell holds more than %(count)s characters, more than a spreadsheet allows.")
+        % {"count": f"{MAX_TEXT_CHARACTERS:,}"}
+    )
 
 
 def _row_number(text: str) -> int:
@@ -226,15 +311,19 @@ class _PartReader:
 
     def __init__(
         self,
-        shared_strings: list[str] | None = None,
+        shared_strings: _SharedStrings | None = None,
         date_styles: set[int] | None = None,
         duration_styles: set[int] | None = None,
         epoch: datetime.datetime = WINDOWS_EPOCH,
+        max_rows: int = 0,
     ) -> None:
-        self.shared_strings = shared_strings or []
+        self.shared = shared_strings
+        self.shared_strings: list[str] = shared_strings.strings if shared_strings else []  # those read so far
+        self.string_cells = 0  # cells read that refer to a shared string
         self.date_styles = date_styles or set()
         self.duration_styles = duration_styles or set()
         self.epoch = epoch
+        self.max_rows = max_rows  # a worksheet's declared dimension may span (0: no worksheet)
         self.rows: list[tuple[int, list[str]]] = []  # read from the chunks parsed so far
         self.strings: list[str] = []
         self.depth = 0
@@ -264,8 +353,10 @@ class _PartReader:
         self.run: str | None = None
         self.runs: list[str] | None = None
 
-    def parse(self, archive: zipfile.ZipFile, part: str) -> Iterator[None]:
-        """Parse the part a chunk at a time, pausing after each so rows can be handed out."""
+    def parse(self, archive: zipfile.ZipFile, part: str) -> Iterator[int]:
+        """Parse the part a chunk at a time, pausing after each (with its size) so rows can be
+        handed out. A text longer than a cell may hold is refused when it ends (``end``) or,
+        as it keeps arriving, after the chunk that made it too long."""
         parser = _new_parser(namespace_separator=None)
         parser.buffer_text = True
         parser.StartElementHandler = self.start
@@ -276,9 +367,15 @@ class _PartReader:
                 parser.Parse(chunk, False)
                 if self.text_depth == _NOT_IN_ONE:  # what arrived is between texts: keep none of it
                     self.text_parts.clear()
-                yield
+                elif sum(map(len, self.text_parts)) > MAX_TEXT_CHARACTERS:
+                    raise _too_long()
+                if self.runs is not None and (
+                    len(self.runs) > MAX_TEXT_CHARACTERS or sum(map(len, self.runs)) > MAX_TEXT_CHARACTERS
+                ):
+                    raise _too_long()
+                yield len(chunk)
             parser.Parse(b"", True)
-        yield
+        yield 0
 
     def local_name(self, tag: str) -> str:
         prefix, _colon, local = tag.rpartition(":")
@@ -344,6 +441,8 @@ class _PartReader:
         elif local == "r" and depth == self.item_depth + 1:
             self.run_depth = depth
             self.run = None
+        elif local == "dimension" and depth == 2 and self.max_rows:  # a worksheet's, not in other parts
+            self.check_dimension(attributes.get("ref", ""))
 
     def end(self, tag: str) -> None:
         depth = self.depth
@@ -378,6 +477,8 @@ class _PartReader:
             if depth == self.item_depth:
                 self.item_depth = _NOT_IN_ONE
                 text = (self.plain or "") + "".join(self.runs) if self.runs else self.plain or ""
+                if len(text) > MAX_TEXT_CHARACTERS:
+                    raise _too_long()
                 if local == "is":
                     self.inline = text
                 else:  # openpyxl drops "x005F_" from shared strings (Excel's escape of "_x…_" text).
@@ -386,6 +487,8 @@ class _PartReader:
             if depth == self.text_depth:
                 self.text_depth = _NOT_IN_ONE
                 self.value = "".join(self.text_parts)
+                if len(self.value) > MAX_TEXT_CHARACTERS:
+                    raise _too_long()
         elif local == "row":
             if depth == self.row_depth:
                 self.end_row()
@@ -396,6 +499,20 @@ class _PartReader:
                     self.runs = [self.run]
                 else:
                     self.runs.append(self.run)
+
+    def check_dimension(self, reference: str) -> None:
+        """Refuse a sheet that declares more rows than a file may have ("A1:XFD1048576"); a
+        declaration that cannot be read is passed over: it is never used."""
+        last = reference.rpartition(":")[2]  # "XFD1048576"
+        digits = last[len(last.rstrip(_ASCII_DIGITS)) :]
+        if digits and (len(digits) > 9 or int(digits) > self.max_rows + 1):  # + 1: the header
+            raise UnreadableFile(
+                _(
+                    "The sheet says it spans %(rows)s rows, more than the %(max)s a file may have: "
+                    "delete the empty rows below the table and save it again."
+                )
+                % {"rows": f"{int(digits[:10]):,}", "max": f"{self.max_rows:,}"}
+            )
 
     def start_row(self, attributes: dict[str, str], depth: int) -> None:
         number = attributes.get("r")
@@ -433,9 +550,11 @@ class _PartReader:
             return ""
         if kind == "s":
             index = int(value)
-            if index < 0:  # not an index from the end, as openpyxl's list took it
-                raise IndexError(index)
-            return self.shared_strings[index]
+            self.string_cells += 1
+            strings = self.shared_strings
+            if 0 <= index < len(strings):
+                return strings[index]
+            return self.shared.string(index) if self.shared else strings[index]  # reads on, or refuses
         if kind == "n":
             return self.number_text(value)
         if kind == "b":

@@ -110,7 +110,11 @@ def test_an_accepted_roster_upload_is_counted_and_stored_a_chunk_at_a_time(divis
 
     assert response.status_code == 302  # to the preview; a file this long is checked in the background
     upload = RosterImport.objects.get()
-    assert upload.rows_total == data.count(b"\r\n") - 1
+    # The request read the first REQUEST_READ_BYTES only (issue 23): the rows are estimated
+    # from them (these are alike), and counted by the task that checks them.
+    rows = data.count(b"\r\n") - 1
+    assert len(data) > 2 * uploads.REQUEST_READ_BYTES
+    assert uploads.in_background(upload.rows_total) and abs(upload.rows_total - rows) < rows / 20
     with uploads.opened_upload(upload) as file:
         assert file.read() == data
     assert peak[0] < len(data) / 4, f"the view held {peak[0] / MB:.1f} MB for a {len(data) / MB:.0f} MB file"

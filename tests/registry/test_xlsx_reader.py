@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import secrets
 import tracemalloc
 import zipfile
 from typing import Any
@@ -474,6 +475,7 @@ def test_strict_ooxml_reads_as_the_same_transitional_workbook() -> None:
 
 # --- files refused ---------------------------------------------------------------------------
 
+GOOD_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>好</t></is></c></row>'
 GOOD = handwritten('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', strings="<si><t>好</t></si>", styles=STYLES)
 
 
@@ -572,15 +574,32 @@ def test_rows_out_of_order_are_refused(rows: str) -> None:
         read(handwritten(rows))
 
 
-def test_a_huge_claimed_size_and_row_number_are_not_padded() -> None:
+def test_a_huge_row_number_and_column_are_not_padded() -> None:
     sheet = (
-        '<worksheet xmlns="{main}"><dimension ref="A1:XFD1048576"/><sheetData>'
+        '<worksheet xmlns="{main}"><dimension ref="A1:XFD5"/><sheetData>'
         f'<row r="1" spans="1:16384">{inline("A1", "头")}</row>'
         f'<row r="1048576">{inline("XFD1048576", "far right")}{inline("B1048576", "最后")}</row>'
         "</sheetData></worksheet>"
     )
 
     assert read(handwritten("", sheet=sheet)) == [(1, ["头"]), (1048576, ["", "最后"])]
+
+
+@pytest.mark.parametrize("reference", ["A1:XFD1048576", "A1:E500002", "$A$1:$B$99999999999999999999", "C500002"])
+def test_a_sheet_declaring_more_rows_than_a_file_may_have_is_refused(reference: str) -> None:
+    """Issue 23: the bank file of the review declared A1:XFD1048576 (openpyxl padded every row
+    to it). The declaration is never used; one beyond ``ROSTER_MAX_ROWS`` (+ the header) is refused."""
+    sheet = f'<worksheet xmlns="{{main}}"><dimension ref="{reference}"/><sheetData>{GOOD_ROW}</sheetData></worksheet>'
+
+    with pytest.raises(UnreadableFile, match="more than the 500,000 a file may have"):
+        read(handwritten("", sheet=sheet))
+
+
+@pytest.mark.parametrize("reference", ["A1:E500001", "A1", "", "nonsense", "A1:XFD"])
+def test_a_declared_dimension_within_the_limit_or_unreadable_is_passed_over(reference: str) -> None:
+    sheet = f'<worksheet xmlns="{{main}}"><dimension ref="{reference}"/><sheetData>{GOOD_ROW}</sheetData></worksheet>'
+
+    assert read(handwritten("", sheet=sheet)) == [(1, ["好"])]
 
 
 # --- streaming ---------------------------------------------------------------------------------
@@ -633,7 +652,13 @@ def _with_styles_padding(padding: bytes) -> bytes:
     return out.getvalue()
 
 
-def test_a_styles_part_of_a_million_elements_is_read_in_little_memory() -> None:
+@pytest.fixture
+def any_zip_ratio(settings):
+    """The zip check would refuse these parts by their ratio alone: let the reader see them."""
+    settings.ROSTER_MAX_ZIP_RATIO = 10_000
+
+
+def test_a_styles_part_of_a_million_elements_is_read_in_little_memory(any_zip_ratio) -> None:
     # A few KB of zip that expand to 4 MB of <a/>: only the elements the reader needs are kept.
     data = _with_styles_padding(b"<extLst>" + b"<a/>" * 1_000_000 + b"</extLst>")
     assert len(data) < 50_000
@@ -649,8 +674,122 @@ def test_a_styles_part_of_a_million_elements_is_read_in_little_memory() -> None:
     assert peak < 5_000_000
 
 
-def test_more_cell_formats_than_excel_allows_are_refused() -> None:
+def test_more_cell_formats_than_excel_allows_are_refused(any_zip_ratio) -> None:
     data = _with_styles_padding(b"<cellXfs>" + b'<xf numFmtId="0"/>' * 100_001 + b"</cellXfs>")
 
-    with pytest.raises(UnreadableFile):
+    with pytest.raises(UnreadableFile, match="cannot be read"):
         list(iter_xlsx_rows(data))
+
+
+# --- what a file can make the reader hold (issue 23) -------------------------------------------
+
+
+def _strings(texts: list[str]) -> str:
+    return "".join(f"<si><t>{text}</t></si>" for text in texts)
+
+
+def _shared(reference: str, index: int) -> str:
+    return f'<c r="{reference}" t="s"><v>{index}</v></c>'
+
+
+def test_strings_stored_column_by_column_read_as_the_cells_say() -> None:
+    """pandas writes a sheet a column at a time, and XlsxWriter stores the strings in that
+    order: the first row refers to the 12,001st string. That is no waste, and reads."""
+    rows = 12_000
+    texts = [f"a{n}" for n in range(rows)] + [f"b{n}" for n in range(rows)]
+    sheet_data = "".join(
+        f'<row r="{n + 1}">{_shared(f"A{n + 1}", n)}{_shared(f"B{n + 1}", rows + n)}</row>' for n in range(rows)
+    )
+
+    assert read(handwritten(sheet_data, strings=_strings(texts))) == [(n + 1, [f"a{n}", f"b{n}"]) for n in range(rows)]
+
+
+def test_shared_strings_are_read_only_as_far_as_the_cells_refer() -> None:
+    """The rest of the part is never parsed: here it is not even well-formed."""
+    texts = _strings([f"{n:05d}" for n in range(10_000)])  # 180 KB: several chunks
+    data = handwritten(_row := f'<row r="1">{_shared("A1", 1)}</row>', strings=texts + "<si><t>unclosed</si>")
+
+    assert read(data) == [(1, ["00001"])]
+    with pytest.raises(UnreadableFile, match="cannot be read"):  # a cell referring to the end reads it
+        read(handwritten(_row.replace("<v>1</v>", "<v>9999</v>"), strings=texts + "<si><t>unclosed</si>"))
+
+
+def test_a_cell_referring_beyond_what_the_sheet_has_room_for_is_refused_before_reading() -> None:
+    """A sheet of N bytes has at most N // 20 cells: string 10,100 of a 100-byte sheet is waste."""
+    data = handwritten(f'<row r="1">{_shared("A1", 10_100)}</row>', strings=_strings(["x"] * 10_101))
+
+    with pytest.raises(UnreadableFile, match="far more shared texts than its first sheet uses"):
+        read(data)
+
+
+def test_shared_strings_far_outnumbering_the_cells_that_use_them_are_refused() -> None:
+    """One cell refers to string 15,000: the sheet (300 KB of white space) has room for that
+    many, so they are read; at the end of the sheet, 15,001 strings for one cell are refused."""
+    sheet_data = f'<row r="1">{_shared("A1", 15_000)}</row>' + " " * 300_000
+    data = handwritten(sheet_data, strings=_strings([f"{n}" for n in range(15_001)]))
+
+    with pytest.raises(UnreadableFile, match="far more shared texts than its first sheet uses"):
+        read(data)
+
+
+def test_shared_strings_beyond_the_memory_limit_are_refused(settings) -> None:
+    settings.ROSTER_MAX_SHARED_STRINGS_BYTES = 1024 * 1024
+    texts = [secrets.token_hex(50) for _n in range(9_000)]  # 9,000 x 157 bytes: 1.4 MB held
+    data = handwritten(f'<row r="1">{_shared("A1", 8_999)}</row>', strings=_strings(texts))
+
+    with pytest.raises(UnreadableFile, match="The texts of the workbook take more than 1 MB"):
+        read(data)
+    assert read(handwritten(f'<row r="1">{_shared("A1", 10)}</row>', strings=_strings(texts))) == [(1, [texts[10]])]
+
+
+@pytest.mark.parametrize("where", ["inline", "shared", "value", "runs"])
+@pytest.mark.parametrize("length", [32_768, 200_000], ids=["in a chunk", "over chunks"])
+def test_a_text_longer_than_a_cell_may_hold_is_refused(where: str, length: int) -> None:
+    text = secrets.token_hex(length)[:length]  # not compressible: the ratio check lets it through
+    cells = {
+        "inline": (inline("A1", text), None),
+        "shared": (_shared("A1", 0), f"<si><t>{text}</t></si>"),
+        "value": (f'<c r="A1" t="str"><v>{text}</v></c>', None),
+        "runs": (
+            _shared("A1", 0),
+            f"<si><r><t>{text[: length // 2]}</t></r><r><t>{text[length // 2 :]}</t></r></si>",
+        ),
+    }
+    cell, strings = cells[where]
+
+    with pytest.raises(UnreadableFile, match="more than 32,767 characters"):
+        read(handwritten(f'<row r="1">{cell}</row>', strings=strings))
+
+
+def test_the_longest_text_a_cell_may_hold_reads() -> None:
+    text = secrets.token_hex(16_384)[:32_767]
+
+    assert read(handwritten(f'<row r="1">{inline("A1", text)}</row>')) == [(1, [text])]
+
+
+def _with_compressed_size(data: bytes, name: str, size: int) -> bytes:
+    """The zip with the compressed size its central directory gives ``name`` changed."""
+    out = bytearray(data)
+    at = 0
+    while (at := out.find(b"PK\x01\x02", at)) >= 0:
+        name_length = int.from_bytes(out[at + 28 : at + 30], "little")
+        if out[at + 46 : at + 46 + name_length] == name.encode():
+            out[at + 20 : at + 24] = size.to_bytes(4, "little")
+            return bytes(out)
+        at += 4
+    raise AssertionError(name)
+
+
+def test_a_member_claiming_more_compressed_bytes_than_the_file_has_is_refused() -> None:
+    """Claiming a large compressed size would pass a ratio check; members sharing their
+    compressed bytes (overlapping zip bombs) claim more than the file has in all."""
+    with pytest.raises(UnreadableFile, match=r"not a valid \.xlsx file"):
+        read(_with_compressed_size(GOOD, SHEET, len(GOOD)))
+
+
+def test_a_member_expanding_more_than_the_ratio_allows_is_refused_whatever_the_total() -> None:
+    data = handwritten(f'<row r="1">{inline("A1", "头")}</row>' + " " * 2_000_000)  # 2 MB in 3 KB
+    assert len(data) < 10_000
+
+    with pytest.raises(UnreadableFile, match="expands more than 100 times"):
+        read(data)
