@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -237,9 +238,12 @@ def test_an_open_major_hazard_holds_subsidies_until_verified(
         prepared_by=clerk,
     )
     month = TODAY.replace(day=1)
+    month_end = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
 
     def line():
-        run = run_refresh(scheme_code="BT-OPERATING", period=month)
+        # Months are paid after they happen: the run is made as on the month's last day.
+        with mock.patch("subsidies.runs.timezone.localdate", return_value=month_end):
+            run = run_refresh(scheme_code="BT-OPERATING", period=month)
         return run.lines.get(provider=provider, kind=GrantLine.Kind.REGULAR)
 
     assert line().holds == [] and instalment_blockers(grant, TODAY) == ("", [])
@@ -266,9 +270,11 @@ def test_an_open_major_hazard_holds_subsidies_until_verified(
     assert [hold["code"] for hold in line().holds] == ["hold"]
     # … and next month's is free of it
     next_month = (month + datetime.timedelta(days=32)).replace(day=1)
-    later = run_refresh(scheme_code="BT-OPERATING", period=next_month).lines.get(
-        provider=provider, kind=GrantLine.Kind.REGULAR
-    )
+    next_month_end = (next_month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    with mock.patch("subsidies.runs.timezone.localdate", return_value=next_month_end):
+        later = run_refresh(scheme_code="BT-OPERATING", period=next_month).lines.get(
+            provider=provider, kind=GrantLine.Kind.REGULAR
+        )
     assert "hold" not in [hold["code"] for hold in later.holds]
 
 
