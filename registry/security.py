@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
@@ -47,8 +48,8 @@ class BackOfficeQueryStringMiddleware:
       before that; its date drill-down lets a 30-digit year overflow. The error stays in
       the log (``django.security.MalformedQueryString``, with its traceback).
 
-    Everything else is Django's: an unknown field or a value of the wrong type reloads
-    the list with ``?e=1``, and a lookup across relations no filter offers is a 400.
+    - an unknown field or a value of the wrong type, which Django's admin would answer by
+      reloading the list with ``?e=1``, and a lookup across relations no filter offers.
     """
 
     def __init__(self, get_response: Any) -> None:
@@ -65,6 +66,15 @@ class BackOfficeQueryStringMiddleware:
                     if len(text) > MAX_QUERY_VALUE_LENGTH:
                         raise MalformedQueryString(f"over-long back-office parameter {name[:50]!r}")
         response: HttpResponse = self.get_response(request)
+        if (
+            response.status_code == 302
+            and request.method == "GET"
+            and request.path.startswith(BACK_OFFICE_PREFIXES)
+            and response.get("Location", "").endswith(f"?{ERROR_FLAG}=1")
+        ):
+            # Django's admin answers an unknown lookup (?foo__bar=1) by reloading the list
+            # with ?e=1; an address no screen makes is a bad request (issue 23).
+            raise MalformedQueryString("unknown lookup in a back-office list filter")
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

@@ -79,3 +79,12 @@ def test_the_deployment_check_warns_when_no_proxy_is_counted():
     result = deploy_check(NUM_PROXIES="0")
 
     assert result.returncode != 0 and "registry.W202" in result.stderr
+
+
+def test_an_unknown_list_lookup_is_a_bad_request(clerk, client_for):
+    """Issue 23: malformed filter values and unknown lookups get 400, not Django's ?e=1 reload."""
+    client = client_for(clerk)
+    url = reverse("admin:registry_provider_changelist")
+
+    assert client.get(url, {"foo__bar": "1"}).status_code == 400
+    assert client.get(url, {"status": "certified"}).status_code == 200
