@@ -10,8 +10,8 @@ import random
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from registry import roles
 from registry.models import Division, ProviderStatus, User
+from registry.staff import roles
 
 from . import reference_data
 from .models import Draw, Finding, Inspection, InspectionTask, Regime

@@ -24,8 +24,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from registry import roles
 from registry.models import Division, Licence, Provider, User
+from registry.staff import roles
 
 from .models import Finding, InspectionTask, InspectorLevel, Notification, Regime
 from .planning import _ancestor_path
@@ -189,7 +189,7 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
         message = _("%(licence)s of %(provider)s expires on %(date)s.") % {
             "licence": licence,
             "provider": provider,
-            "date": licence.expires_on,  # type: ignore[arg-type]
+            "date": licence.expires_on,
         }
         users = staff.at(roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY)
         for recipient in [Recipient(user=u) for u in users] + _provider_contact(provider):

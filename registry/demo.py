@@ -29,8 +29,9 @@ from django.db import transaction
 from django.db.models import Model
 from simple_history.utils import bulk_create_with_history
 
-from . import reference_data, roles
-from .identifiers import make_id_number, make_uscc, validate_id_number
+from safeguards.identifiers import make_id_number, make_uscc, validate_id_number
+
+from . import reference_data
 from .lifecycle import provider_transition
 from .models import (
     AnnualReport,
@@ -55,6 +56,7 @@ from .models import (
     RoleGrant,
     User,
 )
+from .staff import roles
 
 SEED = 20261123
 ANCHOR = datetime.date(2026, 1, 1)

@@ -22,7 +22,8 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_record
+from safeguards.audit import audit_record
+
 from .models import DataExport, User
 from .spreadsheets import csv_bytes, xlsx_bytes
 

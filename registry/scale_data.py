@@ -17,11 +17,11 @@ transaction in all, then ``ANALYZE``. Nothing goes through ``save()``, so:
 - **no django-simple-history rows** are written for the generated data (the history of
   a generated row starts at its first real change);
 - ID and phone numbers are encrypted here, as their fields would: the Fernet token
-  (``registry.crypto.encrypt_text``) goes into ``id_number`` / ``phone`` and the keyed
-  hash (``registry.crypto.id_number_hash`` / ``phone_hash``) into ``id_number_hash`` /
+  (``safeguards.crypto.encrypt_text``) goes into ``id_number`` / ``phone`` and the keyed
+  hash (``safeguards.crypto.id_number_hash`` / ``phone_hash``) into ``id_number_hash`` /
   ``phone_hash`` (an empty phone stays empty).
 
-Every USCC and ID number has valid check characters (``registry.identifiers``). All
+Every USCC and ID number has valid check characters (``safeguards.identifiers``). All
 randomness comes from one ``random.Random(seed)``: same seed, sizes and anchor, same data.
 It refuses to run with the production settings, and on a database that already holds
 providers unless ``force`` is given (then it adds to them).
@@ -46,9 +46,10 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from . import roles
+from safeguards.crypto import encrypt_text, id_number_hash, phone_hash
+from safeguards.identifiers import make_id_number, make_uscc, validate_id_number, validate_uscc
+
 from .bulk import copy_rows
-from .crypto import encrypt_text, id_number_hash, phone_hash
 from .demo import (
     CARE_LEVEL_WEIGHTS,
     DEFAULT_REGISTRANT,
@@ -66,7 +67,6 @@ from .demo import (
     resident_categories,
     words,
 )
-from .identifiers import make_id_number, make_uscc, validate_id_number, validate_uscc
 from .models import (
     Caregiver,
     CertificateLevel,
@@ -85,6 +85,7 @@ from .models import (
     Resident,
     User,
 )
+from .staff import roles
 
 DEFAULT_PROVIDERS = 20_000
 DEFAULT_RESIDENTS = 500_000

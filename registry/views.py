@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from safeguards.ratelimit import rate_limited
+
 from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
 from .public import (
@@ -25,7 +27,6 @@ from .public import (
     open_data_row,
     public_providers,
 )
-from .ratelimit import rate_limited
 from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)

@@ -20,7 +20,6 @@ from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.identifiers import mask_id_number
 from registry.models import (
     CreditRecord,
     Division,
@@ -31,6 +30,7 @@ from registry.models import (
     Resident,
 )
 from registry.scale_data import add_months
+from safeguards.identifiers import mask_id_number
 
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen

@@ -35,7 +35,8 @@ INSTALLED_APPS = [
     "axes",
     # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
     "django_otp",
-    "registry.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards",
     "registry",
     "subsidies",
     "inspections",
@@ -48,21 +49,21 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After the language is chosen (the 400 page is translated), before any admin view.
-    "registry.security.BackOfficeQueryStringMiddleware",
+    "safeguards.security.BackOfficeQueryStringMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "registry.security.BackOfficeNoStoreMiddleware",
+    "safeguards.security.BackOfficeNoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "registry.sessions.AbsoluteSessionLimitMiddleware",
+    "safeguards.sessions.AbsoluteSessionLimitMiddleware",
     # Two-factor first: a staff user proves the second factor before anything else,
     # even before changing an expired password.
-    "registry.otp.StaffOTPRequiredMiddleware",
-    "registry.passwords.PasswordExpiryMiddleware",
-    "registry.audit.AuditMiddleware",
+    "safeguards.otp.StaffOTPRequiredMiddleware",
+    "safeguards.passwords.PasswordExpiryMiddleware",
+    "safeguards.audit.AuditMiddleware",
     # Last, as django-axes asks: locks out after repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -80,7 +81,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The client's address, as the public rate limit sees it: behind NUM_PROXIES proxies the
 # entry they appended to X-Forwarded-For, else REMOTE_ADDR (never a client-chosen value).
-AXES_CLIENT_IP_CALLABLE = "registry.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "safeguards.ratelimit.client_ip"
 
 # Two-factor login (registry/otp.py): when STAFF_OTP_REQUIRED, every back-office page
 # asks a signed-in user for a TOTP code first (enrolment on first use). On in production
@@ -138,11 +139,11 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "registry.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "registry.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "safeguards.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "safeguards.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "registry.passwords.PasswordHistoryValidator", "OPTIONS": {"remember": PASSWORD_HISTORY}},
+    {"NAME": "safeguards.passwords.PasswordHistoryValidator", "OPTIONS": {"remember": PASSWORD_HISTORY}},
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 

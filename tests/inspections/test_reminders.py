@@ -17,8 +17,8 @@ from inspections.models import Finding, InspectionTask, Notification
 from inspections.planning import plan_inspections
 from inspections.records import FindingInput, record_inspection
 from inspections.reminders import create_reminders, send_digests
-from registry import roles
 from registry.models import Licence
+from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 

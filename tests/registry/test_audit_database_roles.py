@@ -12,9 +12,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from factories import ProviderFactory
 
-from registry.audit import audit_record
-from registry.db_privileges import grant_application_privileges
-from registry.models import AuditEntry, Provider
+from registry.models import Provider
+from safeguards.audit import audit_record
+from safeguards.db_privileges import grant_application_privileges
+from safeguards.models import AuditEntry
 
 pytestmark = [
     pytest.mark.django_db,

@@ -12,8 +12,9 @@ from django.urls import reverse
 from factories import DONGHE, CreditRecordFactory, LicenceFactory, ProviderFactory, ProviderHoldFactory, division
 from openpyxl import load_workbook
 
-from registry import roles
-from registry.models import AuditEntry, CreditRecord, DataExport, Licence
+from registry.models import CreditRecord, DataExport, Licence
+from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 
-from registry.crypto import InvalidToken, encrypt_text, id_number_hash, phone_hash
-from registry.identifiers import make_id_number
 from registry.models import Caregiver, Resident
+from safeguards.crypto import InvalidToken, encrypt_text, id_number_hash, phone_hash
+from safeguards.identifiers import make_id_number
 
 pytestmark = pytest.mark.django_db
 

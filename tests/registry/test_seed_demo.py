@@ -13,7 +13,6 @@ from django.db.models import F
 
 from registry import demo
 from registry import reference_data as registry_reference_data
-from registry.identifiers import validate_id_number, validate_uscc
 from registry.models import (
     Caregiver,
     Division,
@@ -24,6 +23,7 @@ from registry.models import (
     Resident,
     User,
 )
+from safeguards.identifiers import validate_id_number, validate_uscc
 
 BAOTOU_COUNTY_UNITS = {"150202", "150203", "150204", "150205", "150206", "150207", "150221", "150222", "150223"}
 RARE_EARTH_ZONE = "150271"

@@ -23,9 +23,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import ProviderFactory
 
-from registry import roles
-from registry.models import AuditEntry, Provider, User
-from registry.otp import check_two_factor
+from registry.models import Provider, User
+from registry.staff import roles
+from safeguards.models import AuditEntry
+from safeguards.otp import check_two_factor
 
 pytestmark = pytest.mark.django_db
 

@@ -28,9 +28,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registry import roles
 from registry.demo import DEMO_USERS
 from registry.models import Division, Provider, Resident, User
+from registry.staff import roles
 from subsidies.models import (
     ConstructionGrant,
     GrantLine,

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from factories import BAOTOU, KUNDULUN, ResidentFactory, division
 
-from registry import roles
+from registry.staff import roles
 from subsidies.models import ConstructionGrant, GrantRun, Instalment, PayerLevel, PaymentBatch
 from subsidies.payments import batch_collect
 from subsidies.services import (

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from registry.audit import prune_audit
+from safeguards.audit import prune_audit
 
 
 class Command(BaseCommand):

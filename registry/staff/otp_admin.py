@@ -30,8 +30,9 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import audit_record
-from .scoping import scope_queryset
+from safeguards.audit import audit_record
+
+from ..scoping import scope_queryset
 
 
 class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):

@@ -1,5 +1,5 @@
 """The back-office's response headers, and the query strings it accepts. (Role separation
-lives in ``registry.separation``.)"""
+lives in ``registry.staff.separation``.)"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from registry.deferred import deferred_tasks_send
+from safeguards.deferred import deferred_tasks_send
 
 
 class Command(BaseCommand):

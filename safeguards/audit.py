@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import connection, transaction
 from django.dispatch import receiver
@@ -34,7 +35,7 @@ from .integrity import (
     normalise_ip,
     verify_chain,
 )
-from .models import AuditEntry, User
+from .models import AuditEntry
 from .ratelimit import client_ip
 
 # pg_advisory_xact_lock key of the chain: one writer at a time appends to it.
@@ -60,7 +61,7 @@ class AuditMiddleware:
                 and getattr(request, "user", None) is not None
                 and request.user.is_authenticated
             ):
-                audit_record("permission.denied", actor=request.user, detail=f"{request.method} {request.path}")  # type: ignore[arg-type]
+                audit_record("permission.denied", actor=request.user, detail=f"{request.method} {request.path}")
             return response
         finally:
             _current_request.reset(token)
@@ -84,7 +85,7 @@ def _json(value: Any) -> Any:
 def audit_record(
     action: str,
     *,
-    actor: User | None = None,
+    actor: AbstractUser | None = None,
     obj: Any = None,
     before: Any = None,
     after: Any = None,
@@ -98,7 +99,7 @@ def audit_record(
         and getattr(request, "user", None) is not None
         and request.user.is_authenticated
     ):
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     fields = {
         "action": action,
         "actor_id": actor.pk if actor else None,
@@ -149,12 +150,12 @@ def audit_verify() -> ChainReport:
 
 
 @receiver(user_logged_in)
-def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: HttpRequest, user: AbstractUser, **kwargs: Any) -> None:
     audit_record("login.success", actor=user, detail="superuser" if user.is_superuser else "")
 
 
 @receiver(user_logged_out)
-def _logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: HttpRequest, user: AbstractUser | None, **kwargs: Any) -> None:
     audit_record("logout", actor=user)
 
 

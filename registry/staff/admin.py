@@ -1,4 +1,4 @@
-"""Administration of staff accounts and roles, under the rules of ``registry.separation``.
+"""Administration of staff accounts and roles, under the rules of ``registry.staff.separation``.
 
 - **Staff users.** The system admin creates an account (no password: its owner gets a
   one-time link), edits names, e-mail and whether it is active, resets a password to a
@@ -29,13 +29,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ..admin_mixins import ScopedAdminMixin, staff_user
+from ..models import RoleGrant, User
+from ..scoping import divisions_visible_to, jurisdiction_path, scope_queryset
 from . import accounts, separation
-from .admin import ScopedAdminMixin, staff_user
-from .models import RoleGrant, User
-from .scoping import divisions_visible_to, jurisdiction_path, scope_queryset
 
 
-class AccountCreationForm(forms.ModelForm):  # type: ignore[type-arg]
+class AccountCreationForm(forms.ModelForm):
     """A new staff account: who and where. No password: its owner sets one from a link."""
 
     class Meta:
@@ -47,20 +47,20 @@ class AccountCreationForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["jurisdiction"].required = True  # every staff member works inside one
 
 
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     scope_path_lookup = "jurisdiction__path"
     change_form_template = "admin/registry/user/change_form.html"
     add_form = AccountCreationForm
     list_display = ["username", "first_name", "last_name", "jurisdiction", "roles", "is_active"]
     list_filter = ["is_active", "groups"]
     list_select_related = ["jurisdiction"]
-    fieldsets = [  # type: ignore[assignment]
+    fieldsets = [
         (None, {"fields": ["username"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Status"), {"fields": ["is_active", "is_staff", "last_login", "date_joined", "password_changed_at"]}),
         (_("Roles and jurisdiction"), {"fields": ["roles", "jurisdiction", "is_superuser", "user_permissions"]}),
     ]
-    add_fieldsets = [  # type: ignore[assignment]
+    add_fieldsets = [
         (None, {"fields": ["username", "first_name", "last_name", "email", "jurisdiction"]}),
     ]
 
@@ -160,7 +160,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
         return super().render_change_form(request, context, *args, **kwargs)
 
 
-class RoleGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleGroupAdmin(admin.ModelAdmin):
     """The roles and what each may do, read-only for everyone: they are defined by the
     migrations, and nobody may give a role (their own least of all) more power."""
 
@@ -189,7 +189,7 @@ class RoleGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class RoleGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoleGrantForm(forms.ModelForm):
     class Meta:
         model = RoleGrant
         fields = ["user", "group", "jurisdiction", "reason"]
@@ -225,7 +225,7 @@ class DecisionForm(forms.Form):
         return data
 
 
-class RoleGrantAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleGrantAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Role requests and their decisions; the security admin decides on the request's page."""
 
     scope_path_lookup = "user__jurisdiction__path"
@@ -341,7 +341,7 @@ class RoleGrantAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-a
         return HttpResponseRedirect(change_url)
 
 
-class AdminLogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AdminLogEntryAdmin(admin.ModelAdmin):
     """Django's own record of what was added, changed and deleted in the admin, read-only
     for the audit admin (the audit log, registry.AuditEntry, is the fuller record)."""
 

@@ -9,6 +9,7 @@ import string
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from .models import PasswordHistory
 
 CLASSES = (
     ("lower", set(string.ascii_lowercase)),
@@ -69,9 +72,9 @@ class MinimumLengthValidator:
             )
 
     def get_help_text(self) -> str:
-        return ngettext(
-            "At least %(n)d character.", "At least %(n)d characters.", self.min_length
-        ) % {"n": self.min_length}
+        return ngettext("At least %(n)d character.", "At least %(n)d characters.", self.min_length) % {
+            "n": self.min_length
+        }
 
 
 class PasswordHistoryValidator:
@@ -84,9 +87,7 @@ class PasswordHistoryValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if user is None or getattr(user, "pk", None) is None:
             return
-        from .models import PasswordHistory, User
-
-        stored = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        stored = get_user_model()._default_manager.filter(pk=user.pk).values_list("password", flat=True).first()
         hashes = [stored or "", *PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)]
         if any(encoded and check_password(password, encoded) for encoded in hashes[: self.remember]):
             raise ValidationError(
@@ -100,8 +101,6 @@ class PasswordHistoryValidator:
 
 def password_history_record(user: Any, old_hash: str, *, remember: int) -> None:
     """Keep the hash a user just replaced; only the newest ``remember`` are kept."""
-    from .models import PasswordHistory
-
     if not old_hash or old_hash.startswith("!"):  # unusable: nothing to remember
         return
     PasswordHistory.objects.create(user=user, password=old_hash)

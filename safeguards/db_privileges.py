@@ -57,6 +57,6 @@ def grant_application_privileges(connection: Any, role: str) -> None:
 def _grant_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     role = getattr(settings, "DATABASE_APP_ROLE", "")
     connection = connections[using]
-    if not role or connection.vendor != "postgresql" or sender.label != "registry":
+    if not role or connection.vendor != "postgresql" or sender.label != "safeguards":
         return
     grant_application_privileges(connection, role)

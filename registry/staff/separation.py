@@ -30,11 +30,11 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from ..models import User
 from . import roles
-from .models import User
 
 if TYPE_CHECKING:
-    from .models import RoleGrant
+    from ..models import RoleGrant
 
 ADMIN_ROLES = frozenset(roles.SEPARATED_ADMIN_ROLES)
 # (preparing role, approving role) over the same objects.
@@ -124,7 +124,7 @@ def _guard_role_permissions(sender: Any, instance: Any, action: str, **kwargs: A
     """A role's permissions never change through the web application (whatever the page);
     at the server (shell, fixtures) a change is audited with before and after. Migrations
     use historical models, so this does not fire there: they are reviewed code."""
-    from .audit import audit_record, current_request
+    from safeguards.audit import audit_record, current_request
 
     if action not in {"pre_add", "pre_remove", "pre_clear", "post_add", "post_remove", "post_clear"}:
         return

@@ -1,4 +1,4 @@
-"""Restore a backup into a scratch database and compare; the logic is in ``registry.backups``."""
+"""Restore a backup into a scratch database and compare; the logic is in ``safeguards.backups``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.backups import BackupError, format_drill_report, latest_backup, restore_drill
+from safeguards.backups import BackupError, format_drill_report, latest_backup, restore_drill
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Dump the PostgreSQL database with pg_dump (custom format); the logic is in ``registry.backups``."""
+"""Dump the PostgreSQL database with pg_dump (custom format); the logic is in ``safeguards.backups``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.backups import BackupError, backup_create, backups_prune
+from safeguards.backups import BackupError, backup_create, backups_prune
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Model fields for personal data at rest (see ``registry.crypto``).
+"""Model fields for personal data at rest (see ``safeguards.crypto``).
 
 ``EncryptedTextField`` keeps the Fernet token in the column and the plain text on the
 model instance. With a ``hash_field`` (a ``KeyedHashField`` of the same model, computed on

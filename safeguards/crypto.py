@@ -31,7 +31,6 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.dispatch import receiver
 
 from .identifiers import normalise_id_number, normalise_phone
@@ -145,36 +144,3 @@ def check_personal_data_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessa
             )
         )
     return problems
-
-
-def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
-    """Re-encrypt every stored ID and phone number (and their history) with the first key,
-    so an old key can then be removed from ``PERSONAL_DATA_KEYS``. Idempotent; returns rows
-    per table."""
-    from django.apps import apps
-
-    from .fields import EncryptedTextField
-
-    done: dict[str, int] = {}
-    for label in (
-        "registry.Resident",
-        "registry.Caregiver",
-        "registry.HistoricalResident",
-        "registry.HistoricalCaregiver",
-    ):
-        model = apps.get_model(label)
-        pk = model._meta.pk.name
-        encrypted = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-        rows = model._default_manager.order_by(pk).only(pk, *encrypted)
-        count, last = 0, None
-        while True:
-            with transaction.atomic():  # locked: a clerk's correction meanwhile is not undone
-                page = rows.filter(**{f"{pk}__gt": last}) if last is not None else rows
-                batch = list(page.select_for_update()[:batch_size])
-                if not batch:
-                    break
-                model._default_manager.bulk_update(batch, encrypted)  # re-encrypts on the way in
-            count += len(batch)
-            last = getattr(batch[-1], pk)
-        done[model._meta.db_table] = count
-    return done

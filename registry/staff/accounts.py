@@ -8,7 +8,7 @@
   removed, and its owner gets a one-time link to set their own password;
 - ``grant_role_at_the_server``: the ``grant_role`` command, for the first admins.
 
-Every step is in the audit log. The rules themselves are in ``registry.separation``.
+Every step is in the audit log. The rules themselves are in ``registry.staff.separation``.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
+from safeguards.audit import audit_record
+from safeguards.passwords import password_history_record
+
+from ..models import Division, RoleGrant, User
 from . import separation
-from .audit import audit_record
-from .models import Division, RoleGrant, User
-from .passwords import password_history_record
 
 
 def request_role(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.audit import audit_verify
+from safeguards.audit import audit_verify
 
 
 class Command(BaseCommand):

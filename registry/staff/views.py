@@ -1,5 +1,5 @@
 """The page where a staff member sets their own password from a one-time link
-(``registry.accounts.open_account`` and ``reset_password`` send it)."""
+(``registry.staff.accounts.open_account`` and ``reset_password`` send it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import path, reverse, reverse_lazy
 
-from .audit import audit_record
+from safeguards.audit import audit_record
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):

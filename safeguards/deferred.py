@@ -2,8 +2,9 @@
 database (``DeferredTask``) and sent again later, so a page never fails because Redis is
 down and no work is lost. Every task is idempotent, so a task sent twice does no harm.
 
-``ResilientTask`` (config/celery.py) calls ``task_defer`` when publishing fails; the beat
-schedule and ``manage.py send_deferred_tasks`` call ``deferred_tasks_send``.
+Every task is a ``ResilientTask`` (config/celery.py names it): it calls ``task_defer`` when
+publishing fails; the beat schedule and ``manage.py send_deferred_tasks`` call
+``deferred_tasks_send``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,34 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from celery import current_app
+from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from .models import DeferredTask
 
 logger = logging.getLogger(__name__)
+
+# What publishing raises when the broker cannot be reached.
+BROKER_ERRORS = (OperationalError, ConnectionError, OSError)
+
+
+class ResilientTask(DjangoTask):
+    """DjangoTask gives every task delay_on_commit()/apply_async_on_commit(), so a task is
+    enqueued only once the transaction that created its data has committed. If the broker
+    is down, the task is kept in the database and sent later instead of failing the page
+    that asked for it."""
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
+        if self.app.conf.task_always_eager:
+            return super().apply_async(args, kwargs, *rest, **options)
+        try:
+            return super().apply_async(args, kwargs, *rest, **options)
+        except BROKER_ERRORS as error:
+            task_defer(self.name, args, kwargs, options, error)
+            return None
 
 
 def _json_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +68,6 @@ def deferred_tasks_send(*, limit: int = 1000) -> dict[str, int]:
     still down) and count the attempt. The rows are claimed at once with SKIP LOCKED, so two
     runs at once never send the same row twice, and marked in one statement: the number of
     queries does not grow with the rows."""
-    from config.celery import app
-
     sent: list[int] = []
     failed = 0
     with transaction.atomic():
@@ -55,7 +76,7 @@ def deferred_tasks_send(*, limit: int = 1000) -> dict[str, int]:
         )
         for row in rows:
             try:
-                app.send_task(row.task, args=row.args, kwargs=row.kwargs, **row.options)
+                current_app.send_task(row.task, args=row.args, kwargs=row.kwargs, **row.options)
             except Exception as error:  # the broker is still away: try again next time
                 DeferredTask.objects.filter(pk=row.pk).update(
                     attempts=row.attempts + 1, error=f"{type(error).__name__}: {error}"[:2000]

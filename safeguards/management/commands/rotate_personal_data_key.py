@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from registry.audit import audit_record
-from registry.crypto import rotate_personal_data_key
+from safeguards.audit import audit_record
+from safeguards.key_rotation import rotate_personal_data_key
 
 
 class Command(BaseCommand):
