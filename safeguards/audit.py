@@ -4,8 +4,8 @@
 exports, rate changes) and by signal handlers for logins. The request of the current
 thread (set by ``AuditMiddleware``) supplies the IP address.
 
-Entries are append-only (database privileges and triggers, registry/db_privileges.py) and
-tamper-evident: each carries a hash chained to the entry before it (registry/integrity.py),
+Entries are append-only (database privileges and triggers, safeguards/db_privileges.py) and
+tamper-evident: each carries a hash chained to the entry before it (safeguards/integrity.py),
 which ``verify_audit_log`` checks (``manage.py verify_audit``, nightly from beat, and in
 the restore drill).
 """

@@ -131,7 +131,7 @@ class PasswordExpiryMiddleware:
                 reverse("admin:password_change"),
                 reverse("admin:password_change_done"),
                 reverse("admin:logout"),
-                reverse("otp_verify"),  # two-factor comes first (registry/otp.py)
+                reverse("otp_verify"),  # two-factor comes first (safeguards/otp.py)
                 reverse("otp_enrol"),
             }
             if request.path not in allowed and request.path.startswith(("/admin/", "/en/admin/")):

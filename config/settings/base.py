@@ -83,7 +83,7 @@ AXES_VERBOSE = False
 # entry they appended to X-Forwarded-For, else REMOTE_ADDR (never a client-chosen value).
 AXES_CLIENT_IP_CALLABLE = "safeguards.ratelimit.client_ip"
 
-# Two-factor login (registry/otp.py): when STAFF_OTP_REQUIRED, every back-office page
+# Two-factor login (safeguards/otp.py): when STAFF_OTP_REQUIRED, every back-office page
 # asks a signed-in user for a TOTP code first (enrolment on first use). On in production
 # settings; off by default elsewhere, so that the demo logs in with a password alone.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", False)
@@ -125,7 +125,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # In production, migrations run as the database's owner role and the application connects
 # as another role with data privileges only; after each migrate the owner grants them to
-# DATABASE_APP_ROLE (registry/db_privileges.py, docs/deploy.md). Empty: nothing is granted.
+# DATABASE_APP_ROLE (safeguards/db_privileges.py, docs/deploy.md). Empty: nothing is granted.
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
 
 AUTH_USER_MODEL = "registry.User"
@@ -147,7 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 
-# ID numbers at rest (registry/crypto.py): Fernet keys, comma-separated, the first encrypts
+# ID numbers at rest (safeguards/crypto.py): Fernet keys, comma-separated, the first encrypts
 # and all decrypt (rotation); an HMAC key for lookups. The defaults are published
 # development keys; production settings require real ones (docs/deploy.md).
 PERSONAL_DATA_KEYS = [
@@ -155,7 +155,7 @@ PERSONAL_DATA_KEYS = [
 ]
 PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY", "development-only-hash-key-do-not-use-in-production")
 
-# Tamper evidence (registry/integrity.py): the audit log's hash chain and the backup's
+# Tamper evidence (safeguards/integrity.py): the audit log's hash chain and the backup's
 # signed facts file. Kept apart from the database (a file of its own in production).
 INTEGRITY_KEY = env_str("INTEGRITY_KEY", "development-only-integrity-key-do-not-use-in-production")
 
@@ -193,7 +193,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis down: a page gives up publishing within about a second (the task is then kept in
-# the database, registry/deferred.py); an unacknowledged task of a killed worker is
+# the database, safeguards/deferred.py); an unacknowledged task of a killed worker is
 # delivered again after the visibility timeout, which must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "socket_connect_timeout": 2,

@@ -49,7 +49,7 @@ class PersonalDataMixin(models.Model):
     """Fields that identify a person; masked unless the user may see personal data."""
 
     name = models.CharField(_("name"), max_length=50)
-    # Encrypted at rest; found and kept unique through the keyed hash (registry/crypto.py).
+    # Encrypted at rest; found and kept unique through the keyed hash (safeguards/crypto.py).
     id_number = EncryptedIdNumberField(_("ID number"), validators=[validate_id_number])
     id_number_hash = IdNumberHashField(_("ID number hash"))
     # Encrypted too; the hash finds a whole number (search by a user who may see it).

@@ -1,5 +1,5 @@
 """The audit trail is append-only against the application's own database role (issue 22,
-finding 3), on PostgreSQL: the application role (registry/db_privileges.py) may add and
+finding 3), on PostgreSQL: the application role (safeguards/db_privileges.py) may add and
 read entries and work with every other table, but not UPDATE, DELETE, TRUNCATE, ALTER,
 disable the trigger or DROP; and the BEFORE TRUNCATE trigger stops any non-superuser
 that holds the TRUNCATE privilege (the owner role)."""

@@ -208,7 +208,7 @@ def test_pruning_keeps_the_newest_backups_however_old(tmp_path: Path) -> None:
 
 
 def test_a_backup_holds_no_plaintext_id_or_phone_number(tmp_path: Path, divisions: object) -> None:
-    """MLPS: personal identifiers must not sit in backups in clear (registry/crypto.py)."""
+    """MLPS: personal identifiers must not sit in backups in clear (safeguards/crypto.py)."""
     import datetime
     import subprocess
 

@@ -1,4 +1,4 @@
-"""Two-factor login for staff (registry/otp.py): every back-office URL needs a TOTP code.
+"""Two-factor login for staff (safeguards/otp.py): every back-office URL needs a TOTP code.
 
 The sweep walks the URL resolver, so a page added later is covered without a change here.
 """

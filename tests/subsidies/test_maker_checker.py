@@ -64,7 +64,7 @@ def provider(make_provider):
 @pytest.fixture
 def clerk_with_approval(make_staff):
     """``clerk_with_approval("approve_grantrun")``: a Kundulun clerk who also holds an approval
-    permission (given directly: the role-level rule is registry/separation.py's)."""
+    permission (given directly: the role-level rule is registry/staff/separation.py's)."""
 
     def make(codename: str, division_code: str = KUNDULUN):
         return with_permission(make_staff(roles.DISTRICT_CLERK, division_code), codename)
