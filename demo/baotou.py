@@ -23,12 +23,11 @@ BAOTOU = "150200"
 RARE_EARTH_ZONE = "150271"
 DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 — published demo password, refused in production
 SYSTEM_USERNAME = "demo-system"
+NEWCOMER_USERNAME = "newcomer_shiguai"  # a clerk whose role waits for the security admin
 CHANGE_REASON = "演示数据"
 
 K = ProviderKind
 S = ProviderStatus
-
-NEWCOMER_USERNAME = "newcomer_shiguai"
 
 
 # --------------------------------------------------------------------------- users
