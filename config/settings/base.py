@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "registry",
     "subsidies",
     "inspections",
+    # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -29,9 +29,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from demo.baotou import DEMO_USERS
 from inspections.admin import CHECK_CHOICES
 from inspections.models import Inspection
-from registry.demo import DEMO_USERS
 from registry.models import User
 from registry.staff import roles
 from safeguards.security import MAX_QUERY_VALUE_LENGTH

@@ -253,7 +253,7 @@ def test_rows_written_with_copy_hold_phone_tokens_and_hashes(divisions, clerk):
 
 
 def test_scale_data_stores_phones_as_the_model_does(divisions):
-    from registry.scale_data import generate
+    from demo.scale import generate
 
     generate(providers=20, residents=200, months=1, force=True)
 

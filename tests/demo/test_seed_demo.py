@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from registry import demo
+from demo import baotou
+from demo import seed as demo_seed
 from registry import reference_data as registry_reference_data
 from registry.models import (
     Caregiver,
@@ -80,8 +81,8 @@ def test_statuses_come_from_lifecycle_transitions(reference_data: None) -> None:
         assert changes, provider.name
         assert changes[-1].to_status == provider.status
         dates = [c.effective_on for c in changes]
-        assert dates == sorted(dates) and dates[-1] <= demo.ANCHOR
-        assert {c.actor.username for c in changes} == {demo.SYSTEM_USERNAME}
+        assert dates == sorted(dates) and dates[-1] <= baotou.ANCHOR
+        assert {c.actor.username for c in changes} == {baotou.SYSTEM_USERNAME}
     assert ProviderStatusChange.objects.filter(action=ProviderStatusChange.Action.REINSTATE).exists()
 
 
@@ -89,12 +90,12 @@ def test_statuses_come_from_lifecycle_transitions(reference_data: None) -> None:
 def test_demo_users_have_roles_and_jurisdictions(reference_data: None) -> None:
     seed()
 
-    for username, role, code in demo.DEMO_USERS:
+    for username, role, code in baotou.DEMO_USERS:
         user = User.objects.get(username=username)
-        assert user.is_staff and user.check_password(demo.DEMO_PASSWORD)
+        assert user.is_staff and user.check_password(baotou.DEMO_PASSWORD)
         assert user.groups.filter(name=role).exists()
         assert user.jurisdiction == Division.objects.get(code=code)
-    system = User.objects.get(username=demo.SYSTEM_USERNAME)
+    system = User.objects.get(username=baotou.SYSTEM_USERNAME)
     assert not system.is_staff and not system.has_usable_password()
 
 
@@ -114,7 +115,7 @@ def test_seed_twice_changes_nothing(reference_data: None) -> None:
 
 
 def test_plan_is_deterministic() -> None:
-    first, second = demo.build_plan(), demo.build_plan()
+    first, second = demo_seed.build_plan(), demo_seed.build_plan()
     assert [p.fields for p in first] == [p.fields for p in second]
     assert [p.residents for p in first] == [p.residents for p in second]
 
@@ -137,4 +138,4 @@ def test_seed_refuses_production_settings(via: str, settings: Any, monkeypatch: 
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not Provider.objects.exists()
-    assert not User.objects.filter(username__in=[u.username for u in demo.DEMO_USERS]).exists()
+    assert not User.objects.filter(username__in=[u.username for u in baotou.DEMO_USERS]).exists()

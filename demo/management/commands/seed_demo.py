@@ -1,18 +1,17 @@
-"""Load the Baotou demo data set: providers, residents, caregivers and demo staff users.
+"""Load the Baotou demo data set: providers, residents, caregivers and demo staff users,
+then each app's demo activity (inspections recorded, a grant run paid).
 
 Idempotent and deterministic; refuses to run with the production settings. The logic is
-in ``registry.demo``.
+in ``demo.seed``, ``demo.inspections`` and ``demo.subsidies``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import demo
+from demo import inspections, seed, subsidies
 
 
 class Command(BaseCommand):
@@ -24,14 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = demo.seed()
-        except demo.DemoDataRefused as exc:
+            summary = seed.seed()
+        except seed.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(demo.format_summary(summary))
-        # Then each app's demo activity (inspections recorded, a grant run paid …), if it
-        # has any: the registry does not import the other apps.
-        for app in ("inspections", "subsidies"):
-            if importlib.util.find_spec(f"{app}.demo") is None:
-                continue
-            for what, count in importlib.import_module(f"{app}.demo").seed().items():
+        self.stdout.write(seed.format_summary(summary))
+        for app, activity in (("inspections", inspections), ("subsidies", subsidies)):
+            for what, count in activity.seed().items():
                 self.stdout.write(f"{app}: {what}: {count}")

@@ -10,14 +10,13 @@ import random
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from inspections import reference_data
+from inspections.models import Draw, Finding, Inspection, InspectionTask, Regime
+from inspections.planning import plan_inspections
+from inspections.random_draw import draw_freeze
+from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
 from registry.models import Division, ProviderStatus, User
 from registry.staff import roles
-
-from . import reference_data
-from .models import Draw, Finding, Inspection, InspectionTask, Regime
-from .planning import plan_inspections
-from .random_draw import draw_freeze
-from .records import FindingInput, finding_report_rectification, finding_verify, record_inspection
 
 QUARTER_END = datetime.date(2025, 12, 31)
 RANDOM_VALUE = "2025150-03-11-19-24-28-31+07"  # a published lottery draw (fictitious)

@@ -1,5 +1,5 @@
 """Region-scale synthetic data for benchmarks (issue 8). The logic is in
-``registry.scale_data``; written with COPY, without history rows."""
+``demo.scale``; written with COPY, without history rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry import scale_data
+from demo import scale
 
 
 class Command(BaseCommand):
@@ -20,10 +20,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--providers", type=int, default=scale_data.DEFAULT_PROVIDERS)
-        parser.add_argument("--residents", type=int, default=scale_data.DEFAULT_RESIDENTS)
-        parser.add_argument("--months", type=int, default=scale_data.DEFAULT_MONTHS, help="months of stays")
-        parser.add_argument("--seed", type=int, default=scale_data.DEFAULT_SEED)
+        parser.add_argument("--providers", type=int, default=scale.DEFAULT_PROVIDERS)
+        parser.add_argument("--residents", type=int, default=scale.DEFAULT_RESIDENTS)
+        parser.add_argument("--months", type=int, default=scale.DEFAULT_MONTHS, help="months of stays")
+        parser.add_argument("--seed", type=int, default=scale.DEFAULT_SEED)
         parser.add_argument(
             "--anchor",
             type=datetime.date.fromisoformat,
@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = scale_data.generate(
+            summary = scale.generate(
                 providers=options["providers"],
                 residents=options["residents"],
                 months=options["months"],
@@ -43,6 +43,6 @@ class Command(BaseCommand):
                 force=options["force"],
                 progress=lambda message: self.stderr.write(message),
             )
-        except scale_data.ScaleDataRefused as exc:
+        except scale.ScaleDataRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("\n".join(summary.lines()))

@@ -9,11 +9,10 @@ import datetime
 from django.db import transaction
 
 from registry.models import Division, User
-
-from . import reference_data
-from .models import GrantRun, PayerLevel
-from .payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
-from .runs import run_approve, run_refresh
+from subsidies import reference_data
+from subsidies.models import GrantRun, PayerLevel
+from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
+from subsidies.runs import run_approve, run_refresh
 
 OCTOBER = datetime.date(2025, 10, 1)  # November is left for clerks to run in the demo
 
