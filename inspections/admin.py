@@ -22,12 +22,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry import roles
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
+from registry.periods import period_bounds, period_label
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
 from . import planning, random_draw, records
 from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
-from .periods import period_bounds, period_label
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 

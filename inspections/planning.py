@@ -18,9 +18,9 @@ from django.db.models import Q, QuerySet
 
 from registry import roles
 from registry.models import Division, Provider, ProviderStatus, User
+from registry.periods import period_bounds
 
 from .models import Frequency, InspectionTask, InspectorLevel, Regime
-from .periods import period_bounds
 
 PLANNED_STATUSES = [ProviderStatus.FILED, ProviderStatus.CERTIFIED, ProviderStatus.SUSPENDED]
 LEVEL_OF: dict[str, int] = {

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -50,7 +50,6 @@ from .models import (
 )
 from .paginators import CappedCountPaginator
 from .personal_data import personal_data_reveal
-from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
 from .scoping import (
     divisions_visible_to,
@@ -58,6 +57,7 @@ from .scoping import (
     scope_queryset,
     user_can_see_personal_data,
 )
+from .selectors import in_care_on, residents_in_care
 from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
@@ -547,11 +547,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             return "-"
         today = timezone.localdate()
         counts = (
-            obj.residents.filter(admitted_on__lte=today)
-            .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=today))
-            .values("care_level")
-            .annotate(n=Count("id"))
-            .order_by("care_level")
+            obj.residents.filter(in_care_on(today)).values("care_level").annotate(n=Count("id")).order_by("care_level")
         )
         rows = [(CareLevel(c["care_level"]).label, c["n"]) for c in counts]
         if not rows:
