@@ -29,7 +29,6 @@ providers unless ``force`` is given (then it adds to them).
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import os
 import random
@@ -85,6 +84,7 @@ from .models import (
     Resident,
     User,
 )
+from .periods import add_months
 
 DEFAULT_PROVIDERS = 20_000
 DEFAULT_RESIDENTS = 500_000
@@ -216,12 +216,6 @@ def refuse_if_populated(*, force: bool) -> None:
 
 
 # ----------------------------------------------------------------------- helpers
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def weighted(rng: random.Random, weights: dict[str, int], count: int) -> list[str]:
