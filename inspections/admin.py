@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry import roles
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
-from registry.periods import period_bounds, period_label
+from registry.periods import add_months, period_bounds, period_label
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
@@ -93,7 +93,7 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
             % {"quarter": period_label(start, Frequency.QUARTERLY)},
             "rows": rows,
             "previous": period_bounds(start - datetime.timedelta(days=1), Frequency.QUARTERLY)[0],
-            "next": start + datetime.timedelta(days=92),
+            "next": add_months(start, 3),
         }
         return TemplateResponse(request, "admin/inspections/overview.html", context)
 
