@@ -54,9 +54,9 @@ from registry.models import (
     Resident,
     User,
 )
+from registry.periods import add_months
 from registry.staff import roles
 from safeguards.identifiers import make_id_number, validate_id_number, validate_uscc
-from subsidies.occupancy import add_months
 
 from .people import days
 from .scale_people import IdNumbers, PeopleContext, caregiver_rows, resident_rows

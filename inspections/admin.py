@@ -21,13 +21,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
+from registry.periods import add_months, period_bounds, period_label
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 from registry.staff import roles
 
 from . import planning, random_draw, records
 from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
-from .periods import period_bounds, period_label
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
@@ -93,7 +93,7 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
             % {"quarter": period_label(start, Frequency.QUARTERLY)},
             "rows": rows,
             "previous": period_bounds(start - datetime.timedelta(days=1), Frequency.QUARTERLY)[0],
-            "next": start + datetime.timedelta(days=92),
+            "next": add_months(start, 3),
         }
         return TemplateResponse(request, "admin/inspections/overview.html", context)
 

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from registry.models import Division, Provider, ProviderStatus, User
+from registry.periods import period_bounds
 from registry.staff import roles
 
 from .models import Frequency, InspectionTask, InspectorLevel, Regime
-from .periods import period_bounds
 
 PLANNED_STATUSES = [ProviderStatus.FILED, ProviderStatus.CERTIFIED, ProviderStatus.SUSPENDED]
 LEVEL_OF: dict[str, int] = {

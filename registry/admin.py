@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,11 +51,11 @@ from .models import (
     RosterImport,
     User,
 )
-from .public import residents_in_care
 from .roster_admin import RosterAdminMixin
 from .scoping import (
     divisions_visible_to,
 )
+from .selectors import in_care_on, residents_in_care
 from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
@@ -269,11 +269,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             return "-"
         today = timezone.localdate()
         counts = (
-            obj.residents.filter(admitted_on__lte=today)
-            .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=today))
-            .values("care_level")
-            .annotate(n=Count("id"))
-            .order_by("care_level")
+            obj.residents.filter(in_care_on(today)).values("care_level").annotate(n=Count("id")).order_by("care_level")
         )
         rows = [(CareLevel(c["care_level"]).label, c["n"]) for c in counts]
         if not rows:

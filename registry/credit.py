@@ -5,18 +5,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Q
-
 from .models import CreditRecord, Provider
+from .selectors import covers
 
 
 def blacklisted_providers(provider_ids: Iterable[int], on: datetime.date) -> frozenset[int]:
     """Which of these providers are on the blacklist on ``on`` (one query)."""
     records = CreditRecord.objects.filter(
-        Q(end_on__isnull=True) | Q(end_on__gte=on),
+        covers(on, on, start="start_on", end="end_on"),
         provider_id__in=list(provider_ids),
         kind=CreditRecord.Kind.BLACKLIST,
-        start_on__lte=on,
     )
     return frozenset(records.values_list("provider_id", flat=True))
 

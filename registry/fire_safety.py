@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import FireExemptionRule, Licence, Provider
+from .selectors import in_force_on
 
 STATUS_LABELS = {
     "accepted": _("Fire acceptance passed"),
@@ -27,11 +27,9 @@ STATUS_LABELS = {
 def applicable_fire_exemption_rule(provider: Provider, on: datetime.date) -> FireExemptionRule | None:
     """The rule in force on ``on`` for the nearest jurisdiction containing the provider."""
     codes = [code for code in provider.division.path.split("/") if code]
-    rules = FireExemptionRule.objects.filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=on),
-        jurisdiction__code__in=codes,
-        effective_from__lte=on,
-    ).select_related("jurisdiction")
+    rules = FireExemptionRule.objects.filter(in_force_on(on), jurisdiction__code__in=codes).select_related(
+        "jurisdiction"
+    )
     return max(rules, key=lambda r: (len(r.jurisdiction.path), r.effective_from), default=None)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Provider, ProviderHold
+from .selectors import holds_in_force
 
 
 def hold_open(*, provider: Provider, source: str, reason: str) -> ProviderHold:
@@ -35,8 +35,4 @@ def hold_close(*, provider: Provider, source: str) -> int:
 def active_holds(provider: Provider, at: datetime.datetime | None = None) -> list[ProviderHold]:
     """Holds in force at ``at`` (default now): the subsidies app pays nothing while any exist."""
     at = at or timezone.now()
-    return list(
-        ProviderHold.objects.filter(provider=provider, started_at__lte=at).filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
-        )
-    )
+    return list(ProviderHold.objects.filter(holds_in_force(at), provider=provider))

@@ -18,10 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Count,
     DecimalField,
     F,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -32,31 +30,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus, Resident
+from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
+from .selectors import in_force_on, residents_in_care
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 MONTHLY_FEE_DIGITS = 14
 MONTHLY_FEE_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=MONTHLY_FEE_DIGITS, decimal_places=2)
-
-
-def _in_force(prefix: str, day: datetime.date) -> Q:
-    return Q(**{f"{prefix}effective_from__lte": day}) & (
-        Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": day})
-    )
-
-
-def residents_in_care(day: datetime.date) -> Coalesce:
-    """A provider's residents in care on ``day``, as a correlated subquery: PostgreSQL counts
-    only the rows it returns (a page), not every resident before the LIMIT."""
-    in_care = (
-        Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=day)
-        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gte=day))
-        .order_by()
-        .values("provider")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
 
 
 def monthly_fees(day: datetime.date) -> QuerySet[FeeItem, Any]:
@@ -73,7 +52,7 @@ def monthly_fees(day: datetime.date) -> QuerySet[FeeItem, Any]:
         for kind in MONTHLY_FEE_KINDS
     ]
     return (
-        FeeItem.objects.filter(_in_force("", day), unit=FeeItem.Unit.MONTH, kind__in=MONTHLY_FEE_KINDS)
+        FeeItem.objects.filter(in_force_on(day), unit=FeeItem.Unit.MONTH, kind__in=MONTHLY_FEE_KINDS)
         .order_by()
         .values("provider")
         .annotate(fee=functools.reduce(operator.add, cheapest))

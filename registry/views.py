@@ -27,6 +27,7 @@ from .public import (
     open_data_row,
     public_providers,
 )
+from .selectors import in_force_on
 from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)
@@ -89,7 +90,7 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     if provider is None:
         raise Http404
     today = timezone.localdate()
-    fees = provider.fee_items.filter(effective_from__lte=today).exclude(effective_to__lt=today).order_by("kind", "name")
+    fees = provider.fee_items.filter(in_force_on(today)).order_by("kind", "name")
     league, county = area_of(provider, division_names())
     context = {
         "provider": provider,

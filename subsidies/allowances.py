@@ -10,22 +10,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from registry.models import Caregiver, CertificateLevel, Licence, ProviderStatusChange
+from registry.periods import month_bounds, years_later
 
 from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
-from .occupancy import month_bounds
 from .operating_grants import _providers_for, eligible_spans, provider_month_holds, provider_standing
 from .rates import rates_in_force, scheme_by_code
 
 GOVERNMENT_LEVELS = {PayerLevel.GOVERNMENT, PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
-
-
-def years_later(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day ``years`` later (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def has_nursing_years(caregiver: Caregiver, years: int, period: datetime.date) -> bool:
@@ -55,7 +47,7 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
         .exclude(certificate_level=CertificateLevel.NONE)
         .order_by("provider_id", "pk")
     )
-    standing = provider_standing(providers)
+    standing = provider_standing(providers, period)
     taken = set(
         GrantLine.objects.filter(scheme=scheme, period=period, kind=GrantLine.Kind.REGULAR)
         .exclude(run=run)

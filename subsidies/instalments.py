@@ -13,12 +13,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.credit import blacklisted_providers
 from registry.models import Provider, ProviderHold, ProviderStatus, User
+from registry.periods import end_of_day
+from registry.selectors import holds_in_force
 from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, grants_prepared_by, refuse_preparer
@@ -331,11 +332,8 @@ class BlockerFacts:
     def load(cls, grants: list[ConstructionGrant], on: datetime.date) -> BlockerFacts:
         provider_ids = {g.provider_id for g in grants}
         recovering = Recovery.objects.filter(grant__in=grants).exclude(status=Recovery.Status.WAIVED)
-        at = datetime.datetime.combine(on, datetime.time.max, tzinfo=timezone.get_current_timezone())
         holds: dict[int, list[str]] = defaultdict(list)
-        for hold in ProviderHold.objects.filter(provider_id__in=provider_ids, started_at__lte=at).filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
-        ):
+        for hold in ProviderHold.objects.filter(holds_in_force(end_of_day(on)), provider_id__in=provider_ids):
             holds[hold.provider_id].append(hold.reason)
         return cls(
             recovering_grants=frozenset(recovering.values_list("grant_id", flat=True)),

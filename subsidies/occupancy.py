@@ -11,11 +11,12 @@ both included. Rules:
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
+
+from registry.periods import month_bounds
 
 from .models import OccupancyRule
 
@@ -29,19 +30,6 @@ class Stay(NamedTuple):
     id_number: str
     admitted_on: datetime.date
     discharged_on: datetime.date | None
-
-
-def month_bounds(period: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = period.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` calendar months later (earlier if negative), or the last day
-    of that month when it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def days_present(stay: Stay, period: datetime.date) -> int:

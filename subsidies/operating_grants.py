@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import (
@@ -29,11 +28,13 @@ from registry.models import (
     ProviderStatusChange,
     Resident,
 )
+from registry.periods import add_months, end_of_day, month_bounds, start_of_day
+from registry.selectors import covers, holds_in_force, in_care_during
 from safeguards.identifiers import mask_id_number
 
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen
-from .occupancy import Stay, add_months, count_occupancy, month_bounds
+from .occupancy import Stay, count_occupancy
 from .rates import eligible_providers_q, rates_in_force
 
 ADJUSTMENT_WINDOW_MONTHS = 12
@@ -93,31 +94,22 @@ def provider_month_holds(
     credit: list[CreditRecord],
     holds: list[ProviderHold],
 ) -> list[dict[str, str]]:
-    """Why ``provider`` may not be paid for the month (empty: it may)."""
-    first, last = month_bounds(period)
+    """Why ``provider`` may not be paid for the month (empty: it may). ``credit`` and
+    ``holds`` are its blacklistings and holds in force during the month
+    (``provider_standing``)."""
     found: list[dict[str, str]] = []
     # Status decides which days count (eligible_spans), not whether the month is paid.
     if not eligible_spans(changes, period):
         found.append(_hold("not_filed", _("Not filed or certified during the month.")))
-    if any(
-        c.kind == CreditRecord.Kind.BLACKLIST and c.start_on <= last and (c.end_on is None or c.end_on >= first)
-        for c in credit
-    ):
+    if credit:
         found.append(_hold("blacklisted", _("Blacklisted during the month.")))
-    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=timezone.get_current_timezone())
-    end = datetime.datetime.combine(last, datetime.time.max, tzinfo=timezone.get_current_timezone())
-    for hold in holds:
-        if hold.started_at <= end and (hold.ended_at is None or hold.ended_at > start):
-            found.append(_hold("hold", hold.reason))
+    found += [_hold("hold", hold.reason) for hold in holds]
     return found
 
 
 def _month_stays(period: datetime.date) -> QuerySet[Resident]:
     """Every resident stay overlapping the month (present at least one day)."""
-    first, last = month_bounds(period)
-    return Resident.objects.filter(admitted_on__lte=last).filter(
-        Q(discharged_on__isnull=True) | Q(discharged_on__gte=first)
-    )
+    return Resident.objects.filter(in_care_during(*month_bounds(period)))
 
 
 def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[int, list[Stay]]:
@@ -236,9 +228,11 @@ def _providers_for(scheme: SubsidyScheme, division: Division, period: datetime.d
     )
 
 
-def provider_standing(ids: Iterable[int]) -> dict[str, dict[int, list[Any]]]:
-    """Lifecycle changes, blacklistings and holds of many providers: three queries in all."""
+def provider_standing(ids: Iterable[int], period: datetime.date) -> dict[str, dict[int, list[Any]]]:
+    """Lifecycle changes, and blacklistings and holds in force during the month of
+    ``period``, of many providers: three queries in all."""
     ids = list(ids)
+    first, last = month_bounds(period)
     standing: dict[str, dict[int, list[Any]]] = {
         "changes": defaultdict(list),
         "credit": defaultdict(list),
@@ -246,16 +240,17 @@ def provider_standing(ids: Iterable[int]) -> dict[str, dict[int, list[Any]]]:
     }
     for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
         standing["changes"][change.provider_id].append(change)
-    for record in CreditRecord.objects.filter(provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
+    blacklisted = covers(first, last, start="start_on", end="end_on")
+    for record in CreditRecord.objects.filter(blacklisted, provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
         standing["credit"][record.provider_id].append(record)
-    for hold in ProviderHold.objects.filter(provider_id__in=ids):
+    for hold in ProviderHold.objects.filter(holds_in_force(start_of_day(first), end_of_day(last)), provider_id__in=ids):
         standing["holds"][hold.provider_id].append(hold)
     return standing
 
 
 def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
-    standing = provider_standing(p.pk for p in providers)
+    standing = provider_standing((p.pk for p in providers), period)
     stays = _stays_by_provider(period, [p.pk for p in providers])
     duplicates = duplicate_residents(period)
     return {

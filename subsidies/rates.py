@@ -9,16 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from registry.models import Provider, ProviderStatus
+from registry.selectors import in_force_on
 
 from .models import GrantRun, Rate, SubsidyScheme
 
 
 class RateNotFound(LookupError):
     pass
-
-
-def in_force(on: datetime.date) -> Q:
-    return Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on))
 
 
 def scheme_by_code(code: str) -> SubsidyScheme:
@@ -31,7 +28,7 @@ def scheme_by_code(code: str) -> SubsidyScheme:
 
 def rate_for(scheme: SubsidyScheme, key: str, on: datetime.date) -> Rate:
     """The rate of ``scheme`` for ``key`` in force on ``on``; the latest start wins."""
-    rate = scheme.rates.filter(in_force(on), key=key).order_by("-effective_from").first()
+    rate = scheme.rates.filter(in_force_on(on), key=key).order_by("-effective_from").first()
     if rate is None:
         raise RateNotFound(f"{scheme.code}: no rate for {key!r} on {on.isoformat()}")
     return rate
@@ -40,7 +37,7 @@ def rate_for(scheme: SubsidyScheme, key: str, on: datetime.date) -> Rate:
 def rates_in_force(scheme: SubsidyScheme, on: datetime.date) -> dict[str, Rate]:
     """Every key's rate in force on ``on`` (one query; for runs over many providers)."""
     rates: dict[str, Rate] = {}
-    for rate in scheme.rates.filter(in_force(on)).order_by("key", "-effective_from"):
+    for rate in scheme.rates.filter(in_force_on(on)).order_by("key", "-effective_from"):
         rates.setdefault(rate.key, rate)
     return rates
 

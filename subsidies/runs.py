@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Division, User
+from registry.periods import month_bounds
 from safeguards.audit import audit_record
 
 from .allowances import allowance_lines, insurance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
 from .models import GrantLine, GrantRun, OccupancyRule, SchemeKind, SubsidyScheme
-from .occupancy import census_date, month_bounds
+from .occupancy import census_date
 from .operating_grants import operating_lines
 from .rates import run_refusals, scheme_by_code
 from .recoveries import recoveries_for_overpayments
@@ -30,18 +31,6 @@ LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
     SchemeKind.INSURANCE_COFUNDING: insurance_lines,
 }
 MONTHLY_KINDS = tuple(LINE_BUILDERS)
-
-
-def parse_period(value: str) -> datetime.date:
-    """``2026-11`` → 2026-11-01; a clear message for anything else."""
-    try:
-        return datetime.datetime.strptime(value, "%Y-%m").replace(tzinfo=datetime.UTC).date()
-    except ValueError:
-        raise ValidationError(_("A period is written YYYY-MM, e.g. 2026-11.")) from None
-
-
-def previous_period(today: datetime.date) -> datetime.date:
-    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
 def ready_on(scheme: SubsidyScheme, period: datetime.date) -> datetime.date:

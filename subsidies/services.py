@@ -4,6 +4,8 @@ Each function lives in the module named for its rule; this module is the one pla
 other code and scripts import from.
 """
 
+from registry.periods import parse_month, previous_month
+
 from .allowances import cost_split
 from .instalments import Quote, construction_quote, grant_approve, grant_edit, grant_prepare, instalments_review
 from .payments import (
@@ -16,7 +18,7 @@ from .payments import (
     provider_ledger,
 )
 from .recoveries import change_of_use_recover, recover_from_closed_providers, repayment_record
-from .runs import parse_period, previous_period, run_approve, run_refresh
+from .runs import run_approve, run_refresh
 
 __all__ = [
     "Quote",
@@ -33,8 +35,8 @@ __all__ = [
     "grant_edit",
     "grant_prepare",
     "instalments_review",
-    "parse_period",
-    "previous_period",
+    "parse_month",
+    "previous_month",
     "provider_ledger",
     "recover_from_closed_providers",
     "repayment_record",

@@ -6,17 +6,19 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from registry.periods import parse_month, previous_month
+
 from .instalments import instalments_review
 from .models import SubsidyScheme
 from .recoveries import recover_from_closed_providers
-from .runs import MONTHLY_KINDS, parse_period, previous_period, run_refresh
+from .runs import MONTHLY_KINDS, run_refresh
 
 
 @shared_task(acks_late=True)
 def refresh_monthly_runs(period: str | None = None) -> dict[str, str]:
     """Create or refresh the draft runs of every monthly scheme for ``period`` (default:
     last month). Approved runs are skipped, so running twice does nothing twice."""
-    month = parse_period(period) if period else previous_period(timezone.localdate())
+    month = parse_month(period) if period else previous_month(timezone.localdate())
     results = {}
     for code in SubsidyScheme.objects.filter(kind__in=MONTHLY_KINDS).values_list("code", flat=True):
         try:

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from inspections.models import Frequency
-from inspections.periods import period_bounds, period_label
+from registry.periods import period_bounds, period_label
 
 D = datetime.date
 M, Q, H = Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEARLY

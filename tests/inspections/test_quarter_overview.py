@@ -10,8 +10,8 @@ from django.utils import timezone
 from factories import DONGHE, KUNDULUN, ProviderFactory, division
 
 from inspections.models import Frequency, InspectionTask, Regime
-from inspections.periods import period_bounds
 from inspections.planning import quarter_overview
+from registry.periods import period_bounds
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from factories import KUNDULUN, CaregiverFactory, LicenceFactory, division
 
 from registry.models import Caregiver, CertificateLevel, Licence, ProviderStatusChange
-from subsidies.allowances import has_nursing_years, years_later
+from registry.periods import years_later
+from subsidies.allowances import has_nursing_years
 from subsidies.models import GrantLine, Rate
 from subsidies.services import batch_create, cost_split, run_refresh
 

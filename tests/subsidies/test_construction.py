@@ -15,7 +15,7 @@ from factories import BAOTOU, CreditRecordFactory
 
 from registry.holds import hold_close, hold_open
 from registry.models import LegalForm, ProviderKind, ProviderStatusChange
-from subsidies.allowances import years_later
+from registry.periods import years_later
 from subsidies.models import ConstructionGrant, Instalment, Rate, SubsidyScheme
 from subsidies.services import construction_quote, grant_approve, grant_prepare, instalments_review
 from subsidies.tasks import review_instalments

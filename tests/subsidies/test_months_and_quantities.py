@@ -25,9 +25,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 from factories import ResidentFactory
 
+from registry.periods import month_bounds
 from subsidies.models import ConstructionGrant, GrantLine, GrantRun, Instalment, OccupancyRule, SubsidyScheme
 from subsidies.money import split_exact
-from subsidies.occupancy import month_bounds
 from subsidies.services import (
     construction_quote,
     cost_split,

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from subsidies.occupancy import Stay, census_date, count_occupancy, days_present, month_bounds
+from registry.periods import month_bounds
+from subsidies.occupancy import Stay, census_date, count_occupancy, days_present
 
 D = datetime.date
 NOV = D(2026, 11, 1)  # 30 days

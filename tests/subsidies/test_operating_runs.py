@@ -26,9 +26,9 @@ from factories import (
 )
 
 from registry.models import LegalForm, OperationMode, ProviderKind, ProviderStatusChange
+from registry.periods import previous_month
 from safeguards.identifiers import mask_id_number
 from subsidies.models import GrantLine, GrantRun, PayerLevel, PaymentItem, Rate
-from subsidies.runs import previous_period
 from subsidies.services import batch_create, run_approve, run_refresh
 from subsidies.tasks import refresh_monthly_runs
 
@@ -540,7 +540,7 @@ def test_the_monthly_task_leaves_approved_runs_alone(provider, approved_run):
 def test_the_monthly_task_defaults_to_last_month(provider):
     refresh_monthly_runs.delay().get()
 
-    assert set(GrantRun.objects.values_list("period", flat=True)) == {previous_period(timezone.localdate())}
+    assert set(GrantRun.objects.values_list("period", flat=True)) == {previous_month(timezone.localdate())}
 
 
 def test_a_run_outside_the_schemes_jurisdiction_is_refused(divisions):

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from registry.models import Division
 from registry.spreadsheets import csv_bytes
 from subsidies.models import GrantRun, SchemeKind, SubsidyScheme
-from subsidies.services import parse_period, run_refresh
+from subsidies.services import parse_month, run_refresh
 
 CSV_HEADER = ["uscc", "provider", "counted_residents", "rate", "amount", "holds"]
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            period = parse_period(options["period"])
+            period = parse_month(options["period"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         codes = (
