@@ -7,15 +7,24 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self) -> None:
-        # Contribute a roster kind and a block of the public provider page without the
-        # registry importing us.
-        from registry.public import DetailSection, register_detail_section
+        # Contribute a roster kind and our part of the public site (navigation, sitemap, a
+        # block of the provider page) without the registry importing us.
+        from registry.public_sections import (
+            DetailSection,
+            NavLink,
+            register_detail_section,
+            register_nav_link,
+            register_sitemap,
+        )
         from registry.rosters.kinds import register_kind
 
         from .rosters import INSPECTIONS
+        from .sitemaps import InspectionsSitemap
         from .views import provider_inspections_section
 
         register_kind(INSPECTIONS)
+        register_nav_link(NavLink(url_name="public_inspections", label=_("Inspections"), order=10))
+        register_sitemap("inspections", InspectionsSitemap)
         register_detail_section(
-            DetailSection(template="public/_inspections_section.html", context=provider_inspections_section, order=10)
+            DetailSection(template="inspections/provider_section.html", context=provider_inspections_section, order=10)
         )

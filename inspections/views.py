@@ -28,7 +28,7 @@ def public_inspections(request: HttpRequest) -> HttpResponse:
     published = [
         (draw, [(row, outcomes.get((draw.pk, row["uscc"]))) for row in draw.results]) for draw in draws.object_list
     ]
-    return render(request, "public/inspections.html", {"page": draws, "draws": published})
+    return render(request, "inspections/public.html", {"page": draws, "draws": published})
 
 
 def provider_inspections_section(provider: Provider) -> dict[str, Any]:

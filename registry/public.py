@@ -1,9 +1,8 @@
 """What the public directory may show: certified providers, through an explicit allowlist.
 
 Never personal data: residents, caregivers, contact persons and bank accounts are not
-read here at all. Other apps add sections to the provider page (inspection results,
-subsidies received) through ``register_detail_section`` in their ``AppConfig.ready``, so
-the registry never imports them and a missing app simply shows no section.
+read here at all. What other apps add to the public pages (navigation, sitemap, sections
+of the provider page) is in ``public_sections.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import datetime
 import functools
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -136,28 +134,6 @@ def json_value(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
-
-
-@dataclass(frozen=True)
-class DetailSection:
-    """A block of the public provider page contributed by another app."""
-
-    template: str
-    context: Callable[[Provider], dict[str, Any]]
-    order: int = 100
-
-
-_DETAIL_SECTIONS: list[DetailSection] = []
-
-
-def register_detail_section(section: DetailSection) -> None:
-    if section not in _DETAIL_SECTIONS:
-        _DETAIL_SECTIONS.append(section)
-        _DETAIL_SECTIONS.sort(key=lambda s: s.order)
-
-
-def detail_sections(provider: Provider) -> list[tuple[str, dict[str, Any]]]:
-    return [(section.template, section.context(provider)) for section in _DETAIL_SECTIONS]
 
 
 def annual_report_overdue(provider: Provider, day: datetime.date | None = None) -> int | None:

@@ -1,4 +1,8 @@
-"""sitemap.xml: the public pages in both languages."""
+"""sitemap.xml: the public pages in both languages.
+
+The registry's own pages and providers are listed here; other apps add their sections
+through ``public_sections.register_sitemap`` (see ``public_sitemaps``).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,26 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from .models import Provider, ProviderStatus
+from .public_sections import contributed_sitemaps
 
 
-class StaticSitemap(Sitemap):
+class PagesSitemap(Sitemap):
+    """Pages with no object of their own, by URL name. Subclasses set ``url_names``."""
+
     i18n = True
     alternates = True
     changefreq = "daily"
+    url_names: tuple[str, ...] = ()
 
     def items(self) -> list[str]:
-        return ["home", "provider_list", "api_docs", "public_inspections", "public_subsidies"]
+        return list(self.url_names)
 
     def location(self, item: Any) -> str:
         return reverse(item)
+
+
+class StaticSitemap(PagesSitemap):
+    url_names = ("home", "provider_list", "api_docs")
 
 
 class ProviderSitemap(Sitemap):
@@ -36,3 +48,8 @@ class ProviderSitemap(Sitemap):
 
     def lastmod(self, item: Provider) -> Any:
         return item.updated_at
+
+
+def public_sitemaps() -> dict[str, Any]:
+    """Every section of sitemap.xml: the registry's, then what the installed apps registered."""
+    return {"pages": StaticSitemap, "providers": ProviderSitemap, **contributed_sitemaps()}

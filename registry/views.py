@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib.sitemaps.views import sitemap
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,13 +22,14 @@ from .public import (
     OPEN_DATA_FIELDS,
     annual_report_overdue,
     area_of,
-    detail_sections,
     division_names,
     json_value,
     open_data_row,
     public_providers,
 )
+from .public_sections import detail_sections
 from .selectors import in_force_on
+from .sitemaps import public_sitemaps
 from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)
@@ -156,6 +158,11 @@ def api_docs(request: HttpRequest) -> HttpResponse:
         "page_size": API_PAGE_SIZE,
     }
     return render(request, "public/api.html", context)
+
+
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    """The sections are read per request: the ones the installed apps registered."""
+    return sitemap(request, sitemaps=public_sitemaps())
 
 
 @require_GET

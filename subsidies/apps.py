@@ -7,11 +7,21 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("Subsidies")
 
     def ready(self) -> None:
-        # Contribute a block to the public provider page without the registry importing us.
-        from registry.public import DetailSection, register_detail_section
+        # Our part of the public site (navigation, sitemap, a block of the provider page),
+        # without the registry importing us.
+        from registry.public_sections import (
+            DetailSection,
+            NavLink,
+            register_detail_section,
+            register_nav_link,
+            register_sitemap,
+        )
 
+        from .sitemaps import SubsidiesSitemap
         from .views import provider_subsidies_section
 
+        register_nav_link(NavLink(url_name="public_subsidies", label=_("Subsidies"), order=20))
+        register_sitemap("subsidies", SubsidiesSitemap)
         register_detail_section(
-            DetailSection(template="public/_subsidies_section.html", context=provider_subsidies_section, order=20)
+            DetailSection(template="subsidies/provider_section.html", context=provider_subsidies_section, order=20)
         )

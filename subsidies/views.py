@@ -81,7 +81,7 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
         "year": year,
         "scheme": scheme,
     }
-    return render(request, "public/subsidies.html", context)
+    return render(request, "subsidies/public.html", context)
 
 
 def provider_subsidies_section(provider: Provider) -> dict[str, Any]:

@@ -8,6 +8,9 @@ from django import template
 from django.urls import reverse
 from django.urls import translate_url as django_translate_url
 from django.utils import translation
+from django.utils.functional import Promise
+
+from registry.public_sections import nav_links
 
 register = template.Library()
 
@@ -29,6 +32,12 @@ def translate_url(path: str, language: str) -> str:
         with translation.override(language):
             return reverse("home")
     return f"{translated}?{parts.query}" if parts.query else translated
+
+
+@register.simple_tag
+def public_nav_links() -> list[tuple[str, str | Promise]]:
+    """(URL, label) of the navigation links the installed apps registered."""
+    return nav_links()
 
 
 @register.filter
