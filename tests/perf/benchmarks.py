@@ -35,9 +35,10 @@ from registry.bulk import copy_rows
 from registry.crypto import encrypt_text, id_number_hash
 from registry.identifiers import mask_id_number
 from registry.models import CareLevel, Provider, ProviderStatus, Resident, ResidentCategory, User
+from registry.rosters.cells import chinese_label
 from registry.rosters.engine import import_roster, validate_roster
 from registry.rosters.formats import stream_table
-from registry.rosters.kinds import RESIDENTS, chinese_label
+from registry.rosters.kinds import RESIDENTS
 from registry.scale_data import RESIDENTIAL_KINDS, STAFF_PREFIX, IdNumbers
 
 BENCH_URLCONF = "perf.bench_urls"
