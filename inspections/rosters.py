@@ -15,10 +15,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
-from registry.rosters.formats import parse_date
-from registry.rosters.kinds import Column, RosterKind, RowContext, choice_column, text
+from registry.rosters.cells import ReferenceCell, RosterField, choice_cell, date_cell, text_cell
+from registry.rosters.kinds import RosterKind, RowContext
+from registry.rosters.resources import RosterResource, provider_cell
 
 from .models import Inspection, InspectionTask, Regime
+
+
+class InspectionResource(RosterResource):
+    """The inspection results roster's columns (the regime named by its code or either name
+    on import, by its Chinese name on export)."""
+
+    provider = RosterField("机构统一社会信用代码", "provider uscc", "provider", provider_cell(), required=True)
+    regime = RosterField("检查类型", "regime", "regime", ReferenceCell(Regime, "name_zh"), required=True)
+    inspected_on = RosterField("检查日期", "inspected on", "inspected_on", date_cell(), required=True)
+    outcome = RosterField("检查结果", "outcome", "outcome", choice_cell(Inspection.Outcome), required=True)
+    summary = RosterField("检查情况", "summary", "summary", text_cell(2000))
+
+    class Meta:
+        model = Inspection
+        fields = ("provider", "regime", "inspected_on", "outcome", "summary")
+        import_id_fields = ("provider", "regime", "inspected_on")
 
 
 def _regimes(context: RowContext) -> dict[str, Regime]:
@@ -82,27 +99,12 @@ INSPECTIONS = RosterKind(
     name="inspections",
     label="检查结果",
     model=Inspection,
+    resource=InspectionResource,
     key=("provider", "regime", "inspected_on"),
     related=("provider", "regime"),
     resolve=resolve_regime,
     prepare=recorded_by_importer,
     check=inspection_result_errors,
     after_apply=imported_results_close_their_tasks,
-    columns=(
-        Column(
-            "机构统一社会信用代码", "provider uscc", "provider", str, required=True, export=lambda i: i.provider.uscc
-        ),
-        Column("检查类型", "regime", "regime", str, required=True, export=lambda i: i.regime.name_zh),
-        Column(
-            "检查日期",
-            "inspected on",
-            "inspected_on",
-            parse_date,
-            required=True,
-            export=lambda i: i.inspected_on.isoformat(),
-        ),
-        choice_column("检查结果", "outcome", "outcome", Inspection.Outcome, required=True),
-        Column("检查情况", "summary", "summary", text(2000)),
-    ),
     example=("52150203MJ0000001C", "旗县区安全检查", "2026-10-15", "合格", "消防设施完好，未发现隐患"),
 )

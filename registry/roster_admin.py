@@ -189,5 +189,8 @@ class RosterAdminMixin(ListExportMixin):
         """The roster's own headers and cells, so that the file imports back unchanged."""
         personal = user_can_see_personal_data(_user(request))
         objects = list(queryset.select_related(*self.kind.related))
-        header = [c.header for c in self.kind.columns]
-        return header, list(export_rows(self.kind, objects, may_see_personal=personal)), personal
+        resource = self.kind.resource
+        if resource is None:  # a kind declared with its own columns
+            header = [c.header for c in self.kind.columns]
+            return header, list(export_rows(self.kind, objects, may_see_personal=personal)), personal
+        return resource.headers(), list(resource.rows(objects, may_see_personal=personal)), personal

@@ -1,4 +1,5 @@
-"""Writing and reading tabular files safely: CSV (UTF-8 with BOM) and xlsx.
+"""Writing tabular files safely: CSV (UTF-8 with BOM) and xlsx (reading them is
+``rosters.formats``, which every upload goes through).
 
 Formula-safe: a cell that a spreadsheet would run as a formula is written with a leading
 apostrophe, so an exported name like ``=HYPERLINK(…)`` stays text (CSV injection). That
@@ -12,15 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-if TYPE_CHECKING:
-    from .rosters.formats import Source
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 # A formula character after any white space (Unicode's, as str.isspace: the ideographic
@@ -72,16 +70,3 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def read_rows(source: Source, filename: str, *, max_rows: int | None = None) -> Iterator[dict[str, str]]:
-    """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or xlsx file as header → text,
-    handed out as they are read by the roster reader: refused above ``ROSTER_MAX_UPLOAD_BYTES``
-    before any of it is read, zip bombs, XML entities and the other amplifications refused,
-    empty rows dropped (``rosters.formats``), and at most ``max_rows`` rows (by default
-    ``ROSTER_MAX_ROWS``). Raises ``UnreadableFile`` (a ``ValueError``) with a message for the
-    user, at once or while the rows are read."""
-    from .rosters.formats import stream_table  # the readers build on this module's formula rule
-
-    header, rows = stream_table(source, filename, max_rows=max_rows)
-    return (dict(zip(header, row, strict=False)) for row in rows)

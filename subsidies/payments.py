@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Division, Provider, ProviderStatus, User
-from registry.rosters.formats import Source
-from registry.spreadsheets import csv_bytes, read_rows, xlsx_bytes
+from registry.rosters.formats import Source, read_rows
+from registry.spreadsheets import csv_bytes, xlsx_bytes
 from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer

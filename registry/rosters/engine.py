@@ -27,18 +27,14 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from safeguards.crypto import id_number_hashes_cached
-from safeguards.identifiers import normalise_uscc
 
 from ..bulk import create_with_history
-from ..lifecycle import provider_transition
-from ..models import Division, Provider, ProviderStatusChange, RegistrationAuthority, User
-from ..scoping import divisions_visible_to, jurisdiction_path, providers_visible_to
+from ..models import User
 from .formats import CellChecks, StreamedTable, Table
-from .kinds import PROVIDERS, Column, RosterKind, RowContext, resolve_references
+from .kinds import Column, RosterKind, RowContext, resolve_references
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 FIRST_DATA_ROW = 2  # the header is row 1, as in a spreadsheet
@@ -123,18 +119,10 @@ def _map_headers(kind: RosterKind, header: list[str]) -> tuple[dict[int, Column]
 
 
 def _context(kind: RosterKind, user: User | None) -> RowContext:
-    if user is None:  # the command line without --user: the whole database
-        providers = Provider.objects.all()
-        divisions = Division.objects.all()
-    else:
-        providers = providers_visible_to(user)
-        divisions = divisions_visible_to(user)
+    """What the kind looks up once per file (``user`` None, from the command line without
+    ``--user``: the whole database)."""
     context = RowContext()
-    if kind is PROVIDERS:
-        context.divisions = list(divisions)
-        context.lookups["filing_actor"] = filing_actor(user)
-    else:
-        context.providers_by_uscc = {p.uscc: p for p in providers.only("pk", "uscc", "name", "kind", "division_id")}
+    kind.load(context, user)
     return context
 
 
@@ -184,16 +172,13 @@ def _display(value: Any) -> str:
 
 def _diff(kind: RosterKind, instance: Any, values: dict[str, Any]) -> dict[str, tuple[str, str]]:
     changes = {}
+    empty_values = _empty_values(kind)
     for name, new in values.items():
         if name in kind.create_only:
             continue
         old = getattr(instance, name)
-        if new is None and name in {"beds", "nursing_beds", "childcare_places", "grade"}:
-            new = 0
-        if new is None and isinstance(old, str):
-            new = ""
-        if new is None and isinstance(old, list):
-            new = []
+        if new is None and name in empty_values:
+            new = empty_values[name]()
         if isinstance(old, list) and isinstance(new, list):
             old, new = sorted(old), sorted(new)
         if _key_part(old) != _key_part(new):
@@ -251,45 +236,41 @@ _EMPTY: tuple[Any, ...] = (None, "", [])
 
 
 @functools.cache
-def _empty_as_text(kind: RosterKind) -> frozenset[str]:
-    """Text fields that store an empty cell as "" (they are not nullable)."""
-    fields: list[Any] = [kind.model._meta.get_field(c.field) for c in kind.columns]
-    return frozenset(f.name for f in fields if f.get_internal_type() in {"CharField", "TextField"} and not f.null)
+def _empty_values(kind: RosterKind) -> dict[str, Callable[[], Any]]:
+    """What an empty cell stores in a field that cannot be null: "" in a text field, else
+    the field's default (no beds: 0; no categories: []), made afresh for each row."""
+    empty: dict[str, Callable[[], Any]] = {}
+    for column in kind.columns:
+        model_field: Any = kind.model._meta.get_field(column.field)
+        if model_field.null or model_field.is_relation:
+            continue
+        if model_field.get_internal_type() in {"CharField", "TextField"}:
+            empty[column.field] = str
+        elif model_field.has_default():
+            empty[column.field] = model_field.get_default
+    return empty
 
 
 def _prepare_instance(kind: RosterKind, existing: Any, values: dict[str, Any], user: User | None) -> Any:
     instance: Any = existing or kind.model()
     if existing is None and kind.prepare is not None:
         kind.prepare(instance, user)
-    empty_text = _empty_as_text(kind)
+    empty_values = _empty_values(kind)
     for name, value in values.items():
         if existing is not None and name in kind.create_only:
             continue
-        if value is None and name in {"beds", "nursing_beds", "childcare_places", "grade"}:
-            value = 0
-        if value is None and name == "categories":
-            value = []
-        if value is None and name in empty_text:
-            value = ""
-        if name == "filed_on":
-            continue  # set through the lifecycle when the provider is created
+        if name in kind.set_by_hooks:
+            continue
+        if value is None and name in empty_values:
+            value = empty_values[name]()
         setattr(instance, name, value)
-    if kind is PROVIDERS and not instance.registration_authority:
-        instance.registration_authority = (
-            RegistrationAuthority.MARKET_REGULATION
-            if instance.legal_form == "for_profit"
-            else RegistrationAuthority.CIVIL_AFFAIRS
-        )
+    if kind.complete is not None:
+        kind.complete(instance)
     return instance
 
 
 def _in_scope(kind: RosterKind, current: Any, user: User | None, context: RowContext) -> bool:
-    if user is None:
-        return True
-    if kind is PROVIDERS:
-        path = jurisdiction_path(user)
-        return path is not None and current.division.path.startswith(path)
-    return current.provider.uscc in context.providers_by_uscc
+    return user is None or kind.in_scope(current, user, context)
 
 
 CHUNK_ROWS = 2000  # rows checked (and written) together: one query for their existing records
@@ -415,8 +396,8 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
         if errors:
             plan.errors += errors
             continue
-        if kind is PROVIDERS and current is None and values.get("filed_on") and not context.lookups["filing_actor"]:
-            plan.errors.append(RowError(number, kind.column("filed_on").header, str(NO_FILING_ACTOR)))
+        if kind.admit is not None and (refused := kind.admit(values, current is None, context)):
+            plan.errors += [RowError(number, kind.column(name).header, message) for name, message in refused.items()]
             continue
         action = NEW if current is None else (CHANGED if changes else UNCHANGED)
         row = RowPlan(number, action, values, instance, changes)
@@ -522,38 +503,6 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
             default_user=user,
             default_change_reason=IMPORT_REASON,
         )
-    if kind is PROVIDERS:
-        _file_new_providers(rows, user)
+    if kind.saved is not None:
+        kind.saved([(r.instance, r.values) for r in rows if r.action == NEW], user)
     return new
-
-
-NO_FILING_ACTOR = gettext_lazy(
-    "No one to record the filing under: import as a staff user (--user), or create a superuser."
-)
-
-
-def filing_actor(user: User | None) -> User | None:
-    """Who a new provider's filing is recorded under: the importing user, or from the
-    command line without ``--user`` the first superuser. None: no one, so a row with a
-    filing date is refused rather than imported unfiled."""
-    return user or User.objects.filter(is_superuser=True).order_by("pk").first()
-
-
-def _file_new_providers(rows: list[RowPlan], user: User | None) -> None:
-    """A new provider with a filing date is filed through the lifecycle, with that date."""
-    actor = filing_actor(user)
-    for row in rows:
-        filed_on = row.values.get("filed_on")
-        if row.action != NEW or not filed_on:
-            continue
-        if actor is None:  # the check refused such rows; the superuser went since
-            raise ValidationError(str(NO_FILING_ACTOR))
-        provider = Provider.objects.get(uscc=normalise_uscc(row.values["uscc"]))
-        provider_transition(
-            provider=provider,
-            action=ProviderStatusChange.Action.FILE,
-            reason=_("Filed before import (roster)"),
-            effective_on=min(filed_on, timezone.localdate()),
-            actor=actor,
-            check_permission=False,
-        )

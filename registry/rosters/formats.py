@@ -1,154 +1,54 @@
-"""Reading uploaded tables safely, and the cell values rosters accept."""
+"""Reading uploaded tables safely (CSV here, .xlsx in ``xlsx``; the upload's limits in
+``sources``), and the cell values rosters accept."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import datetime
-import io
-import os
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any, Protocol, cast
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..spreadsheets import looks_like_formula
+from .sources import (
+    CHUNK_BYTES,
+    MAX_COLUMNS,
+    BinaryFile,
+    ReadLimitReached,
+    ReadProgress,
+    Source,
+    UnreadableFile,
+    at_start,
+    check_upload_size,
+    file_size,
+    too_large_message,
+    validate_upload_size,
+)
+from .xlsx import iter_xlsx_rows
 
+# What the readers' callers import from here (defined in ``sources``).
+__all__ = [
+    "CHUNK_BYTES",
+    "MAX_COLUMNS",
+    "BinaryFile",
+    "ReadLimitReached",
+    "ReadProgress",
+    "Source",
+    "UnreadableFile",
+    "check_upload_size",
+    "file_size",
+    "too_large_message",
+    "validate_upload_size",
+]
 
-class UnreadableFile(ValueError):
-    """The file is not a table we can read (wrong format, too big, a zip bomb …)."""
-
-
-class BinaryFile(Protocol):
-    """What the readers need of an upload: an open, seekable binary file (a Django
-    ``UploadedFile``, a file on disk, ``io.BytesIO``)."""
-
-    def read(self, size: int = ..., /) -> bytes: ...
-
-    def seek(self, offset: int, whence: int = ..., /) -> int: ...
-
-    def tell(self) -> int: ...
-
-
-# An upload's bytes or, better, the file itself: read in chunks, never whole.
-Source = bytes | BinaryFile
 Table = tuple[list[str], list[list[str]]]  # header, rows
 StreamedTable = tuple[list[str], Iterator[list[str]]]
-CHUNK_BYTES = 64 * 1024
-# A zip member expanding to less than this is not judged by its ratio: it cannot amplify
-# much, and a small part of white space may well compress a thousand times.
-RATIO_CHECKED_FROM_BYTES = 1024 * 1024
-
-
-class ReadLimitReached(Exception):
-    """The reading went past ``ReadProgress.limit`` (``sample_table``)."""
-
-
-@dataclass
-class ReadProgress:
-    """How much of the sheet (or the CSV file) has been read: ``done`` of ``total`` bytes
-    (the sheet as it expands, the CSV as it is stored). Past ``limit`` (if set), the reading
-    stops with ``ReadLimitReached``."""
-
-    done: int = 0
-    total: int = 0
-    limit: int | None = None
-
-    def advance(self, size: int) -> None:
-        self.done += size
-        if self.limit is not None and self.done > self.limit:
-            raise ReadLimitReached
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.done / self.total) if self.total else 1.0
-
-
-def _file(source: Source) -> BinaryFile:
-    """The source as a file at its start (``io.BytesIO`` shares the bytes, it does not copy them)."""
-    file = io.BytesIO(source) if isinstance(source, bytes) else source
-    file.seek(0)
-    return file
-
-
-def file_size(source: Source) -> int:
-    """The size in bytes, found without reading the content."""
-    if isinstance(source, bytes):
-        return len(source)
-    source.seek(0, os.SEEK_END)
-    size = source.tell()
-    source.seek(0)
-    return size
-
-
-def too_large_message() -> str:
-    return _("The file is larger than %(mb)d MB.") % {"mb": settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)}
-
-
-def check_upload_size(size: int | None) -> None:
-    """Refuse a file above ``ROSTER_MAX_UPLOAD_BYTES`` by its size alone, before any of it is read."""
-    if size is not None and size > settings.ROSTER_MAX_UPLOAD_BYTES:
-        raise UnreadableFile(too_large_message())
-
-
-def validate_upload_size(upload: Any) -> None:
-    """A form's file field validator: an upload (``UploadedFile``, its size counted as it
-    was received) above ``ROSTER_MAX_UPLOAD_BYTES`` is an error, before any of it is read."""
-    try:
-        check_upload_size(upload.size)
-    except UnreadableFile as error:
-        raise ValidationError(str(error), code="too_large") from None
-
-
-def _check_zip(source: Source) -> zipfile.ZipFile:
-    """The workbook's archive, refused if its zip entries would expand too far, in all or any
-    one of them, before any XML is parsed.
-
-    The sizes are those the zip's directory declares: reading a member never gives more than
-    its declared size (``zipfile`` stops there, and a shortened member fails its CRC check),
-    and the compressed sizes of the members cannot add up to more than the file (members
-    sharing their compressed data are a known kind of zip bomb)."""
-    file = _file(source)
-    try:
-        archive = zipfile.ZipFile(cast(IO[bytes], file))
-    except zipfile.BadZipFile:
-        raise UnreadableFile(_("This is not a valid .xlsx file.")) from None
-    entries = archive.infolist()
-    if len(entries) > settings.ROSTER_MAX_ZIP_ENTRIES:
-        raise UnreadableFile(_("The workbook has too many parts."))
-    if sum(entry.file_size for entry in entries) > settings.ROSTER_MAX_UNCOMPRESSED_BYTES:
-        raise UnreadableFile(_("The workbook expands to more than the allowed size."))
-    if sum(entry.compress_size for entry in entries) > file_size(file):
-        raise UnreadableFile(_("This is not a valid .xlsx file."))
-    ratio = settings.ROSTER_MAX_ZIP_RATIO
-    for entry in entries:
-        if entry.file_size >= RATIO_CHECKED_FROM_BYTES and entry.file_size > ratio * entry.compress_size:
-            raise UnreadableFile(
-                _("A part of the workbook expands more than %(ratio)d times; spreadsheets do not.") % {"ratio": ratio}
-            )
-    return archive
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-# A roster has 5 to 14 columns; a sheet may have (and claim) up to 16,384.
-MAX_COLUMNS = 100
 
 
 def _decoded_chunks(file: BinaryFile, encoding: str, progress: ReadProgress | None = None) -> Iterator[str]:
@@ -197,11 +97,9 @@ def _numbered_rows(source: Source, filename: str, progress: ReadProgress) -> Ite
     check_upload_size(size)  # before anything is read
     name = filename.lower()
     if name.endswith(".xlsx"):
-        from .xlsx import iter_xlsx_rows  # xlsx.py builds on this module
-
         return iter_xlsx_rows(source, progress)
     if name.endswith((".csv", ".txt")):
-        file = _file(source)
+        file = at_start(source)
         progress.total = size
         return enumerate(_csv_rows(text_lines(file, text_encoding(file), progress)), start=1)
     raise UnreadableFile(_("Upload an .xlsx or .csv file."))
@@ -303,6 +201,16 @@ def sample_table(source: Source, filename: str, *, keep: int, max_bytes: int) ->
 
 def _padded(row: list[str], width: int) -> list[str]:
     return (row + [""] * width)[:width] if len(row) != width else row
+
+
+def read_rows(source: Source, filename: str, *, max_rows: int | None = None) -> Iterator[dict[str, str]]:
+    """Rows of a CSV (UTF-8 with or without BOM, or GB18030) or xlsx file as header → text,
+    handed out as they are read, as ``stream_table`` reads them (every limit and check of an
+    upload; at most ``max_rows`` rows, by default ``ROSTER_MAX_ROWS``). Raises
+    ``UnreadableFile`` (a ``ValueError``) with a message for the user, at once or while the
+    rows are read."""
+    header, rows = stream_table(source, filename, max_rows=max_rows)
+    return (dict(zip(header, row, strict=False)) for row in rows)
 
 
 def read_table(source: Source, filename: str) -> Table:

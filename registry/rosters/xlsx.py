@@ -2,7 +2,7 @@
 
 openpyxl's read-only mode took 13–17 s for a 100,000-row roster: it parses through the
 pure-Python defusedxml parser and makes an object of every cell. Here expat reads the
-zip stream in chunks and each cell becomes, directly, the text ``formats._cell_text``
+zip stream in chunks and each cell becomes, directly, the text ``sources.cell_text``
 makes of the value openpyxl would give (``data_only=True``: formulas give their cached
 value). Memory holds a chunk of rows at a time, plus the shared strings the sheet uses.
 
@@ -12,7 +12,7 @@ the sheet has room to refer to, in at most ``ROSTER_MAX_SHARED_STRINGS_BYTES`` o
 a sheet whose cells turn out to use far fewer of them than were read is refused; a cell's
 text is at most Excel's 32,767 characters; a sheet declaring (``<dimension ref>``) more rows
 than ``ROSTER_MAX_ROWS`` is refused, and the declaration is never used otherwise; zip
-members are checked before any of this (``formats._check_zip``).
+members are checked before any of this (``sources.check_zip``).
 """
 
 from __future__ import annotations
@@ -31,15 +31,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from .formats import (
-    MAX_COLUMNS,
-    ReadLimitReached,
-    ReadProgress,
-    Source,
-    UnreadableFile,
-    _cell_text,
-    _check_zip,
-)
+from .sources import MAX_COLUMNS, ReadLimitReached, ReadProgress, Source, UnreadableFile, cell_text, check_zip
 
 # Transitional and Strict OOXML: the same parts, under other namespaces.
 MAIN_NAMESPACES = (
@@ -97,7 +89,7 @@ def iter_xlsx_rows(source: Source, progress: ReadProgress | None = None) -> Iter
     Cells are placed by their reference (gaps become ""), the first MAX_COLUMNS columns only;
     trailing empty cells are dropped. Anything unreadable raises UnreadableFile, lazily.
     ``progress`` (if given) counts the bytes of the sheet read, of its expanded size."""
-    archive = _check_zip(source)  # the file itself (read where the zip says), or its bytes
+    archive = check_zip(source)  # the file itself (read where the zip says), or its bytes
     try:
         sheet, strings, styles, epoch = _locate_parts(archive)
         date_styles, duration_styles = _number_styles(archive, styles) if styles else (set(), set())
@@ -542,7 +534,7 @@ class _PartReader:
             cells[column - 1] = text
 
     def cell_text(self) -> str:
-        """What ``_cell_text`` makes of the value openpyxl's ``WorkSheetParser.parse_cell`` gives
+        """What ``cell_text`` makes of the value openpyxl's ``WorkSheetParser.parse_cell`` gives
         (an inline string's is taken in ``end``)."""
         kind = self.cell_type
         value = self.value
@@ -560,15 +552,15 @@ class _PartReader:
         if kind == "b":
             return str(bool(int(value)))
         if kind == "d":
-            return _cell_text(from_ISO8601(value))
+            return cell_text(from_ISO8601(value))
         return value.strip()  # "str" (a formula's text), "e" (an error such as #N/A) and unknown types
 
     def number_text(self, value: str) -> str:
         number = float(value) if "." in value or "e" in value or "E" in value else int(value)
         if self.cell_style not in self.date_styles:
-            return _cell_text(number)
+            return cell_text(number)
         try:
             moment = from_excel(number, self.epoch, timedelta=self.cell_style in self.duration_styles)
         except (OverflowError, ValueError):
             return "#VALUE!"  # openpyxl's value for a date out of range
-        return _cell_text(moment)
+        return cell_text(moment)

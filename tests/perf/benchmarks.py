@@ -36,9 +36,10 @@ from demo.scale import STAFF_PREFIX
 from demo.scale_people import IdNumbers
 from registry.bulk import copy_rows
 from registry.models import CareLevel, Provider, ProviderStatus, Resident, ResidentCategory, User
+from registry.rosters.cells import chinese_label
 from registry.rosters.engine import import_roster, validate_roster
 from registry.rosters.formats import stream_table
-from registry.rosters.kinds import RESIDENTS, chinese_label
+from registry.rosters.kinds import RESIDENTS
 from safeguards.crypto import encrypt_text, id_number_hash
 from safeguards.identifiers import mask_id_number
 
@@ -624,7 +625,7 @@ def import_export_defaults(data: bytes) -> ImportResult:
     ``import_data`` (not a dry run: the commit, which checks each row as it goes)."""
     import tablib
 
-    from registry.resources import ResidentResource
+    from registry.rosters.resources import ResidentResource
 
     phases: dict[str, float] = {}
     with QueryCounter() as counter:

@@ -213,7 +213,8 @@ def write_report(r: dict[str, Any]) -> str:
         "history rows go in with two `COPY` statements. No validation at all."
     )
     out(
-        "- *django-import-export 4 defaults*: `registry/resources.py` `ResidentResource` (a plain `ModelResource`: "
+        "- *django-import-export 4 defaults*: `registry/rosters/resources.py` `ResidentResource` "
+        "(a plain `ModelResource`: "
         "the roster's headers, the provider by USCC, labels → codes), `import_data(dry_run=False)` after tablib "
         "reads the file: one lookup per row (by ID number through its keyed hash + provider), a diff of every row, "
         "`save()` per row (so one history row per row). It handles the encrypted field (the model field encrypts "

@@ -34,7 +34,7 @@ from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resid
 
 from inspections.models import Inspection, Regime
 from registry.models import ProviderStatus, ProviderStatusChange, Resident, User
-from registry.rosters import formats
+from registry.rosters import sources, xlsx
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
 from registry.rosters.formats import Table, UnreadableFile, parse_date, parse_int, read_table
 from registry.rosters.kinds import KINDS, export_rows
@@ -140,7 +140,7 @@ def test_a_workbook_with_a_garbled_part_is_a_table_or_unreadable(
 
 
 SHEET = "xl/worksheets/sheet1.xml"
-formats_cell_text = formats._cell_text
+formats_cell_text = sources.cell_text
 CELL_TYPES = st.sampled_from(["n", "s", "str", "b", "e", "d", "inlineStr", None])
 VALUES = st.one_of(
     st.sampled_from(["1e999", "-1e999", "inf", "nan", "NaN", "1e308", "4.9e-324", "99999999999999999999", "-1", ""]),
@@ -203,7 +203,7 @@ def test_a_sheet_claiming_a_huge_size_is_read_for_what_it_holds(monkeypatch: Any
         made_text.append(value)
         return formats_cell_text(value)
 
-    monkeypatch.setattr(formats, "_cell_text", cell_text)
+    monkeypatch.setattr(xlsx, "cell_text", cell_text)  # the name the reader calls
 
     table = table_or_unreadable(_rezip({SHEET: sheet.encode()}), "名册.xlsx")
 

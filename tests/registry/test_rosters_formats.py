@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import time
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
 from django.utils import translation
+from factories import ProviderFactory
 from rosters_support import csv_file, xlsx_file
 
+from registry.models import Division
 from registry.rosters.formats import UnreadableFile, parse_date, parse_decimal, parse_int, read_table
+from registry.rosters.kinds import KINDS
+from registry.rosters.resources import ProviderResource
 from registry.spreadsheets import csv_bytes, xlsx_bytes
 
 HEADER = ["身份证号", "姓名", "床位号"]
@@ -254,3 +260,64 @@ def test_the_expansion_limit_is_a_setting(settings):
 
     # An ordinary workbook stays well below it.
     assert read_table(xlsx_file(HEADER, ROWS), "ok.xlsx") == (HEADER, ROWS)
+
+
+# docs/import-formats.md documents every roster's columns; the resources declare them.
+IMPORT_FORMATS = Path(__file__).resolve().parents[2] / "docs" / "import-formats.md"
+
+
+def model_field(cell: str) -> str:
+    """The field a table row names: "`regime` (code, …)" → "regime"."""
+    return cell.split("`")[1]
+
+
+def documented_rosters() -> dict[str, dict[str, object]]:
+    """Each ``## `kind` — label`` section of the document: its key and its table's rows
+    (header, alias, required, model field)."""
+    rosters: dict[str, dict[str, object]] = {}
+    for section in re.split(r"^## ", IMPORT_FORMATS.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
+        title = re.match(r"`(\w+)` — (\S+)", section)
+        if title is None:
+            continue
+        key = re.search(r"^Key: (.+?)\.", section, flags=re.MULTILINE)
+        rows = [
+            [cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith(("| 中文表头", "| ---"))
+        ]
+        rosters[title[1]] = {
+            "label": title[2],
+            "key": key[1].split("、") if key else None,
+            "columns": [
+                (header, alias, required == "yes", model_field(field)) for header, alias, required, field in rows
+            ],
+        }
+    return rosters
+
+
+def test_the_import_formats_document_says_what_the_resources_declare():
+    declared = {
+        kind.name: {
+            "label": kind.label,
+            "key": [kind.column(name).header for name in kind.key],
+            "columns": [(c.header, c.alias, c.required, c.field) for c in kind.columns],
+        }
+        for kind in KINDS.values()
+    }
+    assert documented_rosters() == declared
+
+
+def test_a_roster_resource_exports_what_the_roster_reads_back(english):
+    # The resource's headers and rows are the roster's: read back, the cells are the same
+    # values (choices as Chinese labels, dates in ISO form, codes as written).
+    provider = ProviderFactory.build(division=Division(code="150203", name="昆都仑区"), legal_form="for_profit")
+    header = ProviderResource.headers()
+    rows = list(ProviderResource.rows([provider], may_see_personal=False))
+    read_header, read_rows = read_table(csv_bytes(header, rows), "providers.csv")
+
+    assert read_header == [c.header for c in KINDS["providers"].columns]
+    assert read_rows[0][header.index("营利性质")] == "营利性"
+    assert read_rows[0][header.index("所属区划")] == "150203"
+    columns = KINDS["providers"].columns
+    values = {c.field: c.parse(cell) for c, cell in zip(columns, read_rows[0], strict=True) if cell}
+    assert (values["uscc"], values["legal_form"], values["beds"]) == (provider.uscc, "for_profit", 100)

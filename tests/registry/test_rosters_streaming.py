@@ -21,9 +21,10 @@ from rosters_support import HEADERS, cells, elderly_id, has_error, resident_row,
 
 from registry.models import Resident, validate_resident_categories
 from registry.rosters import engine
+from registry.rosters.cells import text
 from registry.rosters.engine import RosterRejected, import_roster, validate_roster
 from registry.rosters.formats import UnreadableFile, stream_table
-from registry.rosters.kinds import RESIDENTS, Column, text
+from registry.rosters.kinds import RESIDENTS, Column
 from safeguards import crypto
 
 pytestmark = pytest.mark.django_db

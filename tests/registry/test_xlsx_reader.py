@@ -4,7 +4,7 @@
 written by openpyxl (strings inline, or moved to a shared table as Excel keeps them) and
 for sheets written out by hand (namespace prefixes, cells without references, rich text,
 formulas, Strict OOXML), its rows are those of ``reference_rows``: openpyxl's read-only,
-data-only values through ``formats._cell_text``, empty rows and trailing empty cells
+data-only values through ``formats.cell_text``, empty rows and trailing empty cells
 left out, each row with its number in the sheet. Whatever a file claims or hides,
 the reader answers rows or ``UnreadableFile``, and holds only a chunk of rows at a time.
 """
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from registry.rosters.formats import MAX_COLUMNS, UnreadableFile, _cell_text
+from registry.rosters.sources import MAX_COLUMNS, UnreadableFile, cell_text
 from registry.rosters.xlsx import iter_xlsx_rows
 from registry.spreadsheets import xlsx_bytes
 
@@ -51,7 +51,7 @@ def reference_rows(data: bytes) -> list[tuple[int, list[str]]]:
         rows = []
         # Rows missing from the sheet come as empty ones: the count is the sheet's row number.
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
+            cells = [cell_text(value) for value in values]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:
