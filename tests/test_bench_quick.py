@@ -36,7 +36,7 @@ def _counts(anchor: Any) -> dict[str, Any]:
         "admin": {s.case: s.queries for s in b.admin_samples(repeats=1)},
         "planning": b.measure_planning(on).queries,
         "reminders": b.measure_reminders(on).queries,
-        "digests": b.measure_digests().queries,
+        "digests": _digest_queries_beyond_one_per_digest(),
         "grant": {code: b.measure_grant_run(code, period).queries for code in ("BT-OPERATING", "IM-OPERATING")},
     }
 
@@ -48,10 +48,23 @@ def _import_queries(rows: int) -> int:
     return result.queries
 
 
+def _digest_queries_beyond_one_per_digest() -> int:
+    """Sending digests marks each one sent as soon as the mail server takes it (claim, send,
+    mark: a crash loses or repeats at most that one digest), so a run costs one UPDATE per
+    digest plus a fixed number of queries."""
+    digests = b.measure_digests()
+    assert digests.result > 0  # else the measure says nothing
+    return digests.queries - digests.result
+
+
 @pytest.fixture(scope="module")
 def counts(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
     """Everything measured once for the module, in a transaction rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    rolled_back = transaction.atomic()
+    # Like a TestCase's own transaction, this one lets the services' durable blocks (the
+    # reminder claim commits before any mail is sent) run inside it.
+    rolled_back._from_testcase = True  # type: ignore[attr-defined]  # Django's TestCase marker
+    with django_db_blocker.unblock(), rolled_back:
         call_command("load_reference_data", stdout=io.StringIO())
         first = generate(providers=PROVIDERS, residents=RESIDENTS, months=MONTHS, force=True)
         at_n = _counts(first.anchor)
@@ -84,7 +97,7 @@ def test_reminder_creation_queries_do_not_grow_with_providers(counts):
     assert counts["2n"]["reminders"] == counts["n"]["reminders"]
 
 
-def test_reminder_digest_queries_do_not_grow_with_providers(counts):
+def test_reminder_digest_queries_grow_only_by_one_per_digest(counts):
     assert counts["2n"]["digests"] == counts["n"]["digests"]
 
 

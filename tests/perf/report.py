@@ -153,11 +153,14 @@ def write_report(r: dict[str, Any]) -> str:
     for key, label, growth_key in (
         ("planning", "inspection planning", "inspection planning"),
         ("reminders", "reminders: create notifications", "reminders: create"),
-        ("digests", "reminders: send digests", "reminders: send digests"),
+        ("digests", "reminders: send digests", "reminders: send digests (beyond one per digest sent)"),
     ):
+        # A digest is marked sent the moment the mail server takes it (claim, send, mark), so
+        # sending costs one UPDATE per digest: what must not grow is everything beyond that.
         a, b = growth[growth_key]
         met = a == b
-        goals.append((f"{label}: queries do not grow with providers", met, f"{a} → {b} queries"))
+        beyond = " beyond one per digest" if key == "digests" else ""
+        goals.append((f"{label}: queries{beyond} do not grow with providers", met, f"{a} → {b} queries"))
         out(
             f"| {label} ({insp[key].get('created', insp[key].get('sent')):,} "
             f"{'sent' if key == 'digests' else 'created'}) "
