@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry import roles
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin_services import run_service
 from registry.models import ProviderKind, User
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
@@ -30,16 +31,6 @@ from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTa
 from .periods import period_bounds, period_label
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
-
-
-def _report(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> None:  # type: ignore[type-arg]
-    try:
-        call()
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        model_admin.message_user(request, text, messages.ERROR)
-    else:
-        model_admin.message_user(request, success, messages.SUCCESS)
 
 
 @admin.register(Regime)
@@ -191,7 +182,7 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Make the draw and publish it"))
     def make_draw(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
-            _report(
+            run_service(
                 request,
                 self,
                 lambda d=draw: random_draw.draw_freeze(draw=d, user=staff_user(request)),
@@ -403,7 +394,7 @@ class FindingAdmin(ScopedHistoryAdmin):
     @admin.action(description=_("Verify the rectification of selected findings"), permissions=["verify"])
     def verify_findings(self, request: HttpRequest, queryset: QuerySet[Finding]) -> None:
         for finding in queryset:
-            _report(
+            run_service(
                 request,
                 self,
                 lambda f=finding: records.finding_verify(

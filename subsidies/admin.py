@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin_services import run_service
 from registry.audit import audit_record
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
@@ -44,19 +45,6 @@ from .models import (
     Repayment,
     SubsidyScheme,
 )
-
-
-def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:  # type: ignore[type-arg]
-    """Call a service; report its refusal as an admin message instead of an error page."""
-    try:
-        call()
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        model_admin.message_user(request, text, messages.ERROR)
-        return False
-    model_admin.message_user(request, success, messages.SUCCESS)
-    return True
-
 
 # --- rate tables -----------------------------------------------------------------
 
@@ -230,7 +218,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
     @admin.action(description=_("Approve selected grants"), permissions=["approve"])
     def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
         for grant in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda g=grant: instalments.grant_approve(grant=g, approver=staff_user(request)),
@@ -408,7 +396,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda r=run: runs.run_refresh(
@@ -420,7 +408,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Approve selected runs"), permissions=["approve"])
     def approve_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda r=run: runs.run_approve(run=r, approver=staff_user(request)),
@@ -594,7 +582,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Submit selected batches for approval"), permissions=["change"])
     def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
         for batch in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda b=batch: payments.batch_submit(batch=b, user=staff_user(request)),
@@ -604,7 +592,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Approve selected batches"), permissions=["approve"])
     def approve_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
         for batch in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda b=batch: payments.batch_approve(batch=b, approver=staff_user(request)),
@@ -816,7 +804,7 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[t
     )
     def change_of_use(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> None:
         for provider in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda p=provider: recoveries.change_of_use_recover(
