@@ -220,11 +220,15 @@ class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
         regime_id = self.data.get("regime") or self.initial.get("regime")
         return Regime.objects.filter(pk=regime_id).first() if regime_id else None
 
-    def clean_inspected_on(self) -> Any:
-        day = self.cleaned_data["inspected_on"]
-        if day > timezone.localdate():
-            raise ValidationError(_("The inspection date cannot be in the future."))
-        return day
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        provider, regime, inspected_on = (data.get(name) for name in ("provider", "regime", "inspected_on"))
+        if provider is not None and regime is not None and inspected_on is not None:
+            # The rules of every inspection record, shown on the form as its field errors.
+            candidate = Inspection(provider=provider, regime=regime, inspected_on=inspected_on)
+            for field, message in records.inspection_errors(candidate).items():
+                self.add_error(field, message)
+        return data
 
     def checklist_results(self) -> dict[str, str]:
         return {code: self.cleaned_data[f"check_{code}"] for code in self.checklist_codes}
@@ -311,9 +315,8 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Inspection, form: Any, change: bool) -> None:
         if not change:
-            obj.recorded_by = staff_user(request)
+            return  # recorded with its findings by the service, in save_related
         obj.checklist_results = form.checklist_results()
-        obj.outcome = obj.outcome or Inspection.Outcome.PASSED
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -328,8 +331,44 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             finding.delete()
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change:
+            self._record(request, form, formsets)
+            return
         super().save_related(request, form, formsets, change)
         records.inspection_finalise(form.instance)
+
+    def _record(self, request: HttpRequest, form: Any, formsets: Any) -> None:
+        """A new inspection goes through ``records.record_inspection`` (its checks, its
+        findings, its audit entry); the page then shows the record the service made."""
+        data = form.cleaned_data
+        findings = [formset for formset in formsets if formset.model is Finding]
+        inspection = records.record_inspection(
+            provider=data["provider"],
+            regime=data["regime"],
+            inspected_on=data["inspected_on"],
+            recorded_by=staff_user(request),
+            inspectors=data["inspectors"],
+            checklist_results=form.checklist_results(),
+            findings=[
+                records.FindingInput(f["category"], f["severity"], f["description"], f.get("deadline"))
+                for formset in findings
+                for f in (finding_form.cleaned_data for finding_form in formset.forms)
+                if f and not f.get("DELETE")
+            ],
+            summary=data["summary"],
+            task=data["task"],
+            draw=data["draw"],
+        )
+        # The admin logs and redirects with the object it built: make it the saved one.
+        form.instance.pk = inspection.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+        for formset in findings:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+                list(inspection.findings.all()),
+                [],
+                [],
+            )
 
 
 class EvidenceInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -376,7 +415,10 @@ class FindingAdmin(ScopedHistoryAdmin):
         reported = "rectification_report" in form.changed_data and obj.rectification_report.strip()
         if reported and obj.status == Finding.Status.OPEN:
             records.finding_report_rectification(
-                finding=obj, report=obj.rectification_report, rectified_on=obj.rectified_on or timezone.localdate()
+                finding=obj,
+                report=obj.rectification_report,
+                rectified_on=obj.rectified_on or timezone.localdate(),
+                user=staff_user(request),
             )
             obj.refresh_from_db()
             if "deadline" in form.changed_data:
