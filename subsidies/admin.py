@@ -24,13 +24,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
-from registry.audit import audit_record
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
 
-from . import instalments, payments, recoveries, runs
+from . import instalments, payments, rate_changes, recoveries, runs
 from .explain import explain_line
 from .models import (
     ConstructionGrant,
@@ -83,6 +82,16 @@ class SubsidySchemeAdmin(SimpleHistoryAdmin):
     list_select_related = ["jurisdiction"]
     inlines = [RateInline]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Rate:
+            super().save_formset(request, form, formset, change)
+            return
+        # The scheme's inline rates are changed through the same audited service as the rate list.
+        for rate in formset.save(commit=False):
+            rate_changes.rate_save(rate=rate, user=staff_user(request))
+        for rate in formset.deleted_objects:
+            rate_changes.rate_delete(rate=rate, user=staff_user(request))
+
 
 @admin.register(Rate)
 class RateAdmin(SimpleHistoryAdmin):
@@ -93,14 +102,14 @@ class RateAdmin(SimpleHistoryAdmin):
     list_select_related = ["scheme"]
 
     def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
-        before = {name: str(form.initial.get(name)) for name in form.changed_data} if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(
-            "rate.change" if change else "rate.add",
-            obj=obj,
-            before=before,
-            after={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
-        )
+        rate_changes.rate_save(rate=obj, user=staff_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Rate) -> None:
+        rate_changes.rate_delete(rate=obj, user=staff_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rate]) -> None:
+        for rate in queryset:
+            rate_changes.rate_delete(rate=rate, user=staff_user(request))
 
 
 # --- construction grants ----------------------------------------------------------
