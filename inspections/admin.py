@@ -317,7 +317,7 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         if not change:
             return  # recorded with its findings by the service, in save_related
         obj.checklist_results = form.checklist_results()
-        super().save_model(request, obj, form, change)
+        records.inspection_revise(inspection=obj, user=staff_user(request))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         findings = formset.save(commit=False)

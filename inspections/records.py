@@ -154,6 +154,33 @@ def record_inspection(
     return inspection
 
 
+REVISABLE_FIELDS = ("provider", "regime", "task", "draw", "inspected_on", "checklist_results", "summary")
+
+
+@transaction.atomic
+def inspection_revise(*, inspection: Inspection, user: User) -> Inspection:
+    """Save the changes made to a recorded inspection (the back-office's change page), held
+    to the rules of recording one (``inspection_errors``). Writes one ``inspection.change``
+    audit entry with the fields changed, before and after (none when nothing changed). The
+    findings, saved after it, are finalised by ``inspection_finalise``."""
+    errors = inspection_errors(inspection)
+    if errors:
+        raise ValidationError(errors)
+    stored = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    attnames = {f.name: f.attname for f in Inspection._meta.concrete_fields if f.name in REVISABLE_FIELDS}
+    changed = [name for name, attname in attnames.items() if getattr(stored, attname) != getattr(inspection, attname)]
+    inspection.save()
+    if changed:
+        audit_record(
+            "inspection.change",
+            actor=user,
+            obj=inspection,
+            before={name: getattr(stored, attnames[name]) for name in changed},
+            after={name: getattr(inspection, attnames[name]) for name in changed},
+        )
+    return inspection
+
+
 def inspection_finalise(inspection: Inspection) -> None:
     """After the findings are saved (by the service or the admin): the outcome follows the
     findings, each open major hazard holds the provider's payments, and the task is done."""
