@@ -266,4 +266,4 @@ def test_making_a_draw_writes_one_audit_entry_and_a_refused_one_none(providers, 
 
     [entry] = AuditEntry.objects.filter(action="draw.freeze")
     assert (entry.object_type, entry.object_id, entry.actor) == ("inspections.Draw", str(draw.pk), clerk)
-    assert entry.after["selected"] == selected(draw.results)
+    assert entry.after is not None and entry.after["selected"] == selected(draw.results)
