@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin_services import run_service
 from registry.models import ProviderKind, User
 from registry.periods import add_months, period_bounds, period_label
 from registry.roster_admin import RosterAdminMixin
@@ -30,16 +31,6 @@ from . import planning, random_draw, records
 from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
-
-
-def _report(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> None:
-    try:
-        call()
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        model_admin.message_user(request, text, messages.ERROR)
-    else:
-        model_admin.message_user(request, success, messages.SUCCESS)
 
 
 @admin.register(Regime)
@@ -191,7 +182,7 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Make the draw and publish it"))
     def make_draw(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
-            _report(
+            run_service(
                 request,
                 self,
                 lambda d=draw: random_draw.draw_freeze(draw=d, user=staff_user(request)),
@@ -229,11 +220,15 @@ class InspectionForm(forms.ModelForm):
         regime_id = self.data.get("regime") or self.initial.get("regime")
         return Regime.objects.filter(pk=regime_id).first() if regime_id else None
 
-    def clean_inspected_on(self) -> Any:
-        day = self.cleaned_data["inspected_on"]
-        if day > timezone.localdate():
-            raise ValidationError(_("The inspection date cannot be in the future."))
-        return day
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        provider, regime, inspected_on = (data.get(name) for name in ("provider", "regime", "inspected_on"))
+        if provider is not None and regime is not None and inspected_on is not None:
+            # The rules of every inspection record, shown on the form as its field errors.
+            candidate = Inspection(provider=provider, regime=regime, inspected_on=inspected_on)
+            for field, message in records.inspection_errors(candidate).items():
+                self.add_error(field, message)
+        return data
 
     def checklist_results(self) -> dict[str, str]:
         return {code: self.cleaned_data[f"check_{code}"] for code in self.checklist_codes}
@@ -320,10 +315,9 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Inspection, form: Any, change: bool) -> None:
         if not change:
-            obj.recorded_by = staff_user(request)
+            return  # recorded with its findings by the service, in save_related
         obj.checklist_results = form.checklist_results()
-        obj.outcome = obj.outcome or Inspection.Outcome.PASSED
-        super().save_model(request, obj, form, change)
+        records.inspection_revise(inspection=obj, user=staff_user(request))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         findings = formset.save(commit=False)
@@ -337,8 +331,44 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             finding.delete()
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change:
+            self._record(request, form, formsets)
+            return
         super().save_related(request, form, formsets, change)
         records.inspection_finalise(form.instance)
+
+    def _record(self, request: HttpRequest, form: Any, formsets: Any) -> None:
+        """A new inspection goes through ``records.record_inspection`` (its checks, its
+        findings, its audit entry); the page then shows the record the service made."""
+        data = form.cleaned_data
+        findings = [formset for formset in formsets if formset.model is Finding]
+        inspection = records.record_inspection(
+            provider=data["provider"],
+            regime=data["regime"],
+            inspected_on=data["inspected_on"],
+            recorded_by=staff_user(request),
+            inspectors=data["inspectors"],
+            checklist_results=form.checklist_results(),
+            findings=[
+                records.FindingInput(f["category"], f["severity"], f["description"], f.get("deadline"))
+                for formset in findings
+                for f in (finding_form.cleaned_data for finding_form in formset.forms)
+                if f and not f.get("DELETE")
+            ],
+            summary=data["summary"],
+            task=data["task"],
+            draw=data["draw"],
+        )
+        # The admin logs and redirects with the object it built: make it the saved one.
+        form.instance.pk = inspection.pk
+        form.instance.refresh_from_db()
+        form.instance._state.adding = False
+        for formset in findings:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+                list(inspection.findings.all()),
+                [],
+                [],
+            )
 
 
 class EvidenceInline(admin.TabularInline):
@@ -385,7 +415,10 @@ class FindingAdmin(ScopedHistoryAdmin):
         reported = "rectification_report" in form.changed_data and obj.rectification_report.strip()
         if reported and obj.status == Finding.Status.OPEN:
             records.finding_report_rectification(
-                finding=obj, report=obj.rectification_report, rectified_on=obj.rectified_on or timezone.localdate()
+                finding=obj,
+                report=obj.rectification_report,
+                rectified_on=obj.rectified_on or timezone.localdate(),
+                user=staff_user(request),
             )
             obj.refresh_from_db()
             if "deadline" in form.changed_data:
@@ -403,7 +436,7 @@ class FindingAdmin(ScopedHistoryAdmin):
     @admin.action(description=_("Verify the rectification of selected findings"), permissions=["verify"])
     def verify_findings(self, request: HttpRequest, queryset: QuerySet[Finding]) -> None:
         for finding in queryset:
-            _report(
+            run_service(
                 request,
                 self,
                 lambda f=finding: records.finding_verify(

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from registry.models import Division, Provider, ProviderStatus, User
 from registry.periods import period_bounds
 from registry.staff import roles
+from safeguards.audit import audit_record
 
 from .models import Frequency, InspectionTask, InspectorLevel, Regime
 
@@ -95,7 +96,8 @@ def cancel_tasks_of_closed_providers() -> int:
 
 
 def plan_inspections(*, on: datetime.date) -> dict[str, int]:
-    """Plan every active periodic regime for the periods containing ``on``."""
+    """Plan every active periodic regime for the periods containing ``on``. Writes one
+    ``inspection.plan`` audit entry when it creates or cancels any task (a re-run: none)."""
     inspectors = _inspectors_by_path()
     created: dict[str, int] = {}
     regimes = Regime.objects.filter(active=True).exclude(frequency=Frequency.AD_HOC).select_related("jurisdiction")
@@ -103,6 +105,8 @@ def plan_inspections(*, on: datetime.date) -> dict[str, int]:
         with transaction.atomic():
             created[regime.code] = plan_regime(regime, on, inspectors)
     created["cancelled"] = cancel_tasks_of_closed_providers()
+    if any(created.values()):
+        audit_record("inspection.plan", actor_name="plan_inspections", after={"on": on.isoformat(), **created})
     return created
 
 

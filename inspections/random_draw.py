@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Provider, User
+from safeguards.audit import audit_record
 
 from .models import Draw
 from .planning import PLANNED_STATUSES
@@ -91,7 +92,8 @@ def compute_results(inputs: dict[str, Any]) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def draw_freeze(*, draw: Draw, user: User) -> Draw:
-    """Compute and publish a draw once; a frozen draw never changes."""
+    """Compute and publish a draw once; a frozen draw never changes. Writes one
+    ``draw.freeze`` audit entry."""
     locked = Draw.objects.select_for_update().get(pk=draw.pk)
     if locked.status == Draw.Status.FROZEN:
         raise ValidationError(_("This draw has already been made."))
@@ -110,6 +112,12 @@ def draw_freeze(*, draw: Draw, user: User) -> Draw:
     locked.status = Draw.Status.FROZEN
     locked.frozen_at = timezone.now()
     locked.save(update_fields=["inputs", "results", "status", "frozen_at"])
+    audit_record(
+        "draw.freeze",
+        actor=user,
+        obj=locked,
+        after={"random_value": locked.random_value, "selected": [r["uscc"] for r in results]},
+    )
     return locked
 
 

@@ -1,5 +1,10 @@
 """Inspection records, findings, rectification and verification.
 
+Each state change is one service here, which checks what it must, saves, and writes its
+audit entry: the back-office, the roster import, the commands and the tasks call these.
+``inspection_errors`` is the one list of rules an inspection record meets, whoever
+records it (the service, the back-office form, a roster row).
+
 An open major hazard puts a payment hold on the provider (``registry.holds``), which the
 subsidies app reads before paying; verifying the finding fixed lifts it.
 """
@@ -12,14 +17,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.holds import hold_close, hold_open
 from registry.models import Provider, User
+from safeguards.audit import audit_record
 
-from .models import Finding, Inspection, InspectionTask, Regime
+from .models import Draw, Finding, Inspection, InspectionTask, Regime
 
 CHECK_RESULTS = {"pass", "fail", "n/a"}
 
@@ -40,6 +46,19 @@ def default_deadline(regime: Regime, severity: str, inspected_on: datetime.date)
             {"deadline": _("No default deadline for this severity in %(regime)s: enter one.") % {"regime": regime}}
         )
     return inspected_on + datetime.timedelta(days=int(days))
+
+
+def inspection_errors(inspection: Inspection) -> dict[str, str]:
+    """What is wrong with an inspection record (its provider, regime and date set), by
+    field: it cannot be dated in the future, nor be of a regime that does not apply to
+    the provider's kind. Empty when nothing is."""
+    errors = {}
+    if inspection.inspected_on > timezone.localdate():
+        errors["inspected_on"] = _("The inspection date cannot be in the future.")
+    kinds = inspection.regime.provider_kinds
+    if kinds and inspection.provider.kind not in kinds:
+        errors["regime"] = _("This regime does not apply to this kind of provider.")
+    return errors
 
 
 def _check_checklist(regime: Regime, results: dict[str, str]) -> None:
@@ -86,23 +105,30 @@ def record_inspection(
     findings: Iterable[FindingInput] = (),
     summary: str = "",
     task: InspectionTask | None = None,
+    draw: Draw | None = None,
 ) -> Inspection:
-    """Record a visit with its checklist and findings; close the task it fulfils."""
+    """Record a visit with its checklist and findings; close the task it fulfils.
+
+    Refuses (``ValidationError`` by field) what ``inspection_errors`` finds and a checklist
+    that is not the regime's. Writes one ``inspection.record`` audit entry."""
     results = checklist_results or {}
     findings = list(findings)
-    if inspected_on > timezone.localdate():
-        raise ValidationError({"inspected_on": _("The inspection date cannot be in the future.")})
-    _check_checklist(regime, results)
-    inspection = Inspection.objects.create(
+    inspection = Inspection(
         provider=provider,
         regime=regime,
         task=task,
+        draw=draw,
         inspected_on=inspected_on,
         checklist_results=results,
         outcome=outcome_for(results, findings),
         summary=summary,
         recorded_by=recorded_by,
     )
+    errors = inspection_errors(inspection)
+    if errors:
+        raise ValidationError(errors)
+    _check_checklist(regime, results)
+    inspection.save()
     inspection.inspectors.set(list(inspectors))
     for item in findings:
         Finding.objects.create(
@@ -113,6 +139,45 @@ def record_inspection(
             deadline=item.deadline or default_deadline(regime, item.severity, inspected_on),
         )
     inspection_finalise(inspection)
+    audit_record(
+        "inspection.record",
+        actor=recorded_by,
+        obj=inspection,
+        after={
+            "provider": provider.uscc,
+            "regime": regime.code,
+            "inspected_on": inspected_on.isoformat(),
+            "outcome": inspection.outcome,
+            "findings": len(findings),
+        },
+    )
+    return inspection
+
+
+REVISABLE_FIELDS = ("provider", "regime", "task", "draw", "inspected_on", "checklist_results", "summary")
+
+
+@transaction.atomic
+def inspection_revise(*, inspection: Inspection, user: User) -> Inspection:
+    """Save the changes made to a recorded inspection (the back-office's change page), held
+    to the rules of recording one (``inspection_errors``). Writes one ``inspection.change``
+    audit entry with the fields changed, before and after (none when nothing changed). The
+    findings, saved after it, are finalised by ``inspection_finalise``."""
+    errors = inspection_errors(inspection)
+    if errors:
+        raise ValidationError(errors)
+    stored = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    attnames = {f.name: f.attname for f in Inspection._meta.concrete_fields if f.name in REVISABLE_FIELDS}
+    changed = [name for name, attname in attnames.items() if getattr(stored, attname) != getattr(inspection, attname)]
+    inspection.save()
+    if changed:
+        audit_record(
+            "inspection.change",
+            actor=user,
+            obj=inspection,
+            before={name: getattr(stored, attnames[name]) for name in changed},
+            after={name: getattr(inspection, attnames[name]) for name in changed},
+        )
     return inspection
 
 
@@ -135,9 +200,30 @@ def inspection_finalise(inspection: Inspection) -> None:
         )
 
 
+def imported_inspections_finalise(*, inspections: list[Inspection]) -> None:
+    """After a roster's results are saved (the roster's ``inspection_finalise``): link each
+    to the open task of its provider, regime and period, and mark those tasks done (two
+    statements, whatever the number of rows). A roster carries no findings, so no hold."""
+    task = InspectionTask.objects.filter(
+        provider=OuterRef("provider"),
+        regime=OuterRef("regime"),
+        period_start__lte=OuterRef("inspected_on"),
+        period_end__gte=OuterRef("inspected_on"),
+        status=InspectionTask.Status.OPEN,
+    ).values("pk")[:1]
+    new = Inspection.objects.filter(pk__in=[i.pk for i in inspections], task__isnull=True)
+    new.update(task=Subquery(task))
+    InspectionTask.objects.filter(
+        status=InspectionTask.Status.OPEN, inspections__in=[i.pk for i in inspections]
+    ).update(status=InspectionTask.Status.DONE)
+
+
 @transaction.atomic
-def finding_report_rectification(*, finding: Finding, report: str, rectified_on: datetime.date) -> Finding:
-    """The provider (or a clerk for it) reports the hazard fixed; an inspector then verifies."""
+def finding_report_rectification(
+    *, finding: Finding, report: str, rectified_on: datetime.date, user: User | None = None
+) -> Finding:
+    """The provider (or a clerk for it) reports the hazard fixed; an inspector then verifies.
+    Writes one ``finding.rectify`` audit entry (by ``user``, else the request's user)."""
     locked = Finding.objects.select_for_update().get(pk=finding.pk)
     if locked.status == Finding.Status.VERIFIED:
         raise ValidationError(_("This finding is already verified."))
@@ -146,12 +232,21 @@ def finding_report_rectification(*, finding: Finding, report: str, rectified_on:
     locked.rectification_report, locked.rectified_on = report, rectified_on
     locked.status = Finding.Status.RECTIFIED
     locked.save(update_fields=["rectification_report", "rectified_on", "status"])
+    audit_record(
+        "finding.rectify",
+        actor=user,
+        obj=locked,
+        before={"status": Finding.Status.OPEN},
+        after={"status": locked.status, "rectified_on": rectified_on.isoformat()},
+        detail=report[:200],
+    )
     return locked
 
 
 @transaction.atomic
 def finding_verify(*, finding: Finding, inspector: User, on: datetime.date) -> Finding:
-    """An inspector confirms the rectification; a major hazard's payment hold is lifted."""
+    """An inspector confirms the rectification; a major hazard's payment hold is lifted.
+    Writes one ``finding.verify`` audit entry."""
     locked = Finding.objects.select_for_update().select_related("inspection__provider").get(pk=finding.pk)
     if locked.status != Finding.Status.RECTIFIED:
         raise ValidationError(_("Only a reported rectification can be verified."))
@@ -160,6 +255,13 @@ def finding_verify(*, finding: Finding, inspector: User, on: datetime.date) -> F
     locked.status, locked.verified_by, locked.verified_on = Finding.Status.VERIFIED, inspector, on
     locked.save(update_fields=["status", "verified_by", "verified_on"])
     hold_close(provider=locked.inspection.provider, source=locked.hold_source)
+    audit_record(
+        "finding.verify",
+        actor=inspector,
+        obj=locked,
+        before={"status": Finding.Status.RECTIFIED},
+        after={"status": locked.status, "verified_on": on.isoformat()},
+    )
     return locked
 
 
@@ -168,9 +270,17 @@ def overdue_findings(on: datetime.date) -> QuerySet[Finding]:
 
 
 def escalate_overdue_findings(*, on: datetime.date) -> list[Finding]:
-    """Mark overdue rectifications escalated, once each; returns those escalated now."""
+    """Mark overdue rectifications escalated, once each; returns those escalated now.
+    Writes one ``finding.escalate`` audit entry for each finding escalated."""
     escalated = []
     for finding in overdue_findings(on).filter(escalated_on__isnull=True).select_related("inspection__provider"):
-        if Finding.objects.filter(pk=finding.pk, escalated_on__isnull=True).update(escalated_on=on):
-            escalated.append(finding)
+        with transaction.atomic():
+            if Finding.objects.filter(pk=finding.pk, escalated_on__isnull=True).update(escalated_on=on):
+                audit_record(
+                    "finding.escalate",
+                    actor_name="escalate_overdue_findings",
+                    obj=finding,
+                    after={"escalated_on": on.isoformat(), "deadline": finding.deadline.isoformat()},
+                )
+                escalated.append(finding)
     return escalated

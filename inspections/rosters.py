@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
@@ -19,7 +17,8 @@ from registry.rosters.cells import ReferenceCell, RosterField, choice_cell, date
 from registry.rosters.kinds import RosterKind, RowContext
 from registry.rosters.resources import RosterResource, provider_cell
 
-from .models import Inspection, InspectionTask, Regime
+from . import records
+from .models import Inspection, Regime
 
 
 class InspectionResource(RosterResource):
@@ -66,33 +65,9 @@ def recorded_by_importer(inspection: Inspection, user: User | None) -> None:
         inspection.recorded_by = actor
 
 
-def inspection_result_errors(inspection: Inspection) -> dict[str, str]:
-    """An inspection cannot be dated in the future, nor be of a regime that does not
-    apply to the provider's kind."""
-    errors = {}
-    if inspection.inspected_on > timezone.localdate():
-        errors["inspected_on"] = _("The inspection date cannot be in the future.")
-    kinds = inspection.regime.provider_kinds
-    if kinds and inspection.provider.kind not in kinds:
-        errors["regime"] = _("This regime does not apply to this kind of provider.")
-    return errors
-
-
 def imported_results_close_their_tasks(inspections: list[Inspection], user: User | None) -> None:
-    """Link each new inspection to the open task of its provider, regime and period, and
-    mark those tasks done (two statements, whatever the number of rows)."""
-    task = InspectionTask.objects.filter(
-        provider=OuterRef("provider"),
-        regime=OuterRef("regime"),
-        period_start__lte=OuterRef("inspected_on"),
-        period_end__gte=OuterRef("inspected_on"),
-        status=InspectionTask.Status.OPEN,
-    ).values("pk")[:1]
-    new = Inspection.objects.filter(pk__in=[i.pk for i in inspections], task__isnull=True)
-    new.update(task=Subquery(task))
-    InspectionTask.objects.filter(
-        status=InspectionTask.Status.OPEN, inspections__in=[i.pk for i in inspections]
-    ).update(status=InspectionTask.Status.DONE)
+    """The roster's rows are saved by the engine; what follows a recording is the service's."""
+    records.imported_inspections_finalise(inspections=inspections)
 
 
 INSPECTIONS = RosterKind(
@@ -104,7 +79,7 @@ INSPECTIONS = RosterKind(
     related=("provider", "regime"),
     resolve=resolve_regime,
     prepare=recorded_by_importer,
-    check=inspection_result_errors,
+    check=records.inspection_errors,  # a row meets the rules of every inspection record
     after_apply=imported_results_close_their_tasks,
     example=("52150203MJ0000001C", "旗县区安全检查", "2026-10-15", "合格", "消防设施完好，未发现隐患"),
 )

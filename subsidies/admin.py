@@ -23,13 +23,13 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin_services import run_service
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 from registry.spreadsheets import csv_bytes
-from safeguards.audit import audit_record
 
-from . import instalments, payments, recoveries, runs
+from . import instalments, payments, rate_changes, recoveries, runs
 from .explain import explain_line
 from .models import (
     ConstructionGrant,
@@ -44,19 +44,6 @@ from .models import (
     Repayment,
     SubsidyScheme,
 )
-
-
-def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:
-    """Call a service; report its refusal as an admin message instead of an error page."""
-    try:
-        call()
-    except (ValidationError, PermissionDenied) as error:
-        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        model_admin.message_user(request, text, messages.ERROR)
-        return False
-    model_admin.message_user(request, success, messages.SUCCESS)
-    return True
-
 
 # --- rate tables -----------------------------------------------------------------
 
@@ -95,6 +82,16 @@ class SubsidySchemeAdmin(SimpleHistoryAdmin):
     list_select_related = ["jurisdiction"]
     inlines = [RateInline]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Rate:
+            super().save_formset(request, form, formset, change)
+            return
+        # The scheme's inline rates are changed through the same audited service as the rate list.
+        for rate in formset.save(commit=False):
+            rate_changes.rate_save(rate=rate, user=staff_user(request))
+        for rate in formset.deleted_objects:
+            rate_changes.rate_delete(rate=rate, user=staff_user(request))
+
 
 @admin.register(Rate)
 class RateAdmin(SimpleHistoryAdmin):
@@ -105,14 +102,14 @@ class RateAdmin(SimpleHistoryAdmin):
     list_select_related = ["scheme"]
 
     def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
-        before = {name: str(form.initial.get(name)) for name in form.changed_data} if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(
-            "rate.change" if change else "rate.add",
-            obj=obj,
-            before=before,
-            after={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
-        )
+        rate_changes.rate_save(rate=obj, user=staff_user(request))
+
+    def delete_model(self, request: HttpRequest, obj: Rate) -> None:
+        rate_changes.rate_delete(rate=obj, user=staff_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rate]) -> None:
+        for rate in queryset:
+            rate_changes.rate_delete(rate=rate, user=staff_user(request))
 
 
 # --- construction grants ----------------------------------------------------------
@@ -230,7 +227,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
     @admin.action(description=_("Approve selected grants"), permissions=["approve"])
     def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
         for grant in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda g=grant: instalments.grant_approve(grant=g, approver=staff_user(request)),
@@ -408,7 +405,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda r=run: runs.run_refresh(
@@ -420,7 +417,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Approve selected runs"), permissions=["approve"])
     def approve_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda r=run: runs.run_approve(run=r, approver=staff_user(request)),
@@ -594,7 +591,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Submit selected batches for approval"), permissions=["change"])
     def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
         for batch in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda b=batch: payments.batch_submit(batch=b, user=staff_user(request)),
@@ -604,7 +601,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Approve selected batches"), permissions=["approve"])
     def approve_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
         for batch in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda b=batch: payments.batch_approve(batch=b, approver=staff_user(request)),
@@ -816,7 +813,7 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     def change_of_use(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> None:
         for provider in queryset:
-            _run_service(
+            run_service(
                 request,
                 self,
                 lambda p=provider: recoveries.change_of_use_recover(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from safeguards.audit import audit_record
 from safeguards.crypto import id_number_hashes_cached
 
 from ..bulk import create_with_history
@@ -443,12 +444,20 @@ def validate_roster(
 
 @transaction.atomic
 def import_roster(
-    kind: RosterKind, table: Table | StreamedTable, *, user: User | None, expected_digest: str | None = None
+    kind: RosterKind,
+    table: Table | StreamedTable,
+    *,
+    user: User | None,
+    expected_digest: str | None = None,
+    source: Any = None,
+    filename: str = "",
 ) -> dict[str, int]:
     """Check the table and save it a chunk at a time, in one transaction: all rows or none.
 
     Refuses (saving nothing) when any row has an error, or when the rows would not be
     saved as ``expected_digest`` (the preview's fingerprint) says: the data changed since.
+    Writes one ``roster.import`` audit entry, whoever imports (the back-office's upload,
+    given as ``source``, or the command line), naming ``filename``.
     """
     plan = Plan(kind)
     created: list[Any] = []  # for the kind's after_apply, which must see every new row at once
@@ -464,6 +473,14 @@ def import_roster(
         raise ValidationError(_("The data changed since the preview; preview the file again."))
     if kind.after_apply is not None:
         kind.after_apply(created, user)
+    audit_record(
+        "roster.import",
+        actor=user,
+        actor_name="" if user else "import_roster",  # no user: the command line without --user
+        obj=source,
+        after={"kind": kind.name, **plan.counts},
+        detail=filename,
+    )
     return plan.counts
 
 

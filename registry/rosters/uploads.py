@@ -26,7 +26,6 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeguards.audit import audit_record
 from safeguards.crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 
 from ..models import RosterImport, User
@@ -259,7 +258,14 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     try:
         with opened_upload(upload) as file:
             table = stream_table(file, upload.filename)
-            counts = import_roster(KINDS[upload.kind], table, user=upload.uploaded_by, expected_digest=digest)
+            counts = import_roster(
+                KINDS[upload.kind],
+                table,
+                user=upload.uploaded_by,
+                expected_digest=digest,
+                source=upload,
+                filename=upload.filename,
+            )
     except ValidationError:
         upload_validate(upload)  # the preview no longer holds: check the file again, so the page shows what is
         raise
@@ -270,5 +276,4 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     upload.file.delete(save=False)  # imported: the rows are in the database, the file is no longer needed
     # The rows are in the database (and their history): the preview's copy of them is not needed.
     RosterImport.objects.filter(pk=upload.pk).update(file="", changes=[], notice="")
-    audit_record("roster.import", actor=upload.uploaded_by, obj=upload, after=counts, detail=upload.filename)
     return counts

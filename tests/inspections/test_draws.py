@@ -17,6 +17,7 @@ from inspections.models import Draw
 from inspections.random_draw import compute_results, draw_freeze, draw_inputs, draw_verify
 from registry.models import ProviderKind, ProviderStatus, User
 from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +258,13 @@ def test_the_inputs_list_the_pool_in_username_order(providers, pool, make_draw):
     assert names == sorted(names) == sorted(u.username for u in pool)
     assert [p["uscc"] for p in inputs["providers"]] == sorted(p.uscc for p in providers)
     assert User.objects.filter(username__in=names).count() == len(pool)
+
+
+def test_making_a_draw_writes_one_audit_entry_and_a_refused_one_none(providers, make_draw, clerk):
+    draw = draw_freeze(draw=make_draw(), user=clerk)
+    with pytest.raises(ValidationError):
+        draw_freeze(draw=draw, user=clerk)
+
+    [entry] = AuditEntry.objects.filter(action="draw.freeze")
+    assert (entry.object_type, entry.object_id, entry.actor) == ("inspections.Draw", str(draw.pk), clerk)
+    assert entry.after is not None and entry.after["selected"] == selected(draw.results)

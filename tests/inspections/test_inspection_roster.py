@@ -20,7 +20,9 @@ from registry.models import ProviderKind, User
 from registry.rosters.engine import Plan, apply_roster, validate_roster
 from registry.rosters.formats import read_table
 from registry.rosters.kinds import KINDS, export_rows
+from registry.rosters.uploads import upload_apply, upload_create, upload_validate
 from registry.spreadsheets import csv_bytes, xlsx_bytes
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +265,46 @@ def test_two_results_of_one_period_both_fulfil_its_task_whatever_the_chunks(regi
         datetime.date(2026, 10, 15): q4_task,
         datetime.date(2026, 11, 2): q4_task,
     }
+
+
+# --- the audit trail: the import service writes it, whoever calls it --------------------------
+
+
+def test_the_command_line_import_writes_one_audit_entry(regimes, make_provider, clerk, tmp_path):
+    provider = make_provider()
+    data, name = roster_file([result_row(provider.uscc), result_row(provider.uscc, 检查日期="2026-10-16")])
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    call_command("import_roster", "inspections", str(path), "--user", clerk.username, stdout=io.StringIO())
+
+    [entry] = AuditEntry.objects.filter(action="roster.import")
+    assert (entry.actor, entry.detail) == (clerk, name)
+    assert entry.after == {"kind": "inspections", "new": 2, "changed": 0, "unchanged": 0}
+
+
+def test_the_command_line_import_without_a_user_is_audited_as_the_command(regimes, make_provider, tmp_path):
+    provider = make_provider()
+    data, name = roster_file([result_row(provider.uscc)])
+    path = tmp_path / name
+    path.write_bytes(data)
+    User.objects.create_superuser(username="root", password=None)  # whom the rows are recorded by
+
+    call_command("import_roster", "inspections", str(path), stdout=io.StringIO())
+
+    [entry] = AuditEntry.objects.filter(action="roster.import")
+    assert (entry.actor, entry.actor_name, entry.detail) == (None, "import_roster", name)
+
+
+def test_a_back_office_upload_is_audited_once_on_the_upload(regimes, make_provider, clerk):
+    provider = make_provider()
+    data, name = roster_file([result_row(provider.uscc)])
+    upload = upload_create(kind="inspections", filename=name, data=data, user=clerk, rows=1)
+    upload_validate(upload)
+    upload.refresh_from_db()
+
+    upload_apply(upload, digest=upload.digest)
+
+    [entry] = AuditEntry.objects.filter(action="roster.import")
+    assert (entry.object_type, entry.object_id, entry.actor) == ("registry.RosterImport", str(upload.pk), clerk)
+    assert entry.detail == name

@@ -17,6 +17,7 @@ from inspections.planning import plan_inspections
 from inspections.records import FindingInput, finding_report_rectification, record_inspection
 from registry.holds import active_holds
 from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,33 @@ def test_a_future_inspection_date_is_refused_in_the_form(task, district_inspecto
     assert response.status_code == 200
     assert "inspected_on" in response.context["adminform"].form.errors
     assert not Inspection.objects.exists()
+
+
+def test_a_regime_for_another_kind_of_provider_is_refused_in_the_form(task, regimes, district_inspector, client_for):
+    childcare = regimes["IM-CHILDCARE-HEALTH"]  # the provider is an elderly-care institution
+    client = client_for(district_inspector)
+    url = reverse("admin:inspections_inspection_add") + f"?regime={childcare.pk}&provider={task.provider_id}"
+    data = inspection_post(client.get(url), task, district_inspector)
+    data.update(regime=childcare.pk, task="")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["regime"]
+    assert not Inspection.objects.exists()
+
+
+def test_recording_in_the_back_office_writes_one_audit_entry(task, district_inspector, client_for):
+    client = client_for(district_inspector)
+    data = inspection_post(client.get(add_url(task)), task, district_inspector)
+
+    response = client.post(add_url(task), data)
+
+    assert response.status_code == 302
+    inspection = Inspection.objects.get()
+    [entry] = AuditEntry.objects.filter(action="inspection.record")
+    assert (entry.object_id, entry.actor) == (str(inspection.pk), district_inspector)
+    assert response.url == reverse("admin:inspections_inspection_changelist")
 
 
 @pytest.fixture
@@ -294,3 +322,35 @@ def test_the_change_page_shows_the_stored_checklist(major_finding, district_insp
     assert form["check_fire-exits"].value() == "fail"
     assert form["check_fire-detectors"].value() == "pass"
     assert "安全出口" in response.content.decode()
+
+
+def test_a_change_in_the_back_office_writes_one_audit_entry(
+    major_finding, district_inspector, client_for, admin_form_data
+):
+    inspection = major_finding.inspection
+    client = client_for(district_inspector)
+    url = reverse("admin:inspections_inspection_change", args=[inspection.pk])
+    data = {**admin_form_data(client.get(url)), "summary": "复查后补充说明"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    [entry] = AuditEntry.objects.filter(action="inspection.change")
+    assert (entry.object_id, entry.actor) == (str(inspection.pk), district_inspector)
+    assert (entry.before, entry.after) == ({"summary": ""}, {"summary": "复查后补充说明"})
+
+
+def test_a_change_to_a_regime_for_another_kind_of_provider_is_refused_in_the_form(
+    major_finding, regimes, district_inspector, client_for, admin_form_data
+):
+    inspection = major_finding.inspection
+    client = client_for(district_inspector)
+    url = reverse("admin:inspections_inspection_change", args=[inspection.pk])
+    data = {**admin_form_data(client.get(url)), "regime": regimes["IM-CHILDCARE-FIRE"].pk}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["regime"]
+    assert Inspection.objects.get(pk=inspection.pk).regime.code == DISTRICT_SAFETY
+    assert not AuditEntry.objects.filter(action="inspection.change").exists()

@@ -17,6 +17,7 @@ from inspections.models import Frequency, InspectionTask
 from inspections.planning import overdue_tasks, plan_inspections
 from registry.models import ProviderKind, ProviderStatus
 from registry.staff import roles
+from safeguards.models import AuditEntry
 
 D = datetime.date
 ON = D(2026, 11, 15)  # November: Q4, H2
@@ -256,3 +257,16 @@ def test_two_concurrent_runs_create_each_task_once(regimes, make_provider, make_
         assert sorted(tasks_of(provider)) == sorted([CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY])
     # one link per (task, inspector): district and city tasks have one inspector each
     assert InspectionTask.assignees.through.objects.count() == len(providers) * 2
+
+
+@pytest.mark.django_db
+def test_a_run_that_plans_writes_one_audit_entry_and_a_rerun_none(regimes, make_provider):
+    make_provider()
+
+    created = plan_inspections(on=ON)
+    plan_inspections(on=ON)
+
+    [entry] = AuditEntry.objects.filter(action="inspection.plan")
+    assert entry.actor_name == "plan_inspections"
+    assert entry.after == {"on": "2026-11-15", **created}
+    assert entry.after[DISTRICT_SAFETY] == 1

@@ -27,6 +27,7 @@ from inspections.records import (
 )
 from inspections.validators import validate_evidence_size
 from registry.holds import active_holds
+from safeguards.models import AuditEntry
 from subsidies.instalments import grant_prepare, instalment_blockers
 from subsidies.models import GrantLine
 from subsidies.runs import run_refresh
@@ -374,3 +375,58 @@ def test_evidence_is_size_limited_and_images_or_pdf_only(record):
         evidence.full_clean()
     assert "file" in error.value.message_dict
     Evidence(finding=finding, file=small).full_clean()
+
+
+# --- the audit trail -----------------------------------------------------------------------
+
+
+def audit(action):
+    return list(AuditEntry.objects.filter(action=action))
+
+
+def test_recording_writes_one_audit_entry_and_a_refused_record_none(record, provider, regimes, district_inspector):
+    inspection = record(findings=[major()])
+    with pytest.raises(ValidationError):
+        record(regime=regimes["IM-CHILDCARE-HEALTH"])  # a childcare regime, an elderly-care provider
+
+    [entry] = audit("inspection.record")
+    assert (entry.object_type, entry.object_id, entry.actor) == (
+        "inspections.Inspection",
+        str(inspection.pk),
+        district_inspector,
+    )
+    assert entry.after["outcome"] == Inspection.Outcome.FAILED and entry.after["findings"] == 1
+
+
+def test_a_regime_for_another_kind_of_provider_is_refused_by_the_service(record, regimes):
+    with pytest.raises(ValidationError) as refused:
+        record(regime=regimes["IM-CHILDCARE-FIRE"])
+
+    assert set(refused.value.message_dict) == {"regime"}
+    assert not Inspection.objects.exists()
+
+
+def test_rectification_and_verification_each_write_one_audit_entry(record, district_inspector, clerk):
+    finding = record(findings=[major()]).findings.get()
+
+    finding_report_rectification(finding=finding, report="已整改", rectified_on=TODAY, user=clerk)
+    finding_verify(finding=finding, inspector=district_inspector, on=TODAY)
+
+    [rectified] = audit("finding.rectify")
+    [verified] = audit("finding.verify")
+    assert (rectified.object_id, rectified.actor, rectified.after["status"]) == (str(finding.pk), clerk, "rectified")
+    assert (verified.object_id, verified.actor, verified.after["status"]) == (
+        str(finding.pk),
+        district_inspector,
+        "verified",
+    )
+
+
+def test_each_escalation_writes_one_audit_entry_once(record):
+    overdue, _not_due = record(on=D(2026, 11, 2), findings=[major("逾期"), general("未到期")]).findings.order_by("pk")
+
+    escalate_overdue_findings(on=D(2026, 11, 10))
+    escalate_overdue_findings(on=D(2026, 11, 11))
+
+    [entry] = audit("finding.escalate")
+    assert (entry.object_id, entry.after["escalated_on"]) == (str(overdue.pk), "2026-11-10")

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from factories import KUNDULUN, ResidentFactory, division
 
 from registry.models import ProviderStatusChange
+from safeguards.models import AuditEntry
 from subsidies.models import GrantLine, Instalment, PayerLevel, PaymentBatch, PaymentItem, Recovery, Repayment
 from subsidies.services import (
     batch_create,
@@ -351,3 +352,71 @@ def test_an_item_fully_offset_is_settled_with_the_batch(
 
     assert PaymentBatch.objects.get(pk=batch.pk).state == PaymentBatch.State.CLOSED
     assert recovery.repayments.get().amount == Decimal("300.00")
+
+
+# --- the audit trail ----------------------------------------------------------------------
+
+
+def audit(action):
+    return list(AuditEntry.objects.filter(action=action))
+
+
+def test_a_change_of_use_writes_one_audit_entry_and_its_rerun_none(paid_grant, provider, clerk):
+    [recovery] = recover(provider, clerk)
+    recover(provider, clerk)
+
+    [entry] = audit("recovery.change_of_use")
+    assert (entry.object_type, entry.object_id, entry.actor) == ("registry.Provider", str(provider.pk), clerk)
+    assert entry.after["instalments_cancelled"] == 2
+    assert entry.after["recoveries_opened"] == [{"id": recovery.pk, "amount": "15000.00"}]
+    assert entry.detail == "改作他用：改建为酒店"
+
+
+def test_each_repayment_writes_one_audit_entry(paid_grant, provider, clerk, finance):
+    [recovery] = recover(provider, clerk)
+
+    repayment_record(recovery=recovery, amount=Decimal("5000.00"), received_on=today(), user=finance, reference="回单1")
+    repayment_record(recovery=recovery, amount=Decimal("10000.00"), received_on=today(), user=finance)
+
+    entries = sorted(audit("recovery.repay"), key=lambda e: e.pk)
+    assert [(e.object_id, e.actor, e.after["amount"], e.after["status"]) for e in entries] == [
+        (str(recovery.pk), finance, "5000.00", "open"),
+        (str(recovery.pk), finance, "10000.00", "settled"),
+    ]
+
+
+def test_a_claim_raised_by_a_later_payment_writes_one_audit_entry(
+    paid_grant, provider, clerk, finance, batch_approver, bank_result
+):
+    from subsidies.services import batch_approve, batch_submit
+
+    paid_grant.instalments.filter(number=2).update(year=today().year)
+    instalments_review(year=today().year, on=today())
+    batch = batch_create(
+        name="建设补贴", division=division(KUNDULUN), payer_level=PayerLevel.LEAGUE_CITY, prepared_by=finance
+    )
+    [recovery] = recover(provider, clerk)
+    batch_submit(batch=batch, user=finance)
+    batch_approve(batch=batch, approver=batch_approver)
+    batch_export(batch=batch)
+    rows = [(item.pk, item.net_amount, "paid", "") for item in batch.items.all()]
+    assert batch_reconcile(batch=batch, data=bank_result(rows), filename="r.csv", user=finance) == []
+
+    [entry] = audit("recovery.raise")
+    assert entry.object_id == str(recovery.pk)
+    assert (entry.before["amount"], entry.after["amount"]) == ("15000.00", "30000.00")
+
+
+def test_an_overpayment_claim_at_approval_writes_one_audit_entry_on_the_run(operating, approved_run, batch_through):
+    approved_run("BT-OPERATING", OCT)
+    batch_through("closed", name="10月")
+    resident = operating.residents.order_by("pk").first()
+    resident.discharged_on = D(2026, 10, 5)
+    resident.save()
+
+    november = approved_run("BT-OPERATING", NOV)
+
+    recovery = Recovery.objects.get()
+    [entry] = audit("recovery.overpayment")
+    assert (entry.object_type, entry.object_id) == ("subsidies.GrantRun", str(november.pk))
+    assert entry.after["recoveries_opened"] == [{"id": recovery.pk, "amount": "100.00"}]

@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 if options["dry_run"]:
                     self._dry_run(validate_roster(kind, table, user=user))
                     return
-                counts = import_roster(kind, table, user=user)
+                counts = import_roster(kind, table, user=user, filename=path.name)  # audited by the service
         except (OSError, UnreadableFile) as unreadable:
             self.stderr.write(f"{path}: {unreadable}")
             sys.exit(2)
