@@ -23,8 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import divisions, lifecycle
-from .audit import audit_record
-from .exports import ListExportMixin
+from .exports import EXPORT_CHUNK_ROWS, ListExportMixin, export_response, plain_table
 from .fields import EncryptedTextField, KeyedHashField
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
@@ -58,7 +57,6 @@ from .scoping import (
     scope_queryset,
     user_can_see_personal_data,
 )
-from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
@@ -897,23 +895,25 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[typ
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
-        header = ["time", "action", "user", "ip", "object_type", "object_id", "object", "before", "after", "detail"]
-        rows = [
-            [
-                e.at.isoformat(),
-                e.action,
-                e.actor_name,
-                e.ip,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                json.dumps(e.before, ensure_ascii=False),
-                json.dumps(e.after, ensure_ascii=False),
-                e.detail,
-            ]
-            for e in queryset.order_by("at", "pk")
-        ]
-        audit_record("audit.export", actor=staff_user(request), after={"rows": len(rows)})
-        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-        return response
+        entries = queryset.order_by("at", "pk")
+        table = plain_table(
+            what="audit-log",
+            header=["time", "action", "user", "ip", "object_type", "object_id", "object", "before", "after", "detail"],
+            rows=(
+                [
+                    e.at.isoformat(),
+                    e.action,
+                    e.actor_name,
+                    e.ip,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    json.dumps(e.before, ensure_ascii=False),
+                    json.dumps(e.after, ensure_ascii=False),
+                    e.detail,
+                ]
+                for e in entries.iterator(chunk_size=EXPORT_CHUNK_ROWS)
+            ),
+            count=entries.count(),
+        )
+        return export_response(user=staff_user(request), table=table, file_format="csv", audit_action="audit.export")  # type: ignore[return-value]

@@ -23,13 +23,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .exports import ListExportMixin
+from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import RowError
 from .rosters.formats import UnreadableFile, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
-from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
@@ -185,9 +184,16 @@ class RosterAdminMixin(ListExportMixin):
 
     # --- export ------------------------------------------------------------------
 
-    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> tuple[list[str], list[list[Any]], bool]:
-        """The roster's own headers and cells, so that the file imports back unchanged."""
-        personal = user_can_see_personal_data(_user(request))
-        objects = list(queryset.select_related(*self.kind.related))
-        header = [c.header for c in self.kind.columns]
-        return header, list(export_rows(self.kind, objects, may_see_personal=personal)), personal
+    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> ExportTable:
+        """The roster's own headers and cells, so that the file imports back unchanged; ID
+        and phone numbers in full only for a user who may see them (``export_response``)."""
+        objects = queryset.select_related(*self.kind.related)
+        return ExportTable(
+            what=self.roster_kind,
+            header=[c.header for c in self.kind.columns],
+            rows=lambda personal: export_rows(
+                self.kind, objects.iterator(chunk_size=EXPORT_CHUNK_ROWS), may_see_personal=personal
+            ),
+            count=objects.count(),
+            personal_columns=bool(self.kind.personal),
+        )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from .exports import export_response, plain_table
 from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
 from .public import (
@@ -26,7 +27,6 @@ from .public import (
     public_providers,
 )
 from .ratelimit import rate_limited
-from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -110,10 +110,15 @@ def providers_csv(request: HttpRequest) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors}, status=400)
     names = division_names()
-    rows = (list(open_data_row(p, names).values()) for p in filterset.qs.iterator(chunk_size=500))
-    response = HttpResponse(csv_bytes(list(OPEN_DATA_FIELDS), rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="providers.csv"'
-    return response
+    providers = filterset.qs
+    table = plain_table(
+        what="providers",
+        header=list(OPEN_DATA_FIELDS),
+        rows=(list(open_data_row(p, names).values()) for p in providers.iterator(chunk_size=500)),
+        count=providers.count(),
+    )
+    # Streamed, and recorded and audited with no user.
+    return export_response(user=None, table=table, file_format="csv")  # type: ignore[return-value]
 
 
 @require_GET
