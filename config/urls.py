@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import URLPattern, URLResolver, include, path
 
-from registry import account_views, otp
 from registry import views as registry_views
 from registry.sitemaps import ProviderSitemap, StaticSitemap
+from registry.staff import views as account_views
+from safeguards import otp
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,11 +19,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry import roles
-from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import ProviderKind, User
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
+from registry.staff import roles
 
 from . import planning, random_draw, records
 from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
@@ -32,7 +32,7 @@ from .periods import period_bounds, period_label
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
 
-def _report(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> None:  # type: ignore[type-arg]
+def _report(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> None:
     try:
         call()
     except (ValidationError, PermissionDenied) as error:
@@ -116,7 +116,7 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
         )
 
 
-class DrawForm(forms.ModelForm):  # type: ignore[type-arg]
+class DrawForm(forms.ModelForm):
     provider_kinds = forms.MultipleChoiceField(
         label=_("provider kinds"), choices=ProviderKind.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -199,7 +199,7 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             )
 
 
-class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
+class InspectionForm(forms.ModelForm):
     """The checklist of the inspection's regime, one pass/fail/n.a. choice per item."""
 
     class Meta:
@@ -239,7 +239,7 @@ class InspectionForm(forms.ModelForm):  # type: ignore[type-arg]
         return {code: self.cleaned_data[f"check_{code}"] for code in self.checklist_codes}
 
 
-class FindingInlineForm(forms.ModelForm):  # type: ignore[type-arg]
+class FindingInlineForm(forms.ModelForm):
     class Meta:
         model = Finding
         fields = ["category", "severity", "description", "deadline"]
@@ -251,7 +251,7 @@ class FindingInlineForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["deadline"].help_text = _("Empty: the default for the severity.")
 
 
-class FindingInline(admin.StackedInline):  # type: ignore[type-arg]
+class FindingInline(admin.StackedInline):
     model = Finding
     form = FindingInlineForm
     extra = 0
@@ -341,7 +341,7 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         records.inspection_finalise(form.instance)
 
 
-class EvidenceInline(admin.TabularInline):  # type: ignore[type-arg]
+class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 1
     fields = ["file", "caption", "uploaded_by", "uploaded_at"]
@@ -417,7 +417,7 @@ class FindingAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each user's inbox: their own notifications only."""
 
     list_display = ["message_link", "kind", "due_on", "created_at", "is_read"]
@@ -429,7 +429,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[t
         notifications = super().get_queryset(request)
         if request.user.is_superuser:  # break-glass: every inbox, read-only
             return notifications
-        return notifications.filter(recipient=request.user)  # type: ignore[misc]
+        return notifications.filter(recipient=request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff

@@ -289,7 +289,9 @@ class Notification(models.Model):
     """A reminder for one recipient about one object and due date; sent exactly once.
 
     The unique key (recipient, kind, object, due date) makes re-runs, retries and two
-    workers create nothing twice; ``emailed_at`` is claimed with a conditional update.
+    workers create nothing twice. The email digest claims it (``digest_claim``, a token of
+    the sending run, and ``digest_claimed_at``) and commits before sending, then sets
+    ``emailed_at`` once the mail server took the digest (``inspections/digests.py``).
     """
 
     class Kind(models.TextChoices):
@@ -318,6 +320,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # Bookkeeping of the digest sender, never shown (hence no translated labels): which run
+    # claimed the row to email it, and when (a claim left by a crashed run expires).
+    digest_claim = models.UUIDField(null=True, blank=True, editable=False)
+    digest_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -327,6 +333,12 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient_key", "kind", "object_key", "due_on"], name="notify_once"),
             models.CheckConstraint(
                 condition=Q(recipient__isnull=False) | ~Q(email=""), name="notification_has_recipient"
+            ),
+            # A claim is whole (token and time) and only on a notification not yet emailed.
+            models.CheckConstraint(
+                condition=Q(digest_claim__isnull=True, digest_claimed_at__isnull=True)
+                | Q(digest_claim__isnull=False, digest_claimed_at__isnull=False, emailed_at__isnull=True),
+                name="notification_claim_whole",
             ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]

@@ -16,8 +16,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from registry import roles
 from registry.models import Division, Provider, ProviderStatus, User
+from registry.staff import roles
 
 from .models import Frequency, InspectionTask, InspectorLevel, Regime
 from .periods import period_bounds

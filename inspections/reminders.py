@@ -1,37 +1,30 @@
 """Reminders: notifications in the back-office inbox and one daily email digest each.
 
-Exactly once: a notification's key (recipient, kind, object, due date) is unique, rows are
-inserted with ``ON CONFLICT DO NOTHING``, and a digest claims its rows with ``SELECT …
-FOR UPDATE SKIP LOCKED`` before sending, so re-runs, retries and two workers send
-nothing twice. A day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late
-are still created.
+Exactly once: a notification's key (recipient, kind, object, due date) is unique and rows
+are inserted with ``ON CONFLICT DO NOTHING``, so re-runs, retries and two workers create
+nothing twice; the digests are claimed, then sent, then marked sent (``digests.py``). A
+day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late are still created.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from registry import roles
 from registry.models import Division, Licence, Provider, User
+from registry.staff import roles
 
+from .digests import send_digests
 from .models import Finding, InspectionTask, InspectorLevel, Notification, Regime
 from .planning import _ancestor_path
 from .records import escalate_overdue_findings
-
-logger = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 7
 RECTIFICATION_WARNING_DAYS = 3
@@ -189,7 +182,7 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
         message = _("%(licence)s of %(provider)s expires on %(date)s.") % {
             "licence": licence,
             "provider": provider,
-            "date": licence.expires_on,  # type: ignore[arg-type]
+            "date": licence.expires_on,
         }
         users = staff.at(roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY)
         for recipient in [Recipient(user=u) for u in users] + _provider_contact(provider):
@@ -215,69 +208,6 @@ def create_reminders(*, on: datetime.date) -> int:
     before = Notification.objects.count()
     Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
     return Notification.objects.count() - before
-
-
-def _digest_body(items: Iterable[Notification]) -> str:
-    lines = [f"- {n.message}" for n in items]
-    return "\n".join([_("Reminders from the care provider registry:"), "", *lines, ""])
-
-
-DIGEST_LOCK = 0x5EED_D16E  # a PostgreSQL advisory lock: one digest sender at a time
-
-
-def send_digests(*, now: datetime.datetime | None = None) -> int:
-    """Email each recipient one digest of everything not yet emailed. Returns digests sent.
-
-    One sender at a time (an advisory lock; a second run at once sends nothing), all
-    pending items claimed in one query and marked in one statement, the messages sent over
-    one mail connection: the number of queries does not grow with the recipients.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DIGEST_LOCK])
-                if not cursor.fetchone()[0]:
-                    return 0  # another worker is sending the digests right now
-        items = list(
-            Notification.objects.select_for_update(of=("self",))
-            .filter(emailed_at__isnull=True)
-            .select_related("recipient")
-            .order_by("recipient_key", "due_on", "pk")
-        )
-        by_recipient: dict[str, list[Notification]] = {}
-        for item in items:
-            by_recipient.setdefault(item.recipient_key, []).append(item)
-        done: list[int] = []  # notifications emailed, or with nobody to email
-        sent = 0
-        mail = get_connection()
-        try:
-            if by_recipient:
-                mail.open()
-            with translation.override(settings.LANGUAGE_CODE):
-                for key, group in by_recipient.items():
-                    address = group[0].recipient.email if group[0].recipient else group[0].email
-                    if address:
-                        message = EmailMessage(
-                            subject=_("%(count)d reminders") % {"count": len(group)},
-                            body=_digest_body(group),
-                            to=[address],
-                            connection=mail,
-                        )
-                        try:
-                            message.send()
-                        except (SMTPException, OSError, ValueError) as error:
-                            # One refused address must not hold back (or resend) the others:
-                            # this digest stays pending and is tried again next time.
-                            logger.warning("reminder digest to %s not sent: %s", key, error)
-                            continue
-                        sent += 1
-                    done.extend(n.pk for n in group)
-        finally:
-            mail.close()
-        for start in range(0, len(done), 10_000):  # within PostgreSQL's limit of bind parameters
-            Notification.objects.filter(pk__in=done[start : start + 10_000]).update(emailed_at=now)
-    return sent
 
 
 def send_reminders(*, on: datetime.date) -> dict[str, int]:

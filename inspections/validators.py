@@ -8,7 +8,7 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
 
-def validate_evidence_size(file: File) -> None:  # type: ignore[type-arg]
+def validate_evidence_size(file: File) -> None:
     limit = getattr(settings, "EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
     if file.size is not None and file.size > limit:
         raise ValidationError(

@@ -7,7 +7,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import account_admin, audit, db_privileges, otp, otp_admin, security, separation, sessions  # noqa: F401  (signal handlers, checks)
+        from .staff import admin as staff_admin
+        from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
         otp_admin.register()  # after every app's admin module, so ours replace the packages' own
-        account_admin.register()
+        staff_admin.register()

@@ -18,7 +18,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from .fields import EncryptedTextField
+from safeguards.fields import EncryptedTextField
 
 
 def copy_values(model: type[Model], fields: Sequence[Field[Any, Any]], rows: Iterable[Sequence[Any]]) -> int:

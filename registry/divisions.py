@@ -21,7 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
+from safeguards.audit import audit_record
+
 from .models import Division, User
 
 PLACE_FIELDS = ("code", "level", "parent_id")

@@ -36,7 +36,8 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_record
+from safeguards.audit import audit_record
+
 from .models import DataExport, User
 from .scoping import user_can_see_personal_data
 from .spreadsheets import csv_chunks, xlsx_bytes

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
+from safeguards.audit import audit_record
+
 from .models import Provider, ProviderStatus, ProviderStatusChange, User
 from .scoping import user_can_see_division
 

@@ -21,6 +21,6 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Without the ordering: PostgreSQL stops after cap + 1 rows instead of sorting all.
-        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()  # type: ignore[union-attr, attr-defined]
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
         self.capped = counted > COUNT_CAP
         return min(counted, COUNT_CAP)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from .audit import audit_record
+from safeguards.audit import audit_record
+
 from .models import Caregiver, Resident, User
 from .scoping import user_can_see_personal_data
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from .models import Provider, ProviderStatus
 
 
-class StaticSitemap(Sitemap):  # type: ignore[type-arg]
+class StaticSitemap(Sitemap):
     i18n = True
     alternates = True
     changefreq = "daily"
@@ -23,7 +23,7 @@ class StaticSitemap(Sitemap):  # type: ignore[type-arg]
         return reverse(item)
 
 
-class ProviderSitemap(Sitemap):  # type: ignore[type-arg]
+class ProviderSitemap(Sitemap):
     i18n = True
     alternates = True
     changefreq = "weekly"

@@ -6,8 +6,6 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
-from . import deferred
-from .audit import audit_verify
 from .models import RosterImport
 from .rosters import uploads
 
@@ -34,18 +32,3 @@ def apply_roster_upload(upload_id: int, digest: str) -> str:
         RosterImport.objects.filter(pk=upload_id).update(notice=" ".join(error.messages)[:255])
         return " ".join(error.messages)
     return f"imported {counts}"
-
-
-@shared_task(acks_late=True)
-def send_deferred_tasks() -> dict[str, int]:
-    """Send what could not be enqueued while the broker was down (idempotent: rows are
-    claimed once, and the tasks themselves are idempotent)."""
-    return deferred.deferred_tasks_send()
-
-
-@shared_task(acks_late=True)
-def verify_audit_chain() -> str:
-    """Nightly: recompute the audit log's hash chain (idempotent: it only reads, and records
-    the result)."""
-    report = audit_verify()
-    return "intact" if report.intact else f"broken at entry {report.first_break}"

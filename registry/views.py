@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from safeguards.ratelimit import rate_limited
+
 from .exports import export_response, plain_table
 from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
@@ -26,7 +28,6 @@ from .public import (
     open_data_row,
     public_providers,
 )
-from .ratelimit import rate_limited
 
 PAGE_SIZES = (20, 50, 100)
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -119,7 +120,7 @@ def providers_csv(request: HttpRequest) -> HttpResponse:
     )
     # Streamed; recorded and audited with no user unless someone logged in downloads it.
     user = request.user if request.user.is_authenticated else None
-    return export_response(user=user, table=table, file_format="csv")  # type: ignore[arg-type, return-value]
+    return export_response(user=user, table=table, file_format="csv")  # type: ignore[return-value]
 
 
 @require_GET

@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
-from registry.audit import audit_record
+from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.exports import export_response
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
+from safeguards.audit import audit_record
 
 from . import instalments, payments, recoveries, runs
 from .explain import explain_line
@@ -47,7 +47,7 @@ from .models import (
 )
 
 
-def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:  # type: ignore[type-arg]
+def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:
     """Call a service; report its refusal as an admin message instead of an error page."""
     try:
         call()
@@ -62,7 +62,7 @@ def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any,
 # --- rate tables -----------------------------------------------------------------
 
 
-class RateInline(admin.TabularInline):  # type: ignore[type-arg]
+class RateInline(admin.TabularInline):
     model = Rate
     extra = 0
     fields = [
@@ -119,7 +119,7 @@ class RateAdmin(SimpleHistoryAdmin):
 # --- construction grants ----------------------------------------------------------
 
 
-class ConstructionGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConstructionGrantForm(forms.ModelForm):
     class Meta:
         model = ConstructionGrant
         fields = ["provider", "scheme", "basis", "beds_claimed", "floor_area_m2", "lease_end"]
@@ -158,7 +158,7 @@ class ConstructionGrantForm(forms.ModelForm):  # type: ignore[type-arg]
         return self.instance
 
 
-class InstalmentInline(admin.TabularInline):  # type: ignore[type-arg]
+class InstalmentInline(admin.TabularInline):
     model = Instalment
     extra = 0
     can_delete = False
@@ -243,7 +243,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     scope_path_lookup = "grant__provider__division__path"
     list_display = ["grant", "number", "year", "amount", "status", "withheld_reason", "decided_on"]
     list_filter = ["status", "year"]
@@ -270,7 +270,7 @@ class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  
 # --- monthly runs -----------------------------------------------------------------
 
 
-class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
+class GrantLineInline(admin.TabularInline):
     model = GrantLine
     fk_name = "run"
     extra = 0
@@ -309,7 +309,7 @@ class GrantLineInline(admin.TabularInline):  # type: ignore[type-arg]
         return "; ".join(f"{flag['code']} {flag.get('resident', '')}" for flag in line.flags)
 
 
-class GrantRunForm(forms.ModelForm):  # type: ignore[type-arg]
+class GrantRunForm(forms.ModelForm):
     user: Any = None  # set by the admin: who would create the run
 
     class Meta:
@@ -368,11 +368,11 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("lines"), ordering="n_lines")
     def line_count(self, run: GrantRun) -> int:
-        return run.n_lines  # type: ignore[attr-defined, no-any-return]
+        return run.n_lines  # type: ignore[attr-defined]
 
     @admin.display(description=_("payable total (yuan)"))
     def payable_total(self, run: GrantRun) -> Decimal:
-        return run.payable or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+        return run.payable or Decimal("0.00")  # type: ignore[attr-defined]
 
     @admin.display(description=_("totals by district and payer level"))
     def totals(self, run: GrantRun) -> str:
@@ -443,7 +443,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(GrantLine)
-class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     scope_path_lookup = "provider__division__path"
     list_display = ["provider", "scheme", "period", "kind", "subject", "quantity", "rate", "amount", "payable_flag"]
     list_filter = ["scheme", "period", "kind", "run__status"]
@@ -478,7 +478,7 @@ class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):  #
 # --- payment batches --------------------------------------------------------------
 
 
-class PaymentItemInline(admin.TabularInline):  # type: ignore[type-arg]
+class PaymentItemInline(admin.TabularInline):
     model = PaymentItem
     extra = 0
     can_delete = False
@@ -546,11 +546,11 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("items"))
     def item_count(self, batch: PaymentBatch) -> int:
-        return batch.n_items  # type: ignore[attr-defined, no-any-return]
+        return batch.n_items  # type: ignore[attr-defined]
 
     @admin.display(description=_("total (yuan)"))
     def total(self, batch: PaymentBatch) -> Decimal:
-        return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+        return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: PaymentBatch, form: Any, change: bool) -> None:
         """A new batch is created and collected by the service (its creator becomes a
@@ -632,7 +632,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             try:
                 errors = payments.batch_reconcile(
                     batch=batch, data=upload, filename=upload.name, user=staff_user(request)
-                )  # type: ignore[arg-type]
+                )
             except (ValidationError, ValueError) as error:
                 errors = error.messages if isinstance(error, ValidationError) else [str(error)]
             if not errors:
@@ -652,7 +652,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 # --- recoveries and the ledger ------------------------------------------------------
 
 
-class RepaymentInline(admin.TabularInline):  # type: ignore[type-arg]
+class RepaymentInline(admin.TabularInline):
     model = Repayment
     extra = 0
     can_delete = False
@@ -705,7 +705,7 @@ class RecoveryAdmin(ScopedHistoryAdmin):
         form = RepaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                recoveries.repayment_record(recovery=recovery, user=staff_user(request), **form.cleaned_data)  # type: ignore[arg-type]
+                recoveries.repayment_record(recovery=recovery, user=staff_user(request), **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
@@ -722,7 +722,7 @@ class RecoveryAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(ProviderLedger)
-class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Per provider: every scheme, paid, pending, withheld, recovered."""
 
     scope_path_lookup = "division__path"
@@ -745,11 +745,11 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[t
 
     @admin.display(description=_("paid (yuan)"), ordering="paid_total")
     def paid(self, provider: ProviderLedger) -> Decimal:
-        return provider.paid_total or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+        return provider.paid_total or Decimal("0.00")  # type: ignore[attr-defined]
 
     @admin.display(description=_("pending (yuan)"), ordering="pending_total")
     def pending(self, provider: ProviderLedger) -> Decimal:
-        return provider.pending_total or Decimal("0.00")  # type: ignore[attr-defined, no-any-return]
+        return provider.pending_total or Decimal("0.00")  # type: ignore[attr-defined]
 
     @admin.display(description=_("ledger"))
     def ledger(self, provider: ProviderLedger) -> str:

@@ -17,9 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.audit import audit_record
 from registry.credit import blacklisted_providers
 from registry.models import Provider, ProviderHold, ProviderStatus, User
+from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, grants_prepared_by, refuse_preparer
 from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme

@@ -10,7 +10,7 @@ run but may not recompute every district's lines.
 The database holds what it can: a check constraint that the approver is not the creator
 or first preparer, and in PostgreSQL triggers that refuse an approver (or releaser) among
 the preparers, and a preparer added to what they approved (migration 0008). The role-level
-rule — nobody holds both a preparing and an approving role — is registry/separation.py's.
+rule — nobody holds both a preparing and an approving role — is registry/staff/separation.py's.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from registry.models import Division, Provider, money_field
 
 
-def preparers_field() -> models.ManyToManyField:  # type: ignore[type-arg]
+def preparers_field() -> models.ManyToManyField:
     """Everyone who created, refreshed, edited, collected or submitted the object: none of
     them may approve it (subsidies/maker_checker.py; in PostgreSQL also a trigger)."""
     return models.ManyToManyField(

@@ -36,6 +36,14 @@ def month_bounds(period: datetime.date) -> tuple[datetime.date, datetime.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` calendar months later (earlier if negative), or the last day
+    of that month when it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def days_present(stay: Stay, period: datetime.date) -> int:
     return _days_between(stay, *month_bounds(period))
 

@@ -20,7 +20,6 @@ from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.identifiers import mask_id_number
 from registry.models import (
     CreditRecord,
     Division,
@@ -30,11 +29,11 @@ from registry.models import (
     ProviderStatusChange,
     Resident,
 )
-from registry.scale_data import add_months
+from safeguards.identifiers import mask_id_number
 
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen
-from .occupancy import Stay, count_occupancy, month_bounds
+from .occupancy import Stay, add_months, count_occupancy, month_bounds
 from .rates import eligible_providers_q, rates_in_force
 
 ADJUSTMENT_WINDOW_MONTHS = 12

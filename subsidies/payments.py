@@ -18,11 +18,11 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.audit import audit_record
 from registry.exports import ExportTable, export_chunks, plain_table
 from registry.models import Division, Provider, ProviderStatus, User
 from registry.rosters.formats import Source
 from registry.spreadsheets import read_rows
+from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer
 from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.audit import audit_record
 from registry.models import Division, User
+from safeguards.audit import audit_record
 
 from .allowances import allowance_lines, insurance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh

@@ -24,8 +24,8 @@ from django.test import Client
 from django.utils import translation
 from factories import BAOTOU, DONGHE, KUNDULUN
 
-from registry import roles
 from registry.models import Division, User
+from registry.staff import roles
 
 _usernames = itertools.count(1)
 

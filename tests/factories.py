@@ -12,7 +12,6 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from registry.identifiers import make_id_number, make_uscc
 from registry.models import (
     AnnualReport,
     Caregiver,
@@ -30,6 +29,7 @@ from registry.models import (
     RegistrationAuthority,
     Resident,
 )
+from safeguards.identifiers import make_id_number, make_uscc
 
 KUNDULUN = "150203"  # 昆都仑区, Baotou: where providers go by default
 DONGHE = "150202"  # 东河区, another county of Baotou

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import transaction
 from perf import benchmarks as b
 
-from registry.scale_data import generate
+from demo.scale import generate
 
 PROVIDERS = 150  # then twice as many
 RESIDENTS = 1_500

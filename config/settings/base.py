@@ -35,10 +35,13 @@ INSTALLED_APPS = [
     "axes",
     # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
     "django_otp",
-    "registry.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards",
     "registry",
     "subsidies",
     "inspections",
+    # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -48,21 +51,21 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After the language is chosen (the 400 page is translated), before any admin view.
-    "registry.security.BackOfficeQueryStringMiddleware",
+    "safeguards.security.BackOfficeQueryStringMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "registry.security.BackOfficeNoStoreMiddleware",
+    "safeguards.security.BackOfficeNoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "registry.sessions.AbsoluteSessionLimitMiddleware",
+    "safeguards.sessions.AbsoluteSessionLimitMiddleware",
     # Two-factor first: a staff user proves the second factor before anything else,
     # even before changing an expired password.
-    "registry.otp.StaffOTPRequiredMiddleware",
-    "registry.passwords.PasswordExpiryMiddleware",
-    "registry.audit.AuditMiddleware",
+    "safeguards.otp.StaffOTPRequiredMiddleware",
+    "safeguards.passwords.PasswordExpiryMiddleware",
+    "safeguards.audit.AuditMiddleware",
     # Last, as django-axes asks: locks out after repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -80,9 +83,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The client's address, as the public rate limit sees it: behind NUM_PROXIES proxies the
 # entry they appended to X-Forwarded-For, else REMOTE_ADDR (never a client-chosen value).
-AXES_CLIENT_IP_CALLABLE = "registry.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "safeguards.ratelimit.client_ip"
 
-# Two-factor login (registry/otp.py): when STAFF_OTP_REQUIRED, every back-office page
+# Two-factor login (safeguards/otp.py): when STAFF_OTP_REQUIRED, every back-office page
 # asks a signed-in user for a TOTP code first (enrolment on first use). On in production
 # settings; off by default elsewhere, so that the demo logs in with a password alone.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", False)
@@ -124,7 +127,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # In production, migrations run as the database's owner role and the application connects
 # as another role with data privileges only; after each migrate the owner grants them to
-# DATABASE_APP_ROLE (registry/db_privileges.py, docs/deploy.md). Empty: nothing is granted.
+# DATABASE_APP_ROLE (safeguards/db_privileges.py, docs/deploy.md). Empty: nothing is granted.
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
 
 AUTH_USER_MODEL = "registry.User"
@@ -138,15 +141,15 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "registry.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "registry.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "safeguards.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "safeguards.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "registry.passwords.PasswordHistoryValidator", "OPTIONS": {"remember": PASSWORD_HISTORY}},
+    {"NAME": "safeguards.passwords.PasswordHistoryValidator", "OPTIONS": {"remember": PASSWORD_HISTORY}},
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 
-# ID numbers at rest (registry/crypto.py): Fernet keys, comma-separated, the first encrypts
+# ID numbers at rest (safeguards/crypto.py): Fernet keys, comma-separated, the first encrypts
 # and all decrypt (rotation); an HMAC key for lookups. The defaults are published
 # development keys; production settings require real ones (docs/deploy.md).
 PERSONAL_DATA_KEYS = [
@@ -154,7 +157,7 @@ PERSONAL_DATA_KEYS = [
 ]
 PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY", "development-only-hash-key-do-not-use-in-production")
 
-# Tamper evidence (registry/integrity.py): the audit log's hash chain and the backup's
+# Tamper evidence (safeguards/integrity.py): the audit log's hash chain and the backup's
 # signed facts file. Kept apart from the database (a file of its own in production).
 INTEGRITY_KEY = env_str("INTEGRITY_KEY", "development-only-integrity-key-do-not-use-in-production")
 
@@ -192,7 +195,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis down: a page gives up publishing within about a second (the task is then kept in
-# the database, registry/deferred.py); an unacknowledged task of a killed worker is
+# the database, safeguards/deferred.py); an unacknowledged task of a killed worker is
 # delivered again after the visibility timeout, which must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "socket_connect_timeout": 2,

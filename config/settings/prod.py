@@ -10,7 +10,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Staff sign in with a password and a TOTP code (registry/otp.py); the deploy check
+# Staff sign in with a password and a TOTP code (safeguards/otp.py); the deploy check
 # warns if this is turned off.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
 

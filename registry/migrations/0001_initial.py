@@ -5,7 +5,7 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import registry.identifiers
+import safeguards.identifiers
 import registry.models
 import simple_history.models
 from django.conf import settings
@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
             name='HistoricalProvider',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('uscc', models.CharField(db_index=True, max_length=18, validators=[registry.identifiers.validate_uscc], verbose_name='unified social credit code')),
+                ('uscc', models.CharField(db_index=True, max_length=18, validators=[safeguards.identifiers.validate_uscc], verbose_name='unified social credit code')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('kind', models.CharField(choices=[('elderly_institution', 'Elderly-care institution'), ('township_home', 'Township home for the aged / extreme-poverty support institution'), ('day_care_centre', 'Community day-care centre for older people'), ('service_station', 'Elderly service station'), ('happiness_home', 'Rural/pastoral mutual-aid happiness home'), ('medical_elderly', 'Integrated medical and elderly-care institution'), ('infant_care', 'Childcare (infant-care) provider'), ('nursery', 'Nursery'), ('kindergarten_class', 'Kindergarten toddler class'), ('community_childcare', 'Community childcare point'), ('workplace_childcare', 'Workplace childcare point'), ('home_childcare', 'Home-based childcare point')], max_length=40, verbose_name='kind')),
                 ('legal_form', models.CharField(choices=[('non_profit', 'Non-profit'), ('for_profit', 'For-profit')], max_length=20, verbose_name='legal form')),
@@ -194,7 +194,7 @@ class Migration(migrations.Migration):
             name='Provider',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(max_length=18, unique=True, validators=[registry.identifiers.validate_uscc], verbose_name='unified social credit code')),
+                ('uscc', models.CharField(max_length=18, unique=True, validators=[safeguards.identifiers.validate_uscc], verbose_name='unified social credit code')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('kind', models.CharField(choices=[('elderly_institution', 'Elderly-care institution'), ('township_home', 'Township home for the aged / extreme-poverty support institution'), ('day_care_centre', 'Community day-care centre for older people'), ('service_station', 'Elderly service station'), ('happiness_home', 'Rural/pastoral mutual-aid happiness home'), ('medical_elderly', 'Integrated medical and elderly-care institution'), ('infant_care', 'Childcare (infant-care) provider'), ('nursery', 'Nursery'), ('kindergarten_class', 'Kindergarten toddler class'), ('community_childcare', 'Community childcare point'), ('workplace_childcare', 'Workplace childcare point'), ('home_childcare', 'Home-based childcare point')], max_length=40, verbose_name='kind')),
                 ('legal_form', models.CharField(choices=[('non_profit', 'Non-profit'), ('for_profit', 'For-profit')], max_length=20, verbose_name='legal form')),
@@ -263,7 +263,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, validators=[registry.identifiers.validate_id_number], verbose_name='ID number')),
+                ('id_number', models.CharField(max_length=18, validators=[safeguards.identifiers.validate_id_number], verbose_name='ID number')),
                 ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
                 ('bed_number', models.CharField(blank=True, max_length=20, verbose_name='bed number')),
                 ('admitted_on', models.DateField(verbose_name='admitted on')),
@@ -387,7 +387,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, validators=[registry.identifiers.validate_id_number], verbose_name='ID number')),
+                ('id_number', models.CharField(max_length=18, validators=[safeguards.identifiers.validate_id_number], verbose_name='ID number')),
                 ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
                 ('certificate_level', models.CharField(choices=[('none', 'No certificate'), ('junior', 'Junior'), ('intermediate', 'Intermediate'), ('senior', 'Senior')], default='none', max_length=20, verbose_name='certificate level')),
                 ('certificate_number', models.CharField(blank=True, max_length=60, verbose_name='certificate number')),
@@ -475,7 +475,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, validators=[registry.identifiers.validate_id_number], verbose_name='ID number')),
+                ('id_number', models.CharField(max_length=18, validators=[safeguards.identifiers.validate_id_number], verbose_name='ID number')),
                 ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
                 ('certificate_level', models.CharField(choices=[('none', 'No certificate'), ('junior', 'Junior'), ('intermediate', 'Intermediate'), ('senior', 'Senior')], default='none', max_length=20, verbose_name='certificate level')),
                 ('certificate_number', models.CharField(blank=True, max_length=60, verbose_name='certificate number')),
@@ -549,7 +549,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, validators=[registry.identifiers.validate_id_number], verbose_name='ID number')),
+                ('id_number', models.CharField(max_length=18, validators=[safeguards.identifiers.validate_id_number], verbose_name='ID number')),
                 ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
                 ('bed_number', models.CharField(blank=True, max_length=20, verbose_name='bed number')),
                 ('admitted_on', models.DateField(verbose_name='admitted on')),

@@ -8,16 +8,16 @@
 
 from django.db import migrations, models
 
-import registry.fields
-import registry.identifiers
+import safeguards.fields
+import safeguards.identifiers
 
 MODELS = ["resident", "historicalresident", "caregiver", "historicalcaregiver"]
 BATCH = 2000
 
 
 def _convert(apps, forward: bool) -> None:
-    from registry.crypto import decrypt_text, encrypt_text, id_number_hash
-    from registry.identifiers import normalise_id_number
+    from safeguards.crypto import decrypt_text, encrypt_text, id_number_hash
+    from safeguards.identifiers import normalise_id_number
 
     for name in MODELS:
         model = apps.get_model("registry", name)
@@ -49,8 +49,8 @@ def decrypt(apps, schema_editor):
 
 
 def _id_field():
-    return registry.fields.EncryptedIdNumberField(
-        validators=[registry.identifiers.validate_id_number], verbose_name="ID number"
+    return safeguards.fields.EncryptedIdNumberField(
+        validators=[safeguards.identifiers.validate_id_number], verbose_name="ID number"
     )
 
 
@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name=name,
                 name="id_number_hash",
-                field=registry.fields.IdNumberHashField(default="", verbose_name="ID number hash"),
+                field=safeguards.fields.IdNumberHashField(default="", verbose_name="ID number hash"),
                 preserve_default=False,
             )
             for name in MODELS

@@ -3,7 +3,7 @@
 - 安全管理员 security admin: loses ``auth.change_group`` (it could give its own role any
   permission) and ``registry.change_user``; confirms or refuses role grants.
 - 系统管理员 system admin: requests role grants; keeps creating and changing accounts, but
-  no longer edits roles or passwords directly (registry.separation, registry.accounts).
+  no longer edits roles or passwords directly (registry.staff.separation, registry.staff.accounts).
 - 审计管理员 audit admin: reads role grants.
 """
 

@@ -10,14 +10,14 @@
 
 from django.db import migrations, models
 
-import registry.fields
+import safeguards.fields
 
 MODELS = ["resident", "historicalresident", "caregiver", "historicalcaregiver"]
 BATCH = 2000
 
 
 def _convert(apps, forward: bool) -> None:
-    from registry.crypto import decrypt_text, encrypt_text, phone_hash
+    from safeguards.crypto import decrypt_text, encrypt_text, phone_hash
 
     for name in MODELS:
         model = apps.get_model("registry", name)
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name=name,
                 name="phone_hash",
-                field=registry.fields.KeyedHashField(blank=True, source="phone", verbose_name="phone hash"),
+                field=safeguards.fields.KeyedHashField(blank=True, source="phone", verbose_name="phone hash"),
             )
             for name in MODELS
         ],
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name=name,
                 name="phone",
-                field=registry.fields.EncryptedPhoneField(blank=True, max_length=30, verbose_name="phone"),
+                field=safeguards.fields.EncryptedPhoneField(blank=True, max_length=30, verbose_name="phone"),
             )
             for name in MODELS
         ],

@@ -41,7 +41,7 @@ $$ LANGUAGE plpgsql;
 
 
 def chain_existing_entries(apps, schema_editor):
-    from registry.integrity import CHAIN_FIELDS, GENESIS, entry_hash, normalise_ip
+    from safeguards.integrity import CHAIN_FIELDS, GENESIS, entry_hash, normalise_ip
 
     AuditEntry = apps.get_model("registry", "AuditEntry")
     postgres = schema_editor.connection.vendor == "postgresql"

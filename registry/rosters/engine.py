@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from safeguards.crypto import id_number_hashes_cached
+from safeguards.identifiers import normalise_uscc
+
 from ..bulk import create_with_history
-from ..crypto import id_number_hashes_cached
-from ..identifiers import normalise_uscc
 from ..lifecycle import provider_transition
 from ..models import Division, Provider, ProviderStatusChange, RegistrationAuthority, User
 from ..scoping import divisions_visible_to, jurisdiction_path, providers_visible_to

@@ -19,7 +19,7 @@ from django.db.models import Model, TextChoices
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..identifiers import (
+from safeguards.identifiers import (
     mask_id_number,
     mask_phone,
     normalise_id_number,
@@ -27,6 +27,7 @@ from ..identifiers import (
     validate_id_number,
     validate_uscc,
 )
+
 from ..models import (
     Caregiver,
     CareLevel,

@@ -26,8 +26,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..audit import audit_record
-from ..crypto import InvalidToken, decrypt_bytes, encrypt_bytes
+from safeguards.audit import audit_record
+from safeguards.crypto import InvalidToken, decrypt_bytes, encrypt_bytes
+
 from ..models import RosterImport, User
 from .engine import Plan, RowError, import_roster, validate_roster
 from .formats import BinaryFile, Source, StreamedTable, Table, TableSample, UnreadableFile, sample_table, stream_table

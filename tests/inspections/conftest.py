@@ -15,9 +15,9 @@ import pytest
 from factories import KUNDULUN, ProviderFactory
 
 from inspections.models import Regime
-from registry import roles
 from registry.lifecycle import provider_transition
 from registry.models import Provider, ProviderStatus, ProviderStatusChange, User
+from registry.staff import roles
 
 Action = ProviderStatusChange.Action
 

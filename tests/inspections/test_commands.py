@@ -16,8 +16,8 @@ from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY
 from inspections.models import Draw, Frequency, InspectionTask, InspectorLevel, Notification, Regime
 from inspections.random_draw import draw_freeze
 from inspections.tasks import plan_inspection_tasks, send_daily_reminders
-from registry import roles
 from registry.models import ProviderKind
+from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from inspection_support import QINGSHAN, SHIGUAI
 
 from inspections.models import Draw
 from inspections.random_draw import compute_results, draw_freeze, draw_inputs, draw_verify
-from registry import roles
 from registry.models import ProviderKind, ProviderStatus, User
+from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from inspection_support import DISTRICT_SAFETY
 from inspections.models import Draw, Finding, Inspection, InspectionTask
 from inspections.planning import plan_inspections
 from inspections.records import FindingInput, finding_report_rectification, record_inspection
-from registry import roles
 from registry.holds import active_holds
+from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 

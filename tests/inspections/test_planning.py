@@ -15,8 +15,8 @@ from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY, QI
 
 from inspections.models import Frequency, InspectionTask
 from inspections.planning import overdue_tasks, plan_inspections
-from registry import roles
 from registry.models import ProviderKind, ProviderStatus
+from registry.staff import roles
 
 D = datetime.date
 ON = D(2026, 11, 15)  # November: Q4, H2

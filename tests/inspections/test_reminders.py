@@ -5,11 +5,13 @@ unread count in the header, mark read)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from factories import BAOTOU, DONGHE, LicenceFactory
 from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY
 
@@ -17,8 +19,8 @@ from inspections.models import Finding, InspectionTask, Notification
 from inspections.planning import plan_inspections
 from inspections.records import FindingInput, record_inspection
 from inspections.reminders import create_reminders, send_digests
-from registry import roles
 from registry.models import Licence
+from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -343,6 +345,45 @@ def test_new_items_after_a_digest_go_into_the_next_one(tasks, staff):
 
     clerk_mail = next(m for m in mail.outbox if m.to == [staff["clerk"].email])
     assert clerk_mail.subject == "2条提醒"
+
+
+def test_a_mail_server_down_leaves_every_digest_for_the_next_run(tasks, staff, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from inspections import digests
+
+    class Down(EmailBackend):
+        def open(self):
+            raise ConnectionRefusedError("mail server down")
+
+    create_reminders(on=day(-14))
+    monkeypatch.setattr(digests, "get_connection", Down)
+
+    with pytest.raises(ConnectionRefusedError):
+        send_digests()
+
+    assert mail.outbox == []
+    assert not Notification.objects.filter(emailed_at__isnull=False).exists()
+    monkeypatch.undo()  # the server is back
+    assert send_digests() == 5
+    assert len(mail.outbox) == 5
+
+
+def test_a_claim_of_a_run_still_sending_is_left_alone_and_one_of_a_dead_run_is_sent(tasks, staff):
+    create_reminders(on=day(-14))
+    now = timezone.now()
+    clerk = staff["clerk"]
+    Notification.objects.filter(recipient=clerk).update(
+        digest_claim=uuid.uuid4(), digest_claimed_at=now - datetime.timedelta(minutes=10)
+    )
+
+    assert send_digests(now=now) == 4
+    assert [m for m in mail.outbox if m.to == [clerk.email]] == []
+
+    assert send_digests(now=now + datetime.timedelta(minutes=31)) == 1  # claimed 41 minutes ago: that run died
+    [clerk_mail] = [m for m in mail.outbox if m.to == [clerk.email]]
+    assert clerk_mail.subject == "2条提醒"
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
 # --- the inbox -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 Needs ``DATABASE_URL`` pointing at a PostgreSQL server (``make bench`` starts a
 throwaway one with ``scripts/test_services.sh``). On that server it (re)creates its own
 database (``--db``, default ``carereg_bench``; the name must contain "bench"), migrates,
-loads the reference data, generates the scale data (``registry.scale_data``) and
+loads the reference data, generates the scale data (``demo.scale``) and
 measures, for each case, the time, the limit measured in the same run and their ratio:
 
 - roster import of a residents .xlsx (our engine: read, validate, preview, commit) vs
@@ -103,8 +103,8 @@ def prepare_data(sizes: Sizes, *, fresh: bool, say: Any) -> dict[str, Any]:
     """Migrate, load reference data, generate the scale data (unless reused)."""
     from django.core.management import call_command
 
+    from demo.scale import default_anchor, generate
     from registry.models import Provider
-    from registry.scale_data import default_anchor, generate
 
     call_command("migrate", verbosity=0)
     call_command("load_reference_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -198,7 +198,7 @@ def import_counts(rows: int) -> int:
 
 def growth_check(sizes: Sizes, say: Any) -> dict[str, Any]:
     """Query counts with N providers, then with 2N (the same data once more, added)."""
-    from registry.scale_data import generate
+    from demo.scale import generate
 
     half = Sizes(sizes.providers // 2, sizes.residents // 2, sizes.months, 0, 0, 1)
     first = generate(providers=half.providers, residents=half.residents, months=half.months, force=True)

@@ -31,14 +31,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from demo.kinds import RESIDENTIAL_KINDS
+from demo.scale import STAFF_PREFIX
+from demo.scale_people import IdNumbers
 from registry.bulk import copy_rows
-from registry.crypto import encrypt_text, id_number_hash
-from registry.identifiers import mask_id_number
 from registry.models import CareLevel, Provider, ProviderStatus, Resident, ResidentCategory, User
 from registry.rosters.engine import import_roster, validate_roster
 from registry.rosters.formats import stream_table
 from registry.rosters.kinds import RESIDENTS, chinese_label
-from registry.scale_data import RESIDENTIAL_KINDS, STAFF_PREFIX, IdNumbers
+from safeguards.crypto import encrypt_text, id_number_hash
+from safeguards.identifiers import mask_id_number
 
 BENCH_URLCONF = "perf.bench_urls"
 

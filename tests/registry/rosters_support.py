@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from registry.identifiers import make_id_number, make_uscc
 from registry.models import Caregiver, Provider, ProviderStatusChange, Resident, User
 from registry.rosters.engine import Plan, validate_roster
 from registry.rosters.formats import read_table
 from registry.rosters.kinds import KINDS
+from safeguards.identifiers import make_id_number, make_uscc
 
 HEADERS: dict[str, list[str]] = {name: [c.header for c in kind.columns] for name, kind in KINDS.items()}
 ALIASES: dict[str, list[str]] = {name: [c.alias for c in kind.columns] for name, kind in KINDS.items()}

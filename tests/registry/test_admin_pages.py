@@ -37,12 +37,9 @@ from factories import (
 
 from inspections.models import Draw, InspectionTask, Notification, Regime
 from inspections.records import FindingInput, record_inspection
-from registry import roles
 from registry.lifecycle import provider_transition
 from registry.models import (
-    AuditEntry,
     DataExport,
-    DeferredTask,
     Division,
     FireExemptionRule,
     Provider,
@@ -51,6 +48,8 @@ from registry.models import (
     RoleGrant,
     RosterImport,
 )
+from registry.staff import roles
+from safeguards.models import AuditEntry, DeferredTask
 from subsidies.models import (
     ConstructionGrant,
     GrantLine,

@@ -6,7 +6,7 @@ every model of ``admin.site._registry`` (ours and those of django-axes, django-o
 django-celery-beat): its list, its add page, and the change and history pages of the
 first record its list shows. No page answers 5xx, and a record the list shows opens. On
 every list it opens, a NUL byte in a filter is refused with 400
-(``registry.security.BackOfficeQueryStringMiddleware``) and an unknown lookup is no 5xx.
+(``safeguards.security.BackOfficeQueryStringMiddleware``) and an unknown lookup is no 5xx.
 
 Then, as a superuser (who opens every list; the filters are the same for every role),
 each list gets a NUL byte or a 10,000-character value in a parameter or its name (400),
@@ -29,12 +29,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from demo.baotou import DEMO_USERS
 from inspections.admin import CHECK_CHOICES
 from inspections.models import Inspection
-from registry import roles
-from registry.demo import DEMO_USERS
 from registry.models import User
-from registry.security import MAX_QUERY_VALUE_LENGTH
+from registry.staff import roles
+from safeguards.security import MAX_QUERY_VALUE_LENGTH
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from factories import ProviderFactory
 
-from registry import roles
 from registry.lifecycle import provider_transition
-from registry.models import AuditEntry, ProviderStatusChange
+from registry.models import ProviderStatusChange
+from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -95,5 +96,5 @@ def test_only_the_audit_admin_reads_the_log(divisions, make_staff, clerk, client
     auditor = make_staff(roles.AUDIT_ADMIN, "150200")
     AuditEntry.objects.create(action="test")
 
-    assert client_for(auditor).get(reverse("admin:registry_auditentry_changelist")).status_code == 200
-    assert client_for(clerk).get(reverse("admin:registry_auditentry_changelist")).status_code == 403
+    assert client_for(auditor).get(reverse("admin:safeguards_auditentry_changelist")).status_code == 200
+    assert client_for(clerk).get(reverse("admin:safeguards_auditentry_changelist")).status_code == 403

@@ -16,8 +16,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from registry.audit import audit_record, prune_audit, verify_audit_log
-from registry.models import AuditEntry
+from safeguards.audit import audit_record, prune_audit, verify_audit_log
+from safeguards.models import AuditEntry
 
 pytestmark = [
     pytest.mark.django_db,
@@ -94,7 +94,7 @@ def test_the_command_fails_on_a_break_and_records_each_check(divisions):
 
 def test_pruning_keeps_the_chain_verifiable(divisions):
     long_ago = timezone.now() - datetime.timedelta(days=400)
-    with mock.patch("registry.audit.timezone.now", return_value=long_ago):
+    with mock.patch("safeguards.audit.timezone.now", return_value=long_ago):
         old = some_entries(3)
     young = some_entries(2)
 

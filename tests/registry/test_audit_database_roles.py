@@ -1,5 +1,5 @@
 """The audit trail is append-only against the application's own database role (issue 22,
-finding 3), on PostgreSQL: the application role (registry/db_privileges.py) may add and
+finding 3), on PostgreSQL: the application role (safeguards/db_privileges.py) may add and
 read entries and work with every other table, but not UPDATE, DELETE, TRUNCATE, ALTER,
 disable the trigger or DROP; and the BEFORE TRUNCATE trigger stops any non-superuser
 that holds the TRUNCATE privilege (the owner role)."""
@@ -12,9 +12,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from factories import ProviderFactory
 
-from registry.audit import audit_record
-from registry.db_privileges import grant_application_privileges
-from registry.models import AuditEntry, Provider
+from registry.models import Provider
+from safeguards.audit import audit_record
+from safeguards.db_privileges import grant_application_privileges
+from safeguards.models import AuditEntry
 
 pytestmark = [
     pytest.mark.django_db,

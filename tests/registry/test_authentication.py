@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import roles
-from registry.sessions import LOGIN_TIME_KEY
+from registry.staff import roles
+from safeguards.sessions import LOGIN_TIME_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -23,10 +23,11 @@ from django.db import connection
 from django.db.models import DecimalField, Sum
 from factories import ProviderFactory
 
-from registry.audit import audit_record
-from registry.backups import BackupError, backup_create, backups_prune, pg_program, restore_drill
-from registry.integrity import facts_signature
-from registry.models import AuditEntry, Provider, User
+from registry.models import Provider, User
+from safeguards.audit import audit_record
+from safeguards.backups import BackupError, backup_create, backups_prune, pg_program, restore_drill
+from safeguards.integrity import facts_signature
+from safeguards.models import AuditEntry
 from subsidies.instalments import grant_approve, grant_prepare
 from subsidies.models import ConstructionGrant, GrantLine, Instalment, PaymentItem
 
@@ -207,13 +208,13 @@ def test_pruning_keeps_the_newest_backups_however_old(tmp_path: Path) -> None:
 
 
 def test_a_backup_holds_no_plaintext_id_or_phone_number(tmp_path: Path, divisions: object) -> None:
-    """MLPS: personal identifiers must not sit in backups in clear (registry/crypto.py)."""
+    """MLPS: personal identifiers must not sit in backups in clear (safeguards/crypto.py)."""
     import datetime
     import subprocess
 
     from factories import CaregiverFactory, ResidentFactory
 
-    from registry.identifiers import make_id_number
+    from safeguards.identifiers import make_id_number
 
     resident_id = make_id_number("150203", datetime.date(1940, 1, 1), 123)
     caregiver_id = make_id_number("150202", datetime.date(1978, 6, 15), 321)

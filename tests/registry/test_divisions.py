@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from factories import BAOTOU, DONGHE, KUNDULUN, REGION, ProviderFactory
 
-from registry import roles
-from registry.models import AuditEntry, Division, FireExemptionRule
+from registry.models import Division, FireExemptionRule
 from registry.scoping import divisions_visible_to, providers_visible_to, user_can_see_division
+from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -16,16 +16,17 @@ from downloads import file_bytes
 from factories import ProviderFactory
 from public_support import RARE_EARTH_ZONE
 
-from registry.audit import audit_record
-from registry.models import AuditEntry, DataExport, ProviderStatus
+from registry.models import DataExport, ProviderStatus
 from registry.spreadsheets import csv_bytes, csv_chunks
+from safeguards.audit import audit_record
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_audit_log_export_is_recorded_and_audited_once(superuser, client_for):
     audit_record("test.event", actor=superuser, detail="=1+1")
-    url = reverse("admin:registry_auditentry_changelist")
+    url = reverse("admin:safeguards_auditentry_changelist")
 
     response = client_for(superuser).post(
         f"{url}?action__exact=test.event",

@@ -33,12 +33,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resident_row, xlsx_file
 
 from inspections.models import Inspection, Regime
-from registry.identifiers import make_id_number
 from registry.models import ProviderStatus, ProviderStatusChange, Resident, User
 from registry.rosters import formats
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
 from registry.rosters.formats import Table, UnreadableFile, parse_date, parse_int, read_table
 from registry.rosters.kinds import KINDS, export_rows
+from safeguards.identifiers import make_id_number
 
 # A few dozen examples per test keep the suite fast; search deeper with, for example,
 # FUZZ_EXAMPLES=2000 pytest tests/registry/test_fuzz_imports.py

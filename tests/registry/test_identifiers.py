@@ -11,7 +11,8 @@ from django.utils import timezone, translation
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 from stdnum.cn import ric
 
-from registry.identifiers import (
+from registry.models import Caregiver, Provider, Resident
+from safeguards.identifiers import (
     id_number_birth_date,
     make_id_number,
     make_uscc,
@@ -20,7 +21,6 @@ from registry.identifiers import (
     validate_id_number,
     validate_uscc,
 )
-from registry.models import Caregiver, Provider, Resident
 
 REAL_USCC = "91110000600037341L"
 
@@ -301,7 +301,7 @@ def test_a_uscc_typed_in_lower_case_is_stored_in_capitals(divisions, clerk, clie
 
 
 def test_an_id_number_typed_in_fullwidth_characters_is_the_same_number():
-    from registry.identifiers import normalise_id_number
+    from safeguards.identifiers import normalise_id_number
 
     assert normalise_id_number("１５０２０３１９４００１０１１２３Ｘ") == "15020319400101123X"
     assert normalise_id_number("１５０２０３１９４００１０１１２３ｘ") == "15020319400101123X"

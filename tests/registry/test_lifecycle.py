@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from factories import BAOTOU, DONGHE, HOHHOT, KUNDULUN, REGION, ProviderFactory
 
-from registry import roles
 from registry.lifecycle import allowed_actions, provider_transition
 from registry.models import Provider, ProviderStatus, ProviderStatusChange
+from registry.staff import roles
 
 S = ProviderStatus
 A = ProviderStatusChange.Action

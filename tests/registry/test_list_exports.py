@@ -13,8 +13,9 @@ from downloads import file_bytes
 from factories import DONGHE, CreditRecordFactory, LicenceFactory, ProviderFactory, ProviderHoldFactory, division
 from openpyxl import load_workbook
 
-from registry import roles
-from registry.models import AuditEntry, CreditRecord, DataExport, Licence
+from registry.models import CreditRecord, DataExport, Licence
+from registry.staff import roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 
-from registry.crypto import id_number_hash, phone_hash
-from registry.identifiers import make_id_number, mask_id_number, mask_phone
-from registry.models import AuditEntry, Caregiver, Resident
+from registry.models import Caregiver, Resident
+from safeguards.crypto import id_number_hash, phone_hash
+from safeguards.identifiers import make_id_number, mask_id_number, mask_phone
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

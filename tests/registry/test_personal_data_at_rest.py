@@ -14,9 +14,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from factories import CaregiverFactory, ProviderFactory, ResidentFactory
 
-from registry.crypto import InvalidToken, encrypt_text, id_number_hash, phone_hash
-from registry.identifiers import make_id_number
 from registry.models import Caregiver, Resident
+from safeguards.crypto import InvalidToken, encrypt_text, id_number_hash, phone_hash
+from safeguards.identifiers import make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +253,7 @@ def test_rows_written_with_copy_hold_phone_tokens_and_hashes(divisions, clerk):
 
 
 def test_scale_data_stores_phones_as_the_model_does(divisions):
-    from registry.scale_data import generate
+    from demo.scale import generate
 
     generate(providers=20, residents=200, months=1, force=True)
 

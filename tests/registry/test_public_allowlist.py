@@ -24,8 +24,8 @@ from downloads import file_bytes
 from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, record_demo_inspection, today
 
 from inspections.models import Draw, Inspection, Regime
-from registry.identifiers import mask_id_number
 from registry.models import Caregiver, Division, FeeItem, Provider, ProviderStatus, Resident, User
+from safeguards.identifiers import mask_id_number
 from subsidies.models import PaymentItem, SubsidyScheme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_demo", "fresh_cache")]

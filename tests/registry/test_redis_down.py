@@ -16,8 +16,9 @@ from factories import ProviderFactory, ResidentFactory
 from rosters_support import residents_upload
 
 from config.celery import app as celery_app
-from registry.deferred import deferred_tasks_send
-from registry.models import DeferredTask, RosterImport
+from registry.models import RosterImport
+from safeguards.deferred import deferred_tasks_send
+from safeguards.models import DeferredTask
 
 pytestmark = pytest.mark.django_db
 

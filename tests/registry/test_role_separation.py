@@ -19,8 +19,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import BAOTOU, KUNDULUN
 
-from registry import accounts, roles
-from registry.models import AuditEntry, Division, RoleGrant, User
+from registry.models import Division, RoleGrant, User
+from registry.staff import accounts, roles
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_the_security_admin_cannot_edit_any_role_in_the_admin(secadmin, client_f
     assert not secadmin.has_perm("auth.change_group")
     # … and with the permission gone, the residents list and the audit log stay closed.
     assert client.get(reverse("admin:registry_resident_changelist")).status_code == 403
-    assert client.get(reverse("admin:registry_auditentry_changelist")).status_code == 403
+    assert client.get(reverse("admin:safeguards_auditentry_changelist")).status_code == 403
 
 
 def test_no_one_edits_a_role_even_the_superuser(superuser, client_for):
@@ -78,7 +79,7 @@ def test_no_one_edits_a_role_even_the_superuser(superuser, client_for):
 
 
 def test_no_page_changes_a_roles_permissions_and_the_shell_is_audited(db, rf):
-    from registry.audit import _current_request
+    from safeguards.audit import _current_request
 
     group = Group.objects.get(name=roles.SECURITY_ADMIN)
     permission = Permission.objects.get(codename="view_personal_data")
@@ -389,7 +390,7 @@ def test_the_auditor_reads_the_audit_log_and_djangos_admin_log(auditor, sysadmin
     client_for(sysadmin).post(reverse("admin:registry_user_reset_password", args=[clerk.pk]))
     client = client_for(auditor)
 
-    log = client.get(reverse("admin:registry_auditentry_changelist"))
+    log = client.get(reverse("admin:safeguards_auditentry_changelist"))
     assert log.status_code == 200 and "account.password_reset" in log.content.decode()
     assert client.get(reverse("admin:admin_logentry_changelist")).status_code == 200
     assert client.get(reverse("admin:registry_rolegrant_changelist")).status_code == 200

@@ -32,10 +32,10 @@ from rosters_support import (
     wrong_check_character,
 )
 
-from registry import roles
-from registry.identifiers import make_id_number, mask_id_number
 from registry.models import Caregiver, DataExport, Provider, Resident, RosterImport
 from registry.spreadsheets import FORMULA_PREFIXES, csv_bytes, xlsx_bytes
+from registry.staff import roles
+from safeguards.identifiers import make_id_number, mask_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,12 @@ from django.utils import translation
 from factories import ProviderFactory
 from rosters_support import HEADERS, cells, elderly_id, has_error, resident_row, snapshot
 
-from registry import crypto
 from registry.models import Resident, validate_resident_categories
 from registry.rosters import engine
 from registry.rosters.engine import RosterRejected, import_roster, validate_roster
 from registry.rosters.formats import UnreadableFile, stream_table
 from registry.rosters.kinds import RESIDENTS, Column, text
+from safeguards import crypto
 
 pytestmark = pytest.mark.django_db
 

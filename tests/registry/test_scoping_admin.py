@@ -27,11 +27,11 @@ from factories import (
     division,
 )
 
-from registry import roles
-from registry.identifiers import make_id_number
 from registry.lifecycle import provider_transition
 from registry.models import Caregiver, Licence, Provider, ProviderStatus, Resident
 from registry.scoping import caregivers_visible_to, residents_visible_to
+from registry.staff import roles
+from safeguards.identifiers import make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -58,7 +58,7 @@ def test_the_deployment_check_passes_with_production_settings():
 
 
 def test_the_deployment_check_refuses_the_published_development_keys():
-    from registry.crypto import DEVELOPMENT_HASH_KEY, DEVELOPMENT_KEY
+    from safeguards.crypto import DEVELOPMENT_HASH_KEY, DEVELOPMENT_KEY
 
     result = deploy_check(PERSONAL_DATA_KEYS=DEVELOPMENT_KEY, PERSONAL_DATA_HASH_KEY=DEVELOPMENT_HASH_KEY)
 
@@ -67,7 +67,7 @@ def test_the_deployment_check_refuses_the_published_development_keys():
 
 
 def test_the_deployment_check_refuses_the_published_integrity_key():
-    from registry.integrity import DEVELOPMENT_INTEGRITY_KEY
+    from safeguards.integrity import DEVELOPMENT_INTEGRITY_KEY
 
     result = deploy_check(INTEGRITY_KEY=DEVELOPMENT_INTEGRITY_KEY)
 

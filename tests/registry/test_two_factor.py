@@ -1,4 +1,4 @@
-"""Two-factor login for staff (registry/otp.py): every back-office URL needs a TOTP code.
+"""Two-factor login for staff (safeguards/otp.py): every back-office URL needs a TOTP code.
 
 The sweep walks the URL resolver, so a page added later is covered without a change here.
 """
@@ -23,9 +23,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import ProviderFactory
 
-from registry import roles
-from registry.models import AuditEntry, Provider, User
-from registry.otp import check_two_factor
+from registry.models import Provider, User
+from registry.staff import roles
+from safeguards.models import AuditEntry
+from safeguards.otp import check_two_factor
 
 pytestmark = pytest.mark.django_db
 

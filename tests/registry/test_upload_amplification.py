@@ -31,10 +31,10 @@ from factories import KUNDULUN, ProviderFactory
 from rosters_support import HEADERS, resident_row, roster_file, sheet_rows
 from test_upload_limits import import_request, import_view, peak_memory
 
-from registry import roles
 from registry.models import Division, RosterImport, User
 from registry.rosters import uploads
 from registry.rosters.formats import CHUNK_BYTES
+from registry.staff import roles
 from subsidies.models import PayerLevel, PaymentBatch
 
 pytestmark = pytest.mark.django_db

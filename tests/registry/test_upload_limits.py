@@ -28,10 +28,10 @@ from django.utils import translation
 from factories import ProviderFactory
 from rosters_support import resident_row, roster_file
 
-from registry.crypto import InvalidToken, encrypt_bytes
 from registry.models import Resident, RosterImport
 from registry.rosters import uploads
 from registry.rosters.formats import count_rows, read_table
+from safeguards.crypto import InvalidToken, encrypt_bytes
 
 pytestmark = pytest.mark.django_db
 

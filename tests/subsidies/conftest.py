@@ -19,9 +19,9 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factories import BAOTOU, KUNDULUN, ProviderFactory
 
-from registry import roles
 from registry.lifecycle import provider_transition
 from registry.models import Provider, ProviderStatusChange, User
+from registry.staff import roles
 from subsidies.models import ConstructionGrant, GrantRun, Instalment, PayerLevel, PaymentBatch
 from subsidies.services import (
     batch_approve,

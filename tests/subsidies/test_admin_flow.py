@@ -29,9 +29,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from downloads import file_bytes
 
-from registry import roles
-from registry.demo import DEMO_USERS
+from demo.baotou import DEMO_USERS
 from registry.models import Division, Provider, Resident, User
+from registry.staff import roles
 from subsidies.models import (
     ConstructionGrant,
     GrantLine,
@@ -52,7 +52,7 @@ NOVEMBER = datetime.date(2025, 11, 1)  # the demo's events end on 2025-12-31 (AN
 DECEMBER = datetime.date(2025, 12, 1)
 MIN_DAYS = 15
 
-# Demo providers the walk-through relies on (registry/demo.py CATALOGUE).
+# Demo providers the walk-through relies on (demo/baotou.py CATALOGUE).
 SUNSHINE = "昆都仑区阳光颐养院"  # Kundulun, non-profit elderly institution, certified
 KANGHE = "昆都仑区康和医养中心"  # Kundulun, for-profit medical-elderly, certified
 LUCHENG = "包头市鹿城福寿养老院"  # Kundulun, for-profit elderly institution

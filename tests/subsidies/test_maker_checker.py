@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from factories import BAOTOU, KUNDULUN, ResidentFactory, division
 
-from registry import roles
+from registry.staff import roles
 from subsidies.models import ConstructionGrant, GrantRun, Instalment, PayerLevel, PaymentBatch
 from subsidies.payments import batch_collect
 from subsidies.services import (
@@ -64,7 +64,7 @@ def provider(make_provider):
 @pytest.fixture
 def clerk_with_approval(make_staff):
     """``clerk_with_approval("approve_grantrun")``: a Kundulun clerk who also holds an approval
-    permission (given directly: the role-level rule is registry/separation.py's)."""
+    permission (given directly: the role-level rule is registry/staff/separation.py's)."""
 
     def make(codename: str, division_code: str = KUNDULUN):
         return with_permission(make_staff(roles.DISTRICT_CLERK, division_code), codename)

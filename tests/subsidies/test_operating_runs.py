@@ -25,8 +25,8 @@ from factories import (
     noon,
 )
 
-from registry.identifiers import mask_id_number
 from registry.models import LegalForm, OperationMode, ProviderKind, ProviderStatusChange
+from safeguards.identifiers import mask_id_number
 from subsidies.models import GrantLine, GrantRun, PayerLevel, PaymentItem, Rate
 from subsidies.runs import previous_period
 from subsidies.services import batch_create, run_approve, run_refresh

@@ -14,7 +14,8 @@ from downloads import file_bytes
 from factories import ResidentFactory
 from openpyxl import load_workbook
 
-from registry.models import AuditEntry, DataExport
+from registry.models import DataExport
+from safeguards.models import AuditEntry
 from subsidies.models import GrantRun, PaymentBatch
 from subsidies.services import run_refresh
 

@@ -1,7 +1,7 @@
 """Give an account a role at the server, e.g. the first three admins after installation.
 
 Whoever can run this holds the server, so it takes effect at once; it obeys the same
-combination rule as the back-office (``registry.separation``) and is audited. Day to day,
+combination rule as the back-office (``registry.staff.separation``) and is audited. Day to day,
 roles are requested by the system admin and confirmed by the security admin.
 """
 
@@ -13,9 +13,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry import roles
-from registry.accounts import grant_role_at_the_server
 from registry.models import Division, User
+from registry.staff import roles
+from registry.staff.accounts import grant_role_at_the_server
 
 
 class Command(BaseCommand):

@@ -1,0 +1,296 @@
+"""Demo data for a believable Baotou (包头市, 150200): providers, people, licences, users.
+
+``seed()`` is what ``manage.py seed_demo`` runs. It is deterministic and idempotent:
+
+* all randomness comes from one ``random.Random(SEED)``, and every date is derived from
+  the fixed ``ANCHOR`` date, never from today, so every run plans exactly the same data;
+* the whole plan is built first, in memory, without touching the database; only then are
+  the providers that are not there yet (keyed by USCC) written, with their lifecycle
+  transitions, licences, fees, reports, credit records, residents and caregivers;
+* demo users are created once and never changed afterwards.
+
+It refuses to run with the production settings (``config.settings.prod``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Model
+from simple_history.utils import bulk_create_with_history
+
+from registry import reference_data
+from registry.lifecycle import provider_transition
+from registry.models import (
+    AnnualReport,
+    Caregiver,
+    CreditRecord,
+    Division,
+    FeeItem,
+    Licence,
+    Provider,
+    ProviderStatus,
+    ProviderStatusChange,
+    Resident,
+    RoleGrant,
+    User,
+)
+from registry.staff import roles
+
+from .baotou import (
+    BAOTOU,
+    CATALOGUE,
+    CHANGE_REASON,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DISTRICTS,
+    LAST_DAY,
+    NEWCOMER_USERNAME,
+    SEED,
+    SYSTEM_USERNAME,
+    Listing,
+)
+from .providers import ProviderPlan, plan_filing, plan_opening, plan_provider_fields, plan_registration, plan_steps
+from .records import (
+    plan_annual_reports,
+    plan_credit_records,
+    plan_fees,
+    plan_fire_licence,
+    plan_food_licences,
+    plan_insurance,
+    plan_medical_filing,
+)
+from .residents import plan_caregivers, plan_residents
+
+S = ProviderStatus
+PRODUCTION_SETTINGS = "config.settings.prod"
+
+
+class DemoDataRefused(Exception):
+    """Raised instead of writing demo data where it must not go."""
+
+
+@dataclass
+class SeedSummary:
+    providers_created: int = 0
+    providers_existing: int = 0
+    created: Counter[str] = field(default_factory=Counter)
+    users_created: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------- the plan
+
+
+def plan_provider(
+    rng: random.Random, listing: Listing, sequence: int, serials: set[int], caregiver_ids: set[str]
+) -> ProviderPlan:
+    """Plan one provider and everything attached to it."""
+    district = DISTRICTS[listing.division]
+    steps = plan_steps(rng, listing)
+    opened_on = plan_opening(rng, listing, steps)
+    ends_on = steps[-1].effective_on if listing.status in {S.CLOSED, S.REVOKED} else LAST_DAY
+    fields = {
+        **plan_registration(rng, listing, serials),
+        **plan_filing(listing, steps, sequence),
+        **plan_provider_fields(rng, listing, opened_on, ends_on),
+    }
+    plan = ProviderPlan(listing=listing, fields=fields, steps=steps, opened_on=opened_on, ends_on=ends_on)
+    plan.licences = [
+        *plan_fire_licence(rng, plan, district),
+        *plan_food_licences(rng, plan, district),
+        *plan_insurance(rng, plan),
+        *plan_medical_filing(rng, plan, district),
+    ]
+    plan.fee_items = plan_fees(rng, plan)
+    plan.annual_reports = plan_annual_reports(rng, plan)
+    plan.credit_records = plan_credit_records(rng, plan)
+    plan.residents = plan_residents(rng, plan)
+    plan.caregivers = plan_caregivers(rng, plan, caregiver_ids)
+    return plan
+
+
+def build_plan(seed: int = SEED) -> list[ProviderPlan]:
+    """The complete demo data set as plain values. Same seed, same plan; no database access."""
+    rng = random.Random(seed)
+    serials: set[int] = set()
+    caregiver_ids: set[str] = set()
+    return [plan_provider(rng, listing, n, serials, caregiver_ids) for n, listing in enumerate(CATALOGUE, 1)]
+
+
+# ------------------------------------------------------------------- writing
+
+
+def production_settings_in_use() -> bool:
+    """Whether the production settings are configured, by the environment or by Django."""
+    modules = {os.environ.get("DJANGO_SETTINGS_MODULE"), getattr(settings, "SETTINGS_MODULE", None)}
+    return PRODUCTION_SETTINGS in modules
+
+
+def refuse_in_production() -> None:
+    """Demo data and a published password must never reach the live register."""
+    if production_settings_in_use():
+        raise DemoDataRefused(
+            f"seed_demo refuses to run with the production settings ({PRODUCTION_SETTINGS}): "
+            "demo providers, residents and users with a published password must never enter a live register."
+        )
+
+
+def ensure_reference_data() -> dict[str, Division]:
+    """Baotou's county-level units (and the Rare Earth zone), loading reference data if missing."""
+    codes = [BAOTOU, *DISTRICTS]
+    if Division.objects.filter(code__in=codes).count() < len(codes):
+        reference_data.load()
+    return {d.code: d for d in Division.objects.filter(code__in=codes)}
+
+
+def ensure_system_user() -> User:
+    """The non-login actor recorded on the demo's lifecycle transitions."""
+    user = User.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, first_name="演示数据", is_staff=False, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> None:
+    """Create the demo staff users once; existing users are left exactly as they are."""
+    for demo in DEMO_USERS:
+        if User.objects.filter(username=demo.username).exists():
+            continue
+        user = User.objects.create_user(
+            username=demo.username,
+            password=DEMO_PASSWORD,
+            email=f"{demo.username}@demo.invalid",
+            is_staff=True,
+            jurisdiction=divisions[demo.jurisdiction],
+        )
+        user.groups.add(Group.objects.get(name=demo.role))
+        summary.users_created.append(demo.username)
+
+
+def ensure_demo_role_request(divisions: dict[str, Division], summary: SeedSummary) -> None:
+    """A new Shiguai clerk's account, opened by the system admin, whose role waits for the
+    security admin's confirmation (三员分立: the second person confirms)."""
+    if User.objects.filter(username=NEWCOMER_USERNAME).exists():
+        return
+    newcomer = User(
+        username=NEWCOMER_USERNAME,
+        first_name="晓东",
+        last_name="李",
+        email="",
+        is_staff=True,
+        jurisdiction=divisions["150205"],
+    )
+    newcomer.set_unusable_password()  # sets their own password from a one-time link
+    newcomer.save()
+    RoleGrant.objects.create(
+        user=newcomer,
+        group=Group.objects.get(name=roles.DISTRICT_CLERK),
+        reason="石拐区民政局新入职经办人员，任命文件石民发〔2026〕31号",
+        requested_by=User.objects.get(username="sysadmin"),
+    )
+    summary.users_created.append(NEWCOMER_USERNAME)
+
+
+def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Provider:
+    """Save the provider as a draft, then walk it through its lifecycle transitions."""
+    provider = Provider(division=division, **plan.fields)
+    # Reminder digests for self-inspections go to the institution (a reserved domain).
+    provider.contact_email = f"{provider.uscc.lower()}@demo.invalid"
+    provider.full_clean()
+    provider._history_user = actor  # type: ignore[attr-defined]
+    provider._change_reason = CHANGE_REASON  # type: ignore[attr-defined]
+    provider.save()
+    for step in plan.steps:
+        provider_transition(
+            provider=provider,
+            action=step.action,
+            reason=step.reason,
+            effective_on=step.effective_on,
+            actor=actor,
+            check_permission=False,
+        )
+    return provider
+
+
+def related_objects(plan: ProviderPlan, provider: Provider) -> dict[type[Model], list[Model]]:
+    """Unsaved, validated rows attached to ``provider``, by model."""
+    rows: dict[type[Model], Iterable[dict[str, Any]]] = {
+        Licence: plan.licences,
+        FeeItem: plan.fee_items,
+        AnnualReport: plan.annual_reports,
+        CreditRecord: plan.credit_records,
+        Resident: plan.residents,
+        Caregiver: plan.caregivers,
+    }
+    objects: dict[type[Model], list[Model]] = {}
+    for model, values in rows.items():
+        objects[model] = [model(provider=provider, **v) for v in values]
+        for obj in objects[model]:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+    return objects
+
+
+def drop_known_caregivers(caregivers: list[Model]) -> list[Model]:
+    """Caregiver ID numbers are unique across providers: skip any already in the database."""
+    numbers = [c.id_number for c in caregivers]  # type: ignore[attr-defined]
+    known = set(Caregiver.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
+    return [c for c in caregivers if c.id_number not in known]  # type: ignore[attr-defined]
+
+
+def write_plan(plans: list[ProviderPlan], divisions: dict[str, Division], actor: User, summary: SeedSummary) -> None:
+    """Create the providers that are not there yet (by USCC), then their rows in bulk."""
+    existing = set(Provider.objects.filter(uscc__in=[p.uscc for p in plans]).values_list("uscc", flat=True))
+    pending: dict[type[Model], list[Model]] = {}
+    for plan in plans:
+        if plan.uscc in existing:
+            summary.providers_existing += 1
+            continue
+        provider = create_provider(plan, divisions[plan.listing.division], actor)
+        summary.providers_created += 1
+        summary.created[ProviderStatusChange.__name__] += len(plan.steps)
+        for model, objects in related_objects(plan, provider).items():
+            pending.setdefault(model, []).extend(objects)
+    if Caregiver in pending:
+        pending[Caregiver] = drop_known_caregivers(pending[Caregiver])
+    for model, objects in pending.items():
+        bulk_create_with_history(
+            objects, model, batch_size=500, default_user=actor, default_change_reason=CHANGE_REASON
+        )
+        summary.created[model.__name__] += len(objects)
+
+
+def seed() -> SeedSummary:
+    """Write the demo data set (idempotent); refuses to run with production settings."""
+    refuse_in_production()
+    summary = SeedSummary()
+    plans = build_plan()
+    with transaction.atomic():
+        divisions = ensure_reference_data()
+        actor = ensure_system_user()
+        ensure_demo_users(divisions, summary)
+        ensure_demo_role_request(divisions, summary)
+        write_plan(plans, divisions, actor, summary)
+    return summary
+
+
+def format_summary(summary: SeedSummary) -> str:
+    """A few lines for the console: what was created and who can log in."""
+    lines = [
+        f"Providers: {summary.providers_created} created, {summary.providers_existing} already present.",
+        *(f"  {name}: {count} created" for name, count in sorted(summary.created.items())),
+        f"Demo users created: {', '.join(summary.users_created) or 'none (all present)'}",
+        f"Demo staff users (password {DEMO_PASSWORD}):",
+    ]
+    names = dict(Division.objects.filter(code__in={u.jurisdiction for u in DEMO_USERS}).values_list("code", "name"))
+    lines += [f"  {u.username:<20} {u.jurisdiction}  {u.role} · {names.get(u.jurisdiction, '')}" for u in DEMO_USERS]
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Registry: divisions, staff users, providers and everything the rules read about them.
+
+Business rules (lifecycle, scoping, fire exemption, holds) live in modules named for
+them (``lifecycle.py``, ``scoping.py``, ``fire_safety.py``, ``holds.py``); the models
+hold data, choices and the database constraints that keep it consistent. One module per
+part of the domain; every model is importable from ``registry.models``.
+"""
+
+from .divisions import Division
+from .people import (
+    Caregiver,
+    CareLevel,
+    CertificateLevel,
+    PersonalDataMixin,
+    Resident,
+    ResidentCategory,
+    validate_resident_categories,
+)
+from .providers import (
+    AnnualReport,
+    CreditRecord,
+    FeeItem,
+    FilingAuthority,
+    FireExemptionRule,
+    LegalForm,
+    Licence,
+    OperationMode,
+    PremisesBasis,
+    Provider,
+    ProviderHold,
+    ProviderKind,
+    ProviderStatus,
+    ProviderStatusChange,
+    RegistrationAuthority,
+    money_field,
+)
+from .records import DataExport, RosterImport
+from .staff import RoleGrant, User
+
+__all__ = [
+    "AnnualReport",
+    "CareLevel",
+    "Caregiver",
+    "CertificateLevel",
+    "CreditRecord",
+    "DataExport",
+    "Division",
+    "FeeItem",
+    "FilingAuthority",
+    "FireExemptionRule",
+    "LegalForm",
+    "Licence",
+    "OperationMode",
+    "PersonalDataMixin",
+    "PremisesBasis",
+    "Provider",
+    "ProviderHold",
+    "ProviderKind",
+    "ProviderStatus",
+    "ProviderStatusChange",
+    "RegistrationAuthority",
+    "Resident",
+    "ResidentCategory",
+    "RoleGrant",
+    "RosterImport",
+    "User",
+    "money_field",
+    "validate_resident_categories",
+]

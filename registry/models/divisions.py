@@ -1,0 +1,68 @@
+"""Administrative divisions (GB/T 2260) and the units staff add under them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Division(models.Model):
+    """An administrative division (GB/T 2260), or a non-standard unit staff added."""
+
+    class Level(models.IntegerChoices):
+        REGION = 1, _("Region")
+        LEAGUE_CITY = 2, _("League/City")
+        COUNTY = 3, _("Banner/County/District")
+        TOWNSHIP = 4, _("Sumu/Township/Subdistrict")
+        VILLAGE = 5, _("Gacha/Village/Community")
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    kind = models.CharField(_("type"), max_length=20, blank=True, help_text=_("e.g. banner, county, district"))
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent division")
+    )
+    # Materialised path of codes ("150000/150200/150203/") so that "this division and
+    # everything under it" is one indexed prefix match, also for non-standard units whose
+    # codes do not follow the GB/T 2260 prefix pattern.
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+    is_standard = models.BooleanField(
+        _("GB/T 2260 standard"),
+        default=False,
+        help_text=_("Unchecked for units added locally, such as development zones and townships."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        ordering = ["code"]
+        permissions = [("move_division", _("Can change a division's code, level or parent"))]
+        indexes = [models.Index(fields=["path"], name="division_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent else "") + f"{self.code}/"
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path and old_path != self.path:
+            # Keep descendants' paths in step when a unit moves or is recoded.
+            for child in Division.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path) :]
+                Division.objects.filter(pk=child.pk).update(path=child.path)
+
+    def clean(self) -> None:
+
+        if self.parent is None and self.level != self.Level.REGION:
+            raise ValidationError({"parent": _("Only the region has no parent division.")})
+        if self.parent is not None and self.level <= self.parent.level:
+            raise ValidationError({"level": _("A division must be at a lower level than its parent.")})
+
+    def contains(self, other: Division) -> bool:
+        return other.path.startswith(self.path)

@@ -1,0 +1,429 @@
+"""Providers and what the rules read about them: kind, status and its changes, licences,
+fire-safety exemptions, fees, annual reports, credit records and holds."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from safeguards.identifiers import normalise_uscc, validate_uscc
+
+from .divisions import Division
+from .staff import User
+
+
+def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
+    """Money is yuan with two decimal places (DESIGN: rules that hold everywhere)."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class ProviderKind(models.TextChoices):
+    ELDERLY_INSTITUTION = "elderly_institution", _("Elderly-care institution")
+    TOWNSHIP_HOME = "township_home", _("Township home for the aged / extreme-poverty support institution")
+    DAY_CARE_CENTRE = "day_care_centre", _("Community day-care centre for older people")
+    SERVICE_STATION = "service_station", _("Elderly service station")
+    HAPPINESS_HOME = "happiness_home", _("Rural/pastoral mutual-aid happiness home")
+    MEDICAL_ELDERLY = "medical_elderly", _("Integrated medical and elderly-care institution")
+    INFANT_CARE = "infant_care", _("Childcare (infant-care) provider")
+    NURSERY = "nursery", _("Nursery")
+    KINDERGARTEN_CLASS = "kindergarten_class", _("Kindergarten toddler class")
+    COMMUNITY_CHILDCARE = "community_childcare", _("Community childcare point")
+    WORKPLACE_CHILDCARE = "workplace_childcare", _("Workplace childcare point")
+    HOME_CHILDCARE = "home_childcare", _("Home-based childcare point")
+
+    @classmethod
+    def childcare(cls) -> frozenset[str]:
+        return frozenset(
+            {
+                cls.INFANT_CARE,
+                cls.NURSERY,
+                cls.KINDERGARTEN_CLASS,
+                cls.COMMUNITY_CHILDCARE,
+                cls.WORKPLACE_CHILDCARE,
+                cls.HOME_CHILDCARE,
+            }
+        )
+
+    @classmethod
+    def elderly(cls) -> frozenset[str]:
+        return frozenset(cls.values) - cls.childcare()
+
+
+class LegalForm(models.TextChoices):
+    NON_PROFIT = "non_profit", _("Non-profit")
+    FOR_PROFIT = "for_profit", _("For-profit")
+
+
+class OperationMode(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+    PUBLIC_BUILT_PRIVATE_RUN = "public_built_private_run", _("Publicly built, privately operated")
+    PRIVATE_BUILT_PUBLIC_AID = "private_built_public_aid", _("Privately built, publicly assisted")
+
+
+class RegistrationAuthority(models.TextChoices):
+    MARKET_REGULATION = "market_regulation", _("Market Regulation")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil Affairs")
+    ESTABLISHMENT_OFFICE = "establishment_office", _("Establishment (staffing) office")
+
+
+class FilingAuthority(models.TextChoices):
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil Affairs")
+    HEALTH_COMMISSION = "health_commission", _("Health Commission")
+
+
+class PremisesBasis(models.TextChoices):
+    NEW_BUILD = "new_build", _("New build")
+    BOUGHT_RENOVATED = "bought_renovated", _("Bought idle building, renovated")
+    LEASED = "leased", _("Leased premises")
+    EXPANSION = "expansion", _("Expansion/renovation")
+
+
+class ProviderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FILED = "filed", _("Filed")
+    CERTIFIED = "certified", _("Certified")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Provider(models.Model):
+    """An elderly-care or infant-care provider (DOMAIN §2)."""
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=40, choices=ProviderKind.choices)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    operation_mode = models.CharField(_("operation mode"), max_length=40, choices=OperationMode.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProviderStatus.choices, default=ProviderStatus.DRAFT, editable=False
+    )
+
+    registration_authority = models.CharField(
+        _("registration authority"), max_length=30, choices=RegistrationAuthority.choices
+    )
+    registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
+    filing_authority = models.CharField(
+        _("filing authority"), max_length=30, choices=FilingAuthority.choices, blank=True
+    )
+    filing_number = models.CharField(_("filing number"), max_length=60, blank=True)
+    filed_on = models.DateField(_("filed on"), null=True, blank=True, editable=False)
+    certified_on = models.DateField(_("certified on"), null=True, blank=True, editable=False)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True, editable=False)
+
+    division = models.ForeignKey(Division, models.PROTECT, related_name="providers", verbose_name=_("division"))
+    address = models.CharField(_("address"), max_length=255)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("institution phone"), max_length=30, blank=True, help_text=_("The institution's public phone number.")
+    )
+    contact_email = models.EmailField(
+        _("institution email"), blank=True, help_text=_("Reminders of self-inspections due are sent here.")
+    )
+    services = models.TextField(_("services offered"), blank=True)
+    facilities = models.TextField(_("facilities and conditions"), blank=True)
+
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    investment_yuan = money_field(_("investment (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    built_on = models.DateField(_("built on"), null=True, blank=True)
+    last_altered_on = models.DateField(
+        _("last alteration on"), null=True, blank=True, help_text=_("Leave empty if never altered.")
+    )
+    premises_basis = models.CharField(_("premises basis"), max_length=30, choices=PremisesBasis.choices, blank=True)
+    lease_end = models.DateField(_("lease ends on"), null=True, blank=True)
+
+    beds = models.PositiveIntegerField(_("beds"), default=0)
+    nursing_beds = models.PositiveIntegerField(_("nursing-type beds"), default=0)
+    childcare_places = models.PositiveIntegerField(_("childcare places"), default=0)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"),
+        default=0,
+        validators=[MaxValueValidator(5)],
+        choices=[(0, _("Not rated"))] + [(n, f"{n}★") for n in range(1, 6)],
+    )
+    has_medical_unit = models.BooleanField(_("in-house medical unit filed"), default=False)
+    households_served = models.PositiveIntegerField(
+        _("households served"), null=True, blank=True, help_text=_("For mutual-aid happiness homes.")
+    )
+
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+        ordering = ["name"]
+        permissions = [
+            ("file_provider", _("Can file a provider")),
+            ("certify_provider", _("Can certify a provider")),
+            ("suspend_provider", _("Can suspend a provider")),
+            ("reinstate_provider", _("Can reinstate a provider")),
+            ("close_provider", _("Can close a provider")),
+            ("revoke_provider", _("Can revoke a provider")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(nursing_beds__lte=F("beds")), name="provider_nursing_beds_lte_beds"),
+            models.CheckConstraint(condition=Q(grade__gte=0, grade__lte=5), name="provider_grade_0_5"),
+            models.CheckConstraint(
+                condition=~Q(premises_basis=PremisesBasis.LEASED) | Q(lease_end__isnull=False),
+                name="provider_leased_has_lease_end",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="provider_status_kind"),
+            models.Index(fields=["division", "status"], name="provider_division_status"),
+            # Public directory filters and sorts (always with status = certified).
+            models.Index(fields=["status", "name"], name="provider_status_name"),
+            models.Index(fields=["status", "grade"], name="provider_status_grade"),
+            models.Index(fields=["status", "beds"], name="provider_status_beds"),
+            models.Index(fields=["status", "legal_form", "operation_mode"], name="provider_status_form_mode"),
+            models.Index(fields=["status", "has_medical_unit"], name="provider_status_medical"),
+            models.Index(fields=["status", "updated_at"], name="provider_status_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+
+        self.uscc = normalise_uscc(self.uscc)
+        errors: dict[str, Any] = {}
+        if self.nursing_beds > self.beds:
+            errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
+        if self.premises_basis == PremisesBasis.LEASED and not self.lease_end:
+            errors["lease_end"] = _("Leased premises need the date the lease ends.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_childcare(self) -> bool:
+        return self.kind in ProviderKind.childcare()
+
+
+class ProviderStatusChange(models.Model):
+    """One lifecycle transition: who moved the provider from which status to which, and why."""
+
+    class Action(models.TextChoices):
+        FILE = "file", _("File")
+        CERTIFY = "certify", _("Certify")
+        SUSPEND = "suspend", _("Suspend")
+        REINSTATE = "reinstate", _("Reinstate")
+        CLOSE = "close", _("Close")
+        REVOKE = "revoke", _("Revoke")
+
+    provider = models.ForeignKey(Provider, models.PROTECT, related_name="status_changes", verbose_name=_("provider"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=ProviderStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=ProviderStatus.choices)
+    reason = models.TextField(_("reason"))
+    effective_on = models.DateField(_("effective on"))
+    actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="status_change_reason_required")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.get_action_display()} {self.effective_on}"
+
+
+class Licence(models.Model):
+    """An authorisation held by a provider: fire, food, insurance, medical filing."""
+
+    class Kind(models.TextChoices):
+        FIRE_ACCEPTANCE = "fire_acceptance", _("Fire acceptance")
+        FIRE_FILING = "fire_filing", _("Fire filing")
+        FOOD_BUSINESS = "food_business", _("Food business licence")
+        LIABILITY_INSURANCE = "liability_insurance", _("Liability insurance")
+        MEDICAL_FILING = "medical_filing", _("In-house medical unit filing")
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="licences", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=80)
+    issuer = models.CharField(_("issued by"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    premium_yuan = money_field(_("premium (yuan)"), null=True, blank=True, help_text=_("Insurance policies only."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+        ordering = ["provider", "kind", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=F("issued_on")),
+                name="licence_expires_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_current(self, on: datetime.date) -> bool:
+        return self.issued_on <= on and (self.expires_on is None or self.expires_on >= on)
+
+
+class FireExemptionRule(models.Model):
+    """When a small or old building needs no fire filing (000:439-447), as data."""
+
+    jurisdiction = models.ForeignKey(Division, models.PROTECT, verbose_name=_("jurisdiction"))
+    max_floor_area_m2 = models.DecimalField(_("maximum floor area (m²)"), max_digits=10, decimal_places=2)
+    max_investment_yuan = money_field(_("maximum investment (yuan)"))
+    built_before = models.DateField(
+        _("built and used before"), help_text=_("Buildings in use before this date and never altered are exempt.")
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fire-filing exemption rule")
+        verbose_name_plural = _("fire-filing exemption rules")
+        ordering = ["jurisdiction", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.effective_from}"
+
+
+class FeeItem(models.Model):
+    """A fee the provider discloses publicly (bed, nursing, meal …)."""
+
+    class Kind(models.TextChoices):
+        BED = "bed", _("Bed fee")
+        NURSING = "nursing", _("Nursing fee")
+        MEAL = "meal", _("Meal fee")
+        CHILDCARE = "childcare", _("Childcare fee")
+        OTHER = "other", _("Other fee")
+
+    class Unit(models.TextChoices):
+        MONTH = "month", _("per month")
+        DAY = "day", _("per day")
+        ONCE = "once", _("one-off")
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="fee_items", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("item"), max_length=100)
+    amount = money_field(_("amount (yuan)"), validators=[MinValueValidator(0)])
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.MONTH)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["provider", "kind", "name"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fee_item_amount_not_negative")]
+        indexes = [models.Index(fields=["provider", "unit", "effective_from"], name="fee_item_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.amount}"
+
+
+class AnnualReport(models.Model):
+    """Annual financial report of a government-run or non-profit provider (000:533-540)."""
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="annual_reports", verbose_name=_("provider"))
+    year = models.PositiveSmallIntegerField(_("financial year"))
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    total_income = money_field(_("total income (yuan)"), null=True, blank=True)
+    total_expenditure = money_field(_("total expenditure (yuan)"), null=True, blank=True)
+    document = models.FileField(_("report document"), upload_to="annual_reports/%Y/", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("annual financial report")
+        verbose_name_plural = _("annual financial reports")
+        ordering = ["provider", "-year"]
+        constraints = [models.UniqueConstraint(fields=["provider", "year"], name="annual_report_once_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.year}"
+
+
+class CreditRecord(models.Model):
+    """A commendation, a dishonesty record or a blacklisting, with its dates."""
+
+    class Kind(models.TextChoices):
+        COMMENDATION = "commendation", _("Commendation")
+        DISHONESTY = "dishonesty", _("Dishonesty record")
+        BLACKLIST = "blacklist", _("Blacklist")
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="credit_records", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while still in force."))
+    source = models.CharField(_("source"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        ordering = ["provider", "-start_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")), name="credit_record_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_on}"
+
+
+class ProviderHold(models.Model):
+    """A hold on a provider's payments, opened and closed by another app.
+
+    Inspections opens one for an open major hazard; subsidies reads active holds before
+    paying. It lives here so neither app imports the other (DESIGN: data flow).
+    """
+
+    provider = models.ForeignKey(Provider, models.CASCADE, related_name="holds", verbose_name=_("provider"))
+    reason = models.TextField(_("reason"))
+    source = models.CharField(_("source"), max_length=100, help_text=_("What opened the hold, e.g. a finding."))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment hold")
+        verbose_name_plural = _("payment holds")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "source"], condition=Q(ended_at__isnull=True), name="one_open_hold_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.reason}"

@@ -1,0 +1,141 @@
+"""``manage.py seed_demo``: a believable, deterministic and idempotent Baotou."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import F
+
+from demo import baotou
+from demo import seed as demo_seed
+from registry import reference_data as registry_reference_data
+from registry.models import (
+    Caregiver,
+    Division,
+    Provider,
+    ProviderKind,
+    ProviderStatus,
+    ProviderStatusChange,
+    Resident,
+    User,
+)
+from safeguards.identifiers import validate_id_number, validate_uscc
+
+BAOTOU_COUNTY_UNITS = {"150202", "150203", "150204", "150205", "150206", "150207", "150221", "150222", "150223"}
+RARE_EARTH_ZONE = "150271"
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every registry model, historical models included, and of users."""
+    counts = {model.__name__: model._default_manager.count() for model in apps.get_app_config("registry").get_models()}
+    counts["users"] = User.objects.count()
+    return counts
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    """The registry's reference data (divisions), which is all that seed_demo needs."""
+    registry_reference_data.load()
+
+
+@pytest.mark.django_db
+def test_seed_covers_baotou_kinds_and_statuses_with_valid_data(reference_data: None) -> None:
+    output = seed()
+
+    providers = Provider.objects.select_related("division")
+    assert "clerk_kundulun" in output
+    assert {p.division.code for p in providers} == BAOTOU_COUNTY_UNITS | {RARE_EARTH_ZONE}
+    per_unit = {code: providers.filter(division__code=code).count() for code in BAOTOU_COUNTY_UNITS}
+    assert min(per_unit.values()) >= 3
+    assert all(p.division.parent.code == "150200" for p in providers)  # type: ignore[union-attr]
+    assert {p.kind for p in providers} == set(ProviderKind.values)
+    assert {p.status for p in providers} == set(ProviderStatus.values)
+    assert providers.filter(status=ProviderStatus.CERTIFIED).count() > providers.count() / 2
+    assert not providers.filter(nursing_beds__gt=F("beds")).exists()
+    for provider in providers:
+        validate_uscc(provider.uscc)
+    for number in [*Resident.objects.values_list("id_number", flat=True)]:
+        validate_id_number(number)
+    for number in [*Caregiver.objects.values_list("id_number", flat=True)]:
+        validate_id_number(number)
+    assert Resident.objects.exists() and Caregiver.objects.exists()
+
+
+@pytest.mark.django_db
+def test_statuses_come_from_lifecycle_transitions(reference_data: None) -> None:
+    seed()
+
+    for provider in Provider.objects.exclude(status=ProviderStatus.DRAFT):
+        changes = list(provider.status_changes.order_by("recorded_at", "id"))
+        assert changes, provider.name
+        assert changes[-1].to_status == provider.status
+        dates = [c.effective_on for c in changes]
+        assert dates == sorted(dates) and dates[-1] <= baotou.ANCHOR
+        assert {c.actor.username for c in changes} == {baotou.SYSTEM_USERNAME}
+    assert ProviderStatusChange.objects.filter(action=ProviderStatusChange.Action.REINSTATE).exists()
+
+
+@pytest.mark.django_db
+def test_demo_users_have_roles_and_jurisdictions(reference_data: None) -> None:
+    seed()
+
+    for username, role, code in baotou.DEMO_USERS:
+        user = User.objects.get(username=username)
+        assert user.is_staff and user.check_password(baotou.DEMO_PASSWORD)
+        assert user.groups.filter(name=role).exists()
+        assert user.jurisdiction == Division.objects.get(code=code)
+    system = User.objects.get(username=baotou.SYSTEM_USERNAME)
+    assert not system.is_staff and not system.has_usable_password()
+
+
+@pytest.mark.django_db
+def test_seed_twice_changes_nothing(reference_data: None) -> None:
+    seed()
+    counts = row_counts()
+    statuses = set(Provider.objects.values_list("uscc", "status"))
+    user_rows = list(User.objects.order_by("username").values_list("username", "password", "last_login"))
+
+    output = seed()
+
+    assert row_counts() == counts
+    assert set(Provider.objects.values_list("uscc", "status")) == statuses
+    assert list(User.objects.order_by("username").values_list("username", "password", "last_login")) == user_rows
+    assert "0 created, 60 already present" in output
+
+
+def test_plan_is_deterministic() -> None:
+    first, second = demo_seed.build_plan(), demo_seed.build_plan()
+    assert [p.fields for p in first] == [p.fields for p in second]
+    assert [p.residents for p in first] == [p.residents for p in second]
+
+
+@pytest.mark.django_db
+def test_seed_loads_missing_reference_data() -> None:
+    assert not Division.objects.filter(code="150200").exists()
+    seed()
+    assert Provider.objects.filter(division__code=RARE_EARTH_ZONE).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("via", ["settings", "environment"])
+def test_seed_refuses_production_settings(via: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    if via == "settings":
+        settings.SETTINGS_MODULE = "config.settings.prod"
+    else:
+        monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not Provider.objects.exists()
+    assert not User.objects.filter(username__in=[u.username for u in baotou.DEMO_USERS]).exists()
