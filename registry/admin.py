@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from safeguards.audit import audit_record
 from safeguards.models import AuditEntry, DeferredTask
 
 from . import divisions, lifecycle
@@ -31,7 +30,7 @@ from .admin_mixins import (
     ScopedHistoryAdmin,
     staff_user,
 )
-from .exports import ListExportMixin
+from .exports import EXPORT_CHUNK_ROWS, ListExportMixin, export_response, plain_table
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
 from .models import (
@@ -56,7 +55,6 @@ from .scoping import (
     divisions_visible_to,
 )
 from .selectors import in_care_on, residents_in_care
-from .spreadsheets import csv_bytes
 
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
@@ -604,23 +602,25 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
-        header = ["time", "action", "user", "ip", "object_type", "object_id", "object", "before", "after", "detail"]
-        rows = [
-            [
-                e.at.isoformat(),
-                e.action,
-                e.actor_name,
-                e.ip,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                json.dumps(e.before, ensure_ascii=False),
-                json.dumps(e.after, ensure_ascii=False),
-                e.detail,
-            ]
-            for e in queryset.order_by("at", "pk")
-        ]
-        audit_record("audit.export", actor=staff_user(request), after={"rows": len(rows)})
-        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-        return response
+        entries = queryset.order_by("at", "pk")
+        table = plain_table(
+            what="audit-log",
+            header=["time", "action", "user", "ip", "object_type", "object_id", "object", "before", "after", "detail"],
+            rows=(
+                [
+                    e.at.isoformat(),
+                    e.action,
+                    e.actor_name,
+                    e.ip,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    json.dumps(e.before, ensure_ascii=False),
+                    json.dumps(e.after, ensure_ascii=False),
+                    e.detail,
+                ]
+                for e in entries.iterator(chunk_size=EXPORT_CHUNK_ROWS)
+            ),
+            count=entries.count(),
+        )
+        return export_response(user=staff_user(request), table=table, file_format="csv", audit_action="audit.export")  # type: ignore[return-value]

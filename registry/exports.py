@@ -1,23 +1,37 @@
-"""Export a changelist's rows (xlsx or CSV) from the back-office, audited.
+"""One way out for every table the system hands out as a file, recorded and audited.
 
-Every registry changelist offers *Export selected rows*; with "select all" that is every
-row the current filters show. Roster lists (``RosterAdminMixin``) write their roster
-headers so the file imports back unchanged; the other lists write their columns under
-the Chinese column titles. Cells are formula-safe (``spreadsheets``); each export is
-recorded (``DataExport``) and audited with its row count and whether it holds personal
-data.
+Every download (the back-office lists, the audit log, grant lines, payment files, the
+provider ledger, the public open data, the grant lines written by ``run_operating_grants``)
+is an ``ExportTable`` handed to ``export_response`` (or ``export_chunks`` for a command).
+That one path:
+
+- writes ID and phone numbers in full only for a user with the personal-data permission
+  (``may_export_personal_data``); the table's rows mask them otherwise;
+- records the export (``DataExport``: who, what, format, rows, with personal data or not;
+  no user for an anonymous open-data download or a command) and one audit entry, before
+  the first byte of the file leaves;
+- writes CSV in UTF-8 with a BOM (Excel opens Chinese correctly), formula-safe, streamed a
+  few hundred rows at a time; xlsx through the same formula-safe writer (``spreadsheets``).
+
+The back-office lists export their rows through ``ListExportMixin``: roster lists
+(``RosterAdminMixin``) write their roster headers so the file imports back unchanged; the
+other lists write their columns under the Chinese column titles.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field, lookup_field
+from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -25,25 +39,146 @@ from django.utils.translation import gettext_lazy as _
 from safeguards.audit import audit_record
 
 from .models import DataExport, User
-from .spreadsheets import csv_bytes, xlsx_bytes
+from .scoping import user_can_see_personal_data
+from .spreadsheets import csv_chunks, xlsx_bytes
 
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+EXPORT_CHUNK_ROWS = 2000  # rows read from the database at a time by a streamed export
+
+Rows = Iterable[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """What a file holds. ``rows`` is called once, with whether ID and phone numbers may be
+    written in full (never for a table without ``personal_columns``), and may be lazy."""
+
+    what: str  # recorded in DataExport; the file is named after it unless ``filename``
+    header: Sequence[str]
+    rows: Callable[[bool], Rows]
+    count: int  # the rows the file holds, as counted when the export starts
+    personal_columns: bool = False  # has ID or phone number columns, masked unless permitted
+    filename: str = ""  # without the extension
+
+    def file_name(self, file_format: str) -> str:
+        return f"{self.filename or self.what}.{file_format}"
+
+
+def plain_table(
+    *, what: str, header: Sequence[str], rows: Rows, count: int | None = None, filename: str = ""
+) -> ExportTable:
+    """A table with no ID or phone number column. ``count`` is needed when ``rows`` is lazy."""
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    kept = rows
+    return ExportTable(what=what, header=header, rows=lambda _personal: kept, count=count, filename=filename)
+
+
+def may_export_personal_data(*, user: User | None, table: ExportTable) -> bool:
+    """Full ID and phone numbers only in a table that has them and only for a user with
+    ``registry.view_personal_data``; anyone else (and anonymous users) get them masked."""
+    return table.personal_columns and user is not None and user_can_see_personal_data(user)
+
+
+def export_record(
+    *,
+    user: User | None,
+    table: ExportTable,
+    file_format: str,
+    audit_action: str = "data.export",
+    audit_obj: Model | None = None,
+    audit_after: dict[str, Any] | None = None,
+    actor_name: str = "",
+) -> bool:
+    """Record the export (``DataExport``) and audit it once (``audit_action``, about
+    ``audit_obj`` or else the record, with ``audit_after`` added to what it records);
+    returns whether ID and phone numbers are written in full."""
+    if file_format not in FORMATS:
+        raise ValueError(f"unknown export format {file_format!r}")
+    personal = may_export_personal_data(user=user, table=table)
+    with transaction.atomic():
+        record = DataExport.objects.create(
+            what=table.what, file_format=file_format, rows=table.count, personal_data=personal, exported_by=user
+        )
+        after = {"what": table.what, "format": file_format, "rows": table.count, "personal_data": personal}
+        if audit_obj is not None:
+            after["export"] = record.pk
+        after.update(audit_after or {})
+        audit_record(audit_action, actor=user, obj=audit_obj or record, after=after, actor_name=actor_name)
+    return personal
+
+
+def export_chunks(
+    *,
+    user: User | None,
+    table: ExportTable,
+    file_format: str,
+    audit_action: str = "data.export",
+    audit_obj: Model | None = None,
+    audit_after: dict[str, Any] | None = None,
+    actor_name: str = "",
+) -> Iterator[bytes]:
+    """The file's bytes, recorded and audited before the first of them: CSV a few hundred
+    rows at a time, xlsx in one piece. Nothing is recorded until the first is asked for."""
+    personal = export_record(
+        user=user,
+        table=table,
+        file_format=file_format,
+        audit_action=audit_action,
+        audit_obj=audit_obj,
+        audit_after=audit_after,
+        actor_name=actor_name,
+    )
+    if file_format == "xlsx":
+        yield xlsx_bytes(table.header, table.rows(personal), title=table.what)
+    else:
+        yield from csv_chunks(table.header, table.rows(personal))
 
 
 def export_response(
-    *, user: User, what: str, header: list[str], rows: list[list[Any]], file_format: str, personal: bool
-) -> HttpResponse:
-    """The file, after recording who exported what, how many rows, with personal data or not."""
-    record = DataExport.objects.create(
-        what=what, file_format=file_format, rows=len(rows), personal_data=personal, exported_by=user
+    *,
+    user: User | None,
+    table: ExportTable,
+    file_format: str,
+    audit_action: str = "data.export",
+    audit_obj: Model | None = None,
+    audit_after: dict[str, Any] | None = None,
+) -> HttpResponse | StreamingHttpResponse:
+    """The download: a streamed CSV, or an xlsx workbook (a zip, written whole), recorded
+    and audited (``export_chunks``)."""
+    chunks = export_chunks(
+        user=user,
+        table=table,
+        file_format=file_format,
+        audit_action=audit_action,
+        audit_obj=audit_obj,
+        audit_after=audit_after,
     )
-    audit_record("data.export", actor=user, obj=record, after={"rows": len(rows), "personal_data": personal})
+    response: HttpResponse | StreamingHttpResponse
     if file_format == "xlsx":
-        response = HttpResponse(xlsx_bytes(header, rows, title=what), content_type=XLSX)
+        response = HttpResponse(b"".join(chunks), content_type=XLSX)
     else:
-        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{what}.{file_format}"'
+        response = StreamingHttpResponse(_with_request(chunks), content_type=CSV)
+    response["Content-Disposition"] = f'attachment; filename="{table.file_name(file_format)}"'
     return response
+
+
+def _with_request(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Hand out ``chunks`` in the context of the view that made them: a streamed response is
+    read after the view has returned, and its audit entry still records the client's address."""
+    context = contextvars.copy_context()  # now, while the view runs
+
+    def in_context() -> Iterator[bytes]:
+        while True:
+            try:
+                yield context.run(next, chunks)
+            except StopIteration:
+                return
+
+    return in_context()
 
 
 def export_cell(field: Any, value: Any) -> Any:
@@ -71,8 +206,8 @@ class ListExportMixin:
 
     export_fields: tuple[str, ...] | list[str] | None = None
 
-    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> tuple[list[str], list[list[Any]], bool]:
-        """(header, rows, holds personal data)."""
+    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> ExportTable:
+        """The list's columns under their Chinese titles, read as the file is written."""
         model: type[Model] = self.model  # type: ignore[attr-defined]
         model_admin: Any = self
         names = [n for n in (self.export_fields or self.list_display) if n != "action_checkbox"]  # type: ignore[attr-defined]
@@ -81,26 +216,17 @@ class ListExportMixin:
         related = list(getattr(self, "list_select_related", None) or [])
         if related:
             queryset = queryset.select_related(*related)
-        rows = []
-        with translation.override("zh-hans"):
-            for obj in queryset:
-                row = []
-                for name in names:
-                    field, _attr, value = lookup_field(name, obj, model_admin)
-                    row.append(export_cell(field, value))
-                rows.append(row)
-        return header, rows, False
+
+        def rows(_personal: bool) -> Iterator[list[Any]]:
+            with translation.override("zh-hans"):
+                for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+                    yield [export_cell(*_field_and_value(name, obj, model_admin)) for name in names]
+
+        return ExportTable(what=model._meta.model_name or "", header=header, rows=rows, count=queryset.count())
 
     def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
-        header, rows, personal = self.export_table(request, queryset)
-        return export_response(
-            user=request.user,  # type: ignore[arg-type]
-            what=getattr(self, "roster_kind", "") or self.model._meta.model_name,  # type: ignore[attr-defined]
-            header=header,
-            rows=rows,
-            file_format=file_format,
-            personal=personal,
-        )
+        table = self.export_table(request, queryset)
+        return export_response(user=request.user, table=table, file_format=file_format)  # type: ignore[arg-type, return-value]
 
     @admin.action(description=_("Export selected rows (xlsx)"), permissions=["view"])
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
@@ -109,3 +235,8 @@ class ListExportMixin:
     @admin.action(description=_("Export selected rows (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
         return self._export(request, queryset, "csv")
+
+
+def _field_and_value(name: str, obj: Model, model_admin: Any) -> tuple[Any, Any]:
+    field, _attr, value = lookup_field(name, obj, model_admin)
+    return field, value

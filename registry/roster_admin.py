@@ -12,6 +12,7 @@ Celery task; the error workbook marks the problems recorded, without checking ag
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -23,13 +24,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .exports import ListExportMixin
+from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin
 from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import RowError
 from .rosters.formats import UnreadableFile, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
-from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
@@ -185,12 +185,23 @@ class RosterAdminMixin(ListExportMixin):
 
     # --- export ------------------------------------------------------------------
 
-    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> tuple[list[str], list[list[Any]], bool]:
-        """The roster's own headers and cells, so that the file imports back unchanged."""
-        personal = user_can_see_personal_data(_user(request))
-        objects = list(queryset.select_related(*self.kind.related))
+    def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> ExportTable:
+        """The roster's own headers and cells (its resource's), so that the file imports back
+        unchanged; ID and phone numbers in full only for a user who may see them
+        (``export_response``)."""
+        objects = queryset.select_related(*self.kind.related)
         resource = self.kind.resource
-        if resource is None:  # a kind declared with its own columns
-            header = [c.header for c in self.kind.columns]
-            return header, list(export_rows(self.kind, objects, may_see_personal=personal)), personal
-        return resource.headers(), list(resource.rows(objects, may_see_personal=personal)), personal
+
+        def rows(personal: bool) -> Iterator[list[Any]]:
+            chunked = objects.iterator(chunk_size=EXPORT_CHUNK_ROWS)
+            if resource is None:  # a kind declared with its own columns
+                return iter(export_rows(self.kind, chunked, may_see_personal=personal))
+            return resource.rows(chunked, may_see_personal=personal)
+
+        return ExportTable(
+            what=self.roster_kind,
+            header=resource.headers() if resource is not None else [c.header for c in self.kind.columns],
+            rows=rows,
+            count=objects.count(),
+            personal_columns=bool(self.kind.personal),
+        )

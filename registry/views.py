@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from safeguards.ratelimit import rate_limited
 
+from .exports import export_response, plain_table
 from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
 from .public import (
@@ -30,7 +31,6 @@ from .public import (
 from .public_sections import detail_sections
 from .selectors import in_force_on
 from .sitemaps import public_sitemaps
-from .spreadsheets import csv_bytes
 
 PAGE_SIZES = (20, 50, 100)
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -114,10 +114,16 @@ def providers_csv(request: HttpRequest) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors}, status=400)
     names = division_names()
-    rows = (list(open_data_row(p, names).values()) for p in filterset.qs.iterator(chunk_size=500))
-    response = HttpResponse(csv_bytes(list(OPEN_DATA_FIELDS), rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="providers.csv"'
-    return response
+    providers = filterset.qs
+    table = plain_table(
+        what="providers",
+        header=list(OPEN_DATA_FIELDS),
+        rows=(list(open_data_row(p, names).values()) for p in providers.iterator(chunk_size=500)),
+        count=providers.count(),
+    )
+    # Streamed; recorded and audited with no user unless someone logged in downloads it.
+    user = request.user if request.user.is_authenticated else None
+    return export_response(user=user, table=table, file_format="csv")  # type: ignore[return-value]
 
 
 @require_GET

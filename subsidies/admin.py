@@ -24,13 +24,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
+from registry.exports import export_response
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
-from registry.spreadsheets import csv_bytes
 
 from . import instalments, payments, rate_changes, recoveries, runs
 from .explain import explain_line
+from .exports import grant_lines_table, ledger_table
 from .models import (
     ConstructionGrant,
     GrantLine,
@@ -430,42 +431,12 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Export the lines of selected runs (CSV)"))
     def export_lines(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> HttpResponse:
         lines = scope_queryset(
-            GrantLine.objects.filter(run__in=queryset).select_related("provider", "scheme", "run__division"),
+            GrantLine.objects.filter(run__in=queryset),
             request.user,  # type: ignore[arg-type]
             "provider__division__path",
-        ).order_by("run", "provider__uscc")
-        header = [
-            "scheme",
-            "period",
-            "kind",
-            "uscc",
-            "provider",
-            "subject",
-            "quantity",
-            "rate",
-            "amount",
-            "holds",
-            "flags",
-        ]
-        rows = (
-            [
-                line.scheme.code,
-                f"{line.period:%Y-%m}",
-                line.kind,
-                line.provider.uscc,
-                line.provider.name,
-                line.subject,
-                line.quantity.normalize(),
-                line.rate,
-                line.amount,
-                "; ".join(h["code"] for h in line.holds),
-                "; ".join(f["code"] for f in line.flags),
-            ]
-            for line in lines
         )
-        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="grant-lines.csv"'
-        return response
+        table = grant_lines_table(lines)
+        return export_response(user=staff_user(request), table=table, file_format="csv")  # type: ignore[return-value]
 
 
 @admin.register(GrantLine)
@@ -615,20 +586,19 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one batch to export."), messages.ERROR)
             return None
-        batch = queryset.get()
         try:
-            data = payments.batch_export(batch=batch, file_format=file_format)
+            batch, table = payments.batch_payment_file(batch=queryset.get())
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return None
-        content_type = (
-            "text/csv; charset=utf-8"
-            if file_format == "csv"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return export_response(  # type: ignore[return-value]
+            user=staff_user(request),
+            table=table,
+            file_format=file_format,
+            audit_action="batch.export",
+            audit_obj=batch,
+            audit_after={"state": batch.state},
         )
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="payment-batch-{batch.pk}.{file_format}"'
-        return response
 
     @admin.action(description=_("Export the payment file (CSV)"), permissions=["change"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponse | None:
@@ -827,14 +797,7 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Export the ledger of selected providers (CSV)"))
     def export_ledger(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> HttpResponse:
-        header = ["uscc", "provider", "paid", "pending", "withheld", "recovered", "owed"]
-        rows = []
-        for provider in queryset.order_by("uscc"):
-            totals = payments.provider_ledger(provider)
-            rows.append([provider.uscc, provider.name, *totals.values()])
-        response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="provider-ledger.csv"'
-        return response
+        return export_response(user=staff_user(request), table=ledger_table(queryset), file_format="csv")  # type: ignore[return-value]
 
     def has_recover_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.add_recovery")

@@ -18,9 +18,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.exports import ExportTable, export_chunks, plain_table
 from registry.models import Division, Provider, ProviderStatus, User
 from registry.rosters.formats import Source, read_rows
-from registry.spreadsheets import csv_bytes, xlsx_bytes
 from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer
@@ -184,8 +184,9 @@ def _payment_rows(batch: PaymentBatch) -> list[list[object]]:
 
 
 @transaction.atomic
-def batch_export(*, batch: PaymentBatch, file_format: str = "csv") -> bytes:
-    """The bank's payment file (CSV UTF-8 with BOM, or xlsx), formula-safe."""
+def batch_payment_file(*, batch: PaymentBatch) -> tuple[PaymentBatch, ExportTable]:
+    """Mark an approved batch exported (under its lock) and give the bank's payment file:
+    the batch as it is now, and the table to hand to ``registry.exports``."""
     locked = _locked(batch)
     if locked.state not in {State.APPROVED, State.EXPORTED}:
         raise ValidationError(_("Only an approved batch can be exported."))
@@ -193,11 +194,24 @@ def batch_export(*, batch: PaymentBatch, file_format: str = "csv") -> bytes:
         locked.state = State.EXPORTED
         locked.exported_at = timezone.now()
         locked.save(update_fields=["state", "exported_at"])
-    rows = _payment_rows(locked)
-    audit_record("batch.export", obj=locked, after={"state": locked.state, "rows": len(rows), "format": file_format})
-    if file_format == "xlsx":
-        return xlsx_bytes(PAYMENT_FILE_HEADER, rows, title=locked.name)
-    return csv_bytes(PAYMENT_FILE_HEADER, rows)
+    table = plain_table(what=f"payment-batch-{locked.pk}", header=PAYMENT_FILE_HEADER, rows=_payment_rows(locked))
+    return locked, table
+
+
+@transaction.atomic
+def batch_export(*, batch: PaymentBatch, file_format: str = "csv", user: User | None = None) -> bytes:
+    """The bank's payment file (CSV UTF-8 with BOM, or xlsx), formula-safe, as bytes: the
+    same file, recorded and audited the same way, as the back-office's download."""
+    locked, table = batch_payment_file(batch=batch)
+    chunks = export_chunks(
+        user=user,
+        table=table,
+        file_format=file_format,
+        audit_action="batch.export",
+        audit_obj=locked,
+        audit_after={"state": locked.state},
+    )
+    return b"".join(chunks)
 
 
 def _settle(item: PaymentItem, *, paid: bool, reason: str, user: User, on: datetime.date) -> None:

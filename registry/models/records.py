@@ -74,7 +74,10 @@ class DataExport(models.Model):
     file_format = models.CharField(_("format"), max_length=10)
     rows = models.PositiveIntegerField(_("rows"))
     personal_data = models.BooleanField(_("with personal data"))
-    exported_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("exported by"))
+    # No user: an anonymous open-data download, or a file written by a management command.
+    exported_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exported by")
+    )
     exported_at = models.DateTimeField(_("exported at"), auto_now_add=True)
 
     class Meta:

@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from downloads import file_bytes
 from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, record_demo_inspection, today
 
 from inspections.models import Draw, Inspection, Regime
@@ -56,7 +57,7 @@ def published(public_demo: None) -> None:
 
 def fetch(client: Client, url: str) -> tuple[int, str]:
     response = client.get(url)
-    body = response.content.decode("utf-8-sig")
+    body = file_bytes(response).decode("utf-8-sig")
     return response.status_code, body
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from downloads import file_bytes
 from factories import AnnualReportFactory, FeeItemFactory, ProviderFactory, ResidentFactory, division
 from public_support import (
     CJK,
@@ -358,7 +359,7 @@ def test_only_certified_providers_are_listed_or_have_a_page(client: Client, stat
     assert hidden.exists()  # the demo has each status
     listed_usccs = set(listed(client))
     api = client.get("/api/providers/").json()
-    csv_text = client.get("/providers.csv").content.decode("utf-8-sig")
+    csv_text = file_bytes(client.get("/providers.csv")).decode("utf-8-sig")
     sitemap = client.get("/sitemap.xml").content.decode()
 
     for provider in hidden:

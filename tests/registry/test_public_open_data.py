@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
+from downloads import file_bytes
 from factories import FeeItemFactory, ProviderFactory
 from public_support import RARE_EARTH_ZONE, api_results, expected_providers, listed, query_of
 
@@ -39,7 +40,7 @@ def read_csv(client: Client, params: dict[str, Any] | None = None) -> tuple[byte
     assert response["Content-Type"].startswith("text/csv")
     assert "charset=utf-8" in response["Content-Type"]
     assert response["Content-Disposition"] == 'attachment; filename="providers.csv"'
-    body = response.content
+    body = file_bytes(response)
     return body, list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
 

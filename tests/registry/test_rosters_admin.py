@@ -14,6 +14,7 @@ from django.contrib.messages import ERROR, SUCCESS, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from downloads import file_bytes
 from factories import DONGHE, KUNDULUN, CaregiverFactory, ProviderFactory, ResidentFactory, division
 from rosters_support import (
     ALIASES,
@@ -331,8 +332,8 @@ def export(client, kind: str, action: str, objects=None):
 
 def exported_rows(response) -> list[list[str]]:
     if response["Content-Type"].startswith("text/csv"):
-        return csv_rows(response.content)
-    return [["" if v is None else str(v) for v in row] for row in sheet_rows(response.content)]
+        return csv_rows(file_bytes(response))
+    return [["" if v is None else str(v) for v in row] for row in sheet_rows(file_bytes(response))]
 
 
 RESIDENT_ID = make_id_number("150203", datetime.date(1940, 1, 1), 123)  # 15020319400101123X
@@ -369,7 +370,7 @@ def test_the_city_reviewer_exports_masked_id_numbers(kind, action, home, reviewe
     response = export(english_client(reviewer), kind, action)
 
     assert response.status_code == 200
-    body = response.content if action == "export_csv" else b""
+    body = file_bytes(response) if action == "export_csv" else b""
     rows = exported_rows(response)
     assert rows[1][0] == mask_id_number(person.id_number)
     if kind == "residents":
@@ -413,12 +414,12 @@ def test_formula_cells_are_escaped_in_exports(action, home, as_clerk):
     exported = {row[1] for row in exported_rows(response)[1:]}
     assert exported >= {"'" + name for name in names.values()}
     if action == "export_xlsx":
-        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        sheet = openpyxl.load_workbook(io.BytesIO(file_bytes(response))).active
         cells = [row[1] for row in sheet.iter_rows(min_row=2)]
         assert all(cell.data_type == "s" for cell in cells)  # text, never a formula
         assert any(cell.value == "'" + names["="] for cell in cells)
     else:
-        raw = response.content.decode("utf-8-sig")
+        raw = file_bytes(response).decode("utf-8-sig")
         assert "'=HYPERLINK" in raw
         assert "\n=HYPERLINK" not in raw and ",=HYPERLINK" not in raw
 
@@ -502,7 +503,7 @@ def test_export_then_import_is_all_unchanged(kind, action, home, as_clerk):
 
     response = export(as_clerk, kind, action)
     filename = response["Content-Disposition"].split('filename="')[1].rstrip('"')
-    page = preview_of(as_clerk, upload(as_clerk, kind, response.content, filename))
+    page = preview_of(as_clerk, upload(as_clerk, kind, file_bytes(response), filename))
 
     total = {"providers": 2, "residents": 2, "caregivers": 2}[kind]
     assert page.context["errors"] == []
@@ -516,7 +517,7 @@ def test_a_reviewers_masked_export_cannot_be_imported(home, reviewer, english_cl
     ResidentFactory(provider=home)
     masked = export(english_client(reviewer), "residents", "export_csv")
 
-    page = preview_of(as_clerk, upload(as_clerk, "residents", masked.content, "residents.csv"))
+    page = preview_of(as_clerk, upload(as_clerk, "residents", file_bytes(masked), "residents.csv"))
 
     assert [e.column for e in page.context["errors"]] == ["身份证号"]
     assert RosterImport.objects.get().status == RosterImport.Status.REJECTED

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from downloads import file_bytes
 
 from demo.baotou import DEMO_USERS
 from registry.models import Division, Provider, Resident, User
@@ -238,7 +239,7 @@ def batch_to_exported(batch: PaymentBatch) -> bytes:
     response = act(finance, "paymentbatch", "export_csv", batch)
     batch.refresh_from_db()
     assert batch.state == PaymentBatch.State.EXPORTED
-    return response.content
+    return file_bytes(response)
 
 
 def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
@@ -315,8 +316,8 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     response = act(finance, "paymentbatch", "export_csv", batch)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert file_bytes(response).startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(file_bytes(response).decode("utf-8-sig"))))
     assert rows[0] == ["item", "payee", "uscc", "bank", "account", "amount", "memo"]
     by_item = {int(row[0]): row for row in rows[1:]}
     assert set(by_item) == {item.pk for item in items}

@@ -8,12 +8,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from registry.exports import export_chunks
 from registry.models import Division
-from registry.spreadsheets import csv_bytes
-from subsidies.models import GrantRun, SchemeKind, SubsidyScheme
+from subsidies.exports import grant_lines_table
+from subsidies.models import GrantLine, GrantRun, SchemeKind, SubsidyScheme
 from subsidies.services import parse_month, run_refresh
-
-CSV_HEADER = ["uscc", "provider", "counted_residents", "rate", "amount", "holds"]
 
 
 class Command(BaseCommand):
@@ -53,18 +52,16 @@ class Command(BaseCommand):
             total = sum((line.amount for line in lines if line.payable), start=0)
             self.stdout.write(f"{run}: {len(lines)} lines, payable total {total}")
         if options["output"]:
-            options["output"].write_bytes(csv_bytes(CSV_HEADER, self._rows(runs)))
-            self.stdout.write(f"wrote {options['output']}")
+            self._write(options["output"], runs)
         if refused:
             # The runs that could be made are made; the exit status says that not all were.
             raise CommandError(f"{len(refused)} of {len(codes)} scheme(s) refused: " + "; ".join(refused))
 
-    def _rows(self, runs: list[GrantRun]) -> list[list[object]]:
-        rows: list[list[object]] = []
-        for run in runs:
-            for line in run.lines.select_related("provider").order_by("provider__uscc", "kind", "period"):
-                holds = "; ".join(hold["code"] for hold in line.holds)
-                rows.append(
-                    [line.provider.uscc, line.provider.name, line.quantity.normalize(), line.rate, line.amount, holds]
-                )
-        return rows
+    def _write(self, path: Path, runs: list[GrantRun]) -> None:
+        """The lines in the format of the back-office's grant-line export, recorded and
+        audited as an export with no user."""
+        table = grant_lines_table(GrantLine.objects.filter(run__in=runs))
+        chunks = export_chunks(user=None, table=table, file_format="csv", actor_name="run_operating_grants")
+        with path.open("wb") as file:
+            file.writelines(chunks)
+        self.stdout.write(f"wrote {path}")
