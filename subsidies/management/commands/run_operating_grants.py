@@ -60,7 +60,7 @@ class Command(BaseCommand):
     def _write(self, path: Path, runs: list[GrantRun]) -> None:
         """The lines in the format of the back-office's grant-line export, recorded and
         audited as an export with no user."""
-        table = grant_lines_table(GrantLine.objects.filter(run__in=runs))
+        table = grant_lines_table(GrantLine.objects.filter(run__in=runs), detail=False)
         chunks = export_chunks(user=None, table=table, file_format="csv", actor_name="run_operating_grants")
         with path.open("wb") as file:
             file.writelines(chunks)
