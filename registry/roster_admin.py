@@ -19,17 +19,18 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin
+from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin, export_response
 from .models import RosterImport, User
 from .rosters import uploads
 from .rosters.engine import RowError
 from .rosters.formats import UnreadableFile, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
+from .rosters.resources import masked
 from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
@@ -170,18 +171,41 @@ class RosterAdminMixin(ListExportMixin):
         )
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)
 
-    def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+    def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse | StreamingHttpResponse:
         """The uploaded rows with an error column, so the clerk can fix them in place."""
         self._require_import_permission(request)
         upload = self._upload(request, upload_id)
         if not upload.file:  # imported: the file is gone, and had no errors
             raise Http404
+        # The uploaded rows hold ID and phone numbers as typed: recorded and audited as any
+        # export, and masked for a user without the personal-data permission.
+        personal = {
+            name: column.field
+            for column in self.kind.columns
+            if column.field in self.kind.personal
+            for name in (column.header, column.alias)
+        }
         with uploads.opened_upload(upload) as file:
             header, rows = uploads.upload_error_rows(upload, file)
-            data = xlsx_bytes(header, rows, title="errors")
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="errors-{upload_id}.xlsx"'
-        return response
+            at = [(i, personal[name]) for i, name in enumerate(header) if name in personal]
+
+            def error_rows(may_see_personal: bool) -> Iterator[list[str]]:
+                for row in rows:
+                    cells = list(row)
+                    for i, field in [] if may_see_personal else at:
+                        if i < len(cells) and cells[i]:
+                            cells[i] = masked(field, str(cells[i]))
+                    yield cells
+
+            table = ExportTable(
+                what=f"{self.roster_kind}-errors",
+                header=header,
+                rows=error_rows,
+                count=upload.rows_total,
+                personal_columns=bool(at),
+                filename=f"errors-{upload_id}",
+            )
+            return export_response(user=_user(request), table=table, file_format="xlsx", audit_obj=upload)
 
     # --- export ------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import ERROR, SUCCESS, get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -36,6 +37,7 @@ from registry.models import Caregiver, DataExport, Provider, Resident, RosterImp
 from registry.spreadsheets import FORMULA_PREFIXES, csv_bytes, xlsx_bytes
 from registry.staff import roles
 from safeguards.identifiers import make_id_number, mask_id_number
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -316,6 +318,28 @@ def test_errors_are_listed_saved_for_audit_and_downloadable_as_a_workbook(home, 
     # confirming a rejected upload does nothing
     as_clerk.post(page.request["PATH_INFO"], {"digest": record.digest})
     assert snapshot() == before
+
+
+def test_the_errors_workbook_is_recorded_audited_and_masked_without_the_permission(home, clerk, english_client):
+    rows = [resident_row(n, home.uscc) for n in range(1, 3)]
+    rows[1]["入住日期"] = "not a date"
+    clerk.user_permissions.add(Permission.objects.get(codename="view_personal_data"))  # kept when the role goes
+    as_clerk = english_client(clerk)
+    preview_of(as_clerk, upload_rows(as_clerk, "residents", rows))
+    record = RosterImport.objects.get()
+    id_column = HEADERS["residents"].index("身份证号")
+
+    full = sheet_rows(as_clerk.get(url("residents", "import_errors", record.pk)).content)
+    clerk.groups.clear()
+    clerk.user_permissions.remove(Permission.objects.get(codename="view_personal_data"))
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["add_resident", "change_resident"]))
+    masked = sheet_rows(english_client(clerk).get(url("residents", "import_errors", record.pk)).content)
+
+    assert [row[id_column] for row in full[1:]] == [row["身份证号"] for row in rows]
+    assert [row[id_column] for row in masked[1:]] == [mask_id_number(row["身份证号"]) for row in rows]
+    exports = DataExport.objects.filter(what="residents-errors").order_by("pk")
+    assert [(e.personal_data, e.exported_by) for e in exports] == [(True, clerk), (False, clerk)]
+    assert AuditEntry.objects.filter(action="data.export", object_id=str(record.pk)).count() == 2
 
 
 # --- export ----------------------------------------------------------------------------------
