@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -70,7 +70,7 @@ class DivisionFilter(admin.SimpleListFilter):
     parameter_name = "in_division"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        divisions = divisions_visible_to(request.user).filter(  # type: ignore[arg-type]
+        divisions = divisions_visible_to(staff_user(request)).filter(
             level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
         )
         return [
@@ -80,7 +80,7 @@ class DivisionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.value():
             return queryset
-        division = divisions_visible_to(request.user).filter(code=self.value()).first()  # type: ignore[arg-type]
+        division = divisions_visible_to(staff_user(request)).filter(code=self.value()).first()
         if division is None:
             return queryset.none()
         lookup = "division__path" if queryset.model is Provider else "provider__division__path"
@@ -131,7 +131,20 @@ class CaregiverInline(ProviderInline):
         return False
 
 
-class StatusChangeInline(ProviderInline):
+class LogInline(ProviderInline):
+    """Rows written by services only: shown, never added, edited or deleted here."""
+
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StatusChangeInline(LogInline):
     model = ProviderStatusChange
     fields = readonly_fields = (
         "effective_on",
@@ -142,20 +155,12 @@ class StatusChangeInline(ProviderInline):
         "actor",
         "recorded_at",
     )
-    can_delete = False
-    show_change_link = False
     verbose_name_plural = _("lifecycle")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class HoldInline(StatusChangeInline):
-    model = ProviderHold  # type: ignore[assignment]
-    fields = readonly_fields = (  # type: ignore[assignment]
+class HoldInline(LogInline):
+    model = ProviderHold
+    fields = readonly_fields = (
         "reason",
         "source",
         "started_at",
@@ -300,7 +305,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         actions = [
             (action, lifecycle.Action(action).label)
             for action in lifecycle.allowed_actions(obj)
-            if lifecycle.user_may_transition(request.user, obj, action)[0]  # type: ignore[arg-type]
+            if lifecycle.user_may_transition(staff_user(request), obj, action)[0]
         ]
         extra_context = {**(extra_context or {}), "lifecycle_actions": actions}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -309,7 +314,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         provider = self.get_object(request, object_id)
         if action not in lifecycle.TRANSITIONS:
             raise Http404
-        allowed, why = lifecycle.user_may_transition(request.user, provider, action)  # type: ignore[arg-type]
+        allowed, why = lifecycle.user_may_transition(staff_user(request), provider, action)
         if not allowed:
             raise PermissionDenied(why)
         form = LifecycleForm(request.POST or None)
@@ -320,7 +325,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     action=action,
                     reason=form.cleaned_data["reason"],
                     effective_on=form.cleaned_data["effective_on"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=staff_user(request),
                 )
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
@@ -502,7 +507,8 @@ class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
         return ["is_standard"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
+        # A subclass of DivisionForm (``form`` above), made for this request.
+        form = cast("type[DivisionForm]", super().get_form(request, obj, change=change, **kwargs))
         form.actor = staff_user(request)
         if "parent" in form.base_fields:
             form.base_fields["parent"].required = True

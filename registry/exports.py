@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeguards.audit import audit_record
 
+from .admin_base import ModelAdminBase, staff_user
 from .models import DataExport, User
 from .spreadsheets import csv_bytes, xlsx_bytes
 
@@ -65,7 +66,7 @@ def export_cell(field: Any, value: Any) -> Any:
     return strip_tags(str(value))
 
 
-class ListExportMixin:
+class ListExportMixin(ModelAdminBase):
     """*Export selected rows (xlsx / CSV)* on a changelist: the ``export_fields`` (default:
     the list's columns) under their Chinese titles. Set ``actions`` to include them."""
 
@@ -73,9 +74,9 @@ class ListExportMixin:
 
     def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> tuple[list[str], list[list[Any]], bool]:
         """(header, rows, holds personal data)."""
-        model: type[Model] = self.model  # type: ignore[attr-defined]
+        model: type[Model] = self.model
         model_admin: Any = self
-        names = [n for n in (self.export_fields or self.list_display) if n != "action_checkbox"]  # type: ignore[attr-defined]
+        names = [n for n in (self.export_fields or self.list_display) if n != "action_checkbox"]
         with translation.override("zh-hans"):
             header = [strip_tags(str(label_for_field(name, model, model_admin))) for name in names]
         related = list(getattr(self, "list_select_related", None) or [])
@@ -94,8 +95,8 @@ class ListExportMixin:
     def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
         header, rows, personal = self.export_table(request, queryset)
         return export_response(
-            user=request.user,  # type: ignore[arg-type]
-            what=getattr(self, "roster_kind", "") or self.model._meta.model_name,  # type: ignore[attr-defined]
+            user=staff_user(request),
+            what=getattr(self, "roster_kind", "") or self.model._meta.model_name,
             header=header,
             rows=rows,
             file_format=file_format,
