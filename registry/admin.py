@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -57,6 +57,13 @@ from .scoping import (
     divisions_visible_to,
 )
 from .spreadsheets import csv_bytes
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _InCare(TypedDict):  # ProviderAdmin.get_queryset
+        in_care: int
+
 
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
@@ -259,8 +266,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         return super().get_queryset(request).annotate(in_care=residents_in_care(timezone.localdate()))
 
     @admin.display(description=_("residents in care"), ordering="in_care")
-    def residents_in_care(self, obj: Provider) -> int:
-        return obj.in_care  # type: ignore[attr-defined]
+    def residents_in_care(self, obj: WithAnnotations[Provider, _InCare]) -> int:
+        return obj.in_care
 
     @admin.display(description=_("fire safety"))
     def fire_status(self, obj: Provider) -> str:

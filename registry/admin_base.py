@@ -1,5 +1,6 @@
-"""What the back-office admin classes and mixins stand on: the staff user of a request, and
-the base each mixin declares so that the type checker knows what it is mixed into.
+"""What the back-office admin classes and mixins stand on: the staff user of a request, the
+choices of an admin form, and the base each mixin declares so that the type checker knows
+what it is mixed into.
 
 A mixin's methods use ``self.model``, ``self.admin_site`` and ``super()``, which only exist
 once it is mixed into a ``ModelAdmin``. While mypy reads the code the mixins therefore
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.db.models import QuerySet
+from django.forms import BaseForm, ModelChoiceField
 from django.http import HttpRequest
 
 from .models import User
@@ -41,3 +44,10 @@ else:
 def staff_user(request: HttpRequest) -> User:
     """The logged-in staff user (admin views only run for authenticated staff)."""
     return cast(User, request.user)
+
+
+def limit_choices(form: BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer only ``queryset`` in the form's model-choice field ``name``, if it has one."""
+    field = form.fields.get(name)
+    if isinstance(field, ModelChoiceField):
+        field.queryset = queryset

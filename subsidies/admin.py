@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin_base import limit_choices
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.models import PremisesBasis, ProviderKind
 from registry.rosters.formats import validate_upload_size
@@ -44,6 +45,21 @@ from .models import (
     Repayment,
     SubsidyScheme,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _RunTotals(TypedDict):  # GrantRunAdmin.get_queryset
+        n_lines: int
+        payable: Decimal | None
+
+    class _BatchTotals(TypedDict):  # PaymentBatchAdmin.get_queryset
+        n_items: int
+        sum_items: Decimal | None
+
+    class _LedgerTotals(TypedDict):  # ProviderLedgerAdmin.get_queryset
+        paid_total: Decimal | None
+        pending_total: Decimal | None
 
 
 def _run_service(request: HttpRequest, model_admin: admin.ModelAdmin, call: Any, success: str) -> bool:
@@ -127,7 +143,7 @@ class ConstructionGrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only construction schemes, and the rate keys they define, are offered.
         if "scheme" in self.fields:
-            self.fields["scheme"].queryset = SubsidyScheme.objects.filter(kind__in=instalments.CONSTRUCTION_KINDS)  # type: ignore[attr-defined]
+            limit_choices(self, "scheme", SubsidyScheme.objects.filter(kind__in=instalments.CONSTRUCTION_KINDS))
         if "basis" in self.fields:
             keys = (
                 Rate.objects.filter(scheme__kind__in=instalments.CONSTRUCTION_KINDS)
@@ -294,7 +310,7 @@ class GrantLineInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantLine]:
         lines = super().get_queryset(request).select_related("provider", "scheme")
-        return scope_queryset(lines, request.user, "provider__division__path")  # type: ignore[arg-type]
+        return scope_queryset(lines, staff_user(request), "provider__division__path")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -343,9 +359,9 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
         queryset = super(ScopedAdminMixin, self).get_queryset(request)
-        queryset = scope_by_coverage(queryset, request.user, "division__path")  # type: ignore[arg-type]
+        queryset = scope_by_coverage(queryset, staff_user(request), "division__path")
         # A district clerk sees the city-wide run, but counts and money of their district only.
-        in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(request.user) or "")  # type: ignore[arg-type]
+        in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(staff_user(request)) or "")
         return queryset.annotate(
             n_lines=Count("lines", filter=in_scope),
             payable=Sum("lines__amount", filter=Q(lines__holds=[]) & in_scope),
@@ -366,12 +382,12 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return type(form.__name__, (form,), {"user": request.user})
 
     @admin.display(description=_("lines"), ordering="n_lines")
-    def line_count(self, run: GrantRun) -> int:
-        return run.n_lines  # type: ignore[attr-defined]
+    def line_count(self, run: WithAnnotations[GrantRun, _RunTotals]) -> int:
+        return run.n_lines
 
     @admin.display(description=_("payable total (yuan)"))
-    def payable_total(self, run: GrantRun) -> Decimal:
-        return run.payable or Decimal("0.00")  # type: ignore[attr-defined]
+    def payable_total(self, run: WithAnnotations[GrantRun, _RunTotals]) -> Decimal:
+        return run.payable or Decimal("0.00")
 
     @admin.display(description=_("totals by district and payer level"))
     def totals(self, run: GrantRun) -> str:
@@ -434,7 +450,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def export_lines(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> HttpResponse:
         lines = scope_queryset(
             GrantLine.objects.filter(run__in=queryset).select_related("provider", "scheme", "run__division"),
-            request.user,  # type: ignore[arg-type]
+            staff_user(request),
             "provider__division__path",
         ).order_by("run", "provider__uscc")
         header = [
@@ -574,12 +590,12 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return self.readonly_fields
 
     @admin.display(description=_("items"))
-    def item_count(self, batch: PaymentBatch) -> int:
-        return batch.n_items  # type: ignore[attr-defined]
+    def item_count(self, batch: WithAnnotations[PaymentBatch, _BatchTotals]) -> int:
+        return batch.n_items
 
     @admin.display(description=_("total (yuan)"))
-    def total(self, batch: PaymentBatch) -> Decimal:
-        return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined]
+    def total(self, batch: WithAnnotations[PaymentBatch, _BatchTotals]) -> Decimal:
+        return batch.sum_items or Decimal("0.00")
 
     def save_model(self, request: HttpRequest, obj: PaymentBatch, form: Any, change: bool) -> None:
         """A new batch is created and collected by the service (its creator becomes a
@@ -717,7 +733,7 @@ class RecoveryAdmin(ScopedHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Recovery, form: Any, change: bool) -> None:
         if not change:
-            obj.opened_by = request.user  # type: ignore[assignment]
+            obj.opened_by = staff_user(request)
         super().save_model(request, obj, form, change)
 
     def get_urls(self) -> list[Any]:
@@ -774,12 +790,12 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("paid (yuan)"), ordering="paid_total")
-    def paid(self, provider: ProviderLedger) -> Decimal:
-        return provider.paid_total or Decimal("0.00")  # type: ignore[attr-defined]
+    def paid(self, provider: WithAnnotations[ProviderLedger, _LedgerTotals]) -> Decimal:
+        return provider.paid_total or Decimal("0.00")
 
     @admin.display(description=_("pending (yuan)"), ordering="pending_total")
-    def pending(self, provider: ProviderLedger) -> Decimal:
-        return provider.pending_total or Decimal("0.00")  # type: ignore[attr-defined]
+    def pending(self, provider: WithAnnotations[ProviderLedger, _LedgerTotals]) -> Decimal:
+        return provider.pending_total or Decimal("0.00")
 
     @admin.display(description=_("ledger"))
     def ledger(self, provider: ProviderLedger) -> str:
