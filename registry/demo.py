@@ -1156,8 +1156,8 @@ def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Prov
     # Reminder digests for self-inspections go to the institution (a reserved domain).
     provider.contact_email = f"{provider.uscc.lower()}@demo.invalid"
     provider.full_clean()
-    provider._history_user = actor  # type: ignore[attr-defined]
-    provider._change_reason = CHANGE_REASON  # type: ignore[attr-defined]
+    provider._history_user = actor
+    provider._change_reason = CHANGE_REASON
     provider.save()
     for step in plan.steps:
         provider_transition(
