@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -33,6 +33,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus, Resident
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class MonthlyFee(TypedDict):  # monthly_fees
+        fee: Decimal
+
 
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 MONTHLY_FEE_DIGITS = 14
@@ -59,7 +66,7 @@ def residents_in_care(day: datetime.date) -> Coalesce:
     return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
 
 
-def monthly_fees(day: datetime.date) -> QuerySet[FeeItem, Any]:
+def monthly_fees(day: datetime.date) -> QuerySet[WithAnnotations[FeeItem, MonthlyFee], dict[str, Any]]:
     """Each provider's monthly fee on ``day``: one row (``provider``, ``fee``) per provider
     with a monthly item in force, none for the others.
 
@@ -94,7 +101,7 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     """
     day = day or timezone.localdate()
     monthly_fee = Subquery(
-        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),  # type: ignore[misc]  # annotated
+        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),
         output_field=MONTHLY_FEE_FIELD,
     )
     return (
