@@ -1191,9 +1191,9 @@ def related_objects(plan: ProviderPlan, provider: Provider) -> dict[type[Model],
 
 def drop_known_caregivers(caregivers: list[Model]) -> list[Model]:
     """Caregiver ID numbers are unique across providers: skip any already in the database."""
-    numbers = [c.id_number for c in caregivers]  # type: ignore[attr-defined]
+    numbers = [c.id_number for c in caregivers]  # type: ignore[attr-defined]  # Caregiver rows
     known = set(Caregiver.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
-    return [c for c in caregivers if c.id_number not in known]  # type: ignore[attr-defined]
+    return [c for c in caregivers if c.id_number not in known]  # type: ignore[attr-defined]  # Caregiver rows
 
 
 def write_plan(plans: list[ProviderPlan], divisions: dict[str, Division], actor: User, summary: SeedSummary) -> None:
