@@ -36,6 +36,7 @@ test: install-dev
 check-and-pytest:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
+	$(PY) scripts/check_type_ignores.py
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

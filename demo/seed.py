@@ -19,7 +19,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -207,8 +207,8 @@ def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Prov
     # Reminder digests for self-inspections go to the institution (a reserved domain).
     provider.contact_email = f"{provider.uscc.lower()}@demo.invalid"
     provider.full_clean()
-    provider._history_user = actor  # type: ignore[attr-defined]
-    provider._change_reason = CHANGE_REASON  # type: ignore[attr-defined]
+    provider._history_user = actor
+    provider._change_reason = CHANGE_REASON
     provider.save()
     for step in plan.steps:
         provider_transition(
@@ -240,11 +240,12 @@ def related_objects(plan: ProviderPlan, provider: Provider) -> dict[type[Model],
     return objects
 
 
-def drop_known_caregivers(caregivers: list[Model]) -> list[Model]:
+def drop_known_caregivers(pending: list[Model]) -> list[Model]:
     """Caregiver ID numbers are unique across providers: skip any already in the database."""
-    numbers = [c.id_number for c in caregivers]  # type: ignore[attr-defined]
+    caregivers = cast(list[Caregiver], pending)
+    numbers = [c.id_number for c in caregivers]
     known = set(Caregiver.objects.filter(id_number__in=numbers).values_list("id_number", flat=True))
-    return [c for c in caregivers if c.id_number not in known]  # type: ignore[attr-defined]
+    return [c for c in caregivers if c.id_number not in known]
 
 
 def write_plan(plans: list[ProviderPlan], divisions: dict[str, Division], actor: User, summary: SeedSummary) -> None:

@@ -489,7 +489,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        Notification.objects.filter(pk=object_id, recipient=request.user, read_at__isnull=True).update(  # type: ignore[misc]
+        Notification.objects.filter(pk=object_id, recipient=staff_user(request), read_at__isnull=True).update(
             read_at=timezone.now()
         )
         return response

@@ -47,7 +47,7 @@ def _inspectors_by_path() -> dict[str, list[User]]:
         return {}
     by_path: dict[str, list[User]] = defaultdict(list)
     for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related("jurisdiction"):
-        by_path[user.jurisdiction.path].append(user)  # type: ignore[union-attr]
+        by_path[user.jurisdiction.path].append(user)  # type: ignore[union-attr]  # jurisdiction__isnull=False
     return by_path
 
 

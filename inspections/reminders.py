@@ -49,7 +49,7 @@ class StaffDirectory:
             for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related(
                 "jurisdiction"
             ):
-                self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]
+                self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]  # isnull=False
 
     def at(self, role: str, division_path: str, level: int) -> list[User]:
         return self.by_role_path.get((role, _ancestor_path(division_path, level)), [])
@@ -191,7 +191,7 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
                     recipient,
                     Notification.Kind.LICENCE_EXPIRING,
                     f"licence:{licence.pk}",
-                    licence.expires_on,  # type: ignore[arg-type]
+                    licence.expires_on,  # type: ignore[arg-type]  # never None: expires_on__gte in the query
                     message,
                     f"/admin/registry/licence/{licence.pk}/change/",
                 )

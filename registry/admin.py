@@ -5,7 +5,7 @@ reason form, history on every record."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -51,6 +51,13 @@ from .scoping import (
 )
 from .selectors import in_care_on, residents_in_care
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _InCare(TypedDict):  # ProviderAdmin.get_queryset
+        in_care: int
+
+
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
 admin.site.index_title = _("Back-office")
@@ -63,7 +70,7 @@ class DivisionFilter(admin.SimpleListFilter):
     parameter_name = "in_division"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        divisions = divisions_visible_to(request.user).filter(  # type: ignore[arg-type]
+        divisions = divisions_visible_to(staff_user(request)).filter(
             level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
         )
         return [
@@ -73,7 +80,7 @@ class DivisionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.value():
             return queryset
-        division = divisions_visible_to(request.user).filter(code=self.value()).first()  # type: ignore[arg-type]
+        division = divisions_visible_to(staff_user(request)).filter(code=self.value()).first()
         if division is None:
             return queryset.none()
         lookup = "division__path" if queryset.model is Provider else "provider__division__path"
@@ -124,7 +131,20 @@ class CaregiverInline(ProviderInline):
         return False
 
 
-class StatusChangeInline(ProviderInline):
+class LogInline(ProviderInline):
+    """Rows written by services only: shown, never added, edited or deleted here."""
+
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StatusChangeInline(LogInline):
     model = ProviderStatusChange
     fields = readonly_fields = (
         "effective_on",
@@ -135,20 +155,12 @@ class StatusChangeInline(ProviderInline):
         "actor",
         "recorded_at",
     )
-    can_delete = False
-    show_change_link = False
     verbose_name_plural = _("lifecycle")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class HoldInline(StatusChangeInline):
-    model = ProviderHold  # type: ignore[assignment]
-    fields = readonly_fields = (  # type: ignore[assignment]
+class HoldInline(LogInline):
+    model = ProviderHold
+    fields = readonly_fields = (
         "reason",
         "source",
         "started_at",
@@ -247,8 +259,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         return super().get_queryset(request).annotate(in_care=residents_in_care(timezone.localdate()))
 
     @admin.display(description=_("residents in care"), ordering="in_care")
-    def residents_in_care(self, obj: Provider) -> int:
-        return obj.in_care  # type: ignore[attr-defined]
+    def residents_in_care(self, obj: WithAnnotations[Provider, _InCare]) -> int:
+        return obj.in_care
 
     @admin.display(description=_("fire safety"))
     def fire_status(self, obj: Provider) -> str:
@@ -289,7 +301,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         actions = [
             (action, lifecycle.Action(action).label)
             for action in lifecycle.allowed_actions(obj)
-            if lifecycle.user_may_transition(request.user, obj, action)[0]  # type: ignore[arg-type]
+            if lifecycle.user_may_transition(staff_user(request), obj, action)[0]
         ]
         extra_context = {**(extra_context or {}), "lifecycle_actions": actions}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -298,7 +310,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         provider = self.get_object(request, object_id)
         if action not in lifecycle.TRANSITIONS:
             raise Http404
-        allowed, why = lifecycle.user_may_transition(request.user, provider, action)  # type: ignore[arg-type]
+        allowed, why = lifecycle.user_may_transition(staff_user(request), provider, action)
         if not allowed:
             raise PermissionDenied(why)
         form = LifecycleForm(request.POST or None)
@@ -309,7 +321,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     action=action,
                     reason=form.cleaned_data["reason"],
                     effective_on=form.cleaned_data["effective_on"],
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=staff_user(request),
                 )
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
@@ -491,7 +503,8 @@ class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
         return ["is_standard"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
+        # A subclass of DivisionForm (``form`` above), made for this request.
+        form = cast("type[DivisionForm]", super().get_form(request, obj, change=change, **kwargs))
         form.actor = staff_user(request)
         if "parent" in form.base_fields:
             form.base_fields["parent"].required = True

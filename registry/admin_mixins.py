@@ -4,7 +4,7 @@ masked unless the user may see it (revealing it is audited)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -22,13 +22,14 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from safeguards.fields import EncryptedTextField, KeyedHashField
 from safeguards.identifiers import mask_id_number, mask_phone
 
+from .admin_base import HistoryAdminBase, ModelAdminBase
+from .admin_base import staff_user as staff_user  # where the apps' admins import it from
 from .exports import ListExportMixin
 from .models import (
     Caregiver,
     Division,
     Provider,
     Resident,
-    User,
 )
 from .paginators import CappedCountPaginator
 from .personal_data import personal_data_reveal
@@ -40,55 +41,50 @@ from .scoping import (
 )
 
 
-def staff_user(request: HttpRequest) -> User:
-    """The logged-in staff user (admin views only run for authenticated staff)."""
-    return cast(User, request.user)
-
-
 def _limit_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
     """Offer only providers and divisions inside the user's jurisdiction."""
     if db_field.related_model is Provider:
-        kwargs["queryset"] = providers_visible_to(request.user).select_related(None)  # type: ignore[arg-type]
+        kwargs["queryset"] = providers_visible_to(staff_user(request)).select_related(None)
     elif db_field.related_model is Division:
-        kwargs["queryset"] = divisions_visible_to(request.user)  # type: ignore[arg-type]
+        kwargs["queryset"] = divisions_visible_to(staff_user(request))
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(HistoryAdminBase):
     """Limit the admin to the user's jurisdiction; anything outside it is a 404."""
 
     scope_path_lookup = "provider__division__path"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return scope_queryset(super().get_queryset(request), request.user, self.scope_path_lookup)  # type: ignore[misc, arg-type]
+        return scope_queryset(super().get_queryset(request), staff_user(request), self.scope_path_lookup)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
-        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404(_("No such record in your jurisdiction."))
         return obj
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         _limit_foreign_keys(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         # simple-history falls back to the historical rows of objects the queryset hides;
         # never show another jurisdiction's history.
         self.get_object(request, object_id)
-        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
         self.get_object(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     pass
 
 
-class ReadOnlyAdminMixin:
+class ReadOnlyAdminMixin(ModelAdminBase):
     """Records written only by services (logs, computed lines): nobody adds, edits or deletes."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -196,7 +192,7 @@ class MaskedHistoryContext(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class PersonalDataAdminMixin:
+class PersonalDataAdminMixin(HistoryAdminBase):
     """ID and phone numbers are masked in lists, forms and history for everyone; a user
     with the personal-data permission may *reveal* one person's numbers, which is audited,
     may search by a whole ID or phone number, and exports full numbers (also audited)."""
@@ -219,25 +215,24 @@ class PersonalDataAdminMixin:
         see personal data, and for one who may only view the record (a read-only field
         would print the number in full)."""
         return obj is not None and not (
-            user_can_see_personal_data(request.user)  # type: ignore[arg-type]
-            and self.has_change_permission(request, obj)  # type: ignore[attr-defined]
+            user_can_see_personal_data(staff_user(request)) and self.has_change_permission(request, obj)
         )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_fields(request, obj))  # type: ignore[misc]
+        fields = list(super().get_fields(request, obj))
         if self.shows_masked_text(request, obj):
             fields = [f"{f}_masked" if f in self.masked_fields else f for f in fields]
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        readonly = list(super().get_readonly_fields(request, obj))
         if self.shows_masked_text(request, obj):
             readonly += [f"{f}_masked" for f in self.masked_fields]
         return readonly
 
     def get_search_fields(self, request: HttpRequest) -> Any:
-        fields = list(super().get_search_fields(request))  # type: ignore[misc]
-        if user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+        fields = list(super().get_search_fields(request))
+        if user_can_see_personal_data(staff_user(request)):
             fields += ["=id_number", "=phone"]  # whole numbers, through their keyed hashes
         return fields
 
@@ -251,31 +246,31 @@ class PersonalDataAdminMixin:
             return False
         if field in self.masked_fields and (
             request is None
-            or not user_can_see_personal_data(request.user)  # type: ignore[arg-type]
+            or not user_can_see_personal_data(staff_user(request))
             or rest not in {"", "exact", "iexact"}
         ):
             return False
-        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+        return super().lookup_allowed(lookup, value, request)
 
     def hash_fields(self) -> set[str]:
-        model: Any = self.model  # type: ignore[attr-defined]
+        model: Any = self.model
         return {f.name for f in model._meta.get_fields() if isinstance(f, KeyedHashField)}
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
-        return MaskedHistoryContext(self.model, historical_record)  # type: ignore[attr-defined]
+        return MaskedHistoryContext(self.model, historical_record)
 
     # --- reveal ----------------------------------------------------------------------
 
     def get_urls(self) -> list[Any]:
-        opts = self.model._meta  # type: ignore[attr-defined]
-        site = self.admin_site  # type: ignore[attr-defined]
+        opts = self.model._meta
+        site = self.admin_site
         return [
             path(
                 "<path:object_id>/reveal/",
                 site.admin_view(self.reveal_view),
                 name=f"{opts.app_label}_{opts.model_name}_reveal",
             ),
-            *super().get_urls(),  # type: ignore[misc]
+            *super().get_urls(),
         ]
 
     def change_view(
@@ -283,25 +278,25 @@ class PersonalDataAdminMixin:
     ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
-            "can_reveal": user_can_see_personal_data(request.user),  # type: ignore[arg-type]
+            "can_reveal": user_can_see_personal_data(staff_user(request)),
         }
-        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def reveal_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Show one person's full ID and phone numbers, once, and audit that they were shown."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+        if not user_can_see_personal_data(staff_user(request)):
             raise PermissionDenied
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        obj = self.get_object(request, object_id)
         if obj is None:
             raise Http404
-        if not self.has_view_permission(request, obj):  # type: ignore[attr-defined]
+        if not self.has_view_permission(request, obj):
             raise PermissionDenied
         numbers = personal_data_reveal(person=obj, user=staff_user(request))
         context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "opts": self.model._meta,  # type: ignore[attr-defined]
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
             "original": obj,
             "title": _("Personal data of %(person)s") % {"person": obj},
             **numbers,
@@ -311,9 +306,9 @@ class PersonalDataAdminMixin:
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
     ) -> HttpResponse:
-        if not user_can_see_personal_data(request.user):  # type: ignore[arg-type]
+        if not user_can_see_personal_data(staff_user(request)):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ProviderChildAdmin(ListExportMixin, ScopedHistoryAdmin):

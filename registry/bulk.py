@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, connections, models
 from django.db.models import Field, Model
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
 from safeguards.fields import EncryptedTextField
 
@@ -131,7 +131,7 @@ def _copy_history(
 ) -> None:
     """The "+" history rows of rows just written: the same database values (an ID or phone
     number is not encrypted a second time), and who, when and why."""
-    history_model: Any = model.history.model  # type: ignore[attr-defined]
+    history_model: Any = get_history_model_for_model(model)
     position = {f.attname: index for index, f in enumerate(fields)}
     tracked = {f.attname for f in history_model.tracked_fields}
     extra = {

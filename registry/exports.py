@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeguards.audit import audit_record
 
+from .admin_base import ModelAdminBase, staff_user
 from .models import DataExport, User
 from .scoping import user_can_see_personal_data
 from .spreadsheets import csv_chunks, xlsx_bytes
@@ -200,7 +201,7 @@ def export_cell(field: Any, value: Any) -> Any:
     return strip_tags(str(value))
 
 
-class ListExportMixin:
+class ListExportMixin(ModelAdminBase):
     """*Export selected rows (xlsx / CSV)* on a changelist: the ``export_fields`` (default:
     the list's columns) under their Chinese titles. Set ``actions`` to include them."""
 
@@ -208,9 +209,9 @@ class ListExportMixin:
 
     def export_table(self, request: HttpRequest, queryset: QuerySet[Any]) -> ExportTable:
         """The list's columns under their Chinese titles, read as the file is written."""
-        model: type[Model] = self.model  # type: ignore[attr-defined]
+        model: type[Model] = self.model
         model_admin: Any = self
-        names = [n for n in (self.export_fields or self.list_display) if n != "action_checkbox"]  # type: ignore[attr-defined]
+        names = [n for n in (self.export_fields or self.list_display) if n != "action_checkbox"]
         with translation.override("zh-hans"):
             header = [strip_tags(str(label_for_field(name, model, model_admin))) for name in names]
         related = list(getattr(self, "list_select_related", None) or [])
@@ -224,19 +225,21 @@ class ListExportMixin:
 
         return ExportTable(what=model._meta.model_name or "", header=header, rows=rows, count=queryset.count())
 
-    def _export(self, request: HttpRequest, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
+    def _export(
+        self, request: HttpRequest, queryset: QuerySet[Any], file_format: str
+    ) -> HttpResponse | StreamingHttpResponse:
         table = self.export_table(request, queryset)
-        return export_response(user=request.user, table=table, file_format=file_format)  # type: ignore[arg-type, return-value]
+        return export_response(user=staff_user(request), table=table, file_format=file_format)
 
     @admin.action(description=_("Export selected rows (xlsx)"), permissions=["view"])
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | StreamingHttpResponse:
         return self._export(request, queryset, "xlsx")
 
     @admin.action(description=_("Export selected rows (CSV)"), permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | StreamingHttpResponse:
         return self._export(request, queryset, "csv")
 
 
-def _field_and_value(name: str, obj: Model, model_admin: Any) -> tuple[Any, Any]:
+def _field_and_value(name: str | Callable[..., Any], obj: Model, model_admin: Any) -> tuple[Any, Any]:
     field, _attr, value = lookup_field(name, obj, model_admin)
     return field, value

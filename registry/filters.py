@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import django_filters
 from django import forms
@@ -17,6 +17,14 @@ from django_filters.fields import IsoDateTimeField
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
 from .public import MONTHLY_FEE_DIGITS, providers_by_monthly_fee
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Vacancies(TypedDict):  # public.public_providers, the queryset filtered
+        vacancies: int
+
+    _Listed = QuerySet[WithAnnotations[Provider, _Vacancies]]
 
 GRADE_CHOICES = [(str(n), f"{n}★+") for n in range(1, 6)]
 
@@ -162,8 +170,8 @@ class ProviderFilter(django_filters.FilterSet):
     def filter_nursing(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
         return queryset.filter(nursing_beds__gt=0) if value else queryset
 
-    def filter_vacancies(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
-        return queryset.filter(vacancies__gt=0) if value else queryset  # type: ignore[misc]  # annotated
+    def filter_vacancies(self, queryset: _Listed, name: str, value: bool) -> _Listed:
+        return queryset.filter(vacancies__gt=0) if value else queryset
 
     def filter_monthly_fee(self, queryset: QuerySet[Provider], name: str, value: Decimal) -> QuerySet[Provider]:
         # Through one GROUP BY of the fee items (a semi-join), not the page's per-provider

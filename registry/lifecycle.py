@@ -116,8 +116,8 @@ def provider_transition(
             locked.filed_on = effective_on
         elif action == Action.CERTIFY:
             locked.certified_on = effective_on
-        locked._change_reason = f"{Action(action).label}: {reason}"  # type: ignore[attr-defined]
-        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = f"{Action(action).label}: {reason}"
+        locked._history_user = actor
         locked.save()
         audit_record(
             f"provider.{action}",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -16,11 +19,12 @@ class CappedCountPaginator(Paginator):
     cap; a search or a filter narrows the list to what a clerk can page through.
     """
 
+    object_list: QuerySet[Any]  # the changelists it pages are querysets
     capped = False
 
     @cached_property
     def count(self) -> int:
         # Without the ordering: PostgreSQL stops after cap + 1 rows instead of sorting all.
-        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()
         self.capped = counted > COUNT_CAP
         return min(counted, COUNT_CAP)

@@ -12,7 +12,7 @@ import functools
 import operator
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import (
@@ -31,12 +31,19 @@ from django.utils import timezone
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
 from .selectors import in_force_on, residents_in_care
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class MonthlyFee(TypedDict):  # monthly_fees
+        fee: Decimal
+
+
 MONTHLY_FEE_KINDS = [FeeItem.Kind.BED, FeeItem.Kind.NURSING, FeeItem.Kind.MEAL, FeeItem.Kind.CHILDCARE]
 MONTHLY_FEE_DIGITS = 14
 MONTHLY_FEE_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=MONTHLY_FEE_DIGITS, decimal_places=2)
 
 
-def monthly_fees(day: datetime.date) -> QuerySet[FeeItem, Any]:
+def monthly_fees(day: datetime.date) -> QuerySet[WithAnnotations[FeeItem, MonthlyFee], dict[str, Any]]:
     """Each provider's monthly fee on ``day``: one row (``provider``, ``fee``) per provider
     with a monthly item in force, none for the others.
 
@@ -71,7 +78,7 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     """
     day = day or timezone.localdate()
     monthly_fee = Subquery(
-        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),  # type: ignore[misc]  # annotated
+        monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),
         output_field=MONTHLY_FEE_FIELD,
     )
     return (

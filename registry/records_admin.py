@@ -11,7 +11,8 @@ import json
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from safeguards.models import AuditEntry, DeferredTask
@@ -93,7 +94,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["export_csv"]
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponseBase:
         entries = queryset.order_by("at", "pk")
         table = plain_table(
             what="audit-log",
@@ -115,4 +116,4 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ),
             count=entries.count(),
         )
-        return export_response(user=staff_user(request), table=table, file_format="csv", audit_action="audit.export")  # type: ignore[return-value]
+        return export_response(user=staff_user(request), table=table, file_format="csv", audit_action="audit.export")

@@ -24,8 +24,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .admin_base import staff_user
 from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin, export_response
-from .models import RosterImport, User
+from .models import RosterImport
 from .rosters import uploads
 from .rosters.engine import RowError
 from .rosters.formats import UnreadableFile, validate_upload_size
@@ -41,10 +42,6 @@ class RosterUploadForm(forms.Form):
     roster = forms.FileField(label=_("Roster file (.xlsx or .csv, UTF-8 or GBK)"), validators=[validate_upload_size])
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 class RosterAdminMixin(ListExportMixin):
     """Adds *Import roster* and *Export* to a changelist. Set ``roster_kind``."""
 
@@ -56,12 +53,12 @@ class RosterAdminMixin(ListExportMixin):
         return KINDS[self.roster_kind]
 
     def _url_prefix(self) -> str:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         return f"{opts.app_label}_{opts.model_name}"
 
     def get_urls(self) -> list[Any]:
         prefix = self._url_prefix()
-        site = self.admin_site  # type: ignore[attr-defined]
+        site = self.admin_site
         return [
             path("import/", site.admin_view(self.import_view), name=f"{prefix}_import"),
             path("import/template.xlsx", site.admin_view(self.template_view), name=f"{prefix}_import_template"),
@@ -71,11 +68,11 @@ class RosterAdminMixin(ListExportMixin):
                 site.admin_view(self.errors_view),
                 name=f"{prefix}_import_errors",
             ),
-            *super().get_urls(),  # type: ignore[misc]
+            *super().get_urls(),
         ]
 
     def _require_import_permission(self, request: HttpRequest) -> None:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         if not (
             request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
             and request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
@@ -83,15 +80,17 @@ class RosterAdminMixin(ListExportMixin):
             raise PermissionDenied
 
     def _upload(self, request: HttpRequest, upload_id: int) -> RosterImport:
-        upload = RosterImport.objects.filter(pk=upload_id, uploaded_by=_user(request), kind=self.roster_kind).first()
+        upload = RosterImport.objects.filter(
+            pk=upload_id, uploaded_by=staff_user(request), kind=self.roster_kind
+        ).first()
         if upload is None:
             raise Http404
         return upload
 
     def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         return {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "opts": self.model._meta,  # type: ignore[attr-defined]
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
             "kind": self.kind,
             "headers": [(c.header, c.alias, c.required) for c in self.kind.columns],
             **extra,
@@ -109,7 +108,11 @@ class RosterAdminMixin(ListExportMixin):
                 form.add_error("roster", str(error))
             else:
                 record = uploads.upload_create(
-                    kind=self.roster_kind, filename=upload.name, data=upload, user=_user(request), rows=sample.row_count
+                    kind=self.roster_kind,
+                    filename=upload.name,
+                    data=upload,
+                    user=staff_user(request),
+                    rows=sample.row_count,
                 )
                 if uploads.in_background(record.rows_total):
                     validate_roster_upload.delay_on_commit(record.pk)
@@ -133,14 +136,14 @@ class RosterAdminMixin(ListExportMixin):
         digest = request.POST.get("digest", "")
         if uploads.in_background(upload.rows_total):
             apply_roster_upload.delay_on_commit(upload.pk, digest)
-            self.message_user(request, _("The import runs in the background."), messages.INFO)  # type: ignore[attr-defined]
+            self.message_user(request, _("The import runs in the background."), messages.INFO)
             return HttpResponseRedirect(request.path)
         try:
             counts = uploads.upload_apply(upload, digest=digest)
         except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
             return None
-        self.message_user(  # type: ignore[attr-defined]
+        self.message_user(
             request,
             _("Imported: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % counts,
             messages.SUCCESS,
@@ -205,7 +208,7 @@ class RosterAdminMixin(ListExportMixin):
                 personal_columns=bool(at),
                 filename=f"errors-{upload_id}",
             )
-            return export_response(user=_user(request), table=table, file_format="xlsx", audit_obj=upload)
+            return export_response(user=staff_user(request), table=table, file_format="xlsx", audit_obj=upload)
 
     # --- export ------------------------------------------------------------------
 

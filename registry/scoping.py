@@ -29,8 +29,8 @@ def jurisdiction_path(user: User) -> str | None:
     """The path prefix the user may see; "" means everything; None means nothing."""
     if not user.is_active or not user.is_staff:
         return None
-    if user.jurisdiction_id is not None:
-        return user.jurisdiction.path  # type: ignore[union-attr]
+    if user.jurisdiction is not None:
+        return user.jurisdiction.path
     return "" if user.is_superuser else None
 
 

@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db import connections, models
 from django.utils import timezone
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from .audit import audit_record
 from .integrity import PRUNE_ACTION, ChainReport, chain_anchor, facts_signature, facts_signed, verify_chain
@@ -127,7 +128,7 @@ def libpq_env(params: dict[str, str]) -> dict[str, str]:
 
 def connect(params: dict[str, str], *, autocommit: bool = False) -> psycopg.Connection[Any]:
     try:
-        return psycopg.connect(**params, autocommit=autocommit)  # type: ignore[arg-type]
+        return psycopg.connect(make_conninfo(**params), autocommit=autocommit)
     except psycopg.Error as error:
         raise BackupError(f"cannot connect to database {params['dbname']!r}: {error}") from error
 
@@ -168,7 +169,7 @@ class DatabaseFacts:
 
     @property
     def decimal_columns(self) -> list[tuple[str, str]]:
-        return [tuple(name.rsplit(".", 1)) for name in self.totals]  # type: ignore[misc]
+        return [(table, column) for table, _dot, column in (name.rpartition(".") for name in self.totals)]
 
 
 def decimal_columns() -> list[tuple[str, str]]:
@@ -189,6 +190,14 @@ def _table_key(schema: str, table: str) -> str:
     return table if schema == "public" else f"{schema}.{table}"
 
 
+def _only_value(cursor: psycopg.Cursor[Any]) -> Any:
+    """The value of a query that returns one row of one column (a count, a function)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise BackupError("the query returned no row")
+    return row[0]
+
+
 def database_facts(conn: psycopg.Connection[Any], columns: Iterable[tuple[str, str]]) -> DatabaseFacts:
     """Count every table and sum ``columns`` in the database (and transaction) of ``conn``."""
     with conn.cursor() as cursor:
@@ -201,7 +210,7 @@ def database_facts(conn: psycopg.Connection[Any], columns: Iterable[tuple[str, s
         tables: dict[str, int] = {}
         for schema, table in names:
             cursor.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
-            tables[_table_key(schema, table)] = int(cursor.fetchone()[0])  # type: ignore[index]
+            tables[_table_key(schema, table)] = int(_only_value(cursor))
         by_table: dict[str, list[str]] = {}
         for table, column in columns:
             by_table.setdefault(table, []).append(column)
@@ -287,7 +296,7 @@ def exported_snapshot(params: dict[str, str]) -> Iterator[tuple[psycopg.Connecti
         conn.read_only = True
         with conn.cursor() as cursor:
             cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = str(cursor.fetchone()[0])  # type: ignore[index]
+            snapshot = str(_only_value(cursor))
         try:
             yield conn, snapshot
         finally:

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin_base import limit_choices
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
 from registry.exports import export_response
@@ -42,6 +44,14 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _RunTotals(TypedDict):  # GrantRunAdmin.get_queryset
+        n_lines: int
+        payable: Decimal | None
+
 
 # --- rate tables -----------------------------------------------------------------
 
@@ -122,7 +132,7 @@ class ConstructionGrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only construction schemes, and the rate keys they define, are offered.
         if "scheme" in self.fields:
-            self.fields["scheme"].queryset = SubsidyScheme.objects.filter(kind__in=instalments.CONSTRUCTION_KINDS)  # type: ignore[attr-defined]
+            limit_choices(self, "scheme", SubsidyScheme.objects.filter(kind__in=instalments.CONSTRUCTION_KINDS))
         if "basis" in self.fields:
             keys = (
                 Rate.objects.filter(scheme__kind__in=instalments.CONSTRUCTION_KINDS)
@@ -289,7 +299,7 @@ class GrantLineInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantLine]:
         lines = super().get_queryset(request).select_related("provider", "scheme")
-        return scope_queryset(lines, request.user, "provider__division__path")  # type: ignore[arg-type]
+        return scope_queryset(lines, staff_user(request), "provider__division__path")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -338,9 +348,9 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
         queryset = super(ScopedAdminMixin, self).get_queryset(request)
-        queryset = scope_by_coverage(queryset, request.user, "division__path")  # type: ignore[arg-type]
+        queryset = scope_by_coverage(queryset, staff_user(request), "division__path")
         # A district clerk sees the city-wide run, but counts and money of their district only.
-        in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(request.user) or "")  # type: ignore[arg-type]
+        in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(staff_user(request)) or "")
         return queryset.annotate(
             n_lines=Count("lines", filter=in_scope),
             payable=Sum("lines__amount", filter=Q(lines__holds=[]) & in_scope),
@@ -361,12 +371,12 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return type(form.__name__, (form,), {"user": request.user})
 
     @admin.display(description=_("lines"), ordering="n_lines")
-    def line_count(self, run: GrantRun) -> int:
-        return run.n_lines  # type: ignore[attr-defined]
+    def line_count(self, run: WithAnnotations[GrantRun, _RunTotals]) -> int:
+        return run.n_lines
 
     @admin.display(description=_("payable total (yuan)"))
-    def payable_total(self, run: GrantRun) -> Decimal:
-        return run.payable or Decimal("0.00")  # type: ignore[attr-defined]
+    def payable_total(self, run: WithAnnotations[GrantRun, _RunTotals]) -> Decimal:
+        return run.payable or Decimal("0.00")
 
     @admin.display(description=_("totals by district and payer level"))
     def totals(self, run: GrantRun) -> str:
@@ -426,14 +436,14 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return request.user.has_perm("subsidies.approve_grantrun")
 
     @admin.action(description=_("Export the lines of selected runs (CSV)"))
-    def export_lines(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> HttpResponse:
+    def export_lines(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> HttpResponseBase:
         lines = scope_queryset(
             GrantLine.objects.filter(run__in=queryset),
-            request.user,  # type: ignore[arg-type]
+            staff_user(request),
             "provider__division__path",
         )
         table = grant_lines_table(lines)
-        return export_response(user=staff_user(request), table=table, file_format="csv")  # type: ignore[return-value]
+        return export_response(user=staff_user(request), table=table, file_format="csv")
 
 
 @admin.register(GrantLine)

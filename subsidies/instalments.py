@@ -51,7 +51,9 @@ def eligible_beds(*, beds: int, floor_area_m2: Decimal, area_per_bed_m2: Decimal
 def _number(value: object, field_name: str, label: str) -> Decimal:
     """``value`` as a finite Decimal; text, NaN or Infinity is a validation error naming the field."""
     try:
-        number = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)  # type: ignore[arg-type]
+        if isinstance(value, str):
+            value = value.strip()
+        number = Decimal(value) if isinstance(value, Decimal | int | float | str) else Decimal("NaN")
     except (ArithmeticError, TypeError, ValueError):
         number = Decimal("NaN")
     if not number.is_finite():

@@ -23,7 +23,7 @@ def check_amount(amount: object, field_name: str = "amount") -> Decimal:
     """``amount`` as a Decimal if it is a finite, non-negative number (DOMAIN §7: every
     amount finite and non-negative); otherwise a ValidationError naming the field."""
     try:
-        value = Decimal(amount)  # type: ignore[arg-type]
+        value = Decimal(amount) if isinstance(amount, Decimal | int | float | str) else Decimal("NaN")
     except (ArithmeticError, TypeError, ValueError):
         value = Decimal("NaN")
     if not value.is_finite():

@@ -4,13 +4,14 @@ the bank file, reconciling the bank's result), recoveries and each provider's le
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -32,6 +33,18 @@ from .models import (
     Recovery,
     Repayment,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _BatchTotals(TypedDict):  # PaymentBatchAdmin.get_queryset
+        n_items: int
+        sum_items: Decimal | None
+
+    class _LedgerTotals(TypedDict):  # ProviderLedgerAdmin.get_queryset
+        paid_total: Decimal | None
+        pending_total: Decimal | None
+
 
 # --- payment batches --------------------------------------------------------------
 
@@ -103,12 +116,12 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return self.readonly_fields
 
     @admin.display(description=_("items"))
-    def item_count(self, batch: PaymentBatch) -> int:
-        return batch.n_items  # type: ignore[attr-defined]
+    def item_count(self, batch: WithAnnotations[PaymentBatch, _BatchTotals]) -> int:
+        return batch.n_items
 
     @admin.display(description=_("total (yuan)"))
-    def total(self, batch: PaymentBatch) -> Decimal:
-        return batch.sum_items or Decimal("0.00")  # type: ignore[attr-defined]
+    def total(self, batch: WithAnnotations[PaymentBatch, _BatchTotals]) -> Decimal:
+        return batch.sum_items or Decimal("0.00")
 
     def save_model(self, request: HttpRequest, obj: PaymentBatch, form: Any, change: bool) -> None:
         """A new batch is created and collected by the service (its creator becomes a
@@ -143,7 +156,9 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_paymentbatch")
 
-    def _export(self, request: HttpRequest, queryset: QuerySet[PaymentBatch], file_format: str) -> HttpResponse | None:
+    def _export(
+        self, request: HttpRequest, queryset: QuerySet[PaymentBatch], file_format: str
+    ) -> HttpResponseBase | None:
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one batch to export."), messages.ERROR)
             return None
@@ -152,7 +167,7 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return None
-        return export_response(  # type: ignore[return-value]
+        return export_response(
             user=staff_user(request),
             table=table,
             file_format=file_format,
@@ -162,11 +177,11 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         )
 
     @admin.action(description=_("Export the payment file (CSV)"), permissions=["change"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponse | None:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponseBase | None:
         return self._export(request, queryset, "csv")
 
     @admin.action(description=_("Export the payment file (xlsx)"), permissions=["change"])
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponse | None:
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> HttpResponseBase | None:
         return self._export(request, queryset, "xlsx")
 
     def get_urls(self) -> list[Any]:
@@ -245,7 +260,7 @@ class RecoveryAdmin(ScopedHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Recovery, form: Any, change: bool) -> None:
         if not change:
-            obj.opened_by = request.user  # type: ignore[assignment]
+            obj.opened_by = staff_user(request)
         super().save_model(request, obj, form, change)
 
     def get_urls(self) -> list[Any]:
@@ -302,12 +317,12 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("paid (yuan)"), ordering="paid_total")
-    def paid(self, provider: ProviderLedger) -> Decimal:
-        return provider.paid_total or Decimal("0.00")  # type: ignore[attr-defined]
+    def paid(self, provider: WithAnnotations[ProviderLedger, _LedgerTotals]) -> Decimal:
+        return provider.paid_total or Decimal("0.00")
 
     @admin.display(description=_("pending (yuan)"), ordering="pending_total")
-    def pending(self, provider: ProviderLedger) -> Decimal:
-        return provider.pending_total or Decimal("0.00")  # type: ignore[attr-defined]
+    def pending(self, provider: WithAnnotations[ProviderLedger, _LedgerTotals]) -> Decimal:
+        return provider.pending_total or Decimal("0.00")
 
     @admin.display(description=_("ledger"))
     def ledger(self, provider: ProviderLedger) -> str:
@@ -357,8 +372,8 @@ class ProviderLedgerAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
 
     @admin.action(description=_("Export the ledger of selected providers (CSV)"))
-    def export_ledger(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> HttpResponse:
-        return export_response(user=staff_user(request), table=ledger_table(queryset), file_format="csv")  # type: ignore[return-value]
+    def export_ledger(self, request: HttpRequest, queryset: QuerySet[ProviderLedger]) -> HttpResponseBase:
+        return export_response(user=staff_user(request), table=ledger_table(queryset), file_format="csv")
 
     def has_recover_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.add_recovery")

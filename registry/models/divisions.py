@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -47,10 +49,10 @@ class Division(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         old_path = self.path
         self.path = (self.parent.path if self.parent else "") + f"{self.code}/"
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             # Keep descendants' paths in step when a unit moves or is recoded.
             for child in Division.objects.filter(path__startswith=old_path).exclude(pk=self.pk):

@@ -166,6 +166,9 @@ class Provider(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     history = HistoricalRecords()
+    # Not columns: who makes the next save() and why, for its history row (simple-history).
+    _history_user: User
+    _change_reason: str
 
     class Meta:
         verbose_name = _("provider")

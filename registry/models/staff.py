@@ -28,6 +28,10 @@ class User(AbstractUser):
     )
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
 
+    # Not a column: the watched fields as stored, kept by a pre_save receiver for the
+    # post_save one that audits what changed (staff.accounts).
+    _audit_before: dict[str, Any] | None
+
     class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")

@@ -225,13 +225,13 @@ def _remember_account_before(sender: Any, instance: User, raw: bool = False, **k
     update_fields = kwargs.get("update_fields")
     if raw or instance.pk is None or (update_fields is not None and not set(update_fields) & set(_WATCHED)):
         return
-    instance._audit_before = User.objects.filter(pk=instance.pk).values(*_WATCHED).first()  # type: ignore[attr-defined]
+    instance._audit_before = User.objects.filter(pk=instance.pk).values(*_WATCHED).first()
 
 
 @receiver(post_save, sender=User)
 def _audit_account_changes(sender: Any, instance: User, created: bool, raw: bool = False, **kwargs: Any) -> None:
     before = getattr(instance, "_audit_before", None)
-    instance._audit_before = None  # type: ignore[attr-defined]
+    instance._audit_before = None
     if raw or created or not before:
         return
     if before["password"] != instance.password:

@@ -29,6 +29,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ..admin_base import limit_choices
 from ..admin_mixins import ScopedAdminMixin, staff_user
 from ..models import RoleGrant, User
 from ..scoping import divisions_visible_to, jurisdiction_path, scope_queryset
@@ -70,7 +71,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request).prefetch_related("groups")
-        if jurisdiction_path(request.user) == "":  # type: ignore[arg-type]
+        if jurisdiction_path(staff_user(request)) == "":
             return queryset
         return queryset.exclude(jurisdiction__isnull=True)
 
@@ -198,8 +199,8 @@ class RoleGrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         users = scope_queryset(User.objects.filter(is_active=True, is_superuser=False), actor, "jurisdiction__path")
-        self.fields["user"].queryset = users.exclude(pk=actor.pk).order_by("username")  # type: ignore[attr-defined]
-        self.fields["jurisdiction"].queryset = divisions_visible_to(actor)  # type: ignore[attr-defined]
+        limit_choices(self, "user", users.exclude(pk=actor.pk).order_by("username"))
+        limit_choices(self, "jurisdiction", divisions_visible_to(actor))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

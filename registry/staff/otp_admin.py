@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguards.audit import audit_record
 
+from ..admin_base import staff_user
 from ..scoping import scope_queryset
 
 
@@ -80,7 +81,7 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TOTPDevice]:
         queryset = super().get_queryset(request)
-        return scope_queryset(queryset, request.user, "user__jurisdiction__path")  # type: ignore[arg-type]
+        return scope_queryset(queryset, staff_user(request), "user__jurisdiction__path")
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         obj = super().get_object(request, object_id, from_field)
