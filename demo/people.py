@@ -9,7 +9,7 @@ import random
 from collections.abc import Sequence
 from decimal import Decimal
 
-from registry.models import ProviderKind, ResidentCategory
+from registry.models import ProviderKind, ResidentCategory, User
 
 K = ProviderKind
 
@@ -107,3 +107,13 @@ def resident_categories(rng: random.Random, kind: str, birth_year: int) -> list[
     if rng.random() < 0.04:
         categories.append(ResidentCategory.SPECIAL_FAMILY_PLANNING)
     return [str(c) for c in categories]
+
+
+def ensure_system_user(username: str, name: str) -> User:
+    """The non-login actor recorded on generated lifecycle transitions."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=name, is_staff=False, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    return user

@@ -58,7 +58,7 @@ from registry.periods import add_months
 from registry.staff import roles
 from safeguards.identifiers import make_id_number, validate_id_number, validate_uscc
 
-from .people import days
+from .people import days, ensure_system_user
 from .scale_people import IdNumbers, PeopleContext, caregiver_rows, resident_rows
 from .scale_providers import (
     STAFF_EMAIL_DOMAIN,
@@ -127,16 +127,6 @@ def analyze(models: Sequence[type[Model]]) -> None:
 
 
 # ----------------------------------------------------------------------- staff
-
-
-def ensure_system_user() -> User:
-    """The non-login actor recorded on the generated lifecycle transitions."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, first_name="规模测试数据", is_staff=False, is_active=True)
-        user.set_unusable_password()
-        user.save()
-    return user
 
 
 def staff_username(role: str, code: str) -> str:
@@ -216,7 +206,7 @@ def generate(
         validate_id_number(make_id_number(code, datetime.date(1950, 1, 1), 1), today=anchor)
 
     with transaction.atomic():
-        actor = ensure_system_user()
+        actor = ensure_system_user(SYSTEM_USERNAME, "规模测试数据")
         region = Division.objects.get(level=Division.Level.REGION)
         leagues = list(Division.objects.filter(level=Division.Level.LEAGUE_CITY, is_standard=True))
         summary.created["staff users"] = ensure_staff(counties, leagues, region)

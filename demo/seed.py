@@ -58,6 +58,7 @@ from .baotou import (
     SYSTEM_USERNAME,
     Listing,
 )
+from .people import ensure_system_user
 from .providers import ProviderPlan, plan_filing, plan_opening, plan_provider_fields, plan_registration, plan_steps
 from .records import (
     plan_annual_reports,
@@ -149,16 +150,6 @@ def ensure_reference_data() -> dict[str, Division]:
     if Division.objects.filter(code__in=codes).count() < len(codes):
         reference_data.load()
     return {d.code: d for d in Division.objects.filter(code__in=codes)}
-
-
-def ensure_system_user() -> User:
-    """The non-login actor recorded on the demo's lifecycle transitions."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(username=SYSTEM_USERNAME, first_name="演示数据", is_staff=False, is_active=True)
-        user.set_unusable_password()
-        user.save()
-    return user
 
 
 def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> None:
@@ -277,7 +268,7 @@ def seed() -> SeedSummary:
     plans = build_plan()
     with transaction.atomic():
         divisions = ensure_reference_data()
-        actor = ensure_system_user()
+        actor = ensure_system_user(SYSTEM_USERNAME, "演示数据")
         ensure_demo_users(divisions, summary)
         ensure_demo_role_request(divisions, summary)
         write_plan(plans, divisions, actor, summary)
