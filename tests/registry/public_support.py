@@ -232,9 +232,13 @@ def staff(username: str, division_code: str = "150200") -> User:
 
 
 def record_demo_inspection(provider: Provider, *, on: datetime.date, verify_one: bool = True) -> Inspection:
-    """An inspection of ``provider`` with two general findings, one of them rectified and verified."""
+    """An inspection of ``provider`` with two general findings, one of them rectified and verified
+    (under the district's safety regime, or the region's childcare fire regime for a nursery:
+    a regime is recorded only for the kinds it applies to)."""
     inspector = User.objects.get(username="inspector_kundulun")
     regime = Regime.objects.get(code="BT-DISTRICT-SAFETY")
+    if regime.provider_kinds and provider.kind not in regime.provider_kinds:
+        regime = Regime.objects.get(code="IM-CHILDCARE-FIRE")
     inspection = record_inspection(
         provider=provider,
         regime=regime,
