@@ -275,23 +275,67 @@ WITH prov AS (
             AND g.kind = 'regular' AND g.run_id <> %(run)s)
 ),
 stays AS MATERIALIZED (
-    SELECT r.provider_id, r.id_number_hash AS person,
-           LEAST(COALESCE(r.discharged_on, %(last)s), %(last)s) - GREATEST(r.admitted_on, %(first)s) + 1 AS days
+    SELECT r.provider_id, r.id_number_hash AS person, r.admitted_on, r.discharged_on
     FROM registry_resident r
     WHERE r.admitted_on <= %(last)s AND (r.discharged_on IS NULL OR r.discharged_on >= %(first)s)
 ),
 dup AS (
     SELECT person, array_agg(DISTINCT provider_id ORDER BY provider_id) AS providers
-    FROM stays GROUP BY person HAVING COUNT(DISTINCT provider_id) > 1
+    FROM stays GROUP BY person HAVING MIN(provider_id) < MAX(provider_id)
+),
+steps AS (
+    -- The lifecycle log in the run's order: effective_on, recorded_at, then (the model's
+    -- default ordering, kept by Python's stable sort) the newest id first. A change before
+    -- the month takes effect on its first day.
+    SELECT c.provider_id, GREATEST(c.effective_on, %(first)s) AS day,
+           c.to_status IN ('filed', 'certified') AS good,
+           row_number() OVER (PARTITION BY c.provider_id
+                              ORDER BY c.effective_on, c.recorded_at, c.id DESC) AS n
+    FROM registry_providerstatuschange c JOIN prov ON prov.id = c.provider_id
+    WHERE c.effective_on <= %(last)s
+),
+edges AS (
+    -- Gaps and islands: the changes into (good) or out of good standing; they alternate.
+    SELECT provider_id, day, good, n FROM (
+        SELECT provider_id, day, good, n,
+               good IS DISTINCT FROM lag(good, 1, false) OVER (PARTITION BY provider_id ORDER BY n) AS edge
+        FROM steps) s
+    WHERE edge
+),
+spans AS (
+    -- A span runs from an edge into good standing to the day before the next edge (none:
+    -- the month's last day); one that ends before it starts (same-day changes) is no span.
+    SELECT provider_id, day AS start_on, COALESCE(next_day - 1, %(last)s) AS end_on
+    FROM (SELECT provider_id, day, good, lead(day) OVER (PARTITION BY provider_id ORDER BY n) AS next_day
+          FROM edges) e
+    WHERE good AND (next_day IS NULL OR next_day > day)
+),
+eligible AS (
+    SELECT provider_id, jsonb_agg(jsonb_build_array(start_on, end_on) ORDER BY start_on) AS days
+    FROM spans GROUP BY provider_id
+),
+present AS (
+    -- Each person's days on the provider's eligible days: every part of every stay, summed.
+    SELECT s.provider_id, s.person,
+           SUM(LEAST(COALESCE(s.discharged_on, sp.end_on), sp.end_on) - GREATEST(s.admitted_on, sp.start_on) + 1)
+               AS days
+    FROM stays s JOIN spans sp ON sp.provider_id = s.provider_id
+    WHERE GREATEST(s.admitted_on, sp.start_on) <= LEAST(COALESCE(s.discharged_on, sp.end_on), sp.end_on)
+    GROUP BY s.provider_id, s.person
 ),
 counted AS (
-    SELECT s.provider_id,
-           COUNT(*) FILTER (WHERE dup.person IS NULL AND s.days >= %(min_days)s) AS n,
-           COUNT(dup.person) AS n_dup,
+    SELECT present.provider_id, COUNT(*) AS n
+    FROM present LEFT JOIN dup ON dup.person = present.person
+    WHERE dup.person IS NULL AND present.days >= %(min_days)s
+    GROUP BY present.provider_id
+),
+flagged AS (
+    -- Flags name every person of the month's stays (eligible days or not) at two providers.
+    SELECT s.provider_id, COUNT(*) AS n_dup,
            jsonb_agg(jsonb_build_object('code', 'duplicate_resident', 'person', s.person,
-                                        'providers', to_jsonb(dup.providers)))
-               FILTER (WHERE dup.person IS NOT NULL) AS flags
-    FROM stays s JOIN prov ON prov.id = s.provider_id LEFT JOIN dup ON dup.person = s.person
+                                        'providers', to_jsonb(s.providers))) AS flags
+    FROM (SELECT DISTINCT stays.provider_id, stays.person, dup.providers
+          FROM dup JOIN stays ON stays.person = dup.person JOIN prov ON prov.id = stays.provider_id) s
     GROUP BY s.provider_id
 ),
 rates AS (
@@ -299,22 +343,13 @@ rates AS (
     WHERE scheme_id = %(scheme)s AND effective_from <= %(last)s AND (effective_to IS NULL OR effective_to >= %(last)s)
     ORDER BY key, effective_from DESC
 ),
-st AS (
-    SELECT prov.id,
-           ARRAY[COALESCE((SELECT c.to_status::text FROM registry_providerstatuschange c
-                           WHERE c.provider_id = prov.id AND c.effective_on <= %(first)s
-                           ORDER BY c.effective_on DESC, c.recorded_at DESC, c.id ASC LIMIT 1), 'draft')]
-           || ARRAY(SELECT c.to_status::text FROM registry_providerstatuschange c
-                    WHERE c.provider_id = prov.id AND c.effective_on > %(first)s AND c.effective_on <= %(last)s)
-           AS statuses
-    FROM prov
-),
 line AS (
-    SELECT prov.id AS provider_id, prov.beds, prov.grade, st.statuses,
-           COALESCE(counted.n, 0) AS n, COALESCE(counted.n_dup, 0) AS n_dup,
-           COALESCE(counted.flags, '[]'::jsonb) AS flags,
+    SELECT prov.id AS provider_id, prov.beds, prov.grade, eligible.days AS eligible_days,
+           COALESCE(counted.n, 0) AS n, COALESCE(flagged.n_dup, 0) AS n_dup,
+           COALESCE(flagged.flags, '[]'::jsonb) AS flags,
            CASE WHEN EXISTS (SELECT 1 FROM rates WHERE key = 'any') THEN 'any' ELSE prov.grade::text END AS rate_key
-    FROM prov JOIN st ON st.id = prov.id LEFT JOIN counted ON counted.provider_id = prov.id
+    FROM prov LEFT JOIN eligible ON eligible.provider_id = prov.id
+         LEFT JOIN counted ON counted.provider_id = prov.id LEFT JOIN flagged ON flagged.provider_id = prov.id
 )
 INSERT INTO subsidies_grantline
     (run_id, scheme_id, provider_id, period, kind, subject, adjusts_id, payer_level,
@@ -325,17 +360,12 @@ SELECT %(run)s, %(scheme)s, line.provider_id, %(first)s, 'regular', '', NULL, ''
        round(COALESCE(rates.amount, 0) * LEAST(line.n, line.beds), 2),
        jsonb_build_object(
            'rule', %(rule)s::text, 'min_days', %(min_days)s::int, 'census_day', %(census_day)s::int,
+           'eligible_days', COALESCE(line.eligible_days, '[]'::jsonb),
            'residents_counted', line.n::text, 'residents_excluded_as_duplicates', line.n_dup,
            'cap_beds', line.beds, 'capped', line.n > line.beds, 'grade', line.grade,
            'rate_key', line.rate_key, 'rate_id', rates.id),
-       (CASE WHEN NOT (line.statuses && ARRAY['filed', 'certified'])
+       (CASE WHEN line.eligible_days IS NULL
              THEN jsonb_build_array(jsonb_build_object('code', 'not_filed', 'reason', %(not_filed)s::text))
-             ELSE '[]'::jsonb END)
-       || (CASE WHEN 'suspended' = ANY(line.statuses)
-             THEN jsonb_build_array(jsonb_build_object('code', 'suspended', 'reason', %(suspended)s::text))
-             ELSE '[]'::jsonb END)
-       || (CASE WHEN line.statuses && ARRAY['closed', 'revoked']
-             THEN jsonb_build_array(jsonb_build_object('code', 'closed', 'reason', %(closed)s::text))
              ELSE '[]'::jsonb END)
        || (CASE WHEN EXISTS (SELECT 1 FROM registry_creditrecord cr
                              WHERE cr.provider_id = line.provider_id AND cr.kind = 'blacklist'
@@ -359,7 +389,13 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
     """The limit: the run's regular lines from one SQL aggregate + INSERT … SELECT into the
     same (existing) run, then one UPDATE that puts the masked ID numbers into the flags of
     the few lines with a person registered at two providers (Fernet cannot be opened in
-    SQL). Only the ``min_days`` rule that the operating schemes use is written here."""
+    SQL). Only the ``min_days`` rule that the operating schemes use is written here.
+
+    As the run does (DOMAIN §7), only the days the provider was filed or certified count:
+    its eligible spans come from the lifecycle log (gaps and islands, in the order
+    ``eligible_spans`` reads it), each person's days are the sum of their stay's parts in
+    the spans, and a provider with no span is held as ``not_filed``.
+    ``tests/perf/grant_sql_check.py`` compares both on small data."""
     from subsidies.models import GrantLine, GrantRun, OccupancyRule
     from subsidies.rates import scheme_by_code
 
@@ -388,8 +424,6 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
                 "census_day": scheme.census_day,
                 "rule": scheme.occupancy_rule,
                 "not_filed": _("Not filed or certified during the month."),
-                "suspended": _("Suspended during the month."),
-                "closed": _("Closed or revoked during the month."),
                 "blacklisted": _("Blacklisted during the month."),
                 "no_rate": _("No rate for grade %(grade)s.") % {"grade": "{grade}"},
             }
