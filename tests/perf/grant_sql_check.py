@@ -46,23 +46,26 @@ EDGE_HISTORIES: list[list[tuple[int, int | None, str]]] = [
 ]
 
 
-def edge_cases(period: datetime.date) -> None:
-    """Give a few paid providers of the month awkward lifecycle histories, and move a stay
+def edge_cases(period: datetime.date) -> list[int]:
+    """Give a few IM-OPERATING providers awkward lifecycle histories, and move a stay
     of each to days 1-22 (split by the third history into 7 + 8 days: counted)."""
     from django.db.models import Count
 
-    from registry.models import ProviderStatusChange, Resident, User
+    from registry.models import Provider, ProviderStatusChange, Resident, User
+    from subsidies.rates import eligible_providers_q, scheme_by_code
 
     actor = User.objects.order_by("pk").first()
     assert actor is not None  # the scale data's staff
     busy = (
         Resident.objects.filter(admitted_on__lte=period, discharged_on__isnull=True, provider__status="certified")
+        .filter(provider__in=Provider.objects.filter(eligible_providers_q(scheme_by_code("IM-OPERATING"))))
         .values("provider_id")
         .annotate(n=Count("id"))
         .filter(n__gte=10)
         .order_by("provider_id")
     )
     zone = datetime.timezone(datetime.timedelta(hours=8))
+    providers = []
     for history, row in zip(EDGE_HISTORIES, busy, strict=False):
         recorded = None
         for day, hour, status in history:
@@ -82,7 +85,8 @@ def edge_cases(period: datetime.date) -> None:
         stay = Resident.objects.filter(provider_id=row["provider_id"], discharged_on__isnull=True).first()
         assert stay is not None  # one stay per person and provider: move it to days 1-22
         Resident.objects.filter(pk=stay.pk).update(admitted_on=period, discharged_on=period + datetime.timedelta(21))
-        print(f"provider {row['provider_id']}: {history}", flush=True)
+        providers.append(row["provider_id"])
+    return providers
 
 
 def main() -> int:
@@ -120,8 +124,7 @@ def main() -> int:
             str(args.months),
             stdout=io.StringIO(),
         )
-    if args.edge_cases:
-        edge_cases(datetime.date.fromisoformat(args.periods[0]))
+    edged = edge_cases(datetime.date.fromisoformat(args.periods[0])) if args.edge_cases else []
     total = 0
     for period in (datetime.date.fromisoformat(p) for p in args.periods):
         for code in args.schemes:
@@ -137,6 +140,12 @@ def main() -> int:
                 f"run {run.seconds:.2f} s, SQL {sql.seconds:.2f} s, {len(differences)} differences",
                 flush=True,
             )
+            for provider in edged if code == "IM-OPERATING" else []:
+                line = run_lines[provider]
+                print(
+                    f"    edge case {provider}: eligible days {line['basis']['eligible_days']}, "
+                    f"counted {line['basis']['residents_counted']}, holds {[h['code'] for h in line['holds']]}"
+                )
             for difference in differences[: args.show]:
                 print("   ", difference[:400])
     return 1 if total else 0
