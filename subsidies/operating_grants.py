@@ -49,7 +49,7 @@ def eligible_spans(
     eligible, and not on the days it was suspended, closed or revoked). A change takes
     effect on its ``effective_on`` day."""
     first, last = month_bounds(period)
-    ordered = sorted(changes, key=lambda c: (c.effective_on, c.recorded_at))
+    ordered = sorted(changes, key=lambda c: (c.effective_on, c.recorded_at, c.pk))  # made in this order
     status: str = ProviderStatus.DRAFT
     for change in ordered:
         if change.effective_on <= first:

@@ -284,13 +284,12 @@ dup AS (
     FROM stays GROUP BY person HAVING MIN(provider_id) < MAX(provider_id)
 ),
 steps AS (
-    -- The lifecycle log in the run's order: effective_on, recorded_at, then (the model's
-    -- default ordering, kept by Python's stable sort) the newest id first. A change before
-    -- the month takes effect on its first day.
+    -- The lifecycle log in the run's order: effective_on, recorded_at, then id (the order
+    -- the changes were made in). A change before the month takes effect on its first day.
     SELECT c.provider_id, GREATEST(c.effective_on, %(first)s) AS day,
            c.to_status IN ('filed', 'certified') AS good,
            row_number() OVER (PARTITION BY c.provider_id
-                              ORDER BY c.effective_on, c.recorded_at, c.id DESC) AS n
+                              ORDER BY c.effective_on, c.recorded_at, c.id) AS n
     FROM registry_providerstatuschange c JOIN prov ON prov.id = c.provider_id
     WHERE c.effective_on <= %(last)s
 ),

@@ -35,10 +35,10 @@ def create_database(url: str) -> None:
 
 
 # Changes added in the month (day, hour or None: the same recorded_at as the previous
-# change, to status). Same day and same recorded_at: the run reads them newest id first.
+# change, to status). Same day and same recorded_at: the run reads them in the order made.
 EDGE_HISTORIES: list[list[tuple[int, int | None, str]]] = [
     [(10, 10, "suspended"), (10, 11, "certified")],  # two spans that meet: (…, 9) and (10, …)
-    [(10, 12, "suspended"), (10, None, "certified")],  # a tie: read newest first, suspended wins
+    [(10, 12, "suspended"), (10, None, "certified")],  # a tie: read as made, certified again on the 10th
     [(8, 12, "suspended"), (15, 12, "certified"), (25, 12, "closed")],  # (1, 7) and (15, 24)
     [(1, 12, "suspended"), (15, 9, "certified"), (15, 10, "suspended")],  # a zero-length span only
     [(1, 12, "suspended"), (20, 12, "filed"), (20, 13, "certified")],  # good to good: one span

@@ -237,3 +237,19 @@ def test_a_suspension_in_the_month_takes_out_only_its_days(make_provider, lifecy
     assert line.basis["eligible_days"] == [["2026-11-01", "2026-11-09"], ["2026-11-20", "2026-11-30"]]
     assert (line.quantity, line.amount) == (Decimal(3), Decimal("300.00"))
     assert line.holds == [] and line.payable
+
+
+def test_changes_recorded_at_the_same_instant_count_in_the_order_they_were_made(make_provider, lifecycle):
+    """Suspended and reinstated on 10 November, both recorded in the same instant (one
+    import): the reinstatement came second, so the provider is eligible the whole month."""
+    provider = make_provider()
+    residents(provider, 3, admitted_on=D(2026, 1, 1))
+    lifecycle(provider, Action.SUSPEND, D(2026, 11, 10))
+    lifecycle(provider, Action.REINSTATE, D(2026, 11, 10))
+    suspension, reinstatement = ProviderStatusChange.objects.filter(effective_on=D(2026, 11, 10)).order_by("pk")
+    ProviderStatusChange.objects.filter(pk=reinstatement.pk).update(recorded_at=suspension.recorded_at)
+
+    line = line_of(run_refresh(scheme_code="BT-OPERATING", period=NOV), provider)
+
+    assert line.basis["eligible_days"] == [["2026-11-01", "2026-11-09"], ["2026-11-10", "2026-11-30"]]
+    assert (line.quantity, line.amount) == (Decimal(3), Decimal("300.00"))
