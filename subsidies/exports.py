@@ -12,7 +12,7 @@ from registry.exports import EXPORT_CHUNK_ROWS, ExportTable, plain_table
 from registry.models import Provider
 
 from .models import GrantLine
-from .payments import provider_ledger
+from .payments import provider_ledgers
 
 # A grant line's columns, declared once. ``run_operating_grants --output`` writes the first
 # six (a stable interface other tools read, DESIGN.md); the back-office's file adds which
@@ -56,5 +56,7 @@ def grant_lines_table(lines: QuerySet[GrantLine], *, detail: bool = True) -> Exp
 def ledger_table(providers: QuerySet[Provider]) -> ExportTable:
     """Each provider's totals (``payments.provider_ledger``): paid, pending, withheld,
     recovered, still owed."""
-    rows = [[p.uscc, p.name, *provider_ledger(p).values()] for p in providers.order_by("uscc")]
+    ordered = list(providers.order_by("uscc"))
+    ledgers = provider_ledgers(p.pk for p in ordered)
+    rows = [[p.uscc, p.name, *ledgers[p.pk].values()] for p in ordered]
     return plain_table(what="provider-ledger", header=LEDGER_HEADER, rows=rows)
