@@ -130,6 +130,16 @@ class Resident(PersonalDataMixin):
         return self.admitted_on <= day and (self.discharged_on is None or self.discharged_on >= day)
 
 
+class OverlappingStay(Resident):
+    """Stays sharing a day with another provider's stay of the same person, undecided
+    (``registry.overlaps``): the list clerks work through."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("overlapping stay")
+        verbose_name_plural = _("overlapping stays")
+
+
 class OverlapDecision(models.Model):
     """A clerk's decision on one person's two stays that share days at two providers
     (DOMAIN §7 "Same person, two providers"): ``kept`` is the right stay on the days they
