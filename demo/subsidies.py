@@ -1,6 +1,12 @@
 """Demo money for Baotou: the October 2025 operating grant run prepared by the city
 clerk, approved by the reviewer, paid in a batch prepared by finance, approved by the
-reviewer and reconciled as paid. Does nothing when a run already exists."""
+reviewer and reconciled as paid. Does nothing when a run already exists.
+
+Two people moved between Kundulun homes in October: one a clean transfer (counted once,
+where they spent more days), one whose first home never recorded the discharge (the
+stays overlap: flagged, counted nowhere, waiting in *Overlapping stays* for a clerk). A
+third home let its food business licence lapse on 30 November 2025: it is on hold, and
+its October line waits in *Withheld lines* instead of being paid."""
 
 from __future__ import annotations
 
@@ -8,13 +14,14 @@ import datetime
 
 from django.db import transaction
 
-from registry.models import Division, User
+from registry.models import Division, Licence, Provider, ProviderStatus, Resident, User
 from subsidies import reference_data
 from subsidies.models import GrantRun, PayerLevel
 from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
 from subsidies.runs import run_approve, run_refresh
 
 OCTOBER = datetime.date(2025, 10, 1)  # November is left for clerks to run in the demo
+LAPSED_ON = datetime.date(2025, 11, 30)
 
 
 @transaction.atomic
@@ -25,6 +32,8 @@ def seed() -> dict[str, int]:
     clerk = User.objects.get(username="clerk_baotou")
     reviewer = User.objects.get(username="reviewer_baotou")
     finance = User.objects.get(username="finance_baotou")
+    moves = _people_who_moved()
+    _a_licence_lapses()
     run = run_refresh(scheme_code="BT-OPERATING", period=OCTOBER, user=clerk)
     run_approve(run=run, approver=reviewer)
     batch = batch_create(
@@ -38,4 +47,55 @@ def seed() -> dict[str, int]:
     batch_export(batch=batch)
     result = "item,amount,status,reason\n" + "".join(f"{i.pk},{i.net_amount},paid,\n" for i in batch.items.all())
     batch_reconcile(batch=batch, data=result.encode(), filename="bank-result.csv", user=finance)
-    return {"runs": 1, "paid items": batch.items.count()}
+    return {"runs": 1, "paid items": batch.items.count(), "residents who moved": moves}
+
+
+def _people_who_moved() -> int:
+    """A transfer on 10/11 October and an overlap from 20 October between two Kundulun homes."""
+    homes = list(
+        Provider.objects.filter(
+            division__code="150203", status=ProviderStatus.CERTIFIED, kind="elderly_institution"
+        ).order_by("uscc")[:2]
+    )
+    if len(homes) < 2:
+        return 0
+    first, second = homes
+    stays = list(
+        Resident.objects.filter(provider=first, admitted_on__lt=OCTOBER, discharged_on__isnull=True).order_by("pk")[:2]
+    )
+    moved_on = {0: (datetime.date(2025, 10, 10), datetime.date(2025, 10, 11)), 1: (None, datetime.date(2025, 10, 20))}
+    for index, stay in enumerate(stays):
+        left_on, arrived_on = moved_on[index]
+        if left_on:
+            stay.discharged_on = left_on
+            stay.save(update_fields=["discharged_on"])
+        Resident.objects.create(
+            provider=second,
+            name=stay.name,
+            id_number=stay.id_number,
+            admitted_on=arrived_on,
+            care_level=stay.care_level,
+            categories=stay.categories,
+        )
+    return len(stays)
+
+
+def _a_licence_lapses() -> None:
+    """The third Kundulun home with a canteen lets its food licence end on 30 November
+    2025 and does not renew it."""
+    licences = Licence.objects.filter(
+        provider__division__code="150203",
+        provider__status=ProviderStatus.CERTIFIED,
+        provider__kind="elderly_institution",
+        kind=Licence.Kind.FOOD_BUSINESS,
+        issued_on__lte=LAPSED_ON,
+    ).order_by("provider__uscc", "-issued_on")
+    providers = list(dict.fromkeys(licences.values_list("provider_id", flat=True)))
+    if len(providers) < 3:
+        return
+    latest = licences.filter(provider_id=providers[2]).first()
+    if latest is None:
+        return
+    Licence.objects.filter(provider_id=providers[2], kind=Licence.Kind.FOOD_BUSINESS, issued_on__gt=LAPSED_ON).delete()
+    latest.expires_on = LAPSED_ON
+    latest.save(update_fields=["expires_on"])
