@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -56,9 +56,7 @@ def award_scheme(scheme_code: str) -> SubsidyScheme:
     """The award scheme called ``scheme_code``; any other scheme is refused, naming the field."""
     scheme = scheme_by_code(scheme_code)
     if scheme.kind != SchemeKind.AWARD:
-        raise ValidationError(
-            {"scheme_code": _("%(code)s is not an operating award scheme.") % {"code": scheme.code}}
-        )
+        raise ValidationError({"scheme_code": _("%(code)s is not an operating award scheme.") % {"code": scheme.code}})
     return scheme
 
 
@@ -130,8 +128,7 @@ def check_evaluation(
         errors["evaluator"] = _("Name the evaluator.")
     if errors:
         raise ValidationError(errors)
-    assert isinstance(year, int) and isinstance(evaluated_on, datetime.date)
-    return year, evaluated_on, number
+    return cast(int, year), cast(datetime.date, evaluated_on), number
 
 
 def check_amount_in_range(amount: object, rate: Rate) -> Decimal:
@@ -174,7 +171,12 @@ def award_check(
     naming each field refused (what the admin's form shows before it calls ``award_prepare``)."""
     scheme = award_scheme(scheme_code)
     year, evaluated_on, score = check_evaluation(
-        scheme=scheme, year=year, evaluated_on=evaluated_on, score=score, evaluator=evaluator, today=timezone.localdate()
+        scheme=scheme,
+        year=year,
+        evaluated_on=evaluated_on,
+        score=score,
+        evaluator=evaluator,
+        today=timezone.localdate(),
     )
     rate = award_range(scheme, evaluated_on)
     errors: dict[str, Any] = {}
@@ -191,7 +193,14 @@ def award_check(
         errors.update(_duplicate(provider, scheme, year).message_dict)
     if errors:
         raise ValidationError(errors)
-    return {"scheme": scheme, "year": year, "evaluated_on": evaluated_on, "score": score, "amount": amount, "rate": rate}
+    return {
+        "scheme": scheme,
+        "year": year,
+        "evaluated_on": evaluated_on,
+        "score": score,
+        "amount": amount,
+        "rate": rate,
+    }
 
 
 def award_prepare(
