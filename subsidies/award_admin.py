@@ -132,7 +132,7 @@ class AwardAdmin(ScopedHistoryAdmin):
     list_filter = ["status", "evaluation__scheme", "evaluation__year", AwardDivisionFilter]
     list_select_related = ["evaluation__provider", "evaluation__scheme", "prepared_by", "approved_by"]
     search_fields = ["evaluation__provider__name", "evaluation__provider__uscc", "evaluation__evaluator"]
-    actions = ["approve_awards"]
+    actions = ["approve_awards", "withdraw_awards"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:  # an award is only shown: every field is read-only
@@ -183,6 +183,16 @@ class AwardAdmin(ScopedHistoryAdmin):
                 self,
                 lambda a=award: awards.award_approve(award=a, approver=staff_user(request)),
                 _("%(award)s approved.") % {"award": award},
+            )
+
+    @admin.action(description=_("Withdraw selected draft awards"), permissions=["add"])
+    def withdraw_awards(self, request: HttpRequest, queryset: QuerySet[Award]) -> None:
+        for award in queryset:
+            run_service(
+                request,
+                self,
+                lambda a=award: awards.award_withdraw(award=a, user=staff_user(request)),
+                _("%(award)s withdrawn.") % {"award": award},
             )
 
     def has_approve_permission(self, request: HttpRequest) -> bool:

@@ -302,3 +302,31 @@ def award_approve(*, award: Award, approver: User) -> Award:
         after={"status": Award.Status.APPROVED, "amount": str(locked.amount)},
     )
     return locked
+
+
+@transaction.atomic
+def award_withdraw(*, award: Award, user: User) -> None:
+    """Withdraw a draft award and its evaluation (entered wrongly, or the evaluation is to be
+    done again), so that the year can be awarded afresh. An approved award is never
+    withdrawn. The history tables keep both rows; audited ``award.withdraw``."""
+    locked = Award.objects.select_for_update().get(pk=award.pk)
+    evaluation = OperationEvaluation.objects.select_related("provider__division", "scheme").get(pk=locked.evaluation_id)
+    if not user.has_perm("subsidies.add_award") or not user_can_see_division(user, evaluation.provider.division):
+        raise PermissionDenied(_("You do not have permission to withdraw this award."))
+    if locked.status != Award.Status.DRAFT:
+        raise ValidationError({"status": _("Only a draft award can be withdrawn.")})
+    audit_record(
+        "award.withdraw",
+        actor=user,
+        obj=locked,
+        before={
+            "provider": evaluation.provider_id,
+            "scheme": evaluation.scheme.code,
+            "year": evaluation.year,
+            "score": str(evaluation.score),
+            "amount": str(locked.amount),
+        },
+    )
+    locked.preparers.clear()
+    locked.delete()
+    evaluation.delete()

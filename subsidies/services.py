@@ -7,7 +7,7 @@ other code and scripts import from.
 from registry.periods import parse_month, previous_month
 
 from .allowances import cost_split
-from .awards import award_approve, award_prepare
+from .awards import award_approve, award_prepare, award_withdraw
 from .instalments import Quote, construction_quote, grant_approve, grant_edit, grant_prepare, instalments_review
 from .payments import (
     batch_approve,
@@ -25,6 +25,7 @@ __all__ = [
     "Quote",
     "award_approve",
     "award_prepare",
+    "award_withdraw",
     "batch_approve",
     "batch_collect",
     "batch_create",

@@ -24,7 +24,7 @@ from factories import BAOTOU, KUNDULUN, division
 
 from registry.models import ProviderKind, ProviderStatusChange, User
 from subsidies.models import Award, OperationEvaluation, PayerLevel, PaymentItem, Rate, SubsidyScheme
-from subsidies.services import award_approve, award_prepare, batch_create
+from subsidies.services import award_approve, award_prepare, award_withdraw, batch_create
 
 pytestmark = pytest.mark.django_db
 
@@ -274,6 +274,19 @@ def test_approval_checks_the_provider_again(day_care, prepare, award_approver, l
     assert list(refused_field(lambda: award_approve(award=award, approver=award_approver))) == ["provider"]
     award.refresh_from_db()
     assert award.status == Award.Status.DRAFT
+
+
+def test_a_wrong_draft_is_withdrawn_and_the_year_awarded_again(day_care, prepare, clerk, outsider, award_approver):
+    wrong = prepare(day_care, amount="50000")
+
+    with pytest.raises(PermissionDenied):
+        award_withdraw(award=wrong, user=outsider)  # a clerk of another district
+    award_withdraw(award=wrong, user=clerk)
+
+    assert not Award.objects.exists() and not OperationEvaluation.objects.exists()
+    again = award_approve(award=prepare(day_care, amount="25000"), approver=award_approver)
+    assert list(refused_field(lambda: award_withdraw(award=again, user=clerk))) == ["status"]
+    assert Award.objects.get().amount == Decimal("25000.00")
 
 
 # --------------------------------------------------------------------------- paid through batches
