@@ -25,9 +25,7 @@ class OperationEvaluation(models.Model):
     provider = models.ForeignKey(
         Provider, models.PROTECT, related_name="operation_evaluations", verbose_name=_("provider")
     )
-    scheme = models.ForeignKey(
-        "subsidies.SubsidyScheme", models.PROTECT, related_name="+", verbose_name=_("scheme")
-    )
+    scheme = models.ForeignKey("subsidies.SubsidyScheme", models.PROTECT, related_name="+", verbose_name=_("scheme"))
     year = models.PositiveSmallIntegerField(_("year evaluated"))
     evaluated_on = models.DateField(_("evaluated on"))
     score = models.DecimalField(_("score (0-100)"), max_digits=5, decimal_places=2)
