@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
+from .admin_filters import DivisionFilter
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -46,9 +47,6 @@ from .models import (
     User,
 )
 from .roster_admin import RosterAdminMixin
-from .scoping import (
-    divisions_visible_to,
-)
 from .selectors import in_care_on, residents_in_care
 
 if TYPE_CHECKING:
@@ -61,30 +59,6 @@ if TYPE_CHECKING:
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
 admin.site.index_title = _("Back-office")
-
-
-class DivisionFilter(admin.SimpleListFilter):
-    """League/city or county, among the divisions inside the user's jurisdiction."""
-
-    title = _("division")
-    parameter_name = "in_division"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        divisions = divisions_visible_to(staff_user(request)).filter(
-            level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
-        )
-        return [
-            (d.code, ("— " if d.level == Division.Level.COUNTY else "") + d.name) for d in divisions.order_by("path")
-        ]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if not self.value():
-            return queryset
-        division = divisions_visible_to(staff_user(request)).filter(code=self.value()).first()
-        if division is None:
-            return queryset.none()
-        lookup = "division__path" if issubclass(queryset.model, Provider) else "provider__division__path"
-        return queryset.filter(**{f"{lookup}__startswith": division.path})
 
 
 # --- inlines on the provider page -------------------------------------------------

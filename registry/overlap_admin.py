@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeguards.identifiers import mask_id_number
 
+from .admin_filters import DivisionFilter
 from .admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, staff_user
 from .models import OverlapDecision, OverlappingStay, Resident
 from .overlaps import overlap_decide, overlapping_stays, shares_days
@@ -37,14 +38,10 @@ class OverlappingStayAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     neither provider until a clerk keeps one (DOMAIN §7)."""
 
     list_display = ["name", "masked_id", "provider_link", "admitted_on", "discharged_on", "others", "decide_link"]
+    list_filter = [DivisionFilter]
     list_select_related = ["provider"]
     search_fields = ["name", "provider__name"]
     ordering = ["name", "pk"]
-
-    def get_list_filter(self, request: HttpRequest) -> Any:
-        from .admin import DivisionFilter  # the registry admin module defines it and imports this one
-
-        return [DivisionFilter]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(pk__in=overlapping_stays().values("pk"))

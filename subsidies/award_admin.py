@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import DivisionFilter
 from registry.admin_base import limit_choices, staff_user
+from registry.admin_filters import DivisionFilter
 from registry.admin_mixins import ScopedHistoryAdmin
 from registry.admin_services import run_service
 from registry.models import Provider

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import DivisionFilter
+from registry.admin_filters import DivisionFilter
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin
 from registry.holds import hold_reasons_now, providers_on_hold
 

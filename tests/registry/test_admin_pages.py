@@ -42,6 +42,8 @@ from registry.models import (
     DataExport,
     Division,
     FireExemptionRule,
+    OverlapDecision,
+    OverlappingStay,
     Provider,
     ProviderStatus,
     ProviderStatusChange,
@@ -60,8 +62,10 @@ from subsidies.models import (
     PaymentBatch,
     PaymentItem,
     ProviderLedger,
+    ProviderOnHold,
     Recovery,
     SubsidyScheme,
+    WithheldLine,
 )
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +115,7 @@ def samples(divisions, superuser, clerk):
         ClockedSchedule.objects.create(clocked_time=timezone.now()),
         PeriodicTask.objects.create(name="每日提醒", task="inspections.tasks.send_reminders", interval=interval),
         *subsidy_samples(provider, clerk, divisions[KUNDULUN]),
+        *overlap_samples(provider, clerk),
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
@@ -215,7 +220,36 @@ def subsidy_samples(provider, clerk, division) -> list:
         range_max=Decimal("50000"),
         prepared_by=clerk,
     )
-    return [grant, instalment, run, line, batch, recovery, award, ProviderLedger.objects.get(pk=provider.pk)]
+    # The provider has an open hold (above): an approved, unpaid line of an ended month waits.
+    approved = GrantRun.objects.create(
+        scheme=operating, period=datetime.date(2026, 9, 1), division=division, created_by=clerk, status="approved"
+    )
+    waiting = GrantLine.objects.create(
+        run=approved, scheme=operating, provider=provider, period=approved.period, quantity=1, rate=100, amount=100
+    )
+    return [
+        grant,
+        instalment,
+        run,
+        line,
+        batch,
+        recovery,
+        award,
+        ProviderLedger.objects.get(pk=provider.pk),
+        WithheldLine.objects.get(pk=waiting.pk),
+        ProviderOnHold.objects.get(pk=provider.pk),
+    ]
+
+
+def overlap_samples(provider, clerk) -> list:
+    """A stay sharing days with another provider's stay of the same person, and a decision."""
+    other = ProviderFactory()
+    shared = ResidentFactory(provider=provider, admitted_on=datetime.date(2026, 1, 1))
+    ResidentFactory(provider=other, id_number=shared.id_number, admitted_on=datetime.date(2026, 3, 1))
+    kept = ResidentFactory(provider=provider, admitted_on=datetime.date(2026, 1, 1))
+    set_aside = ResidentFactory(provider=other, id_number=kept.id_number, admitted_on=datetime.date(2026, 2, 1))
+    decision = OverlapDecision.objects.create(kept=kept, set_aside=set_aside, note="核对出院证明", decided_by=clerk)
+    return [OverlappingStay.objects.get(pk=shared.pk), decision]
 
 
 def sample_of(samples, model):
