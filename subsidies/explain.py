@@ -16,6 +16,24 @@ def explain_line(line: GrantLine) -> str:
             "since": basis.get("nursing_since") or "-",
             "rate": line.rate,
         }
+    if "living" in basis:
+        what = (
+            _("make-up to the cost standard %(standard)s yuan a month")
+            if basis["living"] == "make_up"
+            else _("living allowance %(rate)s yuan a month")
+        ) % {"standard": basis.get("standard"), "rate": line.rate}
+        return _(
+            "%(resident)s (%(category)s, home county %(county)s), %(days)s of %(month_days)s days in care: "
+            "%(what)s → %(amount)s yuan."
+        ) % {
+            "resident": basis.get("resident"),
+            "category": basis.get("category"),
+            "county": basis.get("home_county") or "-",
+            "days": basis.get("days_in_care"),
+            "month_days": basis.get("days_in_month"),
+            "what": what,
+            "amount": line.amount,
+        }
     if "policy" in basis:
         return _("Policy %(policy)s, premium %(premium)s yuan: this payer's share is %(amount)s yuan.") % {
             "policy": basis["policy"],

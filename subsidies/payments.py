@@ -109,7 +109,11 @@ def batch_collect(batch: PaymentBatch, *, user: User | None = None) -> int:
     if batch.state != State.DRAFT:
         raise ValidationError(_("Only a draft batch can be changed."))
     add_preparer(batch, user)
-    in_division = Q(provider__division__path__startswith=batch.division.path)
+    # A line paid by another division (a resident's home county, 000:1056-1063) goes into
+    # that division's batches; the others into those of the provider's division.
+    in_division = Q(payer_division__isnull=True, provider__division__path__startswith=batch.division.path) | Q(
+        payer_division__path__startswith=batch.division.path
+    )
     lines = (
         GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
         .filter(Q(payer_level=batch.payer_level) | Q(payer_level="", scheme__payer_level=batch.payer_level))
