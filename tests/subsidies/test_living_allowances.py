@@ -8,14 +8,20 @@ The rates are the counties' own (none in the seeds): these tests enter them as a
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from factories import DONGHE, KUNDULUN, ResidentFactory, division
 
-from registry.models import OperationMode, ProviderStatusChange, ResidentCategory
+from registry.models import OperationMode, ProviderStatusChange, Resident, ResidentCategory
+from registry.rosters.engine import apply_roster, validate_roster
+from registry.rosters.formats import read_table
+from registry.rosters.kinds import KINDS
+from safeguards.identifiers import make_id_number
 from subsidies.models import GrantLine, PayerLevel, Rate, SchemeKind, SubsidyScheme
 from subsidies.services import batch_create, run_refresh
 
@@ -273,3 +279,38 @@ def test_the_home_county_is_a_banner_county_or_district(divisions, home):
         person.full_clean()
 
     assert "home_county" in error.value.message_dict
+
+
+# --- the residents roster carries the home county (户籍所在地) --------------------------
+
+
+def residents_roster(provider, home_county: str) -> bytes:
+    header = [column.header for column in KINDS["residents"].columns]
+    row = {
+        "身份证号": make_id_number("150203", D(1941, 3, 8), 7),
+        "姓名": "王桂芝",
+        "机构统一社会信用代码": provider.uscc,
+        "入住日期": "2026-03-01",
+        "照护等级": "失能",
+        "人员类别": "特困人员",
+        "户籍所在地": home_county,
+    }
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, [row.get(name, "") for name in header]])
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("cell", ["东河区", DONGHE])
+def test_the_residents_roster_records_a_home_county_outside_the_clerks_district(home, clerk, cell):
+    plan = validate_roster(KINDS["residents"], read_table(residents_roster(home, cell), "r.csv"), user=clerk)
+    assert plan.valid, plan.errors
+
+    apply_roster(plan, user=clerk)
+
+    assert Resident.objects.get(name="王桂芝").home_county.code == DONGHE
+
+
+def test_the_residents_roster_refuses_a_home_county_that_is_not_a_county(home, clerk):
+    plan = validate_roster(KINDS["residents"], read_table(residents_roster(home, "150200"), "r.csv"), user=clerk)
+
+    assert [(error.row, error.column) for error in plan.errors] == [(2, "户籍所在地")]
