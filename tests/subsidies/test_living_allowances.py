@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from factories import DONGHE, KUNDULUN, ResidentFactory, division
 
 from registry.models import OperationMode, ProviderStatusChange, Resident, ResidentCategory
@@ -22,7 +23,7 @@ from registry.rosters.engine import apply_roster, validate_roster
 from registry.rosters.formats import read_table
 from registry.rosters.kinds import KINDS
 from safeguards.identifiers import make_id_number
-from subsidies.models import GrantLine, PayerLevel, Rate, SchemeKind, SubsidyScheme
+from subsidies.models import GrantLine, GrantRun, PayerLevel, Rate, SchemeKind, SubsidyScheme
 from subsidies.services import batch_create, run_refresh
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +315,26 @@ def test_the_residents_roster_refuses_a_home_county_that_is_not_a_county(home, c
     plan = validate_roster(KINDS["residents"], read_table(residents_roster(home, "150200"), "r.csv"), user=clerk)
 
     assert [(error.row, error.column) for error in plan.errors] == [(2, "户籍所在地")]
+
+
+# --- the demo ------------------------------------------------------------------------
+
+
+def test_the_demo_prepares_a_living_allowance_run_with_demo_rates(divisions):
+    call_command("seed_demo", stdout=io.StringIO())
+    run = GrantRun.objects.get(scheme__code=SCHEME)
+    lines = run.lines.all()
+
+    assert run.status == GrantRun.Status.DRAFT and run.period == D(2025, 10, 1)
+    assert any(line.payable for line in lines)
+    assert all(line.payer_division is not None for line in lines)
+    rates = Rate.objects.filter(scheme__code=SCHEME)
+    assert rates.exists() and all(rate.is_example and "demo value" in rate.source for rate in rates)
+
+    before = sorted(lines.values_list("pk", "subject", "amount"))
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)  # again: nothing changes
+
+    assert "living allowances: runs: 0" in out.getvalue()
+    assert sorted(GrantRun.objects.get(scheme__code=SCHEME).lines.values_list("pk", "subject", "amount")) == before
