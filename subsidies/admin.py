@@ -466,6 +466,8 @@ class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "quantity",
         "rate",
         "amount",
+        "payer_level",
+        "payer_division",
         "holds",
         "flags",
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from registry.models import ResidentCategory
+
 from .models import GrantLine, OccupancyRule
 
 
@@ -27,7 +29,7 @@ def explain_line(line: GrantLine) -> str:
             "%(what)s → %(amount)s yuan."
         ) % {
             "resident": basis.get("resident"),
-            "category": basis.get("category"),
+            "category": ResidentCategory(basis["category"]).label if basis.get("category") else "-",
             "county": basis.get("home_county") or "-",
             "days": basis.get("days_in_care"),
             "month_days": basis.get("days_in_month"),

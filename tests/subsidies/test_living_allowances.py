@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 from factories import DONGHE, KUNDULUN, ResidentFactory, division
 
 from registry.models import OperationMode, ProviderStatusChange, Resident, ResidentCategory
@@ -23,6 +24,7 @@ from registry.rosters.engine import apply_roster, validate_roster
 from registry.rosters.formats import read_table
 from registry.rosters.kinds import KINDS
 from safeguards.identifiers import make_id_number
+from subsidies.explain import explain_line
 from subsidies.models import GrantLine, GrantRun, PayerLevel, Rate, SchemeKind, SubsidyScheme
 from subsidies.services import batch_create, run_refresh
 
@@ -166,6 +168,9 @@ def test_a_resident_discharged_mid_month_is_paid_for_the_days_in_care(rates, hom
     assert lines[f"resident:{person.pk}"].amount == Decimal("233.33")
     assert lines[f"resident:{person.pk}:make_up"].amount == Decimal("266.67")
     assert lines[f"resident:{person.pk}"].basis["days_in_care"] == 10
+    with translation.override("en"):
+        assert "10 of 30 days in care" in explain_line(lines[f"resident:{person.pk}"])
+        assert "make-up to the cost standard 1500.00 yuan" in explain_line(lines[f"resident:{person.pk}:make_up"])
 
 
 def test_a_transfer_pays_each_home_its_days_and_the_person_once(rates, home, make_provider):
