@@ -36,8 +36,8 @@ from .operating_grants import (
     ADJUSTMENT_WINDOW_MONTHS,
     _providers_for,
     eligible_spans,
+    lifecycle_changes,
     provider_month_holds,
-    provider_standing,
     stays_within,
 )
 from .rates import rates_in_force
@@ -123,14 +123,14 @@ class MonthFacts(NamedTuple):
     """What the lines of one month need, read once for all its residents."""
 
     rates: dict[str, Rate]
-    standing: dict[str, dict[int, list[Any]]]
+    changes: dict[int, list[Any]]  # lifecycle logs of the providers
     conflicts: dict[str, set[int]]
 
 
 def month_facts(scheme: SubsidyScheme, period: datetime.date, residents: list[Resident]) -> MonthFacts:
     return MonthFacts(
         rates=rates_in_force(scheme, month_bounds(period)[1]),
-        standing=provider_standing({r.provider_id for r in residents}, period),
+        changes=lifecycle_changes({r.provider_id for r in residents}),
         conflicts=overlapping_stays(period, {r.id_number_hash for r in residents}),
     )
 
@@ -143,19 +143,15 @@ def resident_lines(
     month's flagged line this catches up (the lines are then adjustments)."""
     scheme, provider = run.scheme, resident.provider
     category = qualifying_category(scheme, resident.categories)
-    changes = facts.standing["changes"][provider.pk]
+    changes = facts.changes[provider.pk]
     spans = eligible_spans(changes, period)
     parts = stays_within([Stay(resident.id_number_hash, resident.admitted_on, resident.discharged_on)], spans)
     share = month_share(scheme, parts, period)
     if category is None or not share.share:
         return []
-    holds = provider_month_holds(
-        provider,
-        period,
-        changes=changes,
-        credit=facts.standing["credit"][provider.pk],
-        holds=facts.standing["holds"][provider.pk],
-    )
+    # A provider's payment holds (hazard, blacklist, fire licence) pause payment in the batch
+    # (payments.payable_lines), they do not change the line (DOMAIN §7).
+    holds = provider_month_holds(changes, period)
     county = resident.home_county
     allowance = facts.rates.get(rate_key(county, category)) if county else None
     standard = facts.rates.get(rate_key(county, STANDARD)) if county else None

@@ -2,9 +2,12 @@
 
 Approved runs are never changed: corrections to an approved month's roster appear as
 adjustment lines in the next run. Only the days the provider was filed or certified count
-(DOMAIN §7). Holds (never filed or certified in the month, blacklisted, an open major
-hazard from the inspections app) keep a line from being paid; a resident present in two
-providers in the same month is flagged on both lines and counted for neither.
+(DOMAIN §7); a line's ``holds`` say why it pays nothing at all (never filed or certified in
+the month, no rate). A provider's payment holds (an open major hazard, a blacklisting, a
+lapsed fire licence) do not change its lines: they pause payment, and the payment batch
+decides (``payments.payable_lines``), so the month is paid once the hold ends (DOMAIN §7).
+A resident whose stays at two providers overlap is flagged on both lines and counted for
+neither; a transfer from one to the other is not an overlap (``stay_conflicts.py``).
 """
 
 from __future__ import annotations
@@ -20,16 +23,14 @@ from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    CreditRecord,
     Division,
     Provider,
-    ProviderHold,
     ProviderStatus,
     ProviderStatusChange,
     Resident,
 )
-from registry.periods import add_months, end_of_day, month_bounds, start_of_day
-from registry.selectors import covers, holds_in_force, in_care_during
+from registry.periods import add_months, month_bounds
+from registry.selectors import in_care_during
 from safeguards.identifiers import mask_id_number
 
 from .models import GrantLine, GrantRun, SubsidyScheme
@@ -86,25 +87,13 @@ def _hold(code: str, reason: str) -> dict[str, str]:
     return {"code": code, "reason": reason}
 
 
-def provider_month_holds(
-    provider: Provider,
-    period: datetime.date,
-    *,
-    changes: list[ProviderStatusChange],
-    credit: list[CreditRecord],
-    holds: list[ProviderHold],
-) -> list[dict[str, str]]:
-    """Why ``provider`` may not be paid for the month (empty: it may). ``credit`` and
-    ``holds`` are its blacklistings and holds in force during the month
-    (``provider_standing``)."""
-    found: list[dict[str, str]] = []
-    # Status decides which days count (eligible_spans), not whether the month is paid.
+def provider_month_holds(changes: list[ProviderStatusChange], period: datetime.date) -> list[dict[str, str]]:
+    """Why the provider with lifecycle ``changes`` earns nothing for the month (empty: it
+    may): it was never filed or certified in it. Status decides which days count
+    (``eligible_spans``); payment holds only pause payment (module docstring)."""
     if not eligible_spans(changes, period):
-        found.append(_hold("not_filed", _("Not filed or certified during the month.")))
-    if credit:
-        found.append(_hold("blacklisted", _("Blacklisted during the month.")))
-    found += [_hold("hold", hold.reason) for hold in holds]
-    return found
+        return [_hold("not_filed", _("Not filed or certified during the month."))]
+    return []
 
 
 def _month_stays(period: datetime.date) -> QuerySet[Resident]:
@@ -228,35 +217,20 @@ def _providers_for(scheme: SubsidyScheme, division: Division, period: datetime.d
     )
 
 
-def provider_standing(ids: Iterable[int], period: datetime.date) -> dict[str, dict[int, list[Any]]]:
-    """Lifecycle changes, and blacklistings and holds in force during the month of
-    ``period``, of many providers: three queries in all."""
-    ids = list(ids)
-    first, last = month_bounds(period)
-    standing: dict[str, dict[int, list[Any]]] = {
-        "changes": defaultdict(list),
-        "credit": defaultdict(list),
-        "holds": defaultdict(list),
-    }
-    for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
-        standing["changes"][change.provider_id].append(change)
-    blacklisted = covers(first, last, start="start_on", end="end_on")
-    for record in CreditRecord.objects.filter(blacklisted, provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
-        standing["credit"][record.provider_id].append(record)
-    for hold in ProviderHold.objects.filter(holds_in_force(start_of_day(first), end_of_day(last)), provider_id__in=ids):
-        standing["holds"][hold.provider_id].append(hold)
-    return standing
+def lifecycle_changes(ids: Iterable[int]) -> dict[int, list[ProviderStatusChange]]:
+    """The lifecycle log of many providers, by provider (one query)."""
+    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
+    for change in ProviderStatusChange.objects.filter(provider_id__in=list(ids)):
+        changes[change.provider_id].append(change)
+    return changes
 
 
 def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
-    standing = provider_standing((p.pk for p in providers), period)
     stays = _stays_by_provider(period, [p.pk for p in providers])
     duplicates = duplicate_residents(period)
     return {
-        "changes": standing["changes"],
-        "credit": standing["credit"],
-        "holds": standing["holds"],
+        "changes": lifecycle_changes(p.pk for p in providers),
         "stays": stays,
         "duplicates": duplicates,
         "masked": masked_id_numbers(duplicates),
@@ -270,13 +244,7 @@ def _compute_lines(
     rates = rates_in_force(scheme, month_bounds(period)[1])
     lines = {}
     for provider in providers:
-        holds = provider_month_holds(
-            provider,
-            period,
-            changes=context["changes"][provider.pk],
-            credit=context["credit"][provider.pk],
-            holds=context["holds"][provider.pk],
-        )
+        holds = provider_month_holds(context["changes"][provider.pk], period)
         lines[provider.pk] = _line_values(
             scheme,
             provider,
