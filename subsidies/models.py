@@ -99,7 +99,7 @@ class SubsidyScheme(models.Model):
         _("resident categories"),
         default=list,
         blank=True,
-        help_text=_('Schemes paid per resident: the categories that qualify, first first, e.g. ["extreme_poverty"]'),
+        help_text=_('Paid per resident: the categories that qualify, in order of precedence, e.g. ["extreme_poverty"]'),
     )
 
     effective_from = models.DateField(_("effective from"))

@@ -20,12 +20,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalsubsidyscheme',
             name='resident_categories',
-            field=models.JSONField(blank=True, default=list, help_text='Schemes paid per resident: the categories that qualify, first first, e.g. ["extreme_poverty"]', verbose_name='resident categories'),
+            field=models.JSONField(blank=True, default=list, help_text='Paid per resident: the categories that qualify, in order of precedence, e.g. ["extreme_poverty"]', verbose_name='resident categories'),
         ),
         migrations.AddField(
             model_name='subsidyscheme',
             name='resident_categories',
-            field=models.JSONField(blank=True, default=list, help_text='Schemes paid per resident: the categories that qualify, first first, e.g. ["extreme_poverty"]', verbose_name='resident categories'),
+            field=models.JSONField(blank=True, default=list, help_text='Paid per resident: the categories that qualify, in order of precedence, e.g. ["extreme_poverty"]', verbose_name='resident categories'),
         ),
         migrations.AlterField(
             model_name='historicalsubsidyscheme',
