@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from registry.models import (
@@ -33,10 +33,11 @@ from registry.periods import add_months, month_bounds
 from registry.selectors import in_care_during
 from safeguards.identifiers import mask_id_number
 
-from .models import GrantLine, GrantRun, SubsidyScheme
+from .models import GrantLine, GrantRun, OccupancyRule, SubsidyScheme
 from .money import to_fen
 from .occupancy import Stay, count_occupancy
 from .rates import eligible_providers_q, rates_in_force
+from .stay_conflicts import MonthConflicts, counted_at_min_days, excluded_here, month_conflicts
 
 ADJUSTMENT_WINDOW_MONTHS = 12
 GOOD_STANDING = {ProviderStatus.FILED, ProviderStatus.CERTIFIED}
@@ -114,24 +115,6 @@ def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[i
     return stays
 
 
-def duplicate_residents(period: datetime.date) -> dict[str, set[int]]:
-    """People (keyed hashes) registered at more than one provider in the month, region-wide,
-    → those providers. Two queries: one grouped pass over the month's stays finds the few
-    people whose stays name two providers (MIN ≠ MAX, which PostgreSQL can hash, where
-    COUNT(DISTINCT) would sort), then their stays are read through the person index."""
-    month = _month_stays(period).order_by()
-    people = list(
-        month.values("id_number_hash")
-        .annotate(lowest=Min("provider_id"), highest=Max("provider_id"))
-        .filter(lowest__lt=F("highest"))
-        .values_list("id_number_hash", flat=True)
-    )
-    duplicates: dict[str, set[int]] = defaultdict(set)
-    for person, provider_id in month.filter(id_number_hash__in=people).values_list("id_number_hash", "provider_id"):
-        duplicates[person].add(provider_id)
-    return dict(duplicates)
-
-
 def masked_id_numbers(people: Iterable[str]) -> dict[str, str]:
     """Masked ID numbers of the given people (keyed hashes), for the review flags."""
     rows = Resident.objects.filter(id_number_hash__in=list(people)).values_list("id_number_hash", "id_number")
@@ -144,21 +127,27 @@ def _line_values(
     period: datetime.date,
     *,
     stays: list[Stay],
-    duplicates: dict[str, set[int]],
+    conflicts: MonthConflicts,
+    winners: dict[str, int] | None,
     rates: dict[str, Any],
     holds: list[dict[str, str]],
     masked: dict[str, str],
     spans: list[tuple[datetime.date, datetime.date]],
 ) -> dict[str, Any]:
     """Quantity, rate, amount, basis and flags of one provider's line."""
-    duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
+    in_conflict, elsewhere = excluded_here(conflicts, provider.pk, winners)
+    shared = conflicts.people_at(provider.pk)
+    # People at two providers count by their days here after the clerks' decisions.
+    stays = [s for s in stays if s.id_number not in shared] + [
+        Stay(person, first, last) for person in shared for first, last in conflicts.days[person][provider.pk]
+    ]
     counted = count_occupancy(
         stays_within(stays, spans),
         period,
         rule=scheme.occupancy_rule,
         min_days=scheme.occupancy_min_days,
         census_day=scheme.census_day,
-        exclude_ids=duplicated,
+        exclude_ids=in_conflict | elsewhere,
     )
     quantity = min(counted, Decimal(provider.beds))
     key = "any" if "any" in rates else str(provider.grade)
@@ -171,9 +160,9 @@ def _line_values(
         {
             "code": "duplicate_resident",
             "resident": masked.get(person, ""),
-            "providers": sorted(duplicates[person]),
+            "providers": sorted(conflicts.conflicts[person]),
         }
-        for person in sorted(duplicated, key=lambda p: masked.get(p, ""))
+        for person in sorted(in_conflict, key=lambda p: masked.get(p, ""))
     ]
     basis = {
         "rule": scheme.occupancy_rule,
@@ -181,13 +170,15 @@ def _line_values(
         "census_day": scheme.census_day,
         "eligible_days": [[start.isoformat(), end.isoformat()] for start, end in spans],
         "residents_counted": str(counted),
-        "residents_excluded_as_duplicates": len(duplicated),
+        "residents_excluded_as_duplicates": len(in_conflict),
         "cap_beds": provider.beds,
         "capped": counted > quantity,
         "grade": provider.grade,
         "rate_key": key,
         "rate_id": rate.pk if rate else None,
     }
+    if elsewhere:  # moved between providers: counted once, where they spent more days
+        basis["residents_counted_at_another_provider"] = len(elsewhere)
     return {
         "quantity": quantity,
         "rate": rate_amount,
@@ -225,22 +216,32 @@ def lifecycle_changes(ids: Iterable[int]) -> dict[int, list[ProviderStatusChange
     return changes
 
 
-def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
+def _context_for(scheme: SubsidyScheme, providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
-    stays = _stays_by_provider(period, [p.pk for p in providers])
-    duplicates = duplicate_residents(period)
+    conflicts = month_conflicts(period)
+    winners = None
+    if scheme.occupancy_rule == OccupancyRule.MIN_DAYS:
+        # One person counted once per scheme and month: where they spent more eligible days.
+        moved = {provider_id for by_provider in conflicts.days.values() for provider_id in by_provider}
+        of_scheme = list(
+            Provider.objects.filter(eligible_providers_q(scheme), pk__in=moved).values_list("pk", flat=True)
+        )
+        changes = lifecycle_changes(of_scheme)
+        eligible = {pk: eligible_spans(changes[pk], period) for pk in of_scheme}
+        winners = counted_at_min_days(conflicts, eligible, scheme.occupancy_min_days or 0)
     return {
         "changes": lifecycle_changes(p.pk for p in providers),
-        "stays": stays,
-        "duplicates": duplicates,
-        "masked": masked_id_numbers(duplicates),
+        "stays": _stays_by_provider(period, [p.pk for p in providers]),
+        "conflicts": conflicts,
+        "winners": winners,
+        "masked": masked_id_numbers(conflicts.conflicts),
     }
 
 
 def _compute_lines(
     scheme: SubsidyScheme, providers: list[Provider], period: datetime.date
 ) -> dict[int, dict[str, Any]]:
-    context = _context_for(providers, period)
+    context = _context_for(scheme, providers, period)
     rates = rates_in_force(scheme, month_bounds(period)[1])
     lines = {}
     for provider in providers:
@@ -250,7 +251,8 @@ def _compute_lines(
             provider,
             period,
             stays=context["stays"].get(provider.pk, []),
-            duplicates=context["duplicates"],
+            conflicts=context["conflicts"],
+            winners=context["winners"],
             rates=rates,
             holds=holds,
             masked=context["masked"],
