@@ -31,7 +31,7 @@ from registry.selectors import in_care_during
 
 from .models import GrantLine, GrantRun, OccupancyRule, PayerLevel, Rate, SubsidyScheme
 from .money import to_fen
-from .occupancy import QUANTITY, Stay, census_date
+from .occupancy import QUANTITY, Stay
 from .operating_grants import (
     ADJUSTMENT_WINDOW_MONTHS,
     _providers_for,
@@ -41,6 +41,7 @@ from .operating_grants import (
     stays_within,
 )
 from .rates import rates_in_force
+from .stay_conflicts import MonthConflicts, month_conflicts
 
 MAKE_UP = "make_up"
 STANDARD = "standard"
@@ -67,22 +68,16 @@ class MonthShare(NamedTuple):
     share: Decimal  # the part of the month's allowance due
 
 
-def month_share(scheme: SubsidyScheme, parts: list[Stay], period: datetime.date) -> MonthShare:
+def month_share(parts: list[Stay], period: datetime.date) -> MonthShare:
     """The part of a month's allowance due for the resident's days in care (``parts``: the
-    stay cut to the provider's eligible days). Pro rata (the scheme default): days ÷ days
-    in the month, both ends of the stay included, so a resident moving from home A (until
-    the 10th) to home B (from the 11th) is paid once, split by days. Under min-days or
-    census-day the whole month or nothing."""
+    stay cut to the provider's eligible days, and to the days a clerk's overlap decision
+    left it): days ÷ days in the month, both ends of the stay included. The allowance is
+    the person's, so it follows them day by day: a resident moving from home A (until the
+    10th) to home B (from the 11th) is paid once, split by days, whatever the scheme's
+    occupancy rule says for beds."""
     last = month_bounds(period)[1]
     days = sum(((part.discharged_on or last) - part.admitted_on).days + 1 for part in parts)
-    if scheme.occupancy_rule == OccupancyRule.MIN_DAYS:
-        share = Decimal(1 if days >= (scheme.occupancy_min_days or 1) else 0)
-    elif scheme.occupancy_rule == OccupancyRule.CENSUS_DAY:
-        day = census_date(period, scheme.census_day)
-        share = Decimal(any(p.admitted_on <= day <= (p.discharged_on or last) for p in parts))
-    else:
-        share = Decimal(days) / Decimal(last.day)
-    return MonthShare(days, last.day, share)
+    return MonthShare(days, last.day, Decimal(days) / Decimal(last.day))
 
 
 def split_amounts(allowance: Decimal, standard: Decimal | None, share: Decimal) -> tuple[Decimal, Decimal]:
@@ -95,26 +90,6 @@ def split_amounts(allowance: Decimal, standard: Decimal | None, share: Decimal) 
     return paid, to_fen(standard * share) - paid
 
 
-def overlapping_stays(period: datetime.date, people: Iterable[str]) -> dict[str, set[int]]:
-    """People (keyed hashes) in care at two providers on at least one same day of the month
-    → those providers (DOMAIN §7: a data conflict, paid at neither until resolved). A
-    transfer (A until the 10th, B from the 11th) is no conflict."""
-    first, last = month_bounds(period)
-    stays: dict[str, list[tuple[int, datetime.date, datetime.date]]] = defaultdict(list)
-    rows = Resident.objects.filter(in_care_during(first, last), id_number_hash__in=list(people)).values_list(
-        "id_number_hash", "provider_id", "admitted_on", "discharged_on"
-    )
-    for person, provider_id, admitted, discharged in rows:
-        stays[person].append((provider_id, max(admitted, first), min(discharged or last, last)))
-    conflicts: dict[str, set[int]] = {}
-    for person, spans in stays.items():
-        for i, (provider_a, start_a, end_a) in enumerate(spans):
-            for provider_b, start_b, end_b in spans[i + 1 :]:
-                if provider_a != provider_b and start_a <= end_b and start_b <= end_a:
-                    conflicts.setdefault(person, set()).update({provider_a, provider_b})
-    return conflicts
-
-
 def _flag(code: str, resident: Resident, reason: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "resident": resident.name, "resident_id": resident.pk, "reason": reason, **extra}
 
@@ -124,14 +99,14 @@ class MonthFacts(NamedTuple):
 
     rates: dict[str, Rate]
     changes: dict[int, list[Any]]  # lifecycle logs of the providers
-    conflicts: dict[str, set[int]]
+    conflicts: MonthConflicts  # people at two providers in the month, after clerks' decisions
 
 
 def month_facts(scheme: SubsidyScheme, period: datetime.date, residents: list[Resident]) -> MonthFacts:
     return MonthFacts(
         rates=rates_in_force(scheme, month_bounds(period)[1]),
         changes=lifecycle_changes({r.provider_id for r in residents}),
-        conflicts=overlapping_stays(period, {r.id_number_hash for r in residents}),
+        conflicts=month_conflicts(period),
     )
 
 
@@ -145,8 +120,17 @@ def resident_lines(
     category = qualifying_category(scheme, resident.categories)
     changes = facts.changes[provider.pk]
     spans = eligible_spans(changes, period)
-    parts = stays_within([Stay(resident.id_number_hash, resident.admitted_on, resident.discharged_on)], spans)
-    share = month_share(scheme, parts, period)
+    person = resident.id_number_hash
+    # A person with stays at two providers in the month: the days a clerk's decision left
+    # this stay (stay_conflicts.month_conflicts); everyone else: the stay itself.
+    days_here = facts.conflicts.days.get(person, {}).get(provider.pk)
+    stays = (
+        [Stay(person, first, last) for first, last in days_here]
+        if days_here is not None
+        else [Stay(person, resident.admitted_on, resident.discharged_on)]
+    )
+    parts = stays_within(stays, spans)
+    share = month_share(parts, period)
     if category is None or not share.share:
         return []
     # A provider's payment holds (hazard, blacklist, fire licence) pause payment in the batch
@@ -171,13 +155,13 @@ def resident_lines(
         flags.append(
             _flag("no_standard", resident, _("No cost standard of %(county)s: no make-up.") % {"county": county})
         )
-    if resident.id_number_hash in facts.conflicts:
+    if provider.pk in facts.conflicts.conflicts.get(person, set()):
         flags.append(
             _flag(
                 "duplicate_resident",
                 resident,
                 _("In care at two providers on the same day."),
-                providers=sorted(facts.conflicts[resident.id_number_hash]),
+                providers=sorted(facts.conflicts.conflicts[person]),
             )
         )
     blocked = any(flag["code"] in DATA_PROBLEMS for flag in flags)
@@ -192,7 +176,7 @@ def resident_lines(
         "resident": resident.name,
         "category": category,
         "home_county": county.code if county else None,
-        "rule": scheme.occupancy_rule or OccupancyRule.PRO_RATA,
+        "rule": OccupancyRule.PRO_RATA,
         "days_in_care": share.days,
         "days_in_month": share.days_in_month,
         "eligible_days": [[start.isoformat(), end.isoformat()] for start, end in spans],

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0023_dataexport_exported_by_optional'),
+        ('registry', '0025_overlapping_stays_list'),
     ]
 
     operations = [

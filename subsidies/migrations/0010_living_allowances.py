@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('registry', '0024_resident_home_county'),
-        ('subsidies', '0010_holds_pause_money'),
+        ('subsidies', '0011_withheld_lists'),
     ]
 
     operations = [
