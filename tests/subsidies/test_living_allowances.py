@@ -20,6 +20,7 @@ from django.utils import translation
 from factories import DONGHE, KUNDULUN, ResidentFactory, division
 
 from registry.models import OperationMode, ProviderStatusChange, Resident, ResidentCategory
+from registry.overlaps import overlap_decide
 from registry.rosters.engine import apply_roster, validate_roster
 from registry.rosters.formats import read_table
 from registry.rosters.kinds import KINDS
@@ -196,6 +197,28 @@ def test_the_same_person_in_two_homes_on_the_same_day_is_flagged_and_paid_at_nei
         assert line.amount == 0 and not line.payable
         assert [flag["code"] for flag in line.flags] == ["duplicate_resident"]
         assert f"resident:{person.pk}:make_up" not in lines
+
+
+def test_a_clerks_overlap_decision_pays_the_right_home_and_catches_up_the_month(
+    rates, home, make_provider, clerk, approved_run
+):
+    other = make_provider()
+    # Home A never recorded the discharge; home B admitted the person on 1 October.
+    at_a = resident(home, admitted_on=D(2025, 1, 1))
+    at_b = resident(other, id_number=at_a.id_number, admitted_on=OCT)
+    october = approved_run(SCHEME, OCT)
+    assert {line.amount for line in october.lines.all()} == {Decimal("0.00")}
+
+    overlap_decide(kept=at_b, user=clerk, note="乙养老院入住合同及甲养老院出院证明")
+    november = run_refresh(scheme_code=SCHEME, period=NOV)
+
+    regular = {line.subject: line.amount for line in november.lines.filter(kind=GrantLine.Kind.REGULAR)}
+    assert regular == {f"resident:{at_b.pk}": Decimal("800.00"), f"resident:{at_b.pk}:make_up": Decimal("700.00")}
+    caught_up = november.lines.filter(kind=GrantLine.Kind.ADJUSTMENT)
+    assert sorted((line.provider_id, line.period, line.amount) for line in caught_up) == [
+        (other.pk, OCT, Decimal("700.00")),
+        (other.pk, OCT, Decimal("800.00")),
+    ]
 
 
 def test_only_days_the_home_was_filed_count(rates, make_provider):
