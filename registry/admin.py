@@ -385,11 +385,20 @@ class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin
         "discharged_on",
         "care_level",
         "categories",
+        "home_county",
     ]
     list_filter = ["care_level", DivisionFilter]
     search_fields = ["name", "provider__name"]
 
     list_display = ["name", "id_number_masked", "provider", "bed_number", "admitted_on", "discharged_on", "care_level"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "home_county":
+            # Any banner/county of the region, not only the clerk's own: a resident's household
+            # registration may lie elsewhere (000:1056-1063, 户籍所在地).
+            formfield.queryset = Division.objects.filter(level=Division.Level.COUNTY).order_by("code")
+        return formfield
 
 
 @admin.register(Caregiver)

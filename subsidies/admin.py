@@ -468,6 +468,8 @@ class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "quantity",
         "rate",
         "amount",
+        "payer_level",
+        "payer_division",
         "holds",
         "withheld",
         "flags",

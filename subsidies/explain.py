@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from registry.models import ResidentCategory
+
 from .models import GrantLine, OccupancyRule
 
 
@@ -15,6 +17,24 @@ def explain_line(line: GrantLine) -> str:
             "level": basis.get("certificate_level", ""),
             "since": basis.get("nursing_since") or "-",
             "rate": line.rate,
+        }
+    if "living" in basis:
+        what = (
+            _("make-up to the cost standard %(standard)s yuan a month")
+            if basis["living"] == "make_up"
+            else _("living allowance %(rate)s yuan a month")
+        ) % {"standard": basis.get("standard"), "rate": line.rate}
+        return _(
+            "%(resident)s (%(category)s, home county %(county)s), %(days)s of %(month_days)s days in care: "
+            "%(what)s → %(amount)s yuan."
+        ) % {
+            "resident": basis.get("resident"),
+            "category": ResidentCategory(basis["category"]).label if basis.get("category") else "-",
+            "county": basis.get("home_county") or "-",
+            "days": basis.get("days_in_care"),
+            "month_days": basis.get("days_in_month"),
+            "what": what,
+            "amount": line.amount,
         }
     if "policy" in basis:
         return _("Policy %(policy)s, premium %(premium)s yuan: this payer's share is %(amount)s yuan.") % {

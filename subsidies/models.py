@@ -49,6 +49,7 @@ class SchemeKind(models.TextChoices):
     INSURANCE_COFUNDING = "insurance_cofunding", _("Liability insurance premium co-funding")
     ACCIDENT_INSURANCE = "accident_insurance", _("Caregiver accident insurance cost sharing")
     AWARD = "award", _("Award in lieu of subsidy")
+    LIVING_ALLOWANCE = "living_allowance", _("Living allowance of residents in extreme poverty or on dibao")
 
 
 class OccupancyRule(models.TextChoices):
@@ -92,6 +93,14 @@ class SubsidyScheme(models.Model):
     )
     min_nursing_years = models.PositiveSmallIntegerField(_("minimum years of nursing work"), null=True, blank=True)
     min_lease_years = models.PositiveSmallIntegerField(_("minimum lease years"), null=True, blank=True)
+    # Schemes paid per resident (living allowances, 000:1056-1063): the resident categories
+    # that qualify, in order of precedence (a resident in two is paid under the first).
+    resident_categories = models.JSONField(
+        _("resident categories"),
+        default=list,
+        blank=True,
+        help_text=_('Paid per resident: the categories that qualify, in order of precedence, e.g. ["extreme_poverty"]'),
+    )
 
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -328,6 +337,17 @@ class GrantLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=4, default=0)
     rate = money_field(_("rate (yuan)"), default=0)
     amount = money_field(_("amount (yuan)"), default=0)
+    # A line paid by another division than the provider's own (a resident's home county pays
+    # their living allowance, 000:1056-1063): payment batches of that division collect it.
+    payer_division = models.ForeignKey(
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paying division"),
+        help_text=_("Empty: the division of the provider pays."),
+    )
     holds = models.JSONField(_("holds"), default=list, blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True)
 

@@ -143,10 +143,13 @@ def payable_lines(*, division: Division, payer_level: str) -> QuerySet[GrantLine
     payable (an amount, no blocker), of a month that has ended and is not before the
     provider was filed, of a provider neither closed nor on hold, not yet paid."""
     this_month = timezone.localdate().replace(day=1)
+    # A line paid by another division (a resident's home county, 000:1056-1063) goes into
+    # that division's batches; the others into those of the provider's division.
+    in_division = Q(payer_division__isnull=True, provider__division__path__startswith=division.path) | Q(
+        payer_division__path__startswith=division.path
+    )
     return (
-        GrantLine.objects.filter(
-            provider__division__path__startswith=division.path, run__status=GrantRun.Status.APPROVED
-        )
+        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
         .filter(Q(payer_level=payer_level) | Q(payer_level="", scheme__payer_level=payer_level))
         .filter(amount__gt=0, holds=[])
         .filter(period__lt=this_month)  # months are paid after they happen

@@ -226,6 +226,30 @@ SCHEMES: list[dict[str, Any]] = [
         ),
         "rates": [],
     },
+    {
+        # 000:1056-1063: "对社会办养老服务机构内安置特困对象及其他低收入老年人并为其提供低偿服务的，当地财政
+        # 应将上述人员的基本生活费拨入养老服务机构 … 低于当地政府规定的生活、医疗、照料服务等费用标准部分，
+        # 由其户籍所在地旗县(市、区)补足。" Paid per resident (subsidies/living_allowances.py).
+        "code": "IM-LIVING-ALLOWANCE",
+        "name_zh": "社会办养老服务机构内特困及低收入老年人基本生活费",
+        "name_en": "Living allowance of residents in extreme poverty or on dibao in social-run institutions",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.COUNTY,
+        "kind": SchemeKind.LIVING_ALLOWANCE,
+        "provider_kinds": ELDERLY_INSTITUTIONS,
+        "eligibility": SOCIAL_RUN_ANY_FORM,  # "社会办": not 公办, not 公建民营; any legal form
+        # The people who have a "基本生活费" to transfer: 特困 support and 低保 (first wins).
+        "resident_categories": ["extreme_poverty", "dibao"],
+        "occupancy_rule": OccupancyRule.PRO_RATA,  # the days in care, both ends included
+        "effective_from": REGION_FROM,
+        "source": "000:1056-1063",
+        "notes": (
+            "Rates per home county (户籍所在地), entered by each county: key '<county code>:<category>' = the "
+            "monthly basic living allowance, '<county code>:standard' = the monthly standard for living, medical "
+            "and care costs; the county makes up standard − allowance. The text gives no figures."
+        ),
+        "rates": [],
+    },
 ]
 
 

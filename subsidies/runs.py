@@ -1,4 +1,4 @@
-"""Monthly runs (operating grants, caregiver allowances): create or refresh a draft,
+"""Monthly runs (operating grants, caregiver allowances, living allowances): create or refresh a draft,
 approve it. Approved runs are frozen; refreshing a draft replaces its lines. Only a clerk
 whose jurisdiction contains the run's division creates or refreshes it, and none of the
 people who did may approve it (maker_checker.py)."""
@@ -18,6 +18,7 @@ from registry.periods import month_bounds
 from safeguards.audit import audit_record
 
 from .allowances import allowance_lines, insurance_lines
+from .living_allowances import living_allowance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
 from .models import GrantLine, GrantRun, OccupancyRule, SchemeKind, SubsidyScheme
 from .occupancy import census_date
@@ -29,6 +30,7 @@ LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
     SchemeKind.OPERATING: operating_lines,
     SchemeKind.CAREGIVER_ALLOWANCE: allowance_lines,
     SchemeKind.INSURANCE_COFUNDING: insurance_lines,
+    SchemeKind.LIVING_ALLOWANCE: living_allowance_lines,
 }
 MONTHLY_KINDS = tuple(LINE_BUILDERS)
 

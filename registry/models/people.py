@@ -17,6 +17,7 @@ from safeguards.crypto import id_number_hash
 from safeguards.fields import EncryptedIdNumberField, EncryptedPhoneField, IdNumberHashField, KeyedHashField
 from safeguards.identifiers import normalise_id_number, validate_id_number
 
+from .divisions import Division
 from .providers import Provider
 
 
@@ -94,6 +95,17 @@ class Resident(PersonalDataMixin):
     discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
     care_level = models.CharField(_("care level"), max_length=30, choices=CareLevel.choices)
     categories = models.JSONField(_("categories"), default=list, blank=True, validators=[validate_resident_categories])
+    # 户籍所在地: the banner/county of household registration, which pays a resident's living
+    # allowance and makes up any shortfall below its cost standard (000:1056-1063).
+    home_county = models.ForeignKey(
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("home county"),
+        help_text=_("The banner/county of household registration (户籍所在地)."),
+    )
 
     history = HistoricalRecords()
 
@@ -125,6 +137,8 @@ class Resident(PersonalDataMixin):
         super().clean()
         if self.discharged_on and self.admitted_on and self.discharged_on < self.admitted_on:
             raise ValidationError({"discharged_on": _("The discharge date cannot be before the admission date.")})
+        if self.home_county is not None and self.home_county.level != Division.Level.COUNTY:
+            raise ValidationError({"home_county": _("The home county must be a banner, county or district.")})
 
     def in_care_on(self, day: datetime.date) -> bool:
         return self.admitted_on <= day and (self.discharged_on is None or self.discharged_on >= day)

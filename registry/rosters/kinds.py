@@ -229,8 +229,37 @@ PROVIDERS = RosterKind(
     saved=file_new_providers,
 )
 
+# The residents roster: a row is a stay at a provider of the user's jurisdiction; the
+# resident's home county (户籍所在地) may be any banner/county of the region.
+
+
+def providers_and_counties(context: RowContext, user: User | None) -> None:
+    providers_in_scope(context, user)
+    context.lookups["counties"] = list(Division.objects.filter(level=Division.Level.COUNTY))
+
+
+def resolve_home_county(values: dict[str, Any], context: RowContext) -> dict[str, str]:
+    value = values.get("home_county")
+    if value is None:
+        return {}
+    matches = [d for d in context.lookups["counties"] if value in (d.code, d.name)]
+    if not matches:
+        return {"home_county": _("No banner, county or district “%(value)s”.") % {"value": value}}
+    if len(matches) > 1:
+        return {"home_county": _("“%(value)s” names several divisions: use the code.") % {"value": value}}
+    values["home_county"] = matches[0]
+    return {}
+
+
 RESIDENTS = RosterKind(
-    name="residents", label="入住老人", model=Resident, resource=ResidentResource, key=("id_number", "provider")
+    name="residents",
+    label="入住老人",
+    model=Resident,
+    resource=ResidentResource,
+    key=("id_number", "provider"),
+    related=("provider", "home_county"),
+    load=providers_and_counties,
+    resolvers=(resolve_provider, resolve_home_county),
 )
 
 CAREGIVERS = RosterKind(
@@ -278,6 +307,7 @@ EXAMPLES: dict[str, list[str]] = {
         "",
         "半失能",
         "高龄、低保对象",
+        "150203",
     ],
     "fees": ["52150203MJ0000001C", "床位费", "双人间床位费", "1200", "每月", "2026-01-01", ""],
     "caregivers": [

@@ -139,6 +139,9 @@ class ResidentResource(RosterResource):
     discharged_on = RosterField("退住日期", "discharged on", "discharged_on", date_cell())
     care_level = RosterField("照护等级", "care level", "care_level", choice_cell(CareLevel), required=True)
     categories = RosterField("人员类别", "categories", "categories", categories_cell())
+    # 户籍所在地: the banner/county of household registration (any in the region, by code or
+    # name), which pays the resident's living allowance (000:1056-1063). Optional.
+    home_county = RosterField("户籍所在地", "home county", "home_county", ReferenceCell(Division, "code"))
 
     class Meta:
         model = Resident
@@ -151,6 +154,7 @@ class ResidentResource(RosterResource):
             "discharged_on",
             "care_level",
             "categories",
+            "home_county",
         )
         import_id_fields = ("id_number", "provider")
 

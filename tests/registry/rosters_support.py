@@ -80,6 +80,7 @@ def resident_row(sequence: int, provider_uscc: str, **cells: Any) -> dict[str, A
         "退住日期": "",
         "照护等级": "半失能",
         "人员类别": "高龄",
+        "户籍所在地": "",
     }
     row.update(cells)
     return row

@@ -2,7 +2,7 @@
 then each app's demo activity (inspections recorded, a grant run paid).
 
 Idempotent and deterministic; refuses to run with the production settings. The logic is
-in ``demo.seed``, ``demo.inspections`` and ``demo.subsidies``.
+in ``demo.seed``, ``demo.inspections``, ``demo.subsidies`` and ``demo.living_allowances``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from demo import inspections, seed, subsidies
+from demo import inspections, living_allowances, seed, subsidies
 
 
 class Command(BaseCommand):
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         except seed.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(seed.format_summary(summary))
-        for app, activity in (("inspections", inspections), ("subsidies", subsidies)):
+        activities = (("inspections", inspections), ("subsidies", subsidies), ("living allowances", living_allowances))
+        for app, activity in activities:
             for what, count in activity.seed().items():
                 self.stdout.write(f"{app}: {what}: {count}")
