@@ -281,7 +281,7 @@ prov AS (
             AND g.kind = 'regular' AND g.run_id <> %(run)s)
 ),
 stays AS MATERIALIZED (
-    SELECT r.id, r.provider_id, r.id_number_hash AS person, r.admitted_on, r.discharged_on
+    SELECT r.provider_id, r.id_number_hash AS person, r.admitted_on, r.discharged_on
     FROM registry_resident r
     WHERE r.admitted_on <= %(last)s AND (r.discharged_on IS NULL OR r.discharged_on >= %(first)s)
 ),
@@ -290,19 +290,22 @@ multi AS (
     SELECT person FROM stays GROUP BY person HAVING MIN(provider_id) < MAX(provider_id)
 ),
 mstays AS MATERIALIZED (
-    SELECT s.id, s.provider_id, s.person,
-           daterange(GREATEST(s.admitted_on, %(first)s), LEAST(COALESCE(s.discharged_on, %(last)s), %(last)s), '[]')
+    -- Read again through the person index, as the run does: the planner then knows they are few.
+    SELECT r.id, r.provider_id, r.id_number_hash AS person,
+           daterange(GREATEST(r.admitted_on, %(first)s), LEAST(COALESCE(r.discharged_on, %(last)s), %(last)s), '[]')
                AS month_days
-    FROM stays s JOIN multi ON multi.person = s.person
+    FROM registry_resident r JOIN multi ON multi.person = r.id_number_hash
+    WHERE r.admitted_on <= %(last)s AND (r.discharged_on IS NULL OR r.discharged_on >= %(first)s)
 ),
 decided AS MATERIALIZED (
     -- Their days after the clerks' decisions: a stay set aside loses the days of the stay
     -- kept (its days in the month); a stay set aside on all its days keeps no day.
     SELECT m.id, m.provider_id, m.person,
-           datemultirange(m.month_days) - COALESCE(
-               (SELECT range_agg(k.month_days) FROM registry_overlapdecision od JOIN mstays k ON k.id = od.kept_id
-                WHERE od.set_aside_id = m.id), '{{}}'::datemultirange) AS days
-    FROM mstays m
+           datemultirange(m.month_days) - COALESCE(kept.days, '{{}}'::datemultirange) AS days
+    FROM mstays m LEFT JOIN (
+        SELECT od.set_aside_id, range_agg(k.month_days) AS days
+        FROM registry_overlapdecision od JOIN mstays k ON k.id = od.kept_id
+        GROUP BY od.set_aside_id) kept ON kept.set_aside_id = m.id
 ),
 pairs AS (
     -- Stays at two providers that share a day: a conflict, at both.

@@ -116,6 +116,9 @@ TWO_HOMES = [
     TwoHomes("one-day overlap on the 15th: flagged at both, counted at neither", [(None, 15), (15, None)]),
     TwoHomes("overlap 11-20 decided for the second: 10/20 days", [(None, 20), (11, None)], decision=(1, 0)),
     TwoHomes("overlap 11-20 decided for the first: 20/10 days", [(None, 20), (11, None)], decision=(0, 1)),
+    TwoHomes(
+        "all the second's days shared, decided for the first: 30/0 days", [(None, None), (11, 20)], decision=(0, 1)
+    ),
     TwoHomes("overlap of two, then a third home for 15 days", [(None, 10), (5, 15), (16, None)]),
     TwoHomes("18 days at a home outside the scheme, 12 at one in it", [(None, 18), (19, None)], outside=True),
 ]
@@ -124,15 +127,24 @@ TWO_HOMES = [
 def two_homes(period: datetime.date) -> list[tuple[str, list[int]]]:
     """Add the people of ``TWO_HOMES`` at certified IM-OPERATING homes with no change of
     status since the month began (and a home outside the scheme where asked)."""
+    from django.db.models import Count
+
     from registry.models import OverlapDecision, Provider, ProviderStatus, Resident, User
+    from registry.periods import month_bounds
+    from registry.selectors import in_care_during
     from safeguards.identifiers import make_id_number
     from subsidies.rates import eligible_providers_q, scheme_by_code
 
     actor = User.objects.order_by("pk").first()
     assert actor is not None  # the scale data's staff
     scheme = scheme_by_code("IM-OPERATING")
-    steady = Provider.objects.filter(status=ProviderStatus.CERTIFIED, filed_on__lt=period).exclude(
-        status_changes__effective_on__gte=period
+    # Homes of no other person at two providers in the month: their lines speak of these only.
+    month = Resident.objects.filter(in_care_during(*month_bounds(period)))
+    moved = month.values("id_number_hash").annotate(n=Count("provider_id", distinct=True)).filter(n__gt=1)
+    steady = (
+        Provider.objects.filter(status=ProviderStatus.CERTIFIED, filed_on__lt=period)
+        .exclude(status_changes__effective_on__gte=period)
+        .exclude(pk__in=month.filter(id_number_hash__in=moved.values("id_number_hash")).values("provider_id"))
     )
     homes = iter(steady.filter(eligible_providers_q(scheme)).order_by("-pk").values_list("pk", flat=True))
     others = iter(
