@@ -263,11 +263,17 @@ def measure_grant_run(scheme_code: str, period: datetime.date, *, fresh: bool = 
 
 
 GRANT_SQL = """
-WITH prov AS (
-    SELECT p.id, p.beds, p.grade
+WITH scheme_prov AS (
+    -- The scheme's providers region-wide (``eligible_providers_q``): where a person who
+    -- moved between two of them may be counted.
+    SELECT p.id, p.beds, p.grade, p.filed_on, p.status, p.status_changed_on
     FROM registry_provider p JOIN registry_division d ON d.id = p.division_id
     WHERE d.path LIKE %(path)s AND ({kinds}) AND ({eligibility})
-      AND p.filed_on IS NOT NULL AND p.filed_on <= %(last)s
+),
+prov AS (
+    SELECT p.id, p.beds, p.grade
+    FROM scheme_prov p
+    WHERE p.filed_on IS NOT NULL AND p.filed_on <= %(last)s
       AND NOT (p.status IN ('closed', 'revoked') AND p.status_changed_on < %(first)s)
       AND NOT EXISTS (
           SELECT 1 FROM subsidies_grantline g
@@ -279,9 +285,36 @@ stays AS MATERIALIZED (
     FROM registry_resident r
     WHERE r.admitted_on <= %(last)s AND (r.discharged_on IS NULL OR r.discharged_on >= %(first)s)
 ),
-dup AS (
-    SELECT person, array_agg(DISTINCT provider_id ORDER BY provider_id) AS providers
-    FROM stays GROUP BY person HAVING MIN(provider_id) < MAX(provider_id)
+multi AS (
+    -- People with stays at two providers in the month, region-wide (MIN <> MAX hashes).
+    SELECT person FROM stays GROUP BY person HAVING MIN(provider_id) < MAX(provider_id)
+),
+mstays AS MATERIALIZED (
+    -- Read again through the person index, as the run does: the planner then knows they are few.
+    SELECT r.id, r.provider_id, r.id_number_hash AS person,
+           daterange(GREATEST(r.admitted_on, %(first)s), LEAST(COALESCE(r.discharged_on, %(last)s), %(last)s), '[]')
+               AS month_days
+    FROM registry_resident r JOIN multi ON multi.person = r.id_number_hash
+    WHERE r.admitted_on <= %(last)s AND (r.discharged_on IS NULL OR r.discharged_on >= %(first)s)
+),
+decided AS MATERIALIZED (
+    -- Their days after the clerks' decisions: a stay set aside loses the days of the stay
+    -- kept (its days in the month); a stay set aside on all its days keeps no day.
+    SELECT m.id, m.provider_id, m.person,
+           datemultirange(m.month_days) - COALESCE(kept.days, '{{}}'::datemultirange) AS days
+    FROM mstays m LEFT JOIN (
+        SELECT od.set_aside_id, range_agg(k.month_days) AS days
+        FROM registry_overlapdecision od JOIN mstays k ON k.id = od.kept_id
+        GROUP BY od.set_aside_id) kept ON kept.set_aside_id = m.id
+),
+pairs AS (
+    -- Stays at two providers that share a day: a conflict, at both.
+    SELECT a.person, a.provider_id AS one, b.provider_id AS other
+    FROM decided a JOIN decided b ON b.person = a.person AND a.provider_id < b.provider_id AND a.days && b.days
+),
+conflict AS (
+    SELECT person, provider_id, array_agg(provider_id) OVER (PARTITION BY person) AS providers
+    FROM (SELECT person, one AS provider_id FROM pairs UNION SELECT person, other FROM pairs) c
 ),
 steps AS (
     -- The lifecycle log in the run's order: effective_on, recorded_at, then id (the order
@@ -290,8 +323,10 @@ steps AS (
            c.to_status IN ('filed', 'certified') AS good,
            row_number() OVER (PARTITION BY c.provider_id
                               ORDER BY c.effective_on, c.recorded_at, c.id) AS n
-    FROM registry_providerstatuschange c JOIN prov ON prov.id = c.provider_id
+    FROM registry_providerstatuschange c
     WHERE c.effective_on <= %(last)s
+      AND (c.provider_id IN (SELECT id FROM prov)
+           OR c.provider_id IN (SELECT d.provider_id FROM decided d JOIN scheme_prov sp ON sp.id = d.provider_id))
 ),
 edges AS (
     -- Gaps and islands: the changes into (good) or out of good standing; they alternate.
@@ -301,7 +336,7 @@ edges AS (
         FROM steps) s
     WHERE edge
 ),
-spans AS (
+spans AS MATERIALIZED (
     -- A span runs from an edge into good standing to the day before the next edge (none:
     -- the month's last day); one that ends before it starts (same-day changes) is no span.
     SELECT provider_id, day AS start_on, COALESCE(next_day - 1, %(last)s) AS end_on
@@ -313,29 +348,60 @@ eligible AS (
     SELECT provider_id, jsonb_agg(jsonb_build_array(start_on, end_on) ORDER BY start_on) AS days
     FROM spans GROUP BY provider_id
 ),
+parts AS (
+    -- The stays a line counts: everyone's stays as registered, except that the days of
+    -- people at two providers are their days after the decisions.
+    SELECT s.provider_id, s.person, s.admitted_on AS first_day, s.discharged_on AS last_day
+    FROM stays s WHERE NOT EXISTS (SELECT 1 FROM multi WHERE multi.person = s.person)
+    UNION ALL
+    SELECT d.provider_id, d.person, lower(r), upper(r) - 1 FROM decided d, unnest(d.days) r
+),
 present AS (
     -- Each person's days on the provider's eligible days: every part of every stay, summed.
     SELECT s.provider_id, s.person,
-           SUM(LEAST(COALESCE(s.discharged_on, sp.end_on), sp.end_on) - GREATEST(s.admitted_on, sp.start_on) + 1)
-               AS days
-    FROM stays s JOIN spans sp ON sp.provider_id = s.provider_id
-    WHERE GREATEST(s.admitted_on, sp.start_on) <= LEAST(COALESCE(s.discharged_on, sp.end_on), sp.end_on)
+           SUM(LEAST(COALESCE(s.last_day, sp.end_on), sp.end_on) - GREATEST(s.first_day, sp.start_on) + 1) AS days
+    FROM parts s JOIN spans sp ON sp.provider_id = s.provider_id
+    WHERE GREATEST(s.first_day, sp.start_on) <= LEAST(COALESCE(s.last_day, sp.end_on), sp.end_on)
     GROUP BY s.provider_id, s.person
+),
+candidates AS (
+    -- Where each person who moved (no shared day) could be counted: a provider of the
+    -- scheme, not in conflict, with N eligible days; the day their days there begin.
+    SELECT d.provider_id, d.person, COALESCE(MAX(present.days), 0) AS days, MIN(lower(r)) AS start
+    FROM decided d JOIN scheme_prov sp ON sp.id = d.provider_id
+         CROSS JOIN LATERAL unnest(d.days) r
+         LEFT JOIN present ON present.provider_id = d.provider_id AND present.person = d.person
+    WHERE NOT EXISTS (SELECT 1 FROM conflict c WHERE c.person = d.person AND c.provider_id = d.provider_id)
+    GROUP BY d.provider_id, d.person
+),
+winner AS (
+    -- Counted once per scheme and month: the most days; a tie goes to the later stay.
+    SELECT DISTINCT ON (person) person, provider_id
+    FROM candidates WHERE days >= %(min_days)s
+    ORDER BY person, days DESC, start DESC, provider_id
+),
+elsewhere AS (
+    SELECT d.provider_id, COUNT(DISTINCT d.person) AS n
+    FROM decided d JOIN winner w ON w.person = d.person AND w.provider_id <> d.provider_id
+    WHERE NOT EXISTS (SELECT 1 FROM conflict c WHERE c.person = d.person AND c.provider_id = d.provider_id)
+    GROUP BY d.provider_id
 ),
 counted AS (
     SELECT present.provider_id, COUNT(*) AS n
-    FROM present LEFT JOIN dup ON dup.person = present.person
-    WHERE dup.person IS NULL AND present.days >= %(min_days)s
+    FROM present
+    WHERE present.days >= %(min_days)s
+      AND NOT EXISTS (SELECT 1 FROM conflict c WHERE c.person = present.person AND c.provider_id = present.provider_id)
+      AND NOT EXISTS (SELECT 1 FROM winner w WHERE w.person = present.person AND w.provider_id <> present.provider_id)
     GROUP BY present.provider_id
 ),
 flagged AS (
-    -- Flags name every person of the month's stays (eligible days or not) at two providers.
-    SELECT s.provider_id, COUNT(*) AS n_dup,
-           jsonb_agg(jsonb_build_object('code', 'duplicate_resident', 'person', s.person,
-                                        'providers', to_jsonb(s.providers))) AS flags
-    FROM (SELECT DISTINCT stays.provider_id, stays.person, dup.providers
-          FROM dup JOIN stays ON stays.person = dup.person JOIN prov ON prov.id = stays.provider_id) s
-    GROUP BY s.provider_id
+    -- Flags name every person whose stays here share days with another provider's.
+    SELECT c.provider_id, COUNT(*) AS n_dup,
+           jsonb_agg(jsonb_build_object('code', 'duplicate_resident', 'person', c.person,
+                                        'providers', (SELECT to_jsonb(array_agg(x ORDER BY x))
+                                                      FROM unnest(c.providers) x))) AS flags
+    FROM conflict c JOIN prov ON prov.id = c.provider_id
+    GROUP BY c.provider_id
 ),
 rates AS (
     SELECT DISTINCT ON (key) key, id, amount FROM subsidies_rate
@@ -344,11 +410,12 @@ rates AS (
 ),
 line AS (
     SELECT prov.id AS provider_id, prov.beds, prov.grade, eligible.days AS eligible_days,
-           COALESCE(counted.n, 0) AS n, COALESCE(flagged.n_dup, 0) AS n_dup,
+           COALESCE(counted.n, 0) AS n, COALESCE(flagged.n_dup, 0) AS n_dup, COALESCE(elsewhere.n, 0) AS n_else,
            COALESCE(flagged.flags, '[]'::jsonb) AS flags,
            CASE WHEN EXISTS (SELECT 1 FROM rates WHERE key = 'any') THEN 'any' ELSE prov.grade::text END AS rate_key
     FROM prov LEFT JOIN eligible ON eligible.provider_id = prov.id
          LEFT JOIN counted ON counted.provider_id = prov.id LEFT JOIN flagged ON flagged.provider_id = prov.id
+         LEFT JOIN elsewhere ON elsewhere.provider_id = prov.id
 )
 INSERT INTO subsidies_grantline
     (run_id, scheme_id, provider_id, period, kind, subject, adjusts_id, payer_level,
@@ -362,19 +429,13 @@ SELECT %(run)s, %(scheme)s, line.provider_id, %(first)s, 'regular', '', NULL, ''
            'eligible_days', COALESCE(line.eligible_days, '[]'::jsonb),
            'residents_counted', line.n::text, 'residents_excluded_as_duplicates', line.n_dup,
            'cap_beds', line.beds, 'capped', line.n > line.beds, 'grade', line.grade,
-           'rate_key', line.rate_key, 'rate_id', rates.id),
+           'rate_key', line.rate_key, 'rate_id', rates.id)
+       || (CASE WHEN line.n_else > 0
+                THEN jsonb_build_object('residents_counted_at_another_provider', line.n_else)
+                ELSE '{{}}'::jsonb END),
        (CASE WHEN line.eligible_days IS NULL
              THEN jsonb_build_array(jsonb_build_object('code', 'not_filed', 'reason', %(not_filed)s::text))
              ELSE '[]'::jsonb END)
-       || (CASE WHEN EXISTS (SELECT 1 FROM registry_creditrecord cr
-                             WHERE cr.provider_id = line.provider_id AND cr.kind = 'blacklist'
-                               AND cr.start_on <= %(last)s AND (cr.end_on IS NULL OR cr.end_on >= %(first)s))
-             THEN jsonb_build_array(jsonb_build_object('code', 'blacklisted', 'reason', %(blacklisted)s::text))
-             ELSE '[]'::jsonb END)
-       || COALESCE((SELECT jsonb_agg(jsonb_build_object('code', 'hold', 'reason', h.reason) ORDER BY h.started_at DESC)
-                    FROM registry_providerhold h
-                    WHERE h.provider_id = line.provider_id AND h.started_at <= %(end)s
-                      AND (h.ended_at IS NULL OR h.ended_at > %(start)s)), '[]'::jsonb)
        || (CASE WHEN rates.id IS NULL
              THEN jsonb_build_array(jsonb_build_object(
                       'code', 'no_rate', 'reason', replace(%(no_rate)s::text, '{{grade}}', line.grade::text)))
@@ -387,13 +448,20 @@ FROM line LEFT JOIN rates ON rates.key = line.rate_key
 def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
     """The limit: the run's regular lines from one SQL aggregate + INSERT … SELECT into the
     same (existing) run, then one UPDATE that puts the masked ID numbers into the flags of
-    the few lines with a person registered at two providers (Fernet cannot be opened in
-    SQL). Only the ``min_days`` rule that the operating schemes use is written here.
+    the few lines with a person whose stays at two providers share days (Fernet cannot be
+    opened in SQL). Only the ``min_days`` rule that the operating schemes use is written here.
 
     As the run does (DOMAIN §7), only the days the provider was filed or certified count:
     its eligible spans come from the lifecycle log (gaps and islands, in the order
     ``eligible_spans`` reads it), each person's days are the sum of their stay's parts in
-    the spans, and a provider with no span is held as ``not_filed``.
+    the spans, and a provider with no span is held as ``not_filed`` (payment holds do not
+    change lines: the payment batch pauses them). Same person, two providers
+    (``subsidies/stay_conflicts.py``): a clerk's ``OverlapDecision`` takes the kept stay's
+    days off the stay set aside (multirange difference); stays that still share a day are a
+    conflict, flagged on both lines and counted on neither; a person who moved is counted
+    once, at the scheme's provider (not in conflict, N eligible days) with the most eligible
+    days, a tie going to the later stay, and the other lines say
+    ``residents_counted_at_another_provider``.
     ``tests/perf/grant_sql_check.py`` compares both on small data."""
     from subsidies.models import GrantLine, GrantRun, OccupancyRule
     from subsidies.rates import scheme_by_code
@@ -410,20 +478,16 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
                 cursor.execute(f"DELETE FROM {GrantLine._meta.db_table} WHERE run_id = %s", [grant_run.pk])  # noqa: S608
             first = period.replace(day=1)
             last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-            zone = timezone.get_current_timezone()
             params: dict[str, Any] = {
                 "path": scheme.jurisdiction.path + "%",
                 "first": first,
                 "last": last,
-                "start": datetime.datetime.combine(first, datetime.time.min, tzinfo=zone),
-                "end": datetime.datetime.combine(last, datetime.time.max, tzinfo=zone),
                 "scheme": scheme.pk,
                 "run": grant_run.pk,
                 "min_days": scheme.occupancy_min_days,
                 "census_day": scheme.census_day,
                 "rule": scheme.occupancy_rule,
                 "not_filed": _("Not filed or certified during the month."),
-                "blacklisted": _("Blacklisted during the month."),
                 "no_rate": _("No rate for grade %(grade)s.") % {"grade": "{grade}"},
             }
             kinds = "p.kind = ANY(%(kinds)s)" if scheme.provider_kinds else "TRUE"

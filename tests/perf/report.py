@@ -252,11 +252,15 @@ def write_report(r: dict[str, Any]) -> str:
             )
         )
     out(
-        "- The limit is one statement: eligible providers, every stay overlapping the month (region-wide, for the "
-        "duplicate check), days present, people at two providers, counts, statuses during the month from the "
-        "lifecycle log, blacklistings, holds, rates — `INSERT … SELECT` into the same run — then one `UPDATE` puts the "
-        "masked ID numbers into the few duplicate flags (Fernet cannot be opened in SQL). The run's timings include "
-        "its `GrantRun` row and `select_for_update`; the peak RSS is that of a process doing only the run."
+        "- The limit is one statement: eligible providers, every stay overlapping the month (region-wide, to find "
+        "people at two providers), the clerks' overlap decisions (the kept stay's days taken off the stay set aside), "
+        "the stays that still share a day (flagged on both lines, counted on neither), where each person who moved is "
+        "counted (once per scheme: the provider of the scheme with the most eligible days, a tie to the later stay), "
+        "days present, counts, statuses during the month from the lifecycle log, rates (payment holds do not change "
+        "lines: the payment batch pauses them) — `INSERT … SELECT` into the same run — then one `UPDATE` puts the "
+        "masked ID numbers into the few flags of stays that share days (Fernet cannot be opened in SQL). The run's "
+        "timings include its `GrantRun` row and `select_for_update`; the peak RSS is that of a process doing only "
+        "the run."
     )
     out("")
     out("### Public directory")
