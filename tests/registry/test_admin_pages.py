@@ -220,7 +220,9 @@ def subsidy_samples(provider, clerk, division) -> list:
         range_max=Decimal("50000"),
         prepared_by=clerk,
     )
-    # The provider has an open hold (above): an approved, unpaid line of an ended month waits.
+    # The provider has an open hold (above): an approved, unpaid line of an ended month,
+    # after the month it was filed in, waits.
+    Provider.objects.filter(pk=provider.pk).update(filed_on=datetime.date(2026, 1, 5))
     approved = GrantRun.objects.create(
         scheme=operating, period=datetime.date(2026, 9, 1), division=division, created_by=clerk, status="approved"
     )
