@@ -548,3 +548,7 @@ class ProviderLedger(Provider):
         proxy = True
         verbose_name = _("provider ledger")
         verbose_name_plural = _("provider ledgers")
+
+
+# The care-level weights of operating grants have their own module (their rules: care_weights.py).
+from .care_weight_models import CareLevelWeight as CareLevelWeight  # noqa: E402

@@ -32,6 +32,7 @@ from registry.periods import add_months, end_of_day, month_bounds, start_of_day
 from registry.selectors import covers, holds_in_force, in_care_during
 from safeguards.identifiers import mask_id_number
 
+from .care_weights import capped_quantity, is_weighted, weighted_basis, weights_in_force
 from .models import GrantLine, GrantRun, SubsidyScheme
 from .money import to_fen
 from .occupancy import Stay, count_occupancy
@@ -78,7 +79,7 @@ def stays_within(stays: list[Stay], spans: list[tuple[datetime.date, datetime.da
         for start, end in spans:
             admitted, discharged = max(stay.admitted_on, start), min(stay.discharged_on or end, end)
             if admitted <= discharged:
-                parts.append(Stay(stay.id_number, admitted, discharged))
+                parts.append(Stay(stay.id_number, admitted, discharged, stay.weight))
     return parts
 
 
@@ -112,16 +113,20 @@ def _month_stays(period: datetime.date) -> QuerySet[Resident]:
     return Resident.objects.filter(in_care_during(*month_bounds(period)))
 
 
-def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[int, list[Stay]]:
-    """The month's stays of the run's providers, grouped by provider."""
+def _stays_by_provider(
+    period: datetime.date, provider_ids: list[int], weights: dict[str, Decimal] | None = None
+) -> dict[int, list[Stay]]:
+    """The month's stays of the run's providers, grouped by provider; each carries its care
+    level's weight when ``weights`` are given (a weighted run), else 1."""
     stays: dict[int, list[Stay]] = defaultdict(list)
     # A person is known by the keyed hash of their ID number: equal numbers, equal hashes,
     # and nothing to decrypt.
     rows = _month_stays(period).filter(provider_id__in=provider_ids)
-    for provider_id, person, admitted_on, discharged_on in rows.values_list(
-        "provider_id", "id_number_hash", "admitted_on", "discharged_on"
+    for provider_id, person, admitted_on, discharged_on, care_level in rows.values_list(
+        "provider_id", "id_number_hash", "admitted_on", "discharged_on", "care_level"
     ):
-        stays[provider_id].append(Stay(person, admitted_on, discharged_on))
+        weight = weights[care_level] if weights else Decimal(1)
+        stays[provider_id].append(Stay(person, admitted_on, discharged_on, weight))
     return stays
 
 
@@ -160,8 +165,10 @@ def _line_values(
     holds: list[dict[str, str]],
     masked: dict[str, str],
     spans: list[tuple[datetime.date, datetime.date]],
+    weights: dict[str, Decimal] | None = None,
 ) -> dict[str, Any]:
-    """Quantity, rate, amount, basis and flags of one provider's line."""
+    """Quantity, rate, amount, basis and flags of one provider's line; ``weights``: the
+    run's care-level weights when one is not 1.00 (the quantity is then weighted)."""
     duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
     counted = count_occupancy(
         stays_within(stays, spans),
@@ -172,6 +179,18 @@ def _line_values(
         exclude_ids=duplicated,
     )
     quantity = min(counted, Decimal(provider.beds))
+    weighted = counted
+    if weights:  # the same count, each resident at their care level's weight
+        weighted = count_occupancy(
+            stays_within(stays, spans),
+            period,
+            rule=scheme.occupancy_rule,
+            min_days=scheme.occupancy_min_days,
+            census_day=scheme.census_day,
+            exclude_ids=duplicated,
+            weighted=True,
+        )
+        quantity = capped_quantity(heads=counted, weighted=weighted, beds=provider.beds)
     key = "any" if "any" in rates else str(provider.grade)
     rate = rates.get(key)
     holds = list(holds)
@@ -194,10 +213,11 @@ def _line_values(
         "residents_counted": str(counted),
         "residents_excluded_as_duplicates": len(duplicated),
         "cap_beds": provider.beds,
-        "capped": counted > quantity,
+        "capped": counted > provider.beds,
         "grade": provider.grade,
         "rate_key": key,
         "rate_id": rate.pk if rate else None,
+        **(weighted_basis(weighted, weights) if weights else {}),
     }
     return {
         "quantity": quantity,
@@ -248,10 +268,12 @@ def provider_standing(ids: Iterable[int], period: datetime.date) -> dict[str, di
     return standing
 
 
-def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
+def _context_for(
+    providers: list[Provider], period: datetime.date, weights: dict[str, Decimal] | None = None
+) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
     standing = provider_standing((p.pk for p in providers), period)
-    stays = _stays_by_provider(period, [p.pk for p in providers])
+    stays = _stays_by_provider(period, [p.pk for p in providers], weights)
     duplicates = duplicate_residents(period)
     return {
         "changes": standing["changes"],
@@ -266,7 +288,10 @@ def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, 
 def _compute_lines(
     scheme: SubsidyScheme, providers: list[Provider], period: datetime.date
 ) -> dict[int, dict[str, Any]]:
-    context = _context_for(providers, period)
+    # Care-level weights in force on the month's last day, as rates (care_weights.py).
+    weights = weights_in_force(scheme, month_bounds(period)[1])
+    weights_used = weights if is_weighted(weights) else None
+    context = _context_for(providers, period, weights_used)
     rates = rates_in_force(scheme, month_bounds(period)[1])
     lines = {}
     for provider in providers:
@@ -287,6 +312,7 @@ def _compute_lines(
             holds=holds,
             masked=context["masked"],
             spans=eligible_spans(context["changes"][provider.pk], period),
+            weights=weights_used,
         )
     return lines
 
