@@ -78,6 +78,7 @@ def weight_save(*, weight: CareLevelWeight, user: User | None) -> CareLevelWeigh
     ``care_level_weight.change`` entry with the fields changed (none when nothing changed)."""
     SubsidyScheme.objects.select_for_update().filter(pk=weight.scheme_id).first()
     weight.full_clean()
+    weight.weight = Decimal(weight.weight).quantize(Decimal("0.01"))  # as stored: 1.5 is 1.50
     if weight.pk is None:
         weight.save()
         audit_record("care_level_weight.add", actor=user, obj=weight, after=_values(weight))
