@@ -17,6 +17,7 @@ from factories import ResidentFactory
 from registry.models import CareLevel
 from safeguards.models import AuditEntry
 from subsidies.care_weights import weight_delete, weight_save
+from subsidies.explain import explain_line
 from subsidies.models import CareLevelWeight, GrantLine, OccupancyRule, SubsidyScheme
 from subsidies.services import run_approve, run_refresh
 
@@ -108,6 +109,7 @@ def test_disabled_residents_weighted_1_5_make_two_self_care_and_two_disabled_cou
         "self_care": "1.00",
     }
     assert line.basis["capped"] is False
+    assert "Disabled 1.50" in explain_line(line) and "5.0000 weighted residents" in explain_line(line)
 
 
 def test_the_min_days_rule_adds_the_weight_only_for_residents_it_counts(home):
