@@ -10,11 +10,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from factories import ResidentFactory
 
 from registry.models import CareLevel
+from registry.staff import roles
 from safeguards.models import AuditEntry
 from subsidies.care_weights import weight_delete, weight_save
 from subsidies.explain import explain_line
@@ -300,3 +302,13 @@ def test_the_weight_page_shows_an_overlap_as_an_error_on_the_field(divisions, su
     assert response.status_code == 200
     assert "effective_from" in response.context["adminform"].form.errors
     assert not AuditEntry.objects.filter(action="care_level_weight.add").exists()
+
+
+def test_the_city_reviewer_keeps_the_weights_and_the_other_money_roles_read_them(db):
+    def codenames(role):
+        group = Group.objects.get(name=role)
+        return set(group.permissions.filter(codename__endswith="_carelevelweight").values_list("codename", flat=True))
+
+    assert codenames(roles.CITY_REVIEWER) == {"view_carelevelweight", "add_carelevelweight", "change_carelevelweight"}
+    for role in (roles.DISTRICT_CLERK, roles.FINANCE, roles.AUDIT_ADMIN):
+        assert codenames(role) == {"view_carelevelweight"}
