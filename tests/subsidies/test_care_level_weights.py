@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from factories import ResidentFactory
 
 from registry.models import CareLevel
@@ -111,7 +112,9 @@ def test_disabled_residents_weighted_1_5_make_two_self_care_and_two_disabled_cou
         "self_care": "1.00",
     }
     assert line.basis["capped"] is False
-    assert "Disabled 1.50" in explain_line(line) and "5.0000 weighted residents" in explain_line(line)
+    with translation.override("en"):
+        explained = explain_line(line)
+    assert "Disabled 1.50" in explained and "5.0000 weighted residents" in explained
 
 
 def test_the_min_days_rule_adds_the_weight_only_for_residents_it_counts(home):
