@@ -550,5 +550,23 @@ class ProviderLedger(Provider):
         verbose_name_plural = _("provider ledgers")
 
 
+class WithheldLine(GrantLine):
+    """Lines a payment batch would take but for their provider's hold (``withholding.py``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("withheld line")
+        verbose_name_plural = _("withheld lines")
+
+
+class ProviderOnHold(Provider):
+    """Providers whose payments are paused now, with the money that waits for them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("provider on hold")
+        verbose_name_plural = _("providers on hold")
+
+
 # The care-level weights of operating grants have their own module (their rules: care_weights.py).
 from .care_weight_models import CareLevelWeight as CareLevelWeight  # noqa: E402

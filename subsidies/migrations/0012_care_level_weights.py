@@ -41,7 +41,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0009_rate_provider_kinds"),
+        ("subsidies", "0011_withheld_lists"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
