@@ -315,3 +315,15 @@ def test_the_city_reviewer_keeps_the_weights_and_the_other_money_roles_read_them
     assert codenames(roles.CITY_REVIEWER) == {"view_carelevelweight", "add_carelevelweight", "change_carelevelweight"}
     for role in (roles.DISTRICT_CLERK, roles.FINANCE, roles.AUDIT_ADMIN):
         assert codenames(role) == {"view_carelevelweight"}
+
+
+def test_a_disabled_resident_who_moves_homes_counts_at_their_weight_where_they_are_counted(make_provider):
+    set_weight(DISABLED, "1.5", start=NOV)
+    first, second = make_provider(), make_provider()
+    [moved] = residents(first, 1, DISABLED, discharged_on=D(2026, 11, 10))  # 10 days here
+    ResidentFactory(provider=second, id_number=moved.id_number, care_level=DISABLED, admitted_on=D(2026, 11, 11))
+
+    run = refresh()
+
+    assert line_of(run, first).quantity == Decimal(0)
+    assert (line_of(run, second).quantity, line_of(run, second).amount) == (Decimal("1.5"), Decimal("150.00"))
