@@ -47,10 +47,12 @@ def active_holds(provider: Provider, at: datetime.datetime | None = None) -> lis
 
 # --- what pauses payment (DOMAIN §7: holds pause money, they do not forfeit it) -------------
 
-# A lapsed fire acceptance or fire filing pauses payment (DOMAIN §7 "licence lapse"): these
-# are the licences a provider must hold to operate safely (000:439-447). A lapsed food
-# licence or liability policy does not: neither is a condition of the subsidies.
-LAPSE_HOLD_KINDS = (Licence.Kind.FIRE_ACCEPTANCE, Licence.Kind.FIRE_FILING)
+# A lapsed licence pauses payment (DOMAIN §7 "licence lapse") when it is a condition of
+# operating: fire acceptance or filing (000:439-447) and the food business licence of a
+# provider that runs a canteen. A liability policy that lapses does not: insurance is
+# encouraged with co-funding (000:1065-1073), not required, and a lapsed policy is simply
+# not co-funded.
+LAPSE_HOLD_KINDS = (Licence.Kind.FIRE_ACCEPTANCE, Licence.Kind.FIRE_FILING, Licence.Kind.FOOD_BUSINESS)
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -76,7 +78,7 @@ class HoldSpan:
 
 
 def _lapsed_licence(today: datetime.date) -> Exists:
-    """A fire licence of the provider has expired and none of that kind is current today."""
+    """A licence of ``LAPSE_HOLD_KINDS`` has expired and none of its kind is current today."""
     current = Licence.objects.filter(provider=OuterRef("provider"), kind=OuterRef("kind"), issued_on__lte=today).filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=today)
     )
@@ -87,7 +89,7 @@ def _lapsed_licence(today: datetime.date) -> Exists:
 def providers_on_hold(at: datetime.datetime | None = None) -> QuerySet[Provider]:
     """Providers whose payments are paused at ``at`` (default now): an open hold (an open
     major hazard, from the inspections app), a blacklisting in force that day, or a lapsed
-    fire licence. Payment batches take nothing of theirs (subsidies/payments.py)."""
+    licence (``LAPSE_HOLD_KINDS``). Payment batches take nothing of theirs (subsidies/payments.py)."""
     at = at or timezone.now()
     today = timezone.localdate(at)
     open_hold = ProviderHold.objects.filter(holds_in_force(at), provider=OuterRef("pk"))
@@ -109,7 +111,7 @@ def hold_reasons_now(provider_ids: Iterable[int]) -> dict[int, list[str]]:
 
 def hold_spans(provider_ids: Iterable[int], *, since: datetime.date) -> dict[int, list[HoldSpan]]:
     """Every pause of these providers' payments in force on ``since`` or later, oldest
-    first (three queries): open or closed holds, blacklistings, lapsed fire licences."""
+    first (three queries): open or closed holds, blacklistings, lapsed licences."""
     ids = list(provider_ids)
     spans: dict[int, list[HoldSpan]] = defaultdict(list)
     for hold in ProviderHold.objects.filter(provider_id__in=ids).exclude(ended_at__lt=start_of_day(since)):

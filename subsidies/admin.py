@@ -29,6 +29,7 @@ from registry.models import PremisesBasis, ProviderKind
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 
 from . import (
+    award_admin,  # noqa: F401  (registers the award admin)
     care_weight_admin,
     instalments,
     payment_admin,  # noqa: F401  (registers the payment admins)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from registry.credit import blacklisted_providers
 from registry.models import Provider, ProviderHold, ProviderStatus, User
-from registry.periods import end_of_day
+from registry.periods import end_of_day, years_later
 from registry.selectors import holds_in_force
 from safeguards.audit import audit_record
 
@@ -169,11 +169,10 @@ def construction_quote(
 def _lease_problem(scheme: SubsidyScheme, basis: str, lease_end: datetime.date | None, on: datetime.date) -> str:
     if not scheme.min_lease_years or not basis.startswith("leased"):
         return ""
-    needed = (
-        on.replace(year=on.year + scheme.min_lease_years)
-        if not (on.month == 2 and on.day == 29)
-        else (datetime.date(on.year + scheme.min_lease_years, 3, 1))
-    )
+    # One rule for "N years later" everywhere (periods.years_later): from 29 February the
+    # period ends on 28 February, the month's last day, as the Civil Code counts periods
+    # in years (民法典 art. 202: no corresponding day → the last day of that month).
+    needed = years_later(on, scheme.min_lease_years)
     if lease_end is None or lease_end < needed:
         return _("The lease must run at least %(years)d years, until %(date)s or later.") % {
             "years": scheme.min_lease_years,

@@ -1,5 +1,5 @@
 """Maker-checker for everything that is approved: grant runs, construction grants (and the
-release of their instalments) and payment batches.
+release of their instalments), operating awards and payment batches.
 
 Whoever created, refreshed, edited, collected or submitted an object is one of its
 ``preparers``, kept on the object by the service that did it; no preparer approves it, and
@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from registry.models import Division, User
 from registry.scoping import user_can_see_division
 
-from .models import ConstructionGrant, GrantRun, PaymentBatch
+from .models import Award, ConstructionGrant, GrantRun, PaymentBatch
 
-Prepared = GrantRun | ConstructionGrant | PaymentBatch
+Prepared = GrantRun | ConstructionGrant | PaymentBatch | Award
 
 
 def add_preparer(obj: Prepared, user: User | None) -> None:
@@ -50,6 +50,8 @@ def refuse_preparer(obj: Prepared, approver: User) -> None:
         message = _("You created or refreshed this run: someone else must approve it.")
     elif isinstance(obj, ConstructionGrant):
         message = _("You prepared or edited this grant: someone else must approve it.")
+    elif isinstance(obj, Award):
+        message = _("You prepared this award: someone else must approve it.")
     else:
         message = _("You prepared, collected or submitted this batch: someone else must approve it.")
     raise PermissionDenied(message)

@@ -418,6 +418,9 @@ class PaymentItem(models.Model):
     instalment = models.ForeignKey(
         Instalment, models.PROTECT, null=True, blank=True, related_name="payment_items", verbose_name=_("instalment")
     )
+    award = models.ForeignKey(
+        "subsidies.Award", models.PROTECT, null=True, blank=True, related_name="payment_items", verbose_name=_("award")
+    )
     line_kind = models.CharField(_("kind"), max_length=20, choices=GrantLine.Kind.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=60, blank=True)
     amount = money_field(_("amount (yuan)"))
@@ -452,8 +455,12 @@ class PaymentItem(models.Model):
                 condition=Q(grant_line__isnull=False) & _state_not_failed(),
                 name="pay_grant_line_once",
             ),
+            models.UniqueConstraint(
+                fields=["award"], condition=Q(award__isnull=False) & _state_not_failed(), name="pay_award_once"
+            ),
             models.CheckConstraint(
-                condition=Q(grant_line__isnull=False) | Q(instalment__isnull=False), name="payment_item_has_source"
+                condition=Q(grant_line__isnull=False) | Q(instalment__isnull=False) | Q(award__isnull=False),
+                name="payment_item_has_source",
             ),
             models.CheckConstraint(
                 condition=Q(offset__gte=0) & Q(offset__lte=F("amount")), name="offset_within_amount"
@@ -567,6 +574,11 @@ class ProviderOnHold(Provider):
         verbose_name = _("provider on hold")
         verbose_name_plural = _("providers on hold")
 
+
+# Operating awards live in their own module (this one is near the 600-line limit); imported
+# here so that Django registers them as models of the subsidies app.
+from .award_models import Award as Award  # noqa: E402
+from .award_models import OperationEvaluation as OperationEvaluation  # noqa: E402
 
 # The care-level weights of operating grants have their own module (their rules: care_weights.py).
 from .care_weight_models import CareLevelWeight as CareLevelWeight  # noqa: E402

@@ -3,12 +3,12 @@ collected or submitted the batch: maker_checker.py) → exported → reconciled.
 
 What a batch may hold is decided here, whoever asks (DOMAIN §7): never a line or an
 instalment of a provider whose payments are paused (``registry.holds.providers_on_hold``:
-an open major hazard, a blacklisting, a lapsed fire licence), never a month that has not
+an open major hazard, a blacklisting, a lapsed licence), never a month that has not
 ended, never a month before the provider was filed. A paused provider's lines are not
 lost: they are collected by the first batch after the hold ends.
 
 Unique constraints on ``PaymentItem`` make a second payment of the same (scheme,
-provider, period), instalment or grant line impossible; a failed item frees its source
+provider, period), instalment, grant line or award impossible; a failed item frees its source
 for a later batch. Open recoveries are offset against a provider's items.
 """
 
@@ -34,7 +34,7 @@ from registry.rosters.formats import Source, read_rows
 from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer
-from .models import GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
+from .models import Award, GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
 from .recoveries import claim_everything_paid
 
 State = PaymentBatch.State
@@ -78,6 +78,43 @@ def _item_for_instalment(batch: PaymentBatch, instalment: Instalment) -> Payment
         bank_account_number=provider.bank_account_number,
         memo=f"{instalment.grant.scheme.code} #{instalment.number}/{instalment.year}",
     )
+
+
+def _award_items(batch: PaymentBatch) -> list[PaymentItem]:
+    """Approved operating awards (awards.py) of the batch's payer level and division not yet
+    in a pending or paid item, of a provider neither closed nor on hold: one item each, for
+    the year evaluated."""
+    awards = (
+        Award.objects.filter(
+            status=Award.Status.APPROVED,
+            evaluation__scheme__payer_level=batch.payer_level,
+            evaluation__provider__division__path__startswith=batch.division.path,
+            amount__gt=0,
+        )
+        .exclude(evaluation__provider__status__in=CLOSED)
+        .exclude(evaluation__provider__in=providers_on_hold().values("pk"))
+        .filter(_not_yet_paid())
+        .select_related("evaluation__provider", "evaluation__scheme")
+        .order_by("evaluation__provider__name", "evaluation__year")
+    )
+    items = []
+    for award in awards:
+        provider, scheme, year = award.evaluation.provider, award.evaluation.scheme, award.evaluation.year
+        items.append(
+            PaymentItem(
+                batch=batch,
+                provider=provider,
+                scheme=scheme,
+                period=datetime.date(year, 1, 1),
+                award=award,
+                amount=award.amount,
+                payee=provider.bank_account_name or provider.name,
+                bank_name=provider.bank_name,
+                bank_account_number=provider.bank_account_number,
+                memo=f"{scheme.code} {year}",
+            )
+        )
+    return items
 
 
 def _apply_offsets(items: list[PaymentItem]) -> None:
@@ -161,6 +198,7 @@ def batch_collect(batch: PaymentBatch, *, user: User | None = None) -> int:
     )
     items = [_item_for_line(batch, line) for line in lines.order_by("provider__name", "period")]
     items += [_item_for_instalment(batch, i) for i in instalments]
+    items += _award_items(batch)
     _apply_offsets(items)
     PaymentItem.objects.bulk_create(items)
     return len(items)

@@ -208,6 +208,24 @@ SCHEMES: list[dict[str, Any]] = [
         "notes": "10,000-50,000 yuan a year by operation evaluation; the amount is set per award.",
         "rates": [("award", "10000", {"max_amount": Decimal("50000")})],
     },
+    {
+        "code": "IM-COMMUNITY-AWARD",
+        "name_zh": "自治区社区居家养老服务机构以奖代补",
+        "name_en": "Region community home-care facility award",
+        "jurisdiction": REGION,
+        "payer_level": PayerLevel.REGION,  # "自治区财政 … 按照‘以奖代补’的办法分别给予资助"
+        "kind": SchemeKind.AWARD,
+        # "社区居家养老服务机构 … 以老年人日间照料中心为重点": day-care centres and service stations.
+        "provider_kinds": ["day_care_centre", "service_station"],
+        "effective_from": REGION_FROM,
+        "source": "000:1034-1040",
+        "notes": (
+            "The text gives no amount or range: the region awards by facilities built, scale, services and"
+            " people covered. No range is shipped; until the bureau enters an 'award' rate (amount = minimum,"
+            " maximum amount = maximum) for the year, awards of this scheme are refused."
+        ),
+        "rates": [],
+    },
 ]
 
 

@@ -7,6 +7,7 @@ other code and scripts import from.
 from registry.periods import parse_month, previous_month
 
 from .allowances import cost_split
+from .awards import award_approve, award_prepare, award_withdraw
 from .instalments import Quote, construction_quote, grant_approve, grant_edit, grant_prepare, instalments_review
 from .payments import (
     batch_approve,
@@ -22,6 +23,9 @@ from .runs import run_approve, run_refresh
 
 __all__ = [
     "Quote",
+    "award_approve",
+    "award_prepare",
+    "award_withdraw",
     "batch_approve",
     "batch_collect",
     "batch_create",

@@ -150,4 +150,3 @@ def excluded_here(
         p for p in here - in_conflict if winners is not None and winners.get(p, provider_id) != provider_id
     )
     return in_conflict, elsewhere
-

@@ -139,3 +139,22 @@ def test_seed_refuses_production_settings(via: str, settings: Any, monkeypatch: 
         call_command("seed_demo", stdout=io.StringIO())
     assert not Provider.objects.exists()
     assert not User.objects.filter(username__in=[u.username for u in baotou.DEMO_USERS]).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_transfer_an_overlap_and_money_withheld_by_a_hold(reference_data: None) -> None:
+    from registry.overlaps import overlapping_stays
+    from subsidies.models import GrantLine
+    from subsidies.withholding import withheld_lines
+
+    seed()
+
+    moved = Resident.objects.filter(provider__division__code="150203").values("id_number_hash")
+    people = {row["id_number_hash"] for row in moved}
+    two_homes = [p for p in people if Resident.objects.filter(id_number_hash=p).count() == 2]
+    assert len(two_homes) == 2  # one transfer, one overlap
+    overlapping = list(overlapping_stays())
+    assert len(overlapping) == 2 and len({stay.provider_id for stay in overlapping}) == 2
+    flagged = GrantLine.objects.filter(flags__contains=[{"code": "duplicate_resident"}])
+    assert flagged.count() == 2  # both homes' October lines say so
+    assert withheld_lines().exists()  # the home with the open major hazard waits for its money

@@ -51,10 +51,12 @@ from registry.models import (
 from registry.staff import roles
 from safeguards.models import AuditEntry, DeferredTask
 from subsidies.models import (
+    Award,
     ConstructionGrant,
     GrantLine,
     GrantRun,
     Instalment,
+    OperationEvaluation,
     PaymentBatch,
     PaymentItem,
     ProviderLedger,
@@ -198,7 +200,22 @@ def subsidy_samples(provider, clerk, division) -> list:
     recovery = Recovery.objects.create(
         provider=provider, reason="测试", amount=Decimal("10"), opened_on=today(), opened_by=clerk
     )
-    return [grant, instalment, run, line, batch, recovery, ProviderLedger.objects.get(pk=provider.pk)]
+    evaluation = OperationEvaluation.objects.create(
+        provider=provider,
+        scheme=SubsidyScheme.objects.get(code="BT-DAYCARE-AWARD"),
+        year=2025,
+        evaluated_on=datetime.date(2026, 1, 20),
+        score=Decimal("88"),
+        evaluator="评估组",
+    )
+    award = Award.objects.create(
+        evaluation=evaluation,
+        amount=Decimal("30000"),
+        range_min=Decimal("10000"),
+        range_max=Decimal("50000"),
+        prepared_by=clerk,
+    )
+    return [grant, instalment, run, line, batch, recovery, award, ProviderLedger.objects.get(pk=provider.pk)]
 
 
 def sample_of(samples, model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -419,3 +420,20 @@ def test_each_instalment_decision_is_kept_in_its_history(grant):
 
     first = grant.instalments.get(number=1)
     assert list(first.history.order_by("history_date").values_list("status", flat=True)) == [S.SCHEDULED, S.RELEASED]
+
+
+@pytest.mark.parametrize(
+    "lease_end, accepted", [(datetime.date(2033, 2, 28), True), (datetime.date(2033, 2, 27), False)]
+)
+def test_five_years_from_29_february_end_on_28_february_as_every_other_period(
+    make_provider, clerk, lease_end, accepted
+):
+    # 民法典 art. 202: a period in years with no corresponding day ends on the month's last day;
+    # the same rule as nursing years (periods.years_later).
+    provider = make_provider()
+    with mock.patch("subsidies.instalments.timezone.localdate", return_value=datetime.date(2028, 2, 29)):
+        if accepted:
+            assert _prepare_leased(provider, clerk, lease_end).total == Decimal("20000.00")
+        else:
+            with pytest.raises(ValidationError, match="2033-02-28"):
+                _prepare_leased(provider, clerk, lease_end)

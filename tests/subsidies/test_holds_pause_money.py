@@ -131,16 +131,15 @@ def test_insurance_co_funding_waits_for_the_hold_too(make_provider, approved_run
     assert [item for item in items if item.provider_id == home.pk] == []
 
 
-def test_a_lapsed_fire_filing_pauses_payment_until_a_new_one_is_recorded(home, approved_run, paid_in):
+@pytest.mark.parametrize("kind", [Licence.Kind.FIRE_FILING, Licence.Kind.FOOD_BUSINESS])
+def test_a_lapsed_licence_pauses_payment_until_a_new_one_is_recorded(home, approved_run, paid_in, kind):
     lapsed_on = today() - datetime.timedelta(days=20)
-    LicenceFactory(
-        provider=home, kind=Licence.Kind.FIRE_FILING, issued_on=datetime.date(2023, 1, 1), expires_on=lapsed_on
-    )
+    LicenceFactory(provider=home, kind=kind, issued_on=datetime.date(2023, 1, 1), expires_on=lapsed_on)
     line = line_of(approved_run(BT, LAST_MONTH), home)
 
     assert paid_in()[1] == []
 
-    LicenceFactory(provider=home, kind=Licence.Kind.FIRE_FILING, issued_on=today())
+    LicenceFactory(provider=home, kind=kind, issued_on=today())
     _batch, items = paid_in()
 
     assert [item.grant_line_id for item in items] == [line.pk]
@@ -150,11 +149,13 @@ def test_a_lapsed_fire_filing_pauses_payment_until_a_new_one_is_recorded(home, a
         today() - datetime.timedelta(days=1),
         today(),
     )
-    assert str(Licence.Kind.FIRE_FILING.label) in span.reason
+    assert str(Licence.Kind(kind).label) in span.reason
 
 
-def test_a_lapsed_food_licence_does_not_pause_payment(home, approved_run, paid_in):
-    LicenceFactory(provider=home, kind=Licence.Kind.FOOD_BUSINESS, expires_on=today() - datetime.timedelta(days=20))
+def test_a_lapsed_liability_policy_does_not_pause_payment(home, approved_run, paid_in):
+    LicenceFactory(
+        provider=home, kind=Licence.Kind.LIABILITY_INSURANCE, expires_on=today() - datetime.timedelta(days=20)
+    )
     line = line_of(approved_run(BT, LAST_MONTH), home)
 
     assert [item.grant_line_id for item in paid_in()[1]] == [line.pk]

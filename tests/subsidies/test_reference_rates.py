@@ -65,6 +65,8 @@ SCHEMES = {
     "BT-INSURANCE-532": (BAOTOU, SchemeKind.INSURANCE_COFUNDING, PayerLevel.LEAGUE_CITY, "004:80", {}),
     "IM-ACCIDENT-631": (REGION, SchemeKind.ACCIDENT_INSURANCE, PayerLevel.GOVERNMENT, "000:1081", {}),
     "BT-DAYCARE-AWARD": (BAOTOU, SchemeKind.AWARD, PayerLevel.LEAGUE_CITY, "004:80", {"award": "10000"}),
+    # 000:1034-1040 gives no figure: no range is shipped, the bureau enters it.
+    "IM-COMMUNITY-AWARD": (REGION, SchemeKind.AWARD, PayerLevel.REGION, "000:1034", {}),
 }
 CITATION = re.compile(r"^00[0-4]:\d+(-\d+)?")
 
@@ -163,6 +165,16 @@ def test_daycare_award_is_a_range_of_10000_to_50000(divisions):
     rate = Rate.objects.get(scheme__code="BT-DAYCARE-AWARD")
 
     assert (rate.amount, rate.max_amount) == (Decimal("10000.00"), Decimal("50000.00"))
+
+
+def test_award_schemes_are_for_day_care_centres_and_service_stations(divisions):
+    # 004:80 "社区日间照料中心、养老服务站"; 000:1034-1040 "社区居家养老服务机构 … 以老年人日间照料中心为重点".
+    kinds = dict(SubsidyScheme.objects.filter(kind=SchemeKind.AWARD).values_list("code", "provider_kinds"))
+
+    assert kinds == {
+        "BT-DAYCARE-AWARD": ["day_care_centre", "service_station"],
+        "IM-COMMUNITY-AWARD": ["day_care_centre", "service_station"],
+    }
 
 
 def test_loading_twice_creates_nothing(divisions):

@@ -41,7 +41,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0011_withheld_lists"),
+        ("subsidies", "0012_awards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
