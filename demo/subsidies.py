@@ -10,7 +10,11 @@ its October line waits in *Withheld lines* instead of being paid.
 
 Then the 2025 operating awards 以奖代补 (004:80): one approved and put in a batch awaiting
 approval, one still a draft awaiting approval. Each part does nothing when it already
-exists."""
+exists.
+
+Also a demo care-level weight: disabled residents count 1.50 in BT-OPERATING from January
+2026 (a demo value; the policy text gives no figure, the reference data keeps 1.00), so
+a run for 2026 shows weighted lines while 2025's runs count heads."""
 
 from __future__ import annotations
 
@@ -19,10 +23,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from registry.models import Division, Licence, Provider, ProviderStatus, Resident, User
+from registry.models import CareLevel, Division, Licence, Provider, ProviderStatus, Resident, User
+from registry.selectors import in_force_on
 from subsidies import reference_data
 from subsidies.awards import award_approve, award_prepare
-from subsidies.models import Award, GrantRun, PayerLevel
+from subsidies.care_weights import weight_save
+from subsidies.models import Award, CareLevelWeight, GrantRun, PayerLevel, SubsidyScheme
 from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
 from subsidies.runs import run_approve, run_refresh
 
@@ -41,8 +47,9 @@ AWARDS = [
 @transaction.atomic
 def seed() -> dict[str, int]:
     reference_data.load()  # idempotent: the demo needs the schemes
+    weights = {"demo care-level weights": _care_level_weight()}
     counts = {"runs": 0} if GrantRun.objects.exists() else _october_run()
-    return {**counts, **_operating_awards()}
+    return {**counts, **_operating_awards(), **weights}
 
 
 def _october_run() -> dict[str, int]:
@@ -150,3 +157,36 @@ def _a_licence_lapses() -> None:
     Licence.objects.filter(provider_id=providers[2], kind=Licence.Kind.FOOD_BUSINESS, issued_on__gt=LAPSED_ON).delete()
     latest.expires_on = LAPSED_ON
     latest.save(update_fields=["expires_on"])
+
+
+DEMO_WEIGHT_FROM = datetime.date(2026, 1, 1)  # after the demo's events (2025): 2025's runs are unweighted
+DEMO_WEIGHT = "1.50"
+
+
+def _care_level_weight() -> int:
+    """BT-OPERATING's demo weight for disabled residents (1 when added, 0 when present):
+    the weight in force is ended the day before, then the demo weight added, through the
+    audited service."""
+    scheme = SubsidyScheme.objects.get(code="BT-OPERATING")
+    weights = CareLevelWeight.objects.filter(scheme=scheme, care_level=CareLevel.DISABLED)
+    if weights.filter(effective_from=DEMO_WEIGHT_FROM).exists():
+        return 0
+    current = weights.filter(in_force_on(DEMO_WEIGHT_FROM)).first()
+    end = None
+    if current is not None:
+        end = current.effective_to
+        current.effective_to = DEMO_WEIGHT_FROM - datetime.timedelta(days=1)
+        weight_save(weight=current, user=None)
+    weight_save(
+        weight=CareLevelWeight(
+            scheme=scheme,
+            care_level=CareLevel.DISABLED,
+            weight=Decimal(DEMO_WEIGHT),
+            effective_from=DEMO_WEIGHT_FROM,
+            effective_to=end,
+            source="Demo value, not from the policy (000:906-908, 000:920-925 give no figure)",
+            notes="Demo value, not a policy figure: shows a run weighted towards disabled residents.",
+        ),
+        user=None,
+    )
+    return 1

@@ -30,6 +30,7 @@ from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryse
 
 from . import (
     award_admin,  # noqa: F401  (registers the award admin)
+    care_weight_admin,
     instalments,
     payment_admin,  # noqa: F401  (registers the payment admins)
     rate_changes,
@@ -39,6 +40,7 @@ from . import (
 from .explain import explain_line
 from .exports import grant_lines_table
 from .models import (
+    CareLevelWeight,
     ConstructionGrant,
     GrantLine,
     GrantRun,
@@ -90,9 +92,12 @@ class SubsidySchemeAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "payer_level"]
     search_fields = ["code", "name_zh", "name_en"]
     list_select_related = ["jurisdiction"]
-    inlines = [RateInline]
+    inlines = [RateInline, care_weight_admin.CareLevelWeightInline]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is CareLevelWeight:
+            care_weight_admin.save_weight_formset(request, formset)
+            return
         if formset.model is not Rate:
             super().save_formset(request, form, formset, change)
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from registry.models import ResidentCategory
+from registry.models import CareLevel, ResidentCategory
 
 from .models import GrantLine, OccupancyRule
 
@@ -61,6 +61,12 @@ def explain_line(line: GrantLine) -> str:
         "rate": line.rate,
         "amount": line.amount,
     }
+    if "weighted_count" in basis:  # care_weights.py: the quantity counts residents at their weight
+        weights = ", ".join(f"{CareLevel(level).label} {weight}" for level, weight in basis.get("weights", {}).items())
+        text += " " + _("Counted by care level (%(weights)s): %(weighted)s weighted residents.") % {
+            "weights": weights,
+            "weighted": basis["weighted_count"],
+        }
     if line.kind == GrantLine.Kind.ADJUSTMENT:
         text += " " + _("Adjusts the approved count %(old)s of %(period)s.") % {
             "old": basis.get("adjusts_quantity"),

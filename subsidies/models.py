@@ -568,15 +568,6 @@ class Repayment(models.Model):
         return f"{self.recovery} {self.amount}"
 
 
-class ProviderLedger(Provider):
-    """The provider seen from the money side: the ledger page of the back-office."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("provider ledger")
-        verbose_name_plural = _("provider ledgers")
-
-
 class WithheldLine(GrantLine):
     """Lines a payment batch would take but for their provider's hold (``withholding.py``)."""
 
@@ -586,16 +577,11 @@ class WithheldLine(GrantLine):
         verbose_name_plural = _("withheld lines")
 
 
-class ProviderOnHold(Provider):
-    """Providers whose payments are paused now, with the money that waits for them."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("provider on hold")
-        verbose_name_plural = _("providers on hold")
-
-
-# Operating awards live in their own module (this one is near the 600-line limit); imported
-# here so that Django registers them as models of the subsidies app.
+# The back-office's other views of providers (proxies), the operating awards and
+# the care-level weights live in modules of their own (this one is near the 600-line limit),
+# imported here so that Django registers them as models of the subsidies app.
 from .award_models import Award as Award  # noqa: E402
 from .award_models import OperationEvaluation as OperationEvaluation  # noqa: E402
+from .care_weight_models import CareLevelWeight as CareLevelWeight  # noqa: E402
+from .proxy_models import ProviderLedger as ProviderLedger  # noqa: E402
+from .proxy_models import ProviderOnHold as ProviderOnHold  # noqa: E402

@@ -33,6 +33,7 @@ from registry.periods import add_months, month_bounds
 from registry.selectors import in_care_during
 from safeguards.identifiers import mask_id_number
 
+from .care_weights import capped_quantity, is_weighted, weighted_basis, weights_in_force
 from .models import GrantLine, GrantRun, OccupancyRule, SubsidyScheme
 from .money import to_fen
 from .occupancy import Stay, count_occupancy
@@ -80,7 +81,7 @@ def stays_within(stays: list[Stay], spans: list[tuple[datetime.date, datetime.da
         for start, end in spans:
             admitted, discharged = max(stay.admitted_on, start), min(stay.discharged_on or end, end)
             if admitted <= discharged:
-                parts.append(Stay(stay.id_number, admitted, discharged))
+                parts.append(Stay(stay.id_number, admitted, discharged, stay.weight))
     return parts
 
 
@@ -102,16 +103,20 @@ def _month_stays(period: datetime.date) -> QuerySet[Resident]:
     return Resident.objects.filter(in_care_during(*month_bounds(period)))
 
 
-def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[int, list[Stay]]:
-    """The month's stays of the run's providers, grouped by provider."""
+def _stays_by_provider(
+    period: datetime.date, provider_ids: list[int], weights: dict[str, Decimal] | None = None
+) -> dict[int, list[Stay]]:
+    """The month's stays of the run's providers, grouped by provider; each carries its care
+    level's weight when ``weights`` are given (a weighted run), else 1."""
     stays: dict[int, list[Stay]] = defaultdict(list)
     # A person is known by the keyed hash of their ID number: equal numbers, equal hashes,
     # and nothing to decrypt.
     rows = _month_stays(period).filter(provider_id__in=provider_ids)
-    for provider_id, person, admitted_on, discharged_on in rows.values_list(
-        "provider_id", "id_number_hash", "admitted_on", "discharged_on"
+    for provider_id, person, admitted_on, discharged_on, care_level in rows.values_list(
+        "provider_id", "id_number_hash", "admitted_on", "discharged_on", "care_level"
     ):
-        stays[provider_id].append(Stay(person, admitted_on, discharged_on))
+        weight = weights[care_level] if weights else Decimal(1)
+        stays[provider_id].append(Stay(person, admitted_on, discharged_on, weight))
     return stays
 
 
@@ -133,13 +138,22 @@ def _line_values(
     holds: list[dict[str, str]],
     masked: dict[str, str],
     spans: list[tuple[datetime.date, datetime.date]],
+    weights: dict[str, Decimal] | None = None,
 ) -> dict[str, Any]:
-    """Quantity, rate, amount, basis and flags of one provider's line."""
+    """Quantity, rate, amount, basis and flags of one provider's line; ``weights``: the
+    run's care-level weights when one is not 1.00 (the quantity is then weighted)."""
     in_conflict, elsewhere = excluded_here(conflicts, provider.pk, winners)
     shared = conflicts.people_at(provider.pk)
     # People at two providers count by their days here after the clerks' decisions.
+    # Their days here keep the care-level weight of their stay here (the larger of two).
+    weight_here: dict[str, Decimal] = {}
+    for stay in stays:
+        if stay.id_number in shared:
+            weight_here[stay.id_number] = max(stay.weight, weight_here.get(stay.id_number, stay.weight))
     stays = [s for s in stays if s.id_number not in shared] + [
-        Stay(person, first, last) for person in shared for first, last in conflicts.days[person][provider.pk]
+        Stay(person, first, last, weight_here.get(person, Decimal(1)))
+        for person in shared
+        for first, last in conflicts.days[person][provider.pk]
     ]
     counted = count_occupancy(
         stays_within(stays, spans),
@@ -150,6 +164,18 @@ def _line_values(
         exclude_ids=in_conflict | elsewhere,
     )
     quantity = min(counted, Decimal(provider.beds))
+    weighted = counted
+    if weights:  # the same count, each resident at their care level's weight
+        weighted = count_occupancy(
+            stays_within(stays, spans),
+            period,
+            rule=scheme.occupancy_rule,
+            min_days=scheme.occupancy_min_days,
+            census_day=scheme.census_day,
+            exclude_ids=in_conflict | elsewhere,
+            weighted=True,
+        )
+        quantity = capped_quantity(heads=counted, weighted=weighted, beds=provider.beds)
     key = "any" if "any" in rates else str(provider.grade)
     rate = rates.get(key)
     holds = list(holds)
@@ -172,10 +198,11 @@ def _line_values(
         "residents_counted": str(counted),
         "residents_excluded_as_duplicates": len(in_conflict),
         "cap_beds": provider.beds,
-        "capped": counted > quantity,
+        "capped": counted > provider.beds,
         "grade": provider.grade,
         "rate_key": key,
         "rate_id": rate.pk if rate else None,
+        **(weighted_basis(weighted, weights) if weights else {}),
     }
     if elsewhere:  # moved between providers: counted once, where they spent more days
         basis["residents_counted_at_another_provider"] = len(elsewhere)
@@ -216,7 +243,12 @@ def lifecycle_changes(ids: Iterable[int]) -> dict[int, list[ProviderStatusChange
     return changes
 
 
-def _context_for(scheme: SubsidyScheme, providers: list[Provider], period: datetime.date) -> dict[str, Any]:
+def _context_for(
+    scheme: SubsidyScheme,
+    providers: list[Provider],
+    period: datetime.date,
+    weights: dict[str, Decimal] | None = None,
+) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
     conflicts = month_conflicts(period)
     winners = None
@@ -231,7 +263,7 @@ def _context_for(scheme: SubsidyScheme, providers: list[Provider], period: datet
         winners = counted_at_min_days(conflicts, eligible, scheme.occupancy_min_days or 0)
     return {
         "changes": lifecycle_changes(p.pk for p in providers),
-        "stays": _stays_by_provider(period, [p.pk for p in providers]),
+        "stays": _stays_by_provider(period, [p.pk for p in providers], weights),
         "conflicts": conflicts,
         "winners": winners,
         "masked": masked_id_numbers(conflicts.conflicts),
@@ -241,7 +273,10 @@ def _context_for(scheme: SubsidyScheme, providers: list[Provider], period: datet
 def _compute_lines(
     scheme: SubsidyScheme, providers: list[Provider], period: datetime.date
 ) -> dict[int, dict[str, Any]]:
-    context = _context_for(scheme, providers, period)
+    # Care-level weights in force on the month's last day, as rates (care_weights.py).
+    weights = weights_in_force(scheme, month_bounds(period)[1])
+    weights_used = weights if is_weighted(weights) else None
+    context = _context_for(scheme, providers, period, weights_used)
     rates = rates_in_force(scheme, month_bounds(period)[1])
     lines = {}
     for provider in providers:
@@ -257,6 +292,7 @@ def _compute_lines(
             holds=holds,
             masked=context["masked"],
             spans=eligible_spans(context["changes"][provider.pk], period),
+            weights=weights_used,
         )
     return lines
 

@@ -7,9 +7,9 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from registry.models import Division
+from registry.models import CareLevel, Division
 
-from .models import OccupancyRule, PayerLevel, Rate, SchemeKind, SubsidyScheme
+from .models import CareLevelWeight, OccupancyRule, PayerLevel, Rate, SchemeKind, SubsidyScheme
 
 REGION = "150000"
 BAOTOU = "150200"
@@ -253,6 +253,34 @@ SCHEMES: list[dict[str, Any]] = [
 ]
 
 
+# 000:906-908 ("对养老机构的运行补贴应根据接收失能老年人等情况合理发放") and 000:920-925 ("对服务失能
+# 老年人的补贴标准应予以适当倾斜") ask operating grants to lean towards disabled residents but give
+# no figure: every care level counts 1.00 from the scheme's start until the bureau sets a weight
+# (docs/subsidies.md "Care-level weights"). Never a weight above 1.00 invented here.
+WEIGHTED_SCHEMES = ["IM-OPERATING", "BT-OPERATING"]
+WEIGHT_SOURCE = "000:906-908, 000:920-925"
+WEIGHT_NOTES = "The text asks for a lean towards disabled residents without a figure: 1.00 until the bureau sets one."
+
+
+def load_care_level_weights() -> int:
+    """A 1.00 weight from the scheme's start for every care level of the operating schemes
+    that has no weight yet (a level the bureau has weighted, changed or ended is kept)."""
+    created = 0
+    for scheme in SubsidyScheme.objects.filter(code__in=WEIGHTED_SCHEMES):
+        weighted = set(scheme.care_level_weights.values_list("care_level", flat=True))
+        for level in [level for level in CareLevel.values if level not in weighted]:
+            CareLevelWeight.objects.create(
+                scheme=scheme,
+                care_level=level,
+                effective_from=scheme.effective_from,
+                weight=Decimal("1.00"),
+                source=WEIGHT_SOURCE,
+                notes=WEIGHT_NOTES,
+            )
+            created += 1
+    return created
+
+
 def load() -> dict[str, int]:
     schemes = rates = 0
     for spec in SCHEMES:
@@ -270,4 +298,4 @@ def load() -> dict[str, int]:
                 defaults={"amount": Decimal(amount), "source": spec["source"], **extra},
             )
             rates += created
-    return {"subsidy schemes": schemes, "rates": rates}
+    return {"subsidy schemes": schemes, "rates": rates, "care-level weights": load_care_level_weights()}

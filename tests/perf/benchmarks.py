@@ -449,7 +449,8 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
     """The limit: the run's regular lines from one SQL aggregate + INSERT … SELECT into the
     same (existing) run, then one UPDATE that puts the masked ID numbers into the flags of
     the few lines with a person whose stays at two providers share days (Fernet cannot be
-    opened in SQL). Only the ``min_days`` rule that the operating schemes use is written here.
+    opened in SQL). Only the ``min_days`` rule that the operating schemes use, with every
+    care-level weight 1.00 (the reference data's), is written here.
 
     As the run does (DOMAIN §7), only the days the provider was filed or certified count:
     its eligible spans come from the lifecycle log (gaps and islands, in the order
@@ -463,6 +464,8 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
     days, a tie going to the later stay, and the other lines say
     ``residents_counted_at_another_provider``.
     ``tests/perf/grant_sql_check.py`` compares both on small data."""
+    from registry.periods import month_bounds
+    from subsidies.care_weights import is_weighted, weights_in_force
     from subsidies.models import GrantLine, GrantRun, OccupancyRule
     from subsidies.rates import scheme_by_code
 
@@ -471,6 +474,8 @@ def grant_sql_refresh(scheme_code: str, period: datetime.date) -> Timed:
             scheme = scheme_by_code(scheme_code)
             if scheme.occupancy_rule != OccupancyRule.MIN_DAYS:
                 raise ValueError(f"{scheme_code}: the SQL limit is written for the min_days rule only")
+            if is_weighted(weights_in_force(scheme, month_bounds(period)[1])):
+                raise ValueError(f"{scheme_code}: the SQL limit counts heads; a care-level weight is not 1.00")
             grant_run = GrantRun.objects.select_for_update().get(
                 scheme=scheme, period=period, division=scheme.jurisdiction
             )
