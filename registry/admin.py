@@ -542,3 +542,6 @@ class FireExemptionRuleAdmin(ListExportMixin, ScopedHistoryAdmin):
         "effective_from",
         "source",
     ]
+
+
+from . import accident_admin  # noqa: E402, F401  (registers the accident policy admin; needs DivisionFilter)

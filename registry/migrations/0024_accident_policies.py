@@ -1,0 +1,122 @@
+"""Caregivers' accident insurance policies (000:1081-1083, issue 13): insurer, number, cover
+period, premium and the caregivers covered, a provider record like its licences."""
+
+import django.db.models.deletion
+import simple_history.models
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("registry", "0023_dataexport_exported_by_optional"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="HistoricalAccidentPolicy",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("insurer", models.CharField(max_length=100, verbose_name="insurer")),
+                ("number", models.CharField(max_length=80, verbose_name="policy number")),
+                ("starts_on", models.DateField(verbose_name="cover starts on")),
+                ("ends_on", models.DateField(verbose_name="cover ends on")),
+                (
+                    "premium_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="The whole premium of the policy.",
+                        max_digits=14,
+                        verbose_name="premium (yuan)",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.provider",
+                        verbose_name="provider",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical caregiver accident insurance policy",
+                "verbose_name_plural": "historical caregiver accident insurance policies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="AccidentPolicy",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("insurer", models.CharField(max_length=100, verbose_name="insurer")),
+                ("number", models.CharField(max_length=80, verbose_name="policy number")),
+                ("starts_on", models.DateField(verbose_name="cover starts on")),
+                ("ends_on", models.DateField(verbose_name="cover ends on")),
+                (
+                    "premium_yuan",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="The whole premium of the policy.",
+                        max_digits=14,
+                        verbose_name="premium (yuan)",
+                    ),
+                ),
+                (
+                    "caregivers",
+                    models.ManyToManyField(
+                        related_name="accident_policies", to="registry.caregiver", verbose_name="caregivers covered"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accident_policies",
+                        to="registry.provider",
+                        verbose_name="provider",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "caregiver accident insurance policy",
+                "verbose_name_plural": "caregiver accident insurance policies",
+                "ordering": ["provider", "-starts_on", "pk"],
+                "indexes": [models.Index(fields=["starts_on"], name="accident_policy_start")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gt", models.F("starts_on"))),
+                        name="accident_policy_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("premium_yuan__gt", 0)), name="accident_policy_premium_positive"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("insurer", "number"), name="accident_policy_number_once_per_insurer"
+                    ),
+                ],
+            },
+        ),
+    ]
