@@ -1,10 +1,40 @@
 """Caregivers' accident insurance policies (000:1081-1083, issue 13): insurer, number, cover
-period, premium and the caregivers covered, a provider record like its licences."""
+period, premium and the caregivers covered, a provider record like its licences.
+
+The district clerk records them (as it does licences); reviewers, finance and the audit
+admin read them."""
 
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+ROLES = {
+    "区级经办": ["view", "add", "change", "delete"],  # district clerk
+    "市级审核": ["view"],  # city reviewer
+    "财务": ["view"],  # finance
+    "审计管理员": ["view"],  # audit admin
+}
+
+
+def grant(apps, schema_editor):
+    app_config = apps.get_app_config("registry")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, verbs in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        codenames = [f"{verb}_accidentpolicy" for verb in verbs]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="registry", codename__in=codenames))
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for group in Group.objects.filter(name__in=ROLES):
+        group.permissions.remove(*group.permissions.filter(codename__endswith="_accidentpolicy"))
 
 
 class Migration(migrations.Migration):
@@ -119,4 +149,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(grant, revoke),
     ]
