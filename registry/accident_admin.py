@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .accident_policies import accident_policy_delete, accident_policy_errors, accident_policy_save
-from .admin import DivisionFilter
 from .admin_base import staff_user
 from .admin_mixins import ProviderChildAdmin
 from .models import AccidentPolicy
@@ -48,7 +47,12 @@ class AccidentPolicyForm(forms.ModelForm):
 class AccidentPolicyAdmin(ProviderChildAdmin):
     form = AccidentPolicyForm
     list_display = ["number", "insurer", "provider", "starts_on", "ends_on", "premium_yuan", "caregivers_covered"]
-    list_filter = [("starts_on", admin.DateFieldListFilter), DivisionFilter, "insurer"]
+    # Divisions offered: those of the policies the user may see (the queryset is scoped).
+    list_filter = [
+        ("starts_on", admin.DateFieldListFilter),
+        ("provider__division", admin.RelatedOnlyFieldListFilter),
+        "insurer",
+    ]
     search_fields = ["number", "insurer", "provider__name", "provider__uscc"]
     autocomplete_fields = ["provider", "caregivers"]
     date_hierarchy = "starts_on"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import divisions, lifecycle, records_admin  # noqa: F401  (records_admin registers its admins)
+from . import accident_admin, divisions, lifecycle, records_admin  # noqa: F401  (*_admin register their admins)
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -542,6 +542,3 @@ class FireExemptionRuleAdmin(ListExportMixin, ScopedHistoryAdmin):
         "effective_from",
         "source",
     ]
-
-
-from . import accident_admin  # noqa: E402, F401  (registers the accident policy admin; needs DivisionFilter)

@@ -10,10 +10,12 @@ through a monthly run and a payment batch; the other parts are shown, not paid.
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -306,3 +308,20 @@ def test_the_form_shows_an_overlap_as_an_error_on_the_caregivers(clerk: User, pr
     errors = response.context["adminform"].form.errors
     assert "caregivers" in errors and "premium_yuan" in errors
     assert AccidentPolicy.objects.count() == 1
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_has_policies_a_november_2025_run_co_funds_once(divisions):
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent: no second copy
+
+    run = accident_run(D(2025, 11, 1))
+
+    assert AccidentPolicy.objects.count() == 2
+    assert sorted((line.provider.name, line.payer_level, line.amount) for line in run.lines.all()) == [
+        ("东河区仁爱养老院", "county", Decimal("500.00")),
+        ("昆都仑区阳光颐养院", "county", Decimal("756.00")),
+    ]
+    assert [line.holds for line in run.lines.all()] == [[], []]
