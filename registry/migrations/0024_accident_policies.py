@@ -139,9 +139,12 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(("ends_on__gt", models.F("starts_on"))),
                         name="accident_policy_ends_after_start",
+                        violation_error_message="The cover must end after it starts.",
                     ),
                     models.CheckConstraint(
-                        condition=models.Q(("premium_yuan__gt", 0)), name="accident_policy_premium_positive"
+                        condition=models.Q(("premium_yuan__gt", 0)),
+                        name="accident_policy_premium_positive",
+                        violation_error_message="The premium must be more than zero.",
                     ),
                     models.UniqueConstraint(
                         fields=("insurer", "number"), name="accident_policy_number_once_per_insurer"

@@ -35,8 +35,16 @@ class AccidentPolicy(models.Model):
         verbose_name_plural = _("caregiver accident insurance policies")
         ordering = ["provider", "-starts_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="accident_policy_ends_after_start"),
-            models.CheckConstraint(condition=Q(premium_yuan__gt=0), name="accident_policy_premium_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="accident_policy_ends_after_start",
+                violation_error_message=_("The cover must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(premium_yuan__gt=0),
+                name="accident_policy_premium_positive",
+                violation_error_message=_("The premium must be more than zero."),
+            ),
             models.UniqueConstraint(fields=["insurer", "number"], name="accident_policy_number_once_per_insurer"),
         ]
         indexes = [models.Index(fields=["starts_on"], name="accident_policy_start")]
