@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import accident_admin, divisions, lifecycle, records_admin  # noqa: F401  (*_admin register their admins)
+from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (*_admin register their admins)
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -83,7 +83,7 @@ class DivisionFilter(admin.SimpleListFilter):
         division = divisions_visible_to(staff_user(request)).filter(code=self.value()).first()
         if division is None:
             return queryset.none()
-        lookup = "division__path" if queryset.model is Provider else "provider__division__path"
+        lookup = "division__path" if issubclass(queryset.model, Provider) else "provider__division__path"
         return queryset.filter(**{f"{lookup}__startswith": division.path})
 
 

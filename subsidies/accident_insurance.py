@@ -29,7 +29,7 @@ from registry.periods import month_bounds
 from .allowances import cost_split
 from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact
-from .operating_grants import _providers_for, provider_month_holds, provider_standing
+from .operating_grants import _providers_for, lifecycle_changes, provider_month_holds
 
 SUBJECT_PREFIX = "accident"
 PAYING_LEVELS = {PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
@@ -79,8 +79,9 @@ def co_funded_policy_ids(*, exclude_run: GrantRun) -> set[int]:
 def accident_insurance_lines(run: GrantRun) -> list[GrantLine]:
     """Every accident policy whose cover starts in the run's month, of a provider the
     scheme covers inside the run's division, not co-funded before: one line per finance
-    level paying the government's share. A provider's holds for the month go on its lines
-    (they are not paid while held)."""
+    level paying the government's share. A provider never filed or certified in the month
+    earns nothing (the line's holds say so); payment holds (hazard, blacklist, lapsed
+    licence) do not change the line: the payment batch leaves it out until they end."""
     scheme, period = run.scheme, run.period
     first, last = month_bounds(period)
     providers = {p.pk: p for p in _providers_for(scheme, run.division, period)}
@@ -91,18 +92,12 @@ def accident_insurance_lines(run: GrantRun) -> list[GrantLine]:
         .prefetch_related("caregivers")
         .order_by("provider_id", "pk")
     )
-    standing = provider_standing(providers, period)
+    changes = lifecycle_changes(providers)
     lines = []
     for policy in policies:
         provider = providers[policy.provider_id]
         split = accident_shares(scheme, policy.premium_yuan)
-        holds = provider_month_holds(
-            provider,
-            period,
-            changes=standing["changes"][provider.pk],
-            credit=standing["credit"][provider.pk],
-            holds=standing["holds"][provider.pk],
-        )
+        holds = provider_month_holds(changes[provider.pk], period)
         basis = {
             "policy": policy.number,
             "insurer": policy.insurer,

@@ -33,6 +33,7 @@ from . import (
     payment_admin,  # noqa: F401  (registers the payment admins)
     rate_changes,
     runs,
+    withholding_admin,
 )
 from .explain import explain_line
 from .exports import grant_lines_table
@@ -467,8 +468,13 @@ class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "rate",
         "amount",
         "holds",
+        "withheld",
         "flags",
     ]
+
+    @admin.display(description=_("withheld by a hold"))
+    def withheld(self, line: GrantLine) -> str:
+        return withholding_admin.withholding_text(line)
 
     @admin.display(description=_("how it was computed"))
     def explanation(self, line: GrantLine) -> str:

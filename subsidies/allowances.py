@@ -14,7 +14,7 @@ from registry.periods import month_bounds, years_later
 
 from .models import GrantLine, GrantRun, PayerLevel, SchemeKind, SubsidyScheme
 from .money import split_exact, to_fen
-from .operating_grants import _providers_for, eligible_spans, provider_month_holds, provider_standing
+from .operating_grants import _providers_for, eligible_spans, lifecycle_changes, provider_month_holds
 from .rates import rates_in_force, scheme_by_code
 
 GOVERNMENT_LEVELS = {PayerLevel.GOVERNMENT, PayerLevel.REGION, PayerLevel.LEAGUE_CITY, PayerLevel.COUNTY}
@@ -47,7 +47,7 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
         .exclude(certificate_level=CertificateLevel.NONE)
         .order_by("provider_id", "pk")
     )
-    standing = provider_standing(providers, period)
+    changes = lifecycle_changes(providers)
     taken = set(
         GrantLine.objects.filter(scheme=scheme, period=period, kind=GrantLine.Kind.REGULAR)
         .exclude(run=run)
@@ -65,14 +65,8 @@ def allowance_lines(run: GrantRun) -> list[GrantLine]:
         ):
             continue
         provider = providers[caregiver.provider_id]
-        line_holds = provider_month_holds(
-            provider,
-            period,
-            changes=standing["changes"][provider.pk],
-            credit=standing["credit"][provider.pk],
-            holds=standing["holds"][provider.pk],
-        )
-        if not_eligible_on(month_bounds(period)[1], standing["changes"][provider.pk], period) and not any(
+        line_holds = provider_month_holds(changes[provider.pk], period)
+        if not_eligible_on(month_bounds(period)[1], changes[provider.pk], period) and not any(
             hold["code"] == "not_filed" for hold in line_holds
         ):
             # Counted on the month's last day, like employment and nursing years (DOMAIN §7).

@@ -553,3 +553,21 @@ class ProviderLedger(Provider):
         proxy = True
         verbose_name = _("provider ledger")
         verbose_name_plural = _("provider ledgers")
+
+
+class WithheldLine(GrantLine):
+    """Lines a payment batch would take but for their provider's hold (``withholding.py``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("withheld line")
+        verbose_name_plural = _("withheld lines")
+
+
+class ProviderOnHold(Provider):
+    """Providers whose payments are paused now, with the money that waits for them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("provider on hold")
+        verbose_name_plural = _("providers on hold")

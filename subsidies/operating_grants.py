@@ -2,9 +2,12 @@
 
 Approved runs are never changed: corrections to an approved month's roster appear as
 adjustment lines in the next run. Only the days the provider was filed or certified count
-(DOMAIN §7). Holds (never filed or certified in the month, blacklisted, an open major
-hazard from the inspections app) keep a line from being paid; a resident present in two
-providers in the same month is flagged on both lines and counted for neither.
+(DOMAIN §7); a line's ``holds`` say why it pays nothing at all (never filed or certified in
+the month, no rate). A provider's payment holds (an open major hazard, a blacklisting, a
+lapsed fire licence) do not change its lines: they pause payment, and the payment batch
+decides (``payments.payable_lines``), so the month is paid once the hold ends (DOMAIN §7).
+A resident whose stays at two providers overlap is flagged on both lines and counted for
+neither; a transfer from one to the other is not an overlap (``stay_conflicts.py``).
 """
 
 from __future__ import annotations
@@ -16,26 +19,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    CreditRecord,
     Division,
     Provider,
-    ProviderHold,
     ProviderStatus,
     ProviderStatusChange,
     Resident,
 )
-from registry.periods import add_months, end_of_day, month_bounds, start_of_day
-from registry.selectors import covers, holds_in_force, in_care_during
+from registry.periods import add_months, month_bounds
+from registry.selectors import in_care_during
 from safeguards.identifiers import mask_id_number
 
-from .models import GrantLine, GrantRun, SubsidyScheme
+from .models import GrantLine, GrantRun, OccupancyRule, SubsidyScheme
 from .money import to_fen
 from .occupancy import Stay, count_occupancy
 from .rates import eligible_providers_q, rates_in_force
+from .stay_conflicts import MonthConflicts, counted_at_min_days, excluded_here, month_conflicts
 
 ADJUSTMENT_WINDOW_MONTHS = 12
 GOOD_STANDING = {ProviderStatus.FILED, ProviderStatus.CERTIFIED}
@@ -86,25 +88,13 @@ def _hold(code: str, reason: str) -> dict[str, str]:
     return {"code": code, "reason": reason}
 
 
-def provider_month_holds(
-    provider: Provider,
-    period: datetime.date,
-    *,
-    changes: list[ProviderStatusChange],
-    credit: list[CreditRecord],
-    holds: list[ProviderHold],
-) -> list[dict[str, str]]:
-    """Why ``provider`` may not be paid for the month (empty: it may). ``credit`` and
-    ``holds`` are its blacklistings and holds in force during the month
-    (``provider_standing``)."""
-    found: list[dict[str, str]] = []
-    # Status decides which days count (eligible_spans), not whether the month is paid.
+def provider_month_holds(changes: list[ProviderStatusChange], period: datetime.date) -> list[dict[str, str]]:
+    """Why the provider with lifecycle ``changes`` earns nothing for the month (empty: it
+    may): it was never filed or certified in it. Status decides which days count
+    (``eligible_spans``); payment holds only pause payment (module docstring)."""
     if not eligible_spans(changes, period):
-        found.append(_hold("not_filed", _("Not filed or certified during the month.")))
-    if credit:
-        found.append(_hold("blacklisted", _("Blacklisted during the month.")))
-    found += [_hold("hold", hold.reason) for hold in holds]
-    return found
+        return [_hold("not_filed", _("Not filed or certified during the month."))]
+    return []
 
 
 def _month_stays(period: datetime.date) -> QuerySet[Resident]:
@@ -125,24 +115,6 @@ def _stays_by_provider(period: datetime.date, provider_ids: list[int]) -> dict[i
     return stays
 
 
-def duplicate_residents(period: datetime.date) -> dict[str, set[int]]:
-    """People (keyed hashes) registered at more than one provider in the month, region-wide,
-    → those providers. Two queries: one grouped pass over the month's stays finds the few
-    people whose stays name two providers (MIN ≠ MAX, which PostgreSQL can hash, where
-    COUNT(DISTINCT) would sort), then their stays are read through the person index."""
-    month = _month_stays(period).order_by()
-    people = list(
-        month.values("id_number_hash")
-        .annotate(lowest=Min("provider_id"), highest=Max("provider_id"))
-        .filter(lowest__lt=F("highest"))
-        .values_list("id_number_hash", flat=True)
-    )
-    duplicates: dict[str, set[int]] = defaultdict(set)
-    for person, provider_id in month.filter(id_number_hash__in=people).values_list("id_number_hash", "provider_id"):
-        duplicates[person].add(provider_id)
-    return dict(duplicates)
-
-
 def masked_id_numbers(people: Iterable[str]) -> dict[str, str]:
     """Masked ID numbers of the given people (keyed hashes), for the review flags."""
     rows = Resident.objects.filter(id_number_hash__in=list(people)).values_list("id_number_hash", "id_number")
@@ -155,21 +127,27 @@ def _line_values(
     period: datetime.date,
     *,
     stays: list[Stay],
-    duplicates: dict[str, set[int]],
+    conflicts: MonthConflicts,
+    winners: dict[str, int] | None,
     rates: dict[str, Any],
     holds: list[dict[str, str]],
     masked: dict[str, str],
     spans: list[tuple[datetime.date, datetime.date]],
 ) -> dict[str, Any]:
     """Quantity, rate, amount, basis and flags of one provider's line."""
-    duplicated = frozenset(s.id_number for s in stays if s.id_number in duplicates)
+    in_conflict, elsewhere = excluded_here(conflicts, provider.pk, winners)
+    shared = conflicts.people_at(provider.pk)
+    # People at two providers count by their days here after the clerks' decisions.
+    stays = [s for s in stays if s.id_number not in shared] + [
+        Stay(person, first, last) for person in shared for first, last in conflicts.days[person][provider.pk]
+    ]
     counted = count_occupancy(
         stays_within(stays, spans),
         period,
         rule=scheme.occupancy_rule,
         min_days=scheme.occupancy_min_days,
         census_day=scheme.census_day,
-        exclude_ids=duplicated,
+        exclude_ids=in_conflict | elsewhere,
     )
     quantity = min(counted, Decimal(provider.beds))
     key = "any" if "any" in rates else str(provider.grade)
@@ -182,9 +160,9 @@ def _line_values(
         {
             "code": "duplicate_resident",
             "resident": masked.get(person, ""),
-            "providers": sorted(duplicates[person]),
+            "providers": sorted(conflicts.conflicts[person]),
         }
-        for person in sorted(duplicated, key=lambda p: masked.get(p, ""))
+        for person in sorted(in_conflict, key=lambda p: masked.get(p, ""))
     ]
     basis = {
         "rule": scheme.occupancy_rule,
@@ -192,13 +170,15 @@ def _line_values(
         "census_day": scheme.census_day,
         "eligible_days": [[start.isoformat(), end.isoformat()] for start, end in spans],
         "residents_counted": str(counted),
-        "residents_excluded_as_duplicates": len(duplicated),
+        "residents_excluded_as_duplicates": len(in_conflict),
         "cap_beds": provider.beds,
         "capped": counted > quantity,
         "grade": provider.grade,
         "rate_key": key,
         "rate_id": rate.pk if rate else None,
     }
+    if elsewhere:  # moved between providers: counted once, where they spent more days
+        basis["residents_counted_at_another_provider"] = len(elsewhere)
     return {
         "quantity": quantity,
         "rate": rate_amount,
@@ -228,61 +208,51 @@ def _providers_for(scheme: SubsidyScheme, division: Division, period: datetime.d
     )
 
 
-def provider_standing(ids: Iterable[int], period: datetime.date) -> dict[str, dict[int, list[Any]]]:
-    """Lifecycle changes, and blacklistings and holds in force during the month of
-    ``period``, of many providers: three queries in all."""
-    ids = list(ids)
-    first, last = month_bounds(period)
-    standing: dict[str, dict[int, list[Any]]] = {
-        "changes": defaultdict(list),
-        "credit": defaultdict(list),
-        "holds": defaultdict(list),
-    }
-    for change in ProviderStatusChange.objects.filter(provider_id__in=ids):
-        standing["changes"][change.provider_id].append(change)
-    blacklisted = covers(first, last, start="start_on", end="end_on")
-    for record in CreditRecord.objects.filter(blacklisted, provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST):
-        standing["credit"][record.provider_id].append(record)
-    for hold in ProviderHold.objects.filter(holds_in_force(start_of_day(first), end_of_day(last)), provider_id__in=ids):
-        standing["holds"][hold.provider_id].append(hold)
-    return standing
+def lifecycle_changes(ids: Iterable[int]) -> dict[int, list[ProviderStatusChange]]:
+    """The lifecycle log of many providers, by provider (one query)."""
+    changes: dict[int, list[ProviderStatusChange]] = defaultdict(list)
+    for change in ProviderStatusChange.objects.filter(provider_id__in=list(ids)):
+        changes[change.provider_id].append(change)
+    return changes
 
 
-def _context_for(providers: list[Provider], period: datetime.date) -> dict[str, Any]:
+def _context_for(scheme: SubsidyScheme, providers: list[Provider], period: datetime.date) -> dict[str, Any]:
     """Everything the lines need, in a constant number of queries."""
-    standing = provider_standing((p.pk for p in providers), period)
-    stays = _stays_by_provider(period, [p.pk for p in providers])
-    duplicates = duplicate_residents(period)
+    conflicts = month_conflicts(period)
+    winners = None
+    if scheme.occupancy_rule == OccupancyRule.MIN_DAYS:
+        # One person counted once per scheme and month: where they spent more eligible days.
+        moved = {provider_id for by_provider in conflicts.days.values() for provider_id in by_provider}
+        of_scheme = list(
+            Provider.objects.filter(eligible_providers_q(scheme), pk__in=moved).values_list("pk", flat=True)
+        )
+        changes = lifecycle_changes(of_scheme)
+        eligible = {pk: eligible_spans(changes[pk], period) for pk in of_scheme}
+        winners = counted_at_min_days(conflicts, eligible, scheme.occupancy_min_days or 0)
     return {
-        "changes": standing["changes"],
-        "credit": standing["credit"],
-        "holds": standing["holds"],
-        "stays": stays,
-        "duplicates": duplicates,
-        "masked": masked_id_numbers(duplicates),
+        "changes": lifecycle_changes(p.pk for p in providers),
+        "stays": _stays_by_provider(period, [p.pk for p in providers]),
+        "conflicts": conflicts,
+        "winners": winners,
+        "masked": masked_id_numbers(conflicts.conflicts),
     }
 
 
 def _compute_lines(
     scheme: SubsidyScheme, providers: list[Provider], period: datetime.date
 ) -> dict[int, dict[str, Any]]:
-    context = _context_for(providers, period)
+    context = _context_for(scheme, providers, period)
     rates = rates_in_force(scheme, month_bounds(period)[1])
     lines = {}
     for provider in providers:
-        holds = provider_month_holds(
-            provider,
-            period,
-            changes=context["changes"][provider.pk],
-            credit=context["credit"][provider.pk],
-            holds=context["holds"][provider.pk],
-        )
+        holds = provider_month_holds(context["changes"][provider.pk], period)
         lines[provider.pk] = _line_values(
             scheme,
             provider,
             period,
             stays=context["stays"].get(provider.pk, []),
-            duplicates=context["duplicates"],
+            conflicts=context["conflicts"],
+            winners=context["winners"],
             rates=rates,
             holds=holds,
             masked=context["masked"],

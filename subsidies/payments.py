@@ -1,6 +1,12 @@
 """Payment batches: draft → submitted → approved (by none of the people who created,
 collected or submitted the batch: maker_checker.py) → exported → reconciled.
 
+What a batch may hold is decided here, whoever asks (DOMAIN §7): never a line or an
+instalment of a provider whose payments are paused (``registry.holds.providers_on_hold``:
+an open major hazard, a blacklisting, a lapsed fire licence), never a month that has not
+ended, never a month before the provider was filed. A paused provider's lines are not
+lost: they are collected by the first batch after the hold ends.
+
 Unique constraints on ``PaymentItem`` make a second payment of the same (scheme,
 provider, period), instalment or grant line impossible; a failed item frees its source
 for a later batch. Open recoveries are offset against a provider's items.
@@ -17,10 +23,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.exports import ExportTable, export_chunks, plain_table
+from registry.holds import hold_reasons_now, providers_on_hold
 from registry.models import Division, Provider, ProviderStatus, User
 from registry.rosters.formats import Source, read_rows
 from safeguards.audit import audit_record
@@ -93,6 +101,42 @@ def _apply_offsets(items: list[PaymentItem]) -> None:
         remaining[item.provider_id] -= offset
 
 
+def payable_lines(*, division: Division, payer_level: str) -> QuerySet[GrantLine]:
+    """Approved lines of ``division`` paid at ``payer_level`` that a batch may take today:
+    payable (an amount, no blocker), of a month that has ended and is not before the
+    provider was filed, of a provider neither closed nor on hold, not yet paid."""
+    this_month = timezone.localdate().replace(day=1)
+    return (
+        GrantLine.objects.filter(
+            provider__division__path__startswith=division.path, run__status=GrantRun.Status.APPROVED
+        )
+        .filter(Q(payer_level=payer_level) | Q(payer_level="", scheme__payer_level=payer_level))
+        .filter(amount__gt=0, holds=[])
+        .filter(period__lt=this_month)  # months are paid after they happen
+        .filter(provider__filed_on__isnull=False, period__gte=TruncMonth("provider__filed_on"))
+        .exclude(provider__status__in=CLOSED)
+        .exclude(provider__in=providers_on_hold().values("pk"))
+        .filter(_not_yet_paid())
+    )
+
+
+def payable_instalments(*, division: Division, payer_level: str) -> QuerySet[Instalment]:
+    """Released instalments a batch may take today: of this year or earlier, of a provider
+    neither closed nor on hold, not yet paid."""
+    return (
+        Instalment.objects.filter(
+            status=Instalment.Status.RELEASED,
+            grant__scheme__payer_level=payer_level,
+            grant__provider__division__path__startswith=division.path,
+            amount__gt=0,
+            year__lte=timezone.localdate().year,
+        )
+        .exclude(grant__provider__status__in=CLOSED)
+        .exclude(grant__provider__in=providers_on_hold().values("pk"))
+        .filter(_not_yet_paid())
+    )
+
+
 @transaction.atomic
 def batch_create(*, name: str, division: Division, payer_level: str, prepared_by: User) -> PaymentBatch:
     """A draft batch of every payable approved line and released instalment not yet paid;
@@ -104,36 +148,37 @@ def batch_create(*, name: str, division: Division, payer_level: str, prepared_by
 
 @transaction.atomic
 def batch_collect(batch: PaymentBatch, *, user: User | None = None) -> int:
-    """Put into a draft batch what is payable and not yet in any pending or paid item;
-    ``user`` becomes one of the batch's preparers."""
+    """Put into a draft batch what is payable and not yet in any pending or paid item, and
+    take out the items of providers put on hold since; ``user`` becomes one of the batch's
+    preparers."""
     if batch.state != State.DRAFT:
         raise ValidationError(_("Only a draft batch can be changed."))
     add_preparer(batch, user)
-    in_division = Q(provider__division__path__startswith=batch.division.path)
-    lines = (
-        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
-        .filter(Q(payer_level=batch.payer_level) | Q(payer_level="", scheme__payer_level=batch.payer_level))
-        .filter(amount__gt=0, holds=[])
-        .exclude(provider__status__in=CLOSED)
-        .filter(_not_yet_paid())
-        .select_related("provider", "scheme")
-        .order_by("provider__name", "period")
+    withdraw_held_items(batch, user=user)
+    lines = payable_lines(division=batch.division, payer_level=batch.payer_level).select_related("provider", "scheme")
+    instalments = payable_instalments(division=batch.division, payer_level=batch.payer_level).select_related(
+        "grant__provider", "grant__scheme"
     )
-    instalments = (
-        Instalment.objects.filter(
-            status=Instalment.Status.RELEASED,
-            grant__scheme__payer_level=batch.payer_level,
-            grant__provider__division__path__startswith=batch.division.path,
-            amount__gt=0,
-        )
-        .exclude(grant__provider__status__in=CLOSED)
-        .filter(_not_yet_paid())
-        .select_related("grant__provider", "grant__scheme")
-    )
-    items = [_item_for_line(batch, line) for line in lines] + [_item_for_instalment(batch, i) for i in instalments]
+    items = [_item_for_line(batch, line) for line in lines.order_by("provider__name", "period")]
+    items += [_item_for_instalment(batch, i) for i in instalments]
     _apply_offsets(items)
     PaymentItem.objects.bulk_create(items)
     return len(items)
+
+
+def withdraw_held_items(batch: PaymentBatch, *, user: User | None) -> dict[str, list[str]]:
+    """Take the items of providers now on hold out of a batch not yet approved (they stay
+    payable and return in a batch after the hold ends): provider name → reasons."""
+    held = hold_reasons_now(batch.items.values_list("provider_id", flat=True).distinct())
+    if not held:
+        return {}
+    items = batch.items.filter(provider_id__in=held)
+    names = dict(items.values_list("provider_id", "provider__name").distinct())
+    withdrawn = {names[pk]: reasons for pk, reasons in held.items()}
+    count = items.count()
+    items.delete()
+    audit_record("batch.withhold", actor=user, obj=batch, after={"items": count, "providers": withdrawn})
+    return withdrawn
 
 
 def _locked(batch: PaymentBatch) -> PaymentBatch:
@@ -167,6 +212,11 @@ def batch_approve(*, batch: PaymentBatch, approver: User) -> PaymentBatch:
         raise PermissionDenied(_("You do not have permission to approve payment batches."))
     if locked.state != State.SUBMITTED:
         raise ValidationError(_("This batch is not awaiting approval."))
+    # No line of a provider on hold is approved into a batch (DOMAIN §7): a hold opened
+    # since the batch was collected takes that provider's items out before approval.
+    withdraw_held_items(locked, user=approver)
+    if not locked.items.exists():
+        raise ValidationError(_("Every item of this batch belongs to a provider on hold: nothing is left to approve."))
     locked.state = State.APPROVED
     locked.approved_by = approver
     locked.approved_at = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -127,6 +128,48 @@ class Resident(PersonalDataMixin):
 
     def in_care_on(self, day: datetime.date) -> bool:
         return self.admitted_on <= day and (self.discharged_on is None or self.discharged_on >= day)
+
+
+class OverlappingStay(Resident):
+    """Stays sharing a day with another provider's stay of the same person, undecided
+    (``registry.overlaps``): the list clerks work through."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("overlapping stay")
+        verbose_name_plural = _("overlapping stays")
+
+
+class OverlapDecision(models.Model):
+    """A clerk's decision on one person's two stays that share days at two providers
+    (DOMAIN §7 "Same person, two providers"): ``kept`` is the right stay on the days they
+    share, ``set_aside`` does not count on those days. Until it is decided, the person is
+    counted at neither provider for a month with shared days; the next run pays the right
+    one, the earlier months through adjustment lines."""
+
+    kept = models.ForeignKey(Resident, models.PROTECT, related_name="+", verbose_name=_("stay kept"))
+    set_aside = models.ForeignKey(
+        Resident, models.PROTECT, related_name="overlap_decisions", verbose_name=_("stay set aside")
+    )
+    note = models.TextField(_("reason"), help_text=_("What the clerk checked, e.g. the discharge certificate."))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("overlap decision")
+        verbose_name_plural = _("overlap decisions")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kept", "set_aside"], name="one_decision_per_stay_pair"),
+            models.CheckConstraint(condition=~Q(kept=F("set_aside")), name="overlap_decision_two_stays"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kept_id} > {self.set_aside_id}"
 
 
 class CertificateLevel(models.TextChoices):

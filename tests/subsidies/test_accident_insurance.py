@@ -171,15 +171,18 @@ def test_refreshing_a_draft_run_keeps_its_own_policy_lines(provider, carers):
     assert accident_run().lines.count() == 1
 
 
-def test_a_blacklisted_providers_policy_line_is_held_and_not_in_the_batch(provider, carers, finance, approved_run):
-    CreditRecordFactory(provider=provider, start_on=D(2026, 11, 20))
+def test_a_blacklisted_providers_share_waits_until_the_blacklisting_ends(provider, carers, finance, approved_run):
+    blacklisting = CreditRecordFactory(provider=provider, start_on=D(2026, 11, 20))
     policy(provider, carers)
+    approved_run(SCHEME, NOV)
 
-    run = approved_run(SCHEME, NOV)
+    def county_batch():
+        return batch_create(name="11月", division=division(KUNDULUN), payer_level="county", prepared_by=finance)
 
-    assert [hold["code"] for hold in run.lines.get().holds] == ["blacklisted"]
-    batch = batch_create(name="11月", division=division(KUNDULUN), payer_level="county", prepared_by=finance)
-    assert not batch.items.exists()
+    assert not county_batch().items.exists()
+    blacklisting.end_on = D(2026, 12, 1)
+    blacklisting.save()
+    assert list(county_batch().items.values_list("amount", flat=True)) == [Decimal("600.00")]
 
 
 # --- bad input refused, naming the field ------------------------------------------------------

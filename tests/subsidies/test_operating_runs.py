@@ -25,6 +25,7 @@ from factories import (
     noon,
 )
 
+from registry.holds import providers_on_hold
 from registry.models import LegalForm, OperationMode, ProviderKind, ProviderStatusChange
 from registry.periods import previous_month
 from safeguards.identifiers import mask_id_number
@@ -194,30 +195,25 @@ def test_closed_during_the_month_counts_only_the_days_before_and_closed_before_g
     assert not run.lines.filter(provider=closed_earlier).exists()
 
 
-def test_blacklisted_during_the_month_holds_the_line(provider, make_provider):
+def test_a_blacklisting_during_the_month_does_not_change_the_line(provider, make_provider):
+    # Holds pause payment (the batch decides), they do not forfeit the month (DOMAIN §7).
     CreditRecordFactory(provider=provider, start_on=D(2026, 11, 30))
-    delisted = make_provider()
-    residents(delisted, 1)
-    CreditRecordFactory(provider=delisted, start_on=D(2026, 1, 1), end_on=D(2026, 10, 31))
 
-    run = refresh(NOV)
+    line = regular_line(refresh(NOV), provider)
 
-    assert hold_codes(regular_line(run, provider)) == ["blacklisted"]
-    assert hold_codes(regular_line(run, delisted)) == []
+    assert hold_codes(line) == [] and line.amount == Decimal("300.00") and line.payable
 
 
-def test_an_open_provider_hold_holds_the_line_with_its_reason(provider):
+def test_an_open_provider_hold_does_not_change_the_line(provider):
     # Opened on 10 November (not "now": the test must not depend on the day it runs).
     ProviderHoldFactory(
         provider=provider, source="finding:7", reason="重大火灾隐患未整改", started_at=noon(D(2026, 11, 10))
     )
 
     november = regular_line(refresh(NOV), provider)
-    september = regular_line(refresh(SEP), provider)  # the hold opened in November
 
-    assert november.holds == [{"code": "hold", "reason": "重大火灾隐患未整改"}]
-    assert not november.payable
-    assert september.holds == []
+    assert november.holds == [] and november.amount == Decimal("300.00")
+    assert provider in providers_on_hold()  # the payment batch leaves it out (test_holds_pause_money)
 
 
 # --- duplicate residents ------------------------------------------------------------------

@@ -39,7 +39,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0023_dataexport_exported_by_optional"),
+        ("registry", "0025_overlapping_stays_list"),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0009_rate_provider_kinds"),
+        ("subsidies", "0011_withheld_lists"),
     ]
 
     operations = [
