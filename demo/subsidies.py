@@ -14,7 +14,8 @@ exists.
 
 Also a demo care-level weight: disabled residents count 1.50 in BT-OPERATING from January
 2026 (a demo value; the policy text gives no figure, the reference data keeps 1.00), so
-a run for 2026 shows weighted lines while 2025's runs count heads."""
+a run for 2026 shows weighted lines while 2025's runs count heads. And two caregivers'
+accident insurance policies (demo/accident_policies.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from demo.accident_policies import seed_accident_policies
 from registry.models import CareLevel, Division, Licence, Provider, ProviderStatus, Resident, User
 from registry.selectors import in_force_on
 from subsidies import reference_data
@@ -47,9 +49,11 @@ AWARDS = [
 @transaction.atomic
 def seed() -> dict[str, int]:
     reference_data.load()  # idempotent: the demo needs the schemes
+    clerk = User.objects.get(username="clerk_baotou")
+    policies = {"accident policies": seed_accident_policies(clerk)}
     weights = {"demo care-level weights": _care_level_weight()}
     counts = {"runs": 0} if GrantRun.objects.exists() else _october_run()
-    return {**counts, **_operating_awards(), **weights}
+    return {**counts, **_operating_awards(), **weights, **policies}
 
 
 def _october_run() -> dict[str, int]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
+from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
 from .admin_filters import DivisionFilter
 from .admin_mixins import (
     PersonalDataAdminMixin,

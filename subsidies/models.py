@@ -91,6 +91,11 @@ class SubsidyScheme(models.Model):
     cost_shares = models.JSONField(
         _("cost shares"), default=list, blank=True, help_text='[["region", 5], ["league_city", 3], ["county", 2]]'
     )
+    # Who pays the "government" part of cost_shares, as [[payer level, weight]]: e.g. the
+    # accident insurance's 6 from the same-level finance (000:1083), docs/subsidies.md.
+    government_payers = models.JSONField(
+        _("government share paid by"), default=list, blank=True, help_text='[["county", 1]]'
+    )
     min_nursing_years = models.PositiveSmallIntegerField(_("minimum years of nursing work"), null=True, blank=True)
     min_lease_years = models.PositiveSmallIntegerField(_("minimum lease years"), null=True, blank=True)
     # Schemes paid per resident (living allowances, 000:1056-1063): the resident categories

@@ -191,8 +191,12 @@ SCHEMES: list[dict[str, Any]] = [
         "kind": SchemeKind.ACCIDENT_INSURANCE,
         "provider_kinds": ELDERLY_INSTITUTIONS,
         "cost_shares": [[PayerLevel.GOVERNMENT, 6], [PayerLevel.INSTITUTION, 3], [PayerLevel.CAREGIVER, 1]],
+        # "所需资金由同级财政安排" (000:1083): the government's 6 is paid by one finance, that of
+        # the banner/county where the provider is filed (000:375-376), not split 5:3:2.
+        "government_payers": [[PayerLevel.COUNTY, 1]],
         "effective_from": REGION_FROM,
         "source": "000:1081-1083",
+        "notes": "Government 6 paid by the banner/county finance of the provider (same-level finance, 000:1083).",
         "rates": [],
     },
     {

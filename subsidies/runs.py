@@ -17,6 +17,7 @@ from registry.models import Division, User
 from registry.periods import month_bounds
 from safeguards.audit import audit_record
 
+from .accident_insurance import accident_insurance_lines
 from .allowances import allowance_lines, insurance_lines
 from .living_allowances import living_allowance_lines
 from .maker_checker import add_preparer, refuse_preparer, refuse_refresh
@@ -31,6 +32,7 @@ LINE_BUILDERS: dict[str, Callable[[GrantRun], list[GrantLine]]] = {
     SchemeKind.CAREGIVER_ALLOWANCE: allowance_lines,
     SchemeKind.INSURANCE_COFUNDING: insurance_lines,
     SchemeKind.LIVING_ALLOWANCE: living_allowance_lines,
+    SchemeKind.ACCIDENT_INSURANCE: accident_insurance_lines,
 }
 MONTHLY_KINDS = tuple(LINE_BUILDERS)
 

@@ -7,6 +7,7 @@ part of the domain; every model is importable from ``registry.models``.
 """
 
 from .divisions import Division
+from .insurance import AccidentPolicy
 from .people import (
     Caregiver,
     CareLevel,
@@ -40,6 +41,7 @@ from .records import DataExport, RosterImport
 from .staff import RoleGrant, User
 
 __all__ = [
+    "AccidentPolicy",
     "AnnualReport",
     "CareLevel",
     "Caregiver",

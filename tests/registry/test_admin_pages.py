@@ -37,6 +37,7 @@ from factories import (
 
 from inspections.models import Draw, InspectionTask, Notification, Regime
 from inspections.records import FindingInput, record_inspection
+from registry.accident_policies import accident_policy_save
 from registry.lifecycle import provider_transition
 from registry.models import (
     DataExport,
@@ -95,11 +96,22 @@ def samples(divisions, superuser, clerk):
     township = Division.objects.create(
         code="150203001", name="林荫路街道", level=Division.Level.TOWNSHIP, parent=divisions[KUNDULUN]
     )
+    caregiver = CaregiverFactory(provider=provider)
     objects = [
         provider,
         township,
         ResidentFactory(provider=provider),
-        CaregiverFactory(provider=provider),
+        caregiver,
+        accident_policy_save(
+            provider=provider,
+            insurer="中国人寿包头分公司",
+            number="YW-2026-0001",
+            starts_on=datetime.date(2026, 1, 1),
+            ends_on=datetime.date(2026, 12, 31),
+            premium_yuan="1000.00",
+            caregivers=[caregiver],
+            user=clerk,
+        ),
         LicenceFactory(provider=provider),
         FeeItemFactory(provider=provider),
         AnnualReportFactory(provider=provider),
