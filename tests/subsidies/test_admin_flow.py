@@ -30,9 +30,9 @@ from django.utils import timezone, translation
 from downloads import file_bytes
 
 from demo.baotou import DEMO_USERS
+from registry.holds import providers_on_hold
 from registry.models import Division, Provider, Resident, User
 from registry.staff import roles
-from safeguards.identifiers import mask_id_number
 from subsidies.models import (
     ConstructionGrant,
     GrantLine,
@@ -47,6 +47,7 @@ from subsidies.models import (
 from subsidies.money import to_fen
 from subsidies.occupancy import Stay, days_present
 from subsidies.operating_grants import stays_within
+from subsidies.withholding import withheld_lines
 
 BAOTOU, DONGHE, KUNDULUN = "150200", "150202", "150203"
 NOVEMBER = datetime.date(2025, 11, 1)  # the demo's events end on 2025-12-31 (ANCHOR 2026-01-01)
@@ -280,15 +281,21 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     run = approve_run(run)
     assert run.approved_by.username == "reviewer_baotou"
 
-    # 3. finance_baotou's batch holds exactly the payable lines (amount > 0, no holds).
+    # 3. finance_baotou's batch holds exactly the payable lines (amount > 0, no holds), but
+    # none of a provider on hold: those wait (the demo's home whose food licence lapsed).
     batch = create_batch("2025年11月床位运营补贴", admin_form_data)
     items = list(batch.items.select_related("provider", "grant_line"))
-    expected = payable(run)
-    assert len(expected) == 17
+    on_hold = set(providers_on_hold().values_list("pk", flat=True))
+    waiting = [line for line in payable(run) if line.provider_id in on_hold]
+    expected = [line for line in payable(run) if line.provider_id not in on_hold]
+    assert len(expected) + len(waiting) == 17 and waiting
+    assert set(withheld_lines().filter(run=run)) == set(waiting)
     assert {item.grant_line_id for item in items} == {line.pk for line in expected}
     assert all(item.amount == item.grant_line.amount for item in items)
     total = sum((line.amount for line in expected), Decimal("0.00"))
-    assert sum((item.amount for item in items), Decimal("0.00")) == total == Decimal("34900.00")
+    assert sum((item.amount for item in items), Decimal("0.00")) == total
+    # 349 residents, less the demo's person recorded in two homes (counted at neither).
+    assert total + sum((line.amount for line in waiting), Decimal("0.00")) == Decimal("34800.00")
 
     # A read-only auditor cannot move the batch on.
     auditor = login("auditor")
@@ -354,7 +361,7 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.state == PaymentBatch.State.CLOSED
-    assert batch.items.filter(state=PaymentItem.State.PAID).count() == 16
+    assert batch.items.filter(state=PaymentItem.State.PAID).count() == len(expected) - 1
     failing.refresh_from_db()
     assert (failing.state, failing.failure_reason) == (PaymentItem.State.FAILED, "账户已销户")
 
@@ -396,12 +403,23 @@ def test_every_line_is_explained_by_its_basis(admin_form_data: Callable[[Any], d
         # Residents counted: present at least N of November's days on which the provider
         # was filed or certified, recounted from the roster.
         spans = [(datetime.date.fromisoformat(a), datetime.date.fromisoformat(b)) for a, b in basis["eligible_days"]]
-        # People whose stays here share days with another home's are counted nowhere (DOMAIN §7).
-        in_conflict = {flag["resident"] for flag in line.flags if flag["code"] == "duplicate_resident"}
+
+        # People whose stays here share a November day with another home's are counted
+        # nowhere (DOMAIN §7).
+        def shares_a_day_elsewhere(resident: Resident) -> bool:
+            others = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(
+                provider=resident.provider_id
+            )
+            return any(
+                max(resident.admitted_on, other.admitted_on, first)
+                <= min(resident.discharged_on or last, other.discharged_on or last, last)
+                for other in others
+            )
+
         stays = [
             Stay(r.id_number, r.admitted_on, r.discharged_on)
             for r in line.provider.residents.filter(admitted_on__lte=last).exclude(discharged_on__lt=first)
-            if mask_id_number(r.id_number) not in in_conflict
+            if not shares_a_day_elsewhere(r)
         ]
         recounted = sum(
             1 for stay in stays if sum(days_present(part, NOVEMBER) for part in stays_within([stay], spans)) >= MIN_DAYS
