@@ -44,6 +44,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
+# The suite runs on every core (pytest-xdist, ``--dist loadgroup`` in pyproject.toml); each
+# worker has its own test database. Tests that start a real Celery worker share the one
+# test Redis queue, so they run on one xdist worker, one after the other; so do the
+# browser tests (one Chromium at a time).
+SERIAL_GROUPS = {"celery": "celery", "e2e": "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker, group in SERIAL_GROUPS.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 # Rows that the first ``load_reference_data`` of the session created, per model, so that
 # later tests get the same rows with one INSERT per model instead of a full reload.
 _reference_rows: list[tuple[type[Model], list[Model]]] | None = None

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from factories import BAOTOU, KUNDULUN, division
 
 from registry.models import ProviderKind, ProviderStatusChange, User
@@ -244,7 +244,7 @@ def test_the_preparer_cannot_approve_even_with_the_permission(day_care, prepare,
     award = prepare(day_care)
     clerk_who_may_approve = with_permission(clerk, "approve_award")
 
-    with pytest.raises(PermissionDenied, match="someone else"):
+    with translation.override("en"), pytest.raises(PermissionDenied, match="someone else"):
         award_approve(award=award, approver=clerk_who_may_approve)
     award.refresh_from_db()
     assert award.status == Award.Status.DRAFT and award.approved_by is None

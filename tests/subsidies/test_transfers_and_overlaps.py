@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from factories import DONGHE, ResidentFactory
 
 from registry.models import OverlapDecision, Resident
@@ -141,7 +142,7 @@ def test_a_decision_needs_a_reason_an_overlap_and_a_clerk_who_sees_both_homes(ho
     assert "note" in error.value.message_dict
 
     transferred_a, transferred_b = move(home_a, home_b, leaves_on=D(2026, 11, 9), arrives_on=D(2026, 11, 10))
-    with pytest.raises(ValidationError, match="share no day"):
+    with translation.override("en"), pytest.raises(ValidationError, match="share no day"):
         overlap_decide(kept=transferred_b, set_aside=[transferred_a], user=clerk, note="核对")
 
     other_district = make_staff(roles.DISTRICT_CLERK, DONGHE)
