@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextvars
 import datetime
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import connection, transaction
+from django.db.models import Model
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,6 +39,8 @@ from .integrity import (
 )
 from .models import AuditEntry
 from .ratelimit import client_ip
+
+M = TypeVar("M", bound=Model)
 
 # pg_advisory_xact_lock key of the chain: one writer at a time appends to it.
 CHAIN_LOCK = 0x61756469745F6368  # "audit_ch"
@@ -190,3 +194,35 @@ def prune_audit(*, older_than_days: int) -> int:
                 cursor.execute("SET LOCAL registry.audit_prune = 'on'")
         deleted, _ = doomed.filter(id__lte=last[0]).delete()
     return deleted
+
+
+def audited_save(obj: M, *, action: str, actor: AbstractUser | None, values: Callable[[M], dict[str, Any]]) -> M:
+    """Save ``obj`` (a model instance, inside a transaction) and write one ``<action>.add``
+    entry with every value of ``values(obj)``, or one ``<action>.change`` entry with the
+    fields changed, before and after (none when nothing changed). The stored row is locked
+    while it is compared and saved."""
+    if obj.pk is None:
+        obj.save()
+        audit_record(f"{action}.add", actor=actor, obj=obj, after=values(obj))
+        return obj
+    before = values(type(obj)._default_manager.select_for_update().get(pk=obj.pk))
+    after = values(obj)
+    changed = [name for name, value in after.items() if before[name] != value]
+    obj.save()
+    if changed:
+        audit_record(
+            f"{action}.change",
+            actor=actor,
+            obj=obj,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return obj
+
+
+def audited_delete(obj: M, *, action: str, actor: AbstractUser | None, values: Callable[[M], dict[str, Any]]) -> None:
+    """Delete ``obj`` (locked first, inside a transaction) and write one ``<action>.delete``
+    entry with the values it had."""
+    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    audit_record(f"{action}.delete", actor=actor, obj=locked, before=values(locked))
+    locked.delete()

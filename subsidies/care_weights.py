@@ -25,7 +25,7 @@ from django.db import transaction
 
 from registry.models import CareLevel, User
 from registry.selectors import in_force_on
-from safeguards.audit import audit_record
+from safeguards.audit import audited_delete, audited_save
 
 from .models import CareLevelWeight, SubsidyScheme
 from .occupancy import QUANTITY
@@ -79,28 +79,10 @@ def weight_save(*, weight: CareLevelWeight, user: User | None) -> CareLevelWeigh
     SubsidyScheme.objects.select_for_update().filter(pk=weight.scheme_id).first()
     weight.full_clean()
     weight.weight = Decimal(weight.weight).quantize(Decimal("0.01"))  # as stored: 1.5 is 1.50
-    if weight.pk is None:
-        weight.save()
-        audit_record("care_level_weight.add", actor=user, obj=weight, after=_values(weight))
-        return weight
-    before = _values(CareLevelWeight.objects.select_for_update().get(pk=weight.pk))
-    after = _values(weight)
-    changed = [name for name, value in after.items() if before[name] != value]
-    weight.save()
-    if changed:
-        audit_record(
-            "care_level_weight.change",
-            actor=user,
-            obj=weight,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
-    return weight
+    return audited_save(weight, action="care_level_weight", actor=user, values=_values)
 
 
 @transaction.atomic
 def weight_delete(*, weight: CareLevelWeight, user: User | None) -> None:
     """Remove a weight. Writes one ``care_level_weight.delete`` audit entry with its values."""
-    locked = CareLevelWeight.objects.select_for_update().get(pk=weight.pk)
-    audit_record("care_level_weight.delete", actor=user, obj=locked, before=_values(locked))
-    locked.delete()
+    audited_delete(weight, action="care_level_weight", actor=user, values=_values)

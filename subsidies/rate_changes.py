@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from registry.models import User
-from safeguards.audit import audit_record
+from safeguards.audit import audited_delete, audited_save
 
 from .models import Rate
 
@@ -27,28 +27,10 @@ def rate_save(*, rate: Rate, user: User | None) -> Rate:
     """Add ``rate``, or save the changes made to it. Writes one ``rate.add`` audit entry
     (every value), or one ``rate.change`` entry with the fields changed, before and after
     (none when nothing changed). The stored row is locked while it is compared and saved."""
-    if rate.pk is None:
-        rate.save()
-        audit_record("rate.add", actor=user, obj=rate, after=_values(rate))
-        return rate
-    before = _values(Rate.objects.select_for_update().get(pk=rate.pk))
-    after = _values(rate)
-    changed = [name for name, value in after.items() if before[name] != value]
-    rate.save()
-    if changed:
-        audit_record(
-            "rate.change",
-            actor=user,
-            obj=rate,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
-        )
-    return rate
+    return audited_save(rate, action="rate", actor=user, values=_values)
 
 
 @transaction.atomic
 def rate_delete(*, rate: Rate, user: User | None) -> None:
     """Remove a rate. Writes one ``rate.delete`` audit entry with the values it had."""
-    locked = Rate.objects.select_for_update().get(pk=rate.pk)
-    audit_record("rate.delete", actor=user, obj=locked, before=_values(locked))
-    locked.delete()
+    audited_delete(rate, action="rate", actor=user, values=_values)
