@@ -20,8 +20,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from factories import BAOTOU, KUNDULUN, division
+from factories import BAOTOU, KUNDULUN, ProviderHoldFactory, division
 
+from registry.holds import hold_close
 from registry.models import ProviderKind, ProviderStatusChange, User
 from subsidies.models import Award, OperationEvaluation, PayerLevel, PaymentItem, Rate, SubsidyScheme
 from subsidies.services import award_approve, award_prepare, award_withdraw, batch_create
@@ -306,6 +307,17 @@ def test_an_approved_award_is_paid_once_and_never_twice(day_care, prepare, award
         PaymentItem.objects.create(
             batch=first, provider=day_care, scheme=award.evaluation.scheme, award=award, amount=award.amount, payee="x"
         )
+
+
+def test_an_award_of_a_provider_on_hold_waits_for_the_hold_to_end(day_care, prepare, award_approver, finance):
+    # DOMAIN §7: while a hold is open no line of that provider, of any scheme, enters a batch.
+    award = award_approve(award=prepare(day_care, amount="32000"), approver=award_approver)
+    ProviderHoldFactory(provider=day_care, source="finding:1")
+
+    assert new_batch(finance).items.count() == 0
+
+    hold_close(provider=day_care, source="finding:1")
+    assert [item.award_id for item in new_batch(finance).items.all()] == [award.pk]
 
 
 def test_a_paid_award_is_not_collected_again(day_care, prepare, award_approver, batch_through):
