@@ -31,25 +31,12 @@ from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer
 from .models import Award, OperationEvaluation, Rate, SchemeKind, SubsidyScheme
-from .money import FEN
+from .money import FEN, finite_number
 from .rates import RateNotFound, rate_for, scheme_by_code, who_may_receive
 
 AWARD_RATE_KEY = "award"  # the rate row holding a scheme's award range
 CLOSED = (ProviderStatus.CLOSED, ProviderStatus.REVOKED)
 SCORE_MAX = Decimal(100)
-
-
-def _finite(value: object, field_name: str, label: str) -> Decimal:
-    """``value`` as a finite Decimal; text, NaN or Infinity is a validation error naming the field."""
-    try:
-        if isinstance(value, str):
-            value = value.strip()
-        number = Decimal(value) if isinstance(value, Decimal | int | float | str) else Decimal("NaN")
-    except (ArithmeticError, TypeError, ValueError):
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise ValidationError({field_name: _("%(field)s must be a number.") % {"field": label}})
-    return number
 
 
 def award_scheme(scheme_code: str) -> SubsidyScheme:
@@ -117,7 +104,7 @@ def check_evaluation(
         }
     number = Decimal(0)
     try:
-        number = _finite(score, "score", _("Score"))
+        number = finite_number(score, "score", _("Score"))
         if not Decimal(0) <= number <= SCORE_MAX:
             errors["score"] = _("The score must lie between 0 and 100.")
         elif number != number.quantize(FEN):
@@ -133,7 +120,7 @@ def check_evaluation(
 
 def check_amount_in_range(amount: object, rate: Rate) -> Decimal:
     """``amount`` as yuan and fen, inside the range of ``rate``; otherwise a ValidationError naming it."""
-    value = _finite(amount, "amount", _("Amount"))
+    value = finite_number(amount, "amount", _("Amount"))
     low, high = range_bounds(rate)
     if value != value.quantize(FEN):
         raise ValidationError({"amount": _("The amount is in yuan and fen: at most two decimal places.")})

@@ -24,7 +24,7 @@ from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, grants_prepared_by, refuse_preparer
 from .models import ConstructionGrant, Instalment, Recovery, SchemeKind, SubsidyScheme
-from .money import split_exact, to_fen
+from .money import finite_number, split_exact, to_fen
 from .rates import RateNotFound, rate_for, scheme_by_code, who_may_receive
 
 CONSTRUCTION_KINDS = {SchemeKind.CONSTRUCTION_PER_BED, SchemeKind.CONSTRUCTION_FIXED}
@@ -48,19 +48,6 @@ def eligible_beds(*, beds: int, floor_area_m2: Decimal, area_per_bed_m2: Decimal
     return max(0, min(int(beds), math.floor(Decimal(floor_area_m2) / Decimal(area_per_bed_m2))))
 
 
-def _number(value: object, field_name: str, label: str) -> Decimal:
-    """``value`` as a finite Decimal; text, NaN or Infinity is a validation error naming the field."""
-    try:
-        if isinstance(value, str):
-            value = value.strip()
-        number = Decimal(value) if isinstance(value, Decimal | int | float | str) else Decimal("NaN")
-    except (ArithmeticError, TypeError, ValueError):
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise ValidationError({field_name: _("%(field)s must be a number.") % {"field": label}})
-    return number
-
-
 def check_quantities(
     *,
     beds: object,
@@ -82,7 +69,7 @@ def check_quantities(
         if value is None and name == "households_served":
             continue
         try:
-            number = _number(value, name, str(label))
+            number = finite_number(value, name, str(label))
         except ValidationError as error:
             errors.update({field: " ".join(messages) for field, messages in error.message_dict.items()})
             continue

@@ -19,13 +19,28 @@ def to_fen(amount: Decimal | int | str) -> Decimal:
     return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+def as_decimal(value: object) -> Decimal:
+    """``value`` (a number or its text) as a Decimal; NaN when it is not a number."""
+    try:
+        if isinstance(value, str):
+            value = value.strip()
+        return Decimal(value) if isinstance(value, Decimal | int | float | str) else Decimal("NaN")
+    except (ArithmeticError, TypeError, ValueError):
+        return Decimal("NaN")
+
+
+def finite_number(value: object, field_name: str, label: str) -> Decimal:
+    """``value`` as a finite Decimal; text, NaN or Infinity is a validation error naming the field."""
+    number = as_decimal(value)
+    if not number.is_finite():
+        raise ValidationError({field_name: _("%(field)s must be a number.") % {"field": label}})
+    return number
+
+
 def check_amount(amount: object, field_name: str = "amount") -> Decimal:
     """``amount`` as a Decimal if it is a finite, non-negative number (DOMAIN §7: every
     amount finite and non-negative); otherwise a ValidationError naming the field."""
-    try:
-        value = Decimal(amount) if isinstance(amount, Decimal | int | float | str) else Decimal("NaN")
-    except (ArithmeticError, TypeError, ValueError):
-        value = Decimal("NaN")
+    value = as_decimal(amount)
     if not value.is_finite():
         raise ValidationError({field_name: _("The amount must be a finite number.")})
     if value < 0:
