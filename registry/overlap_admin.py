@@ -55,17 +55,29 @@ class OverlappingStayAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
         url = reverse("admin:registry_provider_change", args=[stay.provider_id])
         return format_html('<a href="{}">{}</a>', url, stay.provider.name)
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        # The other stays of the page's people, in one query (not one per row).
+        page = list(changelist.result_list)
+        others: dict[str, list[Resident]] = {}
+        for other in Resident.objects.filter(id_number_hash__in={s.id_number_hash for s in page}).select_related(
+            "provider"
+        ):
+            others.setdefault(other.id_number_hash, []).append(other)
+        for stay in page:
+            stay.sharing = [
+                o
+                for o in others.get(stay.id_number_hash, [])
+                if o.provider_id != stay.provider_id and shares_days(stay, o)
+            ]
+        return changelist
+
     @admin.display(description=_("shares days with"))
     def others(self, stay: Resident) -> str:
-        others = Resident.objects.filter(id_number_hash=stay.id_number_hash).exclude(provider_id=stay.provider_id)
         return format_html_join(
             "; ",
             "{} ({} – {})",
-            (
-                (o.provider.name, o.admitted_on, o.discharged_on or "")
-                for o in others.select_related("provider")
-                if shares_days(stay, o)
-            ),
+            ((o.provider.name, o.admitted_on, o.discharged_on or "") for o in getattr(stay, "sharing", [])),
         )
 
     @admin.display(description=_("decision"))

@@ -89,3 +89,58 @@ def test_a_clerk_decides_an_overlap_from_its_list(make_provider, clerk, client_f
     decision = OverlapDecision.objects.get()
     assert (decision.kept, decision.set_aside, decision.decided_by) == (at_b, at_a, clerk)
     assert "王秀兰" not in client.get(reverse("admin:registry_overlappingstay_changelist")).content.decode()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_lists_read_a_page_in_the_same_number_of_queries_however_many_rows(
+    make_provider, approved_run, clerk, client_for
+):
+    client = client_for(clerk)
+    urls = [
+        reverse("admin:registry_overlappingstay_changelist"),
+        reverse("admin:subsidies_withheldline_changelist"),
+        reverse("admin:subsidies_provideronhold_changelist"),
+    ]
+
+    def add_rows(n):
+        for i in range(n):
+            home, other = make_provider(), make_provider()
+            ResidentFactory(provider=home, admitted_on=datetime.date(2025, 6, 1))
+            stay = ResidentFactory(provider=home, admitted_on=datetime.date(2025, 6, 1))
+            ResidentFactory(provider=other, id_number=stay.id_number, admitted_on=LAST_MONTH)
+            ProviderHoldFactory(provider=home, source=f"finding:{n}-{i}", started_at=noon(LAST_MONTH))
+
+    add_rows(1)
+    approved_run("BT-OPERATING", previous_month(LAST_MONTH))
+    few = [_queries(client, url) for url in urls]
+    add_rows(3)
+    approved_run("BT-OPERATING", previous_month(previous_month(LAST_MONTH)))
+    many = [_queries(client, url) for url in urls]
+
+    assert many == few
+
+
+def test_the_overlap_list_filters_by_division(make_provider, reviewer, client_for, divisions):
+    kundulun, qingshan = "150203", "150204"
+    home_a = make_provider(division=divisions[kundulun])
+    home_b = make_provider(division=divisions[qingshan])
+    stay = ResidentFactory(provider=home_a, admitted_on=datetime.date(2025, 1, 1))
+    ResidentFactory(provider=home_b, id_number=stay.id_number, admitted_on=LAST_MONTH)
+    client = client_for(reviewer)  # the city reviewer sees both districts
+    url = reverse("admin:registry_overlappingstay_changelist")
+    link_a = reverse("admin:registry_provider_change", args=[home_a.pk])
+    link_b = reverse("admin:registry_provider_change", args=[home_b.pk])
+
+    everything = client.get(url).content.decode()
+    filtered = client.get(url, {"in_division": kundulun}).content.decode()
+
+    assert link_a in everything and link_b in everything
+    assert link_a in filtered and link_b not in filtered
