@@ -138,25 +138,32 @@ def _apply_offsets(items: list[PaymentItem]) -> None:
         remaining[item.provider_id] -= offset
 
 
-def payable_lines(*, division: Division, payer_level: str) -> QuerySet[GrantLine]:
-    """Approved lines of ``division`` paid at ``payer_level`` that a batch may take today:
-    payable (an amount, no blocker), of a month that has ended and is not before the
-    provider was filed, of a provider neither closed nor on hold, not yet paid."""
+def batchable_lines() -> QuerySet[GrantLine]:
+    """Approved lines a batch may take today if their provider is not on hold: payable (an
+    amount, no blocker), of a month that has ended and is not before the provider was
+    filed, of a provider neither closed nor paid already."""
     this_month = timezone.localdate().replace(day=1)
+    return (
+        GrantLine.objects.filter(run__status=GrantRun.Status.APPROVED, amount__gt=0, holds=[])
+        .filter(period__lt=this_month)  # months are paid after they happen
+        .filter(provider__filed_on__isnull=False, period__gte=TruncMonth("provider__filed_on"))
+        .exclude(provider__status__in=CLOSED)
+        .filter(_not_yet_paid())
+    )
+
+
+def payable_lines(*, division: Division, payer_level: str) -> QuerySet[GrantLine]:
+    """``batchable_lines`` of ``division`` paid at ``payer_level``, of providers not on hold."""
     # A line paid by another division (a resident's home county, 000:1056-1063) goes into
     # that division's batches; the others into those of the provider's division.
     in_division = Q(payer_division__isnull=True, provider__division__path__startswith=division.path) | Q(
         payer_division__path__startswith=division.path
     )
     return (
-        GrantLine.objects.filter(in_division, run__status=GrantRun.Status.APPROVED)
+        batchable_lines()
+        .filter(in_division)
         .filter(Q(payer_level=payer_level) | Q(payer_level="", scheme__payer_level=payer_level))
-        .filter(amount__gt=0, holds=[])
-        .filter(period__lt=this_month)  # months are paid after they happen
-        .filter(provider__filed_on__isnull=False, period__gte=TruncMonth("provider__filed_on"))
-        .exclude(provider__status__in=CLOSED)
         .exclude(provider__in=providers_on_hold().values("pk"))
-        .filter(_not_yet_paid())
     )
 
 

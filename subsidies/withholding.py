@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,20 +22,13 @@ from registry.holds import HoldSpan, hold_spans, providers_on_hold
 from registry.models import Provider
 from registry.periods import add_months
 
-from .models import GrantLine, GrantRun, PaymentItem
-from .payments import CLOSED, _not_yet_paid
+from .models import GrantLine, PaymentItem
+from .payments import batchable_lines
 
 
 def withheld_lines() -> QuerySet[GrantLine]:
     """Approved lines that a batch would take today but for their provider's hold."""
-    this_month = timezone.localdate().replace(day=1)
-    return (
-        GrantLine.objects.filter(run__status=GrantRun.Status.APPROVED, amount__gt=0, holds=[])
-        .filter(period__lt=this_month, provider__filed_on__isnull=False, period__gte=TruncMonth("provider__filed_on"))
-        .exclude(provider__status__in=CLOSED)
-        .filter(provider__in=providers_on_hold().values("pk"))
-        .filter(_not_yet_paid())
-    )
+    return batchable_lines().filter(provider__in=providers_on_hold().values("pk"))
 
 
 def with_withheld_totals(providers: QuerySet[Provider]) -> QuerySet[Provider]:
