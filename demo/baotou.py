@@ -1,8 +1,9 @@
 """The demo's Baotou (包头市, 150200): its districts, the demo staff users, and the
 catalogue of about sixty providers with their statuses, names and streets.
 
-Every date of the demo derives from the fixed ``ANCHOR``, never from today, so that every
-run plans exactly the same data.
+The demo runs on a given day (``seed_demo`` takes today's): its history ends the day before.
+The plan is written for a demo run on ``REFERENCE_DAY``; ``moved`` carries a date of that
+calendar to the day the demo runs, so the same seed on the same day plans the same data.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from registry.staff import roles
 from .kinds import PBPA, PBPR, PRIVATE, PUBLIC
 
 SEED = 20261123
-ANCHOR = datetime.date(2026, 1, 1)
-LAST_DAY = ANCHOR - datetime.timedelta(days=1)  # no generated event is later than this
+REFERENCE_DAY = datetime.date(2026, 1, 1)  # the day the plan's written dates are for
 BAOTOU = "150200"
 RARE_EARTH_ZONE = "150271"
 DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 — published demo password, refused in production
@@ -28,6 +28,12 @@ CHANGE_REASON = "演示数据"
 
 K = ProviderKind
 S = ProviderStatus
+
+
+def moved(day: datetime.date, anchor: datetime.date) -> datetime.date:
+    """``day`` of the plan's calendar (a demo run on ``REFERENCE_DAY``) for a demo run on
+    ``anchor``: every generated date moves by the same number of days."""
+    return day + (anchor - REFERENCE_DAY)
 
 
 # --------------------------------------------------------------------------- users
@@ -184,6 +190,15 @@ CATALOGUE: tuple[Listing, ...] = (
     Listing("150206", K.NURSERY, S.REVOKED, "白云鄂博矿区小天使托儿所", "矿山路"),
     Listing("150206", K.KINDERGARTEN_CLASS, S.DRAFT, "白云鄂博矿区第一幼儿园托班", "矿山路"),
 )
+
+# Two Kundulun homes between which two people move (a transfer and an overlap), and the
+# home whose food business licence lapses (on hold: its money waits), demo/subsidies.py.
+MOVED_FROM = "昆都仑区阳光颐养院"
+MOVED_TO = "包头市鹿城福寿养老院"
+FOOD_LICENCE_LAPSES = "昆都仑区康和医养中心"
+
+# Non-profit homes that have not sent their last annual report (the clerk's reminder).
+OVERDUE_REPORTS = frozenset({"东河区仁爱养老院", "土默特右旗美岱召镇敬老院"})
 
 # Certified again after a suspension: their history shows suspend + reinstate.
 REINSTATED = frozenset({"昆都仑区阳光颐养院", "土默特右旗萨拉齐镇福康养老院"})

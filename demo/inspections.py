@@ -27,7 +27,7 @@ def _staff(username: str) -> User:
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
+def seed(today: datetime.date | None = None) -> dict[str, int]:
     reference_data.load()  # idempotent: the demo needs the regimes
     if Inspection.objects.exists():
         return {"inspections": 0}

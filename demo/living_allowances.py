@@ -1,9 +1,9 @@
 """Demo living allowances (000:1056-1063): Baotou's counties enter their monthly allowance
 per category and their cost standard — DEMO VALUES, the seeds give no figures —, the
 residents in extreme poverty or on dibao get their home county (户籍所在地: the county of
-their ID card's area code, as for most people here), and the city clerk prepares the
-October 2025 run as a draft for the reviewer. Idempotent: rates and home counties are only
-added where missing, the run only made when there is none."""
+their ID card's area code, as for most people here), and the city clerk prepares the run
+of the last closed month as a draft for the reviewer. Idempotent: rates and home counties
+are only added where missing, the run only made when that month has none."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from registry.models import Division, Resident, User
+from registry.selectors import in_any_category
 from subsidies import reference_data
 from subsidies.models import GrantRun, Rate, SubsidyScheme
 from subsidies.runs import run_refresh
 
+from .subsidies import last_closed_month
+
 SCHEME = "IM-LIVING-ALLOWANCE"
-OCTOBER = datetime.date(2025, 10, 1)
 RATES_FROM = datetime.date(2025, 1, 1)
 DEMO_SOURCE = "demo value, not from the seeds (000:1056-1063 gives no figures)"
 URBAN = ["150202", "150203", "150204", "150205", "150206", "150207"]
@@ -53,12 +54,11 @@ def demo_rates(scheme: SubsidyScheme) -> int:
 def demo_home_counties(scheme: SubsidyScheme) -> int:
     """The home county of Baotou's residents of the scheme's categories that have none."""
     counties = {d.code: d for d in Division.objects.filter(level=Division.Level.COUNTY, code__in=DEMO_RATES)}
-    categories = Q()
-    for category in scheme.resident_categories:
-        categories |= Q(categories__contains=[category])
     updated = 0
     residents = Resident.objects.filter(
-        categories, home_county__isnull=True, provider__division__path__startswith="150000/150200/"
+        in_any_category(scheme.resident_categories),
+        home_county__isnull=True,
+        provider__division__path__startswith="150000/150200/",
     )
     for resident in residents.order_by("pk"):
         county = counties.get(resident.id_number[:6])
@@ -68,13 +68,14 @@ def demo_home_counties(scheme: SubsidyScheme) -> int:
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
+def seed(today: datetime.date) -> dict[str, int]:
     reference_data.load()  # idempotent: the scheme
     scheme = SubsidyScheme.objects.get(code=SCHEME)
     summary = {"demo rates": demo_rates(scheme), "home counties": demo_home_counties(scheme), "runs": 0}
-    if not GrantRun.objects.filter(scheme=scheme).exists():
+    month = last_closed_month(today)
+    if not GrantRun.objects.filter(scheme=scheme, period=month).exists():
         clerk = User.objects.get(username="clerk_baotou")
-        run = run_refresh(scheme_code=SCHEME, period=OCTOBER, division_code="150200", user=clerk)
+        run = run_refresh(scheme_code=SCHEME, period=month, division_code="150200", user=clerk)
         summary["runs"] = 1
         summary["lines"] = run.lines.count()
     return summary

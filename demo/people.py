@@ -9,6 +9,8 @@ import random
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils import timezone
+
 from registry.models import ProviderKind, ResidentCategory, User
 
 K = ProviderKind
@@ -109,11 +111,16 @@ def resident_categories(rng: random.Random, kind: str, birth_year: int) -> list[
     return [str(c) for c in categories]
 
 
-def ensure_system_user(username: str, name: str) -> User:
-    """The non-login actor recorded on generated lifecycle transitions."""
+def ensure_system_user(username: str, name: str, today: datetime.date | None = None) -> User:
+    """The non-login actor recorded on generated lifecycle transitions; it joins on the day
+    the data are first written (``today``, by default now), which ``demo.upkeep`` reads back."""
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, first_name=name, is_staff=False, is_active=True)
+        if today is not None:
+            user.date_joined = datetime.datetime.combine(
+                today, datetime.time(8), tzinfo=timezone.get_current_timezone()
+            )
         user.set_unusable_password()
         user.save()
     return user

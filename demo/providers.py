@@ -12,7 +12,7 @@ from typing import Any
 from registry.models import FilingAuthority, PremisesBasis, ProviderKind, ProviderStatus, ProviderStatusChange
 from safeguards.identifiers import make_uscc
 
-from .baotou import DISTRICTS, LAST_DAY, REINSTATED, District, Listing, landline
+from .baotou import DISTRICTS, REINSTATED, District, Listing, landline, moved
 from .histories import status_history
 from .kinds import (
     DEFAULT_REGISTRANT,
@@ -45,7 +45,8 @@ class ProviderPlan:
     fields: dict[str, Any]
     steps: list[Step]
     opened_on: datetime.date
-    ends_on: datetime.date  # closing/revocation date, or LAST_DAY while operating
+    ends_on: datetime.date  # closing/revocation date, or ``last_day`` while operating
+    anchor: datetime.date  # the day the demo runs: nothing planned is on or after it
     licences: list[dict[str, Any]] = field(default_factory=list)
     fee_items: list[dict[str, Any]] = field(default_factory=list)
     annual_reports: list[dict[str, Any]] = field(default_factory=list)
@@ -56,6 +57,15 @@ class ProviderPlan:
     @property
     def uscc(self) -> str:
         return str(self.fields["uscc"])
+
+    @property
+    def last_day(self) -> datetime.date:
+        """The last day of the demo's history (the day before it runs)."""
+        return self.anchor - days(1)
+
+    def moved(self, day: datetime.date) -> datetime.date:
+        """A date of the plan's calendar, for the day this demo runs (``baotou.moved``)."""
+        return moved(day, self.anchor)
 
 
 # ------------------------------------------------------------------ lifecycle plan
@@ -91,20 +101,21 @@ REASONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def plan_steps(rng: random.Random, listing: Listing) -> list[Step]:
-    """The lifecycle transitions that take a new provider to the listing's status."""
+def plan_steps(rng: random.Random, listing: Listing, anchor: datetime.date) -> list[Step]:
+    """The lifecycle transitions that take a new provider to the listing's status, the
+    last one before ``anchor``."""
     history = status_history(listing.status, reinstated=listing.name in REINSTATED)
     if not history:
         return []
     if listing.status == S.FILED:
-        first = random_date(rng, datetime.date(2022, 3, 1), datetime.date(2025, 10, 31))
+        first = random_date(rng, moved(datetime.date(2022, 3, 1), anchor), moved(datetime.date(2025, 10, 31), anchor))
     else:
-        first = random_date(rng, datetime.date(2019, 7, 1), datetime.date(2024, 9, 30))
+        first = random_date(rng, moved(datetime.date(2019, 7, 1), anchor), moved(datetime.date(2024, 9, 30), anchor))
     dates = [first]
     for step in history[1:]:
         lo, hi = GAP_DAYS[step.action]
         dates.append(dates[-1] + days(rng.randint(lo, hi)))
-    overflow = (dates[-1] - LAST_DAY).days
+    overflow = (dates[-1] - (anchor - days(1))).days
     if overflow > 0:
         dates = [d - days(overflow) for d in dates]
     reasons = REASONS["childcare" if listing.kind in ProviderKind.childcare() else "elderly"]
@@ -117,7 +128,9 @@ def plan_steps(rng: random.Random, listing: Listing) -> list[Step]:
 OLD_BUILDING_SHARE: dict[str, float] = {K.TOWNSHIP_HOME: 0.8, K.DAY_CARE_CENTRE: 0.3, K.ELDERLY_INSTITUTION: 0.1}
 
 
-def plan_premises(rng: random.Random, kind: str, opened_on: datetime.date, ends_on: datetime.date) -> dict[str, Any]:
+def plan_premises(
+    rng: random.Random, kind: str, opened_on: datetime.date, ends_on: datetime.date, last_day: datetime.date
+) -> dict[str, Any]:
     """Premises basis, build and alteration dates, lease end.
 
     Some township homes and day-care centres sit in buildings from before 1998 (the fire
@@ -146,7 +159,7 @@ def plan_premises(rng: random.Random, kind: str, opened_on: datetime.date, ends_
         basis == PremisesBasis.LEASED and rng.random() < 0.5
     ):
         altered = max(built + days(365), opened_on - days(rng.randint(20, 300)))
-        altered = min(altered, LAST_DAY)
+        altered = min(altered, last_day)
     lease_end = None
     if basis == PremisesBasis.LEASED:
         lease_end = max(add_years(opened_on, rng.randint(5, 15)), ends_on + days(rng.randint(30, 900)))
@@ -221,22 +234,22 @@ def plan_filing(listing: Listing, steps: list[Step], sequence: int) -> dict[str,
     }
 
 
-def plan_opening(rng: random.Random, listing: Listing, steps: list[Step]) -> datetime.date:
-    """The day the provider started operating: before filing, or in 2025 for drafts."""
+def plan_opening(rng: random.Random, listing: Listing, steps: list[Step], anchor: datetime.date) -> datetime.date:
+    """The day the provider started operating: before filing, or in the past year for drafts."""
     if not steps:
-        return random_date(rng, datetime.date(2025, 2, 1), datetime.date(2025, 11, 30))
+        return random_date(rng, moved(datetime.date(2025, 2, 1), anchor), moved(datetime.date(2025, 11, 30), anchor))
     if listing.kind == K.TOWNSHIP_HOME:  # long-standing public homes, filed when filing began
         return random_date(rng, datetime.date(1996, 1, 1), datetime.date(2016, 12, 31))
     return steps[0].effective_on - days(rng.randint(15, 700))
 
 
 def plan_provider_fields(
-    rng: random.Random, listing: Listing, opened_on: datetime.date, ends_on: datetime.date
+    rng: random.Random, listing: Listing, opened_on: datetime.date, ends_on: datetime.date, last_day: datetime.date
 ) -> dict[str, Any]:
     """The provider's own columns except registration and filing."""
     district = DISTRICTS[listing.division]
     capacity = plan_capacity(rng, listing.kind)
-    premises = plan_premises(rng, listing.kind, opened_on, ends_on)
+    premises = plan_premises(rng, listing.kind, opened_on, ends_on, last_day)
     investment = plan_investment(rng, listing.kind, capacity["floor_area_m2"], premises["premises_basis"])
     has_medical = listing.kind == K.MEDICAL_ELDERLY or (
         listing.kind in RESIDENTIAL_KINDS and capacity["beds"] >= 100 and rng.random() < 0.6

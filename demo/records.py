@@ -8,9 +8,11 @@ import datetime
 import random
 from typing import Any
 
+from django.conf import settings
+
 from registry.models import CreditRecord, LegalForm, Licence, ProviderKind, ProviderStatus
 
-from .baotou import CREDIT_RECORDS, LAST_DAY, District
+from .baotou import CREDIT_RECORDS, OVERDUE_REPORTS, District
 from .kinds import CANTEEN_KINDS, FEE_RANGES, group_of
 from .people import INSURERS, add_years, days, money, random_date
 from .providers import ProviderPlan
@@ -31,7 +33,7 @@ def plan_fire_licence(rng: random.Random, plan: ProviderPlan, district: District
         return []
     works = fields["last_altered_on"] or fields["built_on"]
     if works >= plan.opened_on - days(180):  # accepted or filed after the works, before or soon after opening
-        issued = min(works + days(rng.randint(20, 120)), LAST_DAY)
+        issued = min(works + days(rng.randint(20, 120)), plan.last_day)
     else:
         issued = plan.opened_on - days(rng.randint(5, 60))
     acceptance = fields["floor_area_m2"] > 1000
@@ -77,12 +79,12 @@ def plan_insurance(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any
     """The last one-year liability policy; a few lapsed before the anchor date."""
     if plan.listing.status == S.DRAFT:
         return []
-    if plan.ends_on < LAST_DAY:
+    if plan.ends_on < plan.last_day:
         issued = plan.ends_on - days(rng.randint(30, 330))
     elif rng.random() < 0.1:
-        issued = random_date(rng, datetime.date(2024, 3, 1), datetime.date(2024, 10, 31))
+        issued = random_date(rng, plan.moved(datetime.date(2024, 3, 1)), plan.moved(datetime.date(2024, 10, 31)))
     else:
-        issued = random_date(rng, datetime.date(2025, 1, 15), datetime.date(2025, 12, 20))
+        issued = random_date(rng, plan.moved(datetime.date(2025, 1, 15)), plan.moved(datetime.date(2025, 12, 20)))
     fields = plan.fields
     if fields["beds"] >= 30:
         premium = fields["beds"] * rng.randint(60, 120)
@@ -117,9 +119,9 @@ def plan_medical_filing(rng: random.Random, plan: ProviderPlan, district: Distri
 
 
 def plan_fees(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any]]:
-    start = max(plan.opened_on, min(datetime.date(2024, 1, 1), plan.ends_on - days(400)))
+    start = max(plan.opened_on, min(plan.moved(datetime.date(2024, 1, 1)), plan.ends_on - days(400)))
     effective_from = random_date(rng, start, min(start + days(365), plan.ends_on))
-    effective_to = plan.ends_on if plan.ends_on < LAST_DAY else None
+    effective_to = plan.ends_on if plan.ends_on < plan.last_day else None
     fees = []
     for kind, name, unit, lo, hi in FEE_RANGES[group_of(plan.listing.kind)]:
         step = 1 if hi < 100 else 10
@@ -139,27 +141,44 @@ def plan_fees(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any]]:
     return fees
 
 
+def last_report_due(day: datetime.date) -> int:
+    """The latest year whose annual report was due before ``day`` (by 31 March of the next
+    year, settings.ANNUAL_REPORT_DUE, 000:533-540)."""
+    month, due_day = settings.ANNUAL_REPORT_DUE
+    return day.year - 1 if day > datetime.date(day.year, month, due_day) else day.year - 2
+
+
+def annual_report(rng: random.Random, plan_fields: dict[str, Any], year: int) -> dict[str, Any]:
+    """One year's report, submitted in the first quarter of the next year (on time)."""
+    scale = max(plan_fields["beds"], plan_fields["childcare_places"], 10)
+    income = scale * rng.uniform(12_000, 30_000)
+    submitted = random_date(rng, datetime.date(year + 1, 1, 15), datetime.date(year + 1, 3, 31))
+    published = submitted + days(rng.randint(10, 40)) if rng.random() < 0.8 else None
+    return {
+        "year": year,
+        "submitted_on": submitted,
+        "published_on": published,
+        "total_income": money(round(income, -2)),
+        "total_expenditure": money(round(income * rng.uniform(0.85, 1.08), -2)),
+    }
+
+
 def plan_annual_reports(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any]]:
-    """Reports for 2022-2024 of non-profits, for the years they were filed and open."""
+    """Reports of non-profits since 2022, for the years they were filed and open, up to the
+    last one due; the providers in ``OVERDUE_REPORTS`` have not sent their last one."""
     if plan.fields["legal_form"] != LegalForm.NON_PROFIT or not plan.steps:
         return []
-    scale = max(plan.fields["beds"], plan.fields["childcare_places"], 10)
+    last = last_report_due(plan.anchor)
+    if plan.listing.name in OVERDUE_REPORTS:
+        last -= 1
     reports = []
-    for year in range(max(2022, plan.steps[0].effective_on.year), 2025):
+    for year in range(max(2022, plan.steps[0].effective_on.year), last + 1):
         if datetime.date(year, 12, 31) > plan.ends_on:
             break
-        income = scale * rng.uniform(12_000, 30_000)
-        submitted = random_date(rng, datetime.date(year + 1, 3, 1), datetime.date(year + 1, 5, 31))
-        published = submitted + days(rng.randint(10, 40)) if rng.random() < 0.8 else None
-        reports.append(
-            {
-                "year": year,
-                "submitted_on": submitted,
-                "published_on": published,
-                "total_income": money(round(income, -2)),
-                "total_expenditure": money(round(income * rng.uniform(0.85, 1.08), -2)),
-            }
-        )
+        report = annual_report(rng, plan.fields, year)
+        if report["submitted_on"] >= plan.anchor:
+            break
+        reports.append(report)
     return reports
 
 
@@ -169,7 +188,8 @@ def plan_credit_records(rng: random.Random, plan: ProviderPlan) -> list[dict[str
         return []
     kind, source, description = record
     if kind == CreditRecord.Kind.COMMENDATION:
-        start = random_date(rng, max(plan.steps[-1].effective_on, datetime.date(2024, 12, 1)), LAST_DAY)
+        earliest = max(plan.steps[-1].effective_on, plan.moved(datetime.date(2024, 12, 1)))
+        start = random_date(rng, earliest, plan.last_day)
         end = None
     else:
         start = plan.steps[-1].effective_on

@@ -3,10 +3,13 @@
 ``seed()`` is what ``manage.py seed_demo`` runs. It is deterministic and idempotent:
 
 * all randomness comes from one ``random.Random(SEED)``, and every date is derived from
-  the fixed ``ANCHOR`` date, never from today, so every run plans exactly the same data;
+  the day the demo runs (``anchor``, today for ``seed_demo``): the history ends the day
+  before, so the same day always plans the same data;
 * the whole plan is built first, in memory, without touching the database; only then are
-  the providers that are not there yet (keyed by USCC) written, with their lifecycle
-  transitions, licences, fees, reports, credit records, residents and caregivers;
+  the providers that are not there yet (keyed by name, which the catalogue fixes, and
+  USCC) written, with their lifecycle transitions, licences, fees, reports, credit
+  records, residents and caregivers. A run on a later day finds them all and writes none:
+  ``demo.upkeep`` then brings their records up to that day;
 * demo users are created once and never changed afterwards.
 
 It refuses to run with the production settings (``config.settings.prod``).
@@ -14,6 +17,7 @@ It refuses to run with the production settings (``config.settings.prod``).
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 from collections import Counter
@@ -24,7 +28,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from simple_history.utils import bulk_create_with_history
 
 from registry import reference_data
@@ -52,7 +56,6 @@ from .baotou import (
     DEMO_PASSWORD,
     DEMO_USERS,
     DISTRICTS,
-    LAST_DAY,
     NEWCOMER_USERNAME,
     SEED,
     SYSTEM_USERNAME,
@@ -91,19 +94,27 @@ class SeedSummary:
 
 
 def plan_provider(
-    rng: random.Random, listing: Listing, sequence: int, serials: set[int], caregiver_ids: set[str]
+    rng: random.Random,
+    listing: Listing,
+    sequence: int,
+    serials: set[int],
+    caregiver_ids: set[str],
+    anchor: datetime.date,
 ) -> ProviderPlan:
-    """Plan one provider and everything attached to it."""
+    """Plan one provider and everything attached to it, for a demo run on ``anchor``."""
     district = DISTRICTS[listing.division]
-    steps = plan_steps(rng, listing)
-    opened_on = plan_opening(rng, listing, steps)
-    ends_on = steps[-1].effective_on if listing.status in {S.CLOSED, S.REVOKED} else LAST_DAY
+    steps = plan_steps(rng, listing, anchor)
+    opened_on = plan_opening(rng, listing, steps, anchor)
+    last_day = anchor - datetime.timedelta(days=1)
+    ends_on = steps[-1].effective_on if listing.status in {S.CLOSED, S.REVOKED} else last_day
     fields = {
         **plan_registration(rng, listing, serials),
         **plan_filing(listing, steps, sequence),
-        **plan_provider_fields(rng, listing, opened_on, ends_on),
+        **plan_provider_fields(rng, listing, opened_on, ends_on, last_day),
     }
-    plan = ProviderPlan(listing=listing, fields=fields, steps=steps, opened_on=opened_on, ends_on=ends_on)
+    plan = ProviderPlan(
+        listing=listing, fields=fields, steps=steps, opened_on=opened_on, ends_on=ends_on, anchor=anchor
+    )
     plan.licences = [
         *plan_fire_licence(rng, plan, district),
         *plan_food_licences(rng, plan, district),
@@ -118,12 +129,13 @@ def plan_provider(
     return plan
 
 
-def build_plan(seed: int = SEED) -> list[ProviderPlan]:
-    """The complete demo data set as plain values. Same seed, same plan; no database access."""
+def build_plan(anchor: datetime.date, seed: int = SEED) -> list[ProviderPlan]:
+    """The complete demo data set as plain values, for a demo run on ``anchor``. Same seed
+    and day, same plan; no database access."""
     rng = random.Random(seed)
     serials: set[int] = set()
     caregiver_ids: set[str] = set()
-    return [plan_provider(rng, listing, n, serials, caregiver_ids) for n, listing in enumerate(CATALOGUE, 1)]
+    return [plan_provider(rng, listing, n, serials, caregiver_ids, anchor) for n, listing in enumerate(CATALOGUE, 1)]
 
 
 # ------------------------------------------------------------------- writing
@@ -240,11 +252,18 @@ def drop_known_caregivers(pending: list[Model]) -> list[Model]:
 
 
 def write_plan(plans: list[ProviderPlan], divisions: dict[str, Division], actor: User, summary: SeedSummary) -> None:
-    """Create the providers that are not there yet (by USCC), then their rows in bulk."""
-    existing = set(Provider.objects.filter(uscc__in=[p.uscc for p in plans]).values_list("uscc", flat=True))
+    """Create the providers that are not there yet (by name or USCC), then their rows in bulk."""
+    names = [p.listing.name for p in plans]
+    existing = {
+        key
+        for pair in Provider.objects.filter(Q(uscc__in=[p.uscc for p in plans]) | Q(name__in=names)).values_list(
+            "uscc", "name"
+        )
+        for key in pair
+    }
     pending: dict[type[Model], list[Model]] = {}
     for plan in plans:
-        if plan.uscc in existing:
+        if plan.uscc in existing or plan.listing.name in existing:
             summary.providers_existing += 1
             continue
         provider = create_provider(plan, divisions[plan.listing.division], actor)
@@ -261,14 +280,14 @@ def write_plan(plans: list[ProviderPlan], divisions: dict[str, Division], actor:
         summary.created[model.__name__] += len(objects)
 
 
-def seed() -> SeedSummary:
-    """Write the demo data set (idempotent); refuses to run with production settings."""
+def seed(today: datetime.date) -> SeedSummary:
+    """Write the demo data set as of ``today`` (idempotent); refuses to run with production settings."""
     refuse_in_production()
     summary = SeedSummary()
-    plans = build_plan()
+    plans = build_plan(today)
     with transaction.atomic():
         divisions = ensure_reference_data()
-        actor = ensure_system_user(SYSTEM_USERNAME, "演示数据")
+        actor = ensure_system_user(SYSTEM_USERNAME, "演示数据", today)
         ensure_demo_users(divisions, summary)
         ensure_demo_role_request(divisions, summary)
         write_plan(plans, divisions, actor, summary)

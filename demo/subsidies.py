@@ -1,21 +1,24 @@
-"""Demo money for Baotou: the October 2025 operating grant run prepared by the city
-clerk, approved by the reviewer, paid in a batch prepared by finance, approved by the
-reviewer and reconciled as paid. Does nothing when a run already exists.
+"""Demo money for Baotou, as of the day the demo runs (``today``).
 
-Two people moved between Kundulun homes in October: one a clean transfer (counted once,
-where they spent more days), one whose first home never recorded the discharge (the
-stays overlap: flagged, counted nowhere, waiting in *Overlapping stays* for a clerk). A
-third home let its food business licence lapse on 30 November 2025: it is on hold, and
-its October line waits in *Withheld lines* instead of being paid.
+The operating grant (BT-OPERATING) is paid a month after the month it pays for: the last
+closed month's run is prepared by the city clerk and waits for the reviewer; the months
+before it are approved by the reviewer and paid in a batch of their own, prepared by
+finance, approved by the reviewer and reconciled as paid. A run on a later day catches up:
+the run that was waiting is approved and paid, and the months closed since are run, the
+newest left waiting (at most ``CATCH_UP_MONTHS`` back).
 
-Then the 2025 operating awards 以奖代补 (004:80): one approved and put in a batch awaiting
-approval, one still a draft awaiting approval. Each part does nothing when it already
-exists.
+In the first paid month two people moved between two Kundulun homes: one a clean transfer
+(counted once, where they spent more days), one whose first home never recorded the
+discharge (the stays overlap: flagged, counted nowhere, waiting in *Overlapping stays* for
+a clerk). A third home let its food business licence lapse at the end of that month: it is
+on hold, and its lines wait in *Withheld lines* instead of being paid.
 
-Also a demo care-level weight: disabled residents count 1.50 in BT-OPERATING from January
-2026 (a demo value; the policy text gives no figure, the reference data keeps 1.00), so
-a run for 2026 shows weighted lines while 2025's runs count heads. And two caregivers'
-accident insurance policies (demo/accident_policies.py)."""
+Then last year's operating awards 以奖代补 (004:80): one approved and put in a batch awaiting
+approval, one still a draft awaiting approval. A demo care-level weight: disabled residents
+count 1.50 in BT-OPERATING from the month waiting for review (a demo value; the policy text
+gives no figure, the reference data keeps 1.00), so that run shows weighted lines while the
+paid ones count heads. And two caregivers' accident insurance policies
+(demo/accident_policies.py). Each part does nothing when it is already there."""
 
 from __future__ import annotations
 
@@ -23,9 +26,11 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from demo.accident_policies import seed_accident_policies
-from registry.models import CareLevel, Division, Licence, Provider, ProviderStatus, Resident, User
+from registry.models import CareLevel, Division, Licence, Provider, Resident, User
+from registry.periods import add_months
 from registry.selectors import in_force_on
 from subsidies import reference_data
 from subsidies.awards import award_approve, award_prepare
@@ -34,64 +39,116 @@ from subsidies.models import Award, CareLevelWeight, GrantRun, PayerLevel, Subsi
 from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
 from subsidies.runs import run_approve, run_refresh
 
-OCTOBER = datetime.date(2025, 10, 1)  # November is left for clerks to run in the demo
-LAPSED_ON = datetime.date(2025, 11, 30)
-AWARD_YEAR = 2025
-EVALUATED_ON = datetime.date(2025, 12, 20)  # the demo's events end on 2025-12-31
+from .baotou import FOOD_LICENCE_LAPSES, MOVED_FROM, MOVED_TO
+
+SCHEME = "BT-OPERATING"
+PAID_MONTHS = 2  # closed months before the one waiting for review, paid at the first run
+CATCH_UP_MONTHS = 12
 EVALUATOR = "包头市养老服务第三方评估组"
 # (provider, score, amount, approved?): inside BT-DAYCARE-AWARD's 10,000-50,000 (004:80).
 AWARDS = [
     ("昆都仑区社区老年人日间照料中心(少先路)", Decimal("92.5"), Decimal("45000.00"), True),
     ("青山区幸福路街道养老服务站", Decimal("78"), Decimal("20000.00"), False),
 ]
+DEMO_WEIGHT = "1.50"
+DEMO_WEIGHT_SOURCE = "Demo value, not from the policy (000:906-908, 000:920-925 give no figure)"
+
+
+def last_closed_month(today: datetime.date) -> datetime.date:
+    """The first day of the month before ``today``'s: the newest month a run may pay."""
+    return add_months(today.replace(day=1), -1)
+
+
+def first_paid_month(today: datetime.date) -> datetime.date:
+    """The month the demo's moves and lapse happen in: the oldest month paid at the first run."""
+    return add_months(last_closed_month(today), -PAID_MONTHS)
+
+
+def _staff(username: str) -> User:
+    return User.objects.get(username=username)
 
 
 @transaction.atomic
-def seed() -> dict[str, int]:
+def seed(today: datetime.date) -> dict[str, int]:
     reference_data.load()  # idempotent: the demo needs the schemes
-    clerk = User.objects.get(username="clerk_baotou")
-    policies = {"accident policies": seed_accident_policies(clerk)}
-    weights = {"demo care-level weights": _care_level_weight()}
-    counts = {"runs": 0} if GrantRun.objects.exists() else _october_run()
-    return {**counts, **_operating_awards(), **weights, **policies}
+    clerk = _staff("clerk_baotou")
+    policies = {"accident policies": seed_accident_policies(clerk, first_paid_month(today))}
+    weights = {"demo care-level weights": _care_level_weight(last_closed_month(today))}
+    moves = {"residents who moved": _people_who_moved(first_paid_month(today))}
+    lapses = {"lapsed licences": _a_licence_lapses(add_months(first_paid_month(today), 1) - datetime.timedelta(1))}
+    runs = _monthly_runs(today)
+    return {**policies, **weights, **moves, **lapses, **runs, **_operating_awards(today)}
 
 
-def _october_run() -> dict[str, int]:
-    clerk = User.objects.get(username="clerk_baotou")
-    reviewer = User.objects.get(username="reviewer_baotou")
-    finance = User.objects.get(username="finance_baotou")
-    moves = _people_who_moved()
-    _a_licence_lapses()
-    run = run_refresh(scheme_code="BT-OPERATING", period=OCTOBER, user=clerk)
-    run_approve(run=run, approver=reviewer)
+def months_to_run(today: datetime.date) -> list[datetime.date]:
+    """The closed months the demo's runs cover on ``today``: from the month after the newest
+    approved run (or the first paid month) to the last closed month."""
+    newest = last_closed_month(today)
+    approved = (
+        GrantRun.objects.filter(scheme__code=SCHEME, status=GrantRun.Status.APPROVED, period__lte=newest)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    month = add_months(approved, 1) if approved else first_paid_month(today)
+    month = max(month, add_months(newest, -CATCH_UP_MONTHS))
+    months = []
+    while month <= newest:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _monthly_runs(today: datetime.date) -> dict[str, int]:
+    """Run every month to cover; approve and pay all but the newest, which waits for review."""
+    clerk, reviewer, finance = _staff("clerk_baotou"), _staff("reviewer_baotou"), _staff("finance_baotou")
+    months = months_to_run(today)
+    counts = {"runs prepared": 0, "runs paid": 0, "paid items": 0}
+    for month in months:
+        run = GrantRun.objects.filter(scheme__code=SCHEME, period=month, division__code="150200").first()
+        if run is None:
+            run = run_refresh(scheme_code=SCHEME, period=month, user=clerk)
+            counts["runs prepared"] += 1
+        if month == months[-1]:
+            break  # the last closed month waits for the reviewer
+        run_approve(run=run, approver=reviewer)
+        counts["paid items"] += _pay(month, finance, reviewer)
+        counts["runs paid"] += 1
+    return counts
+
+
+def _pay(month: datetime.date, finance: User, reviewer: User) -> int:
+    """Finance pays what is payable in a batch named for the month; the bank says all paid."""
     batch = batch_create(
-        name="2025年10月床位运营补贴",
+        name=f"{month.year}年{month.month}月床位运营补贴",
         division=Division.objects.get(code="150200"),
         payer_level=PayerLevel.LEAGUE_CITY,
         prepared_by=finance,
     )
+    if not batch.items.exists():
+        batch.delete()
+        return 0
     batch_submit(batch=batch, user=finance)
     batch_approve(batch=batch, approver=reviewer)
     batch_export(batch=batch)
     result = "item,amount,status,reason\n" + "".join(f"{i.pk},{i.net_amount},paid,\n" for i in batch.items.all())
     batch_reconcile(batch=batch, data=result.encode(), filename="bank-result.csv", user=finance)
-    return {"runs": 1, "paid items": batch.items.count(), "residents who moved": moves}
+    return batch.items.count()
 
 
-def _operating_awards() -> dict[str, int]:
-    """The city clerk records the 2025 evaluations and awards; the reviewer approves the
+def _operating_awards(today: datetime.date) -> dict[str, int]:
+    """The city clerk records last year's evaluations and awards; the reviewer approves the
     first; finance puts it in a batch and submits it for approval."""
-    if Award.objects.exists():
+    year = today.year - 1
+    if Award.objects.filter(evaluation__year=year).exists():
         return {"operating awards": 0}
-    clerk = User.objects.get(username="clerk_baotou")
-    reviewer = User.objects.get(username="reviewer_baotou")
-    finance = User.objects.get(username="finance_baotou")
-    for name, score, amount, approved in AWARDS:
+    clerk, reviewer, finance = _staff("clerk_baotou"), _staff("reviewer_baotou"), _staff("finance_baotou")
+    for index, (name, score, amount, approved) in enumerate(AWARDS):
         award = award_prepare(
             provider=Provider.objects.get(name=name),
             scheme_code="BT-DAYCARE-AWARD",
-            year=AWARD_YEAR,
-            evaluated_on=EVALUATED_ON,
+            year=year,
+            evaluated_on=today - datetime.timedelta(days=20 - 12 * index),
             score=score,
             evaluator=EVALUATOR,
             evaluator_organisation="包头市民政局",
@@ -102,7 +159,7 @@ def _operating_awards() -> dict[str, int]:
         if approved:
             award_approve(award=award, approver=reviewer)
     batch = batch_create(
-        name="2025年度日间照料中心和养老服务站运营奖补",
+        name=f"{year}年度日间照料中心和养老服务站运营奖补",
         division=Division.objects.get(code="150200"),
         payer_level=PayerLevel.LEAGUE_CITY,
         prepared_by=finance,
@@ -112,20 +169,20 @@ def _operating_awards() -> dict[str, int]:
     return {"operating awards": len(AWARDS), "award batch items": batch.items.count()}
 
 
-def _people_who_moved() -> int:
-    """A transfer on 10/11 October and an overlap from 20 October between two Kundulun homes."""
-    homes = list(
-        Provider.objects.filter(
-            division__code="150203", status=ProviderStatus.CERTIFIED, kind="elderly_institution"
-        ).order_by("uscc")[:2]
-    )
-    if len(homes) < 2:
+def _people_who_moved(month: datetime.date) -> int:
+    """A transfer on the 10th/11th of ``month`` and an overlap from the 20th between two
+    Kundulun homes (once: nothing when someone of the first home is in the second)."""
+    first = Provider.objects.filter(name=MOVED_FROM).first()
+    second = Provider.objects.filter(name=MOVED_TO).first()
+    if first is None or second is None:
         return 0
-    first, second = homes
+    people = Resident.objects.filter(provider=first).values("id_number_hash")
+    if Resident.objects.filter(provider=second, id_number_hash__in=people).exists():
+        return 0
     stays = list(
-        Resident.objects.filter(provider=first, admitted_on__lt=OCTOBER, discharged_on__isnull=True).order_by("pk")[:2]
+        Resident.objects.filter(provider=first, admitted_on__lt=month, discharged_on__isnull=True).order_by("pk")[:2]
     )
-    moved_on = {0: (datetime.date(2025, 10, 10), datetime.date(2025, 10, 11)), 1: (None, datetime.date(2025, 10, 20))}
+    moved_on = {0: (month.replace(day=10), month.replace(day=11)), 1: (None, month.replace(day=20))}
     for index, stay in enumerate(stays):
         left_on, arrived_on = moved_on[index]
         if left_on:
@@ -142,53 +199,43 @@ def _people_who_moved() -> int:
     return len(stays)
 
 
-def _a_licence_lapses() -> None:
-    """The third Kundulun home with a canteen lets its food licence end on 30 November
-    2025 and does not renew it."""
-    licences = Licence.objects.filter(
-        provider__division__code="150203",
-        provider__status=ProviderStatus.CERTIFIED,
-        provider__kind="elderly_institution",
-        kind=Licence.Kind.FOOD_BUSINESS,
-        issued_on__lte=LAPSED_ON,
-    ).order_by("provider__uscc", "-issued_on")
-    providers = list(dict.fromkeys(licences.values_list("provider_id", flat=True)))
-    if len(providers) < 3:
-        return
-    latest = licences.filter(provider_id=providers[2]).first()
-    if latest is None:
-        return
-    Licence.objects.filter(provider_id=providers[2], kind=Licence.Kind.FOOD_BUSINESS, issued_on__gt=LAPSED_ON).delete()
-    latest.expires_on = LAPSED_ON
-    latest.save(update_fields=["expires_on"])
-
-
-DEMO_WEIGHT_FROM = datetime.date(2026, 1, 1)  # after the demo's events (2025): 2025's runs are unweighted
-DEMO_WEIGHT = "1.50"
-
-
-def _care_level_weight() -> int:
-    """BT-OPERATING's demo weight for disabled residents (1 when added, 0 when present):
-    the weight in force is ended the day before, then the demo weight added, through the
-    audited service."""
-    scheme = SubsidyScheme.objects.get(code="BT-OPERATING")
-    weights = CareLevelWeight.objects.filter(scheme=scheme, care_level=CareLevel.DISABLED)
-    if weights.filter(effective_from=DEMO_WEIGHT_FROM).exists():
+def _a_licence_lapses(lapsed_on: datetime.date) -> int:
+    """A home with a canteen lets its food licence end on ``lapsed_on`` and does not renew
+    it (once: nothing when its food licence has already lapsed)."""
+    licences = Licence.objects.filter(provider__name=FOOD_LICENCE_LAPSES, kind=Licence.Kind.FOOD_BUSINESS)
+    latest = licences.filter(issued_on__lte=lapsed_on).order_by("-issued_on").first()
+    next_day = lapsed_on + datetime.timedelta(days=1)
+    valid_after = licences.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=next_day), issued_on__lte=next_day)
+    if latest is None or not valid_after.exists():
         return 0
-    current = weights.filter(in_force_on(DEMO_WEIGHT_FROM)).first()
+    licences.filter(issued_on__gt=lapsed_on).delete()
+    latest.expires_on = lapsed_on
+    latest.save(update_fields=["expires_on"])
+    return 1
+
+
+def _care_level_weight(starts: datetime.date) -> int:
+    """BT-OPERATING's demo weight for disabled residents from ``starts`` (1 when added, 0
+    when a demo weight is there): the weight in force is ended the day before, then the
+    demo weight added, through the audited service."""
+    scheme = SubsidyScheme.objects.get(code=SCHEME)
+    weights = CareLevelWeight.objects.filter(scheme=scheme, care_level=CareLevel.DISABLED)
+    if weights.filter(source=DEMO_WEIGHT_SOURCE).exists():
+        return 0
+    current = weights.filter(in_force_on(starts)).first()
     end = None
     if current is not None:
         end = current.effective_to
-        current.effective_to = DEMO_WEIGHT_FROM - datetime.timedelta(days=1)
+        current.effective_to = starts - datetime.timedelta(days=1)
         weight_save(weight=current, user=None)
     weight_save(
         weight=CareLevelWeight(
             scheme=scheme,
             care_level=CareLevel.DISABLED,
             weight=Decimal(DEMO_WEIGHT),
-            effective_from=DEMO_WEIGHT_FROM,
+            effective_from=starts,
             effective_to=end,
-            source="Demo value, not from the policy (000:906-908, 000:920-925 give no figure)",
+            source=DEMO_WEIGHT_SOURCE,
             notes="Demo value, not a policy figure: shows a run weighted towards disabled residents.",
         ),
         user=None,

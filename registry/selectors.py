@@ -19,11 +19,26 @@ The rules, in words:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .models import Resident
+
+
+def in_any_category(categories: Iterable[str], *, prefix: str = "") -> Q:
+    """Residents whose categories (a JSON list of codes) hold any of ``categories``; no
+    categories: nobody. PostgreSQL tests containment, which its index serves; SQLite (the
+    demo's ``make run`` database) cannot, and looks for the quoted code in the list's text,
+    which finds exactly the same rows because codes are plain identifiers."""
+    field = f"{prefix}categories"
+    postgres = connection.vendor == "postgresql"
+    match = Q(pk__in=[])
+    for code in categories:
+        match |= Q(**{f"{field}__contains": [code]}) if postgres else Q(**{f"{field}__icontains": f'"{code}"'})
+    return match
 
 
 def covers(first: datetime.date, last: datetime.date, *, start: str, end: str) -> Q:

@@ -22,12 +22,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from registry.models import Division, Provider, Resident, ResidentCategory
 from registry.periods import add_months, month_bounds
-from registry.selectors import in_care_during
+from registry.selectors import in_any_category, in_care_during
 
 from .models import GrantLine, GrantRun, OccupancyRule, PayerLevel, Rate, SubsidyScheme
 from .money import to_fen
@@ -214,11 +213,9 @@ def resident_lines(
 
 def _residents(scheme: SubsidyScheme, providers: Iterable[int], period: datetime.date) -> list[Resident]:
     """The month's stays, at ``providers``, of residents of the scheme's categories."""
-    categories = Q()
-    for category in scheme.resident_categories:
-        categories |= Q(categories__contains=[category])
-    if not categories:
+    if not scheme.resident_categories:
         return []
+    categories = in_any_category(scheme.resident_categories)
     return list(
         Resident.objects.filter(in_care_during(*month_bounds(period)), categories, provider_id__in=list(providers))
         .select_related("provider__division", "home_county")

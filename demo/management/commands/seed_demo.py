@@ -1,33 +1,55 @@
-"""Load the Baotou demo data set: providers, residents, caregivers and demo staff users,
-then each app's demo activity (inspections recorded, a grant run paid).
+"""Load the Baotou demo data set as of today (or ``--date``): providers, residents,
+caregivers and demo staff users, then each app's demo activity up to that day (licences
+renewed and reports sent, inspections, construction grants, grant runs and payments,
+living allowances), then the day's reminders.
 
-Idempotent and deterministic; refuses to run with the production settings. The logic is
-in ``demo.seed``, ``demo.inspections``, ``demo.subsidies`` and ``demo.living_allowances``.
-"""
+Idempotent and deterministic for a given day; run again on a later day it moves the demo
+forward without duplicating anything. Refuses to run with the production settings. The
+logic is in ``demo.seed`` and the modules named below."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from demo import inspections, living_allowances, seed, subsidies
+from demo import construction, inspections, living_allowances, seed, subsidies, upkeep
+from inspections.reminders import send_reminders
+
+
+def _day(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
 
 class Command(BaseCommand):
     help = (
-        "Create deterministic demo data for Baotou (150200): about 60 providers of every kind and status, "
-        "their residents, caregivers, licences and fees, and one demo staff user per role. "
-        "Running it again changes nothing. Refuses to run with config.settings.prod."
+        "Create deterministic demo data for Baotou (150200) as of today: about 60 providers of every kind and "
+        "status, their residents, caregivers, licences and fees, a year of inspections and payments, and one "
+        "demo staff user per role. Running it again the same day changes nothing; on a later day it moves the "
+        "demo forward. Refuses to run with config.settings.prod."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", type=_day, help="The day the demo is for (YYYY-MM-DD; default: today).")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        today = options["date"] or timezone.localdate()
         try:
-            summary = seed.seed()
+            summary = seed.seed(today)
         except seed.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(seed.format_summary(summary))
-        activities = (("inspections", inspections), ("subsidies", subsidies), ("living allowances", living_allowances))
+        activities = (
+            ("registry", upkeep),
+            ("inspections", inspections),
+            ("construction grants", construction),
+            ("subsidies", subsidies),
+            ("living allowances", living_allowances),
+        )
         for app, activity in activities:
-            for what, count in activity.seed().items():
+            for what, count in activity.seed(today).items():
                 self.stdout.write(f"{app}: {what}: {count}")
+        for what, count in send_reminders(on=today).items():
+            self.stdout.write(f"reminders: {what}: {count}")
