@@ -1,7 +1,7 @@
 """Load the Baotou demo data set as of today (or ``--date``): providers, residents,
 caregivers and demo staff users, then each app's demo activity up to that day (licences
 renewed and reports sent, inspections, construction grants, grant runs and payments,
-living allowances), then the day's reminders.
+living allowances), then the reminders of the last 30 days (demo/reminders.py).
 
 Idempotent and deterministic for a given day; run again on a later day it moves the demo
 forward without duplicating anything. Refuses to run with the production settings. The
@@ -15,8 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from demo import construction, inspections, living_allowances, seed, subsidies, upkeep
-from inspections.reminders import send_reminders
+from demo import construction, inspections, living_allowances, reminders, seed, subsidies, upkeep
 
 
 def _day(text: str) -> datetime.date:
@@ -47,9 +46,8 @@ class Command(BaseCommand):
             ("construction grants", construction),
             ("subsidies", subsidies),
             ("living allowances", living_allowances),
+            ("reminders", reminders),
         )
         for app, activity in activities:
             for what, count in activity.seed(today).items():
                 self.stdout.write(f"{app}: {what}: {count}")
-        for what, count in send_reminders(on=today).items():
-            self.stdout.write(f"reminders: {what}: {count}")
