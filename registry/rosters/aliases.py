@@ -40,7 +40,7 @@ CHOICE_ALIASES: dict[type[TextChoices], dict[str, tuple[str, ...]]] = {
         ),
         ResidentCategory.DIBAO: ("低保", "低保户", "低保人员", "低保老人", "城乡低保", "城市低保", "农村低保"),
         ResidentCategory.MARGINAL_LOW_INCOME: ("低保边缘", "低保边缘户", "低边"),
-        ResidentCategory.REGISTERED_POOR: ("建档立卡", "建档立卡户", "建档立卡贫困户", "贫困户"),
+        ResidentCategory.REGISTERED_POOR: ("建档立卡", "建档立卡户", "贫困户"),
         ResidentCategory.ADVANCED_AGE: ("高龄老人",),
         ResidentCategory.SPECIAL_FAMILY_PLANNING: ("计生特殊家庭", "计划生育特殊困难家庭", "失独家庭"),
     },
