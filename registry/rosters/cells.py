@@ -57,8 +57,11 @@ def _aliases(choices: type[TextChoices]) -> dict[str, str]:
 
 def choice(choices: type[TextChoices]) -> Callable[[str], str]:
     def parse(text: str) -> str:
-        key = header_key(text)
-        code = _labels(choices).get(key) or _aliases(choices).get(key)
+        labels = _labels(choices)
+        code = labels.get(text)  # a label as written: most cells of a big roster
+        if code is None:
+            key = header_key(text)
+            code = labels.get(key) or _aliases(choices).get(key)
         if code is None:
             allowed = "、".join(str(m.label) for m in choices)
             raise ValueError(_("“%(value)s” is not one of: %(allowed)s.") % {"value": text, "allowed": allowed})
@@ -66,6 +69,8 @@ def choice(choices: type[TextChoices]) -> Callable[[str], str]:
 
     def readings(text: str) -> list[tuple[str, str]]:
         """The alias in the cell and the Chinese label it was read as (none for a label or code)."""
+        if text in _labels(choices):
+            return []
         code = _aliases(choices).get(header_key(text))
         return [] if code is None else [(text.strip(), chinese_label(choices, code))]
 
