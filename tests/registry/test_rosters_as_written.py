@@ -417,3 +417,18 @@ def test_a_providers_uscc_message_names_its_column_once(divisions):
         errors = validate_roster(KINDS["providers"], read_table(*roster_file("providers", [row])), user=None).errors
 
     assert [(e.column, e.message.startswith("统一社会信用代码")) for e in errors] == [("统一社会信用代码", False)]
+
+
+def test_the_import_formats_document_lists_every_alias():
+    document = (Path(__file__).resolve().parents[2] / "docs" / "import-formats.md").read_text(encoding="utf-8")
+    section = document.split("## Short forms of choices")[1].split("\n## ")[0]
+    lines = [
+        line for line in section.splitlines() if line.startswith("| ") and not line.startswith(("| ---", "| column"))
+    ]
+    listed = {alias for line in lines for alias in _cells(line.split("|")[3])}
+
+    assert listed == {alias for _choices, _code, alias in ALIASES}
+
+
+def _cells(text: str) -> list[str]:
+    return [alias.strip() for group in text.split(" / ") for alias in group.split("、") if alias.strip()]
