@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, localcontext
 from typing import Any
@@ -31,7 +30,7 @@ from safeguards.identifiers import normalise_id_number, normalise_uscc, validate
 
 from ..models import ResidentCategory, validate_resident_categories
 from .aliases import aliases_of
-from .formats import CellChecks, cell_checks, header_key, parse_date, parse_decimal, parse_int
+from .formats import CellChecks, cell_checks, fold_full_width, header_key, parse_date, parse_decimal, parse_int
 from .sources import cell_text
 
 
@@ -143,7 +142,7 @@ def stored_as_number(text: str) -> bool:
     scientific notation ("1.50203E+17"), or 18 digits as a number of 15 significant digits
     shows them (ending in 000) or as a floating-point number reads back (an .xlsx number
     cell: 150203194001011000 read as 150203194001011008)."""
-    compact = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    compact = "".join(fold_full_width(text).split()).lower()
     if _SCIENTIFIC.match(compact):
         return True
     if len(compact) != 18 or not compact.isascii() or not compact.isdigit():

@@ -330,12 +330,22 @@ _EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
+# The full-width forms of ASCII (U+FF01-FF5E: ０-９, －, ／, ．) and the ideographic space, as
+# a Chinese input method types them. Only those: NFKC would also make "²²²²²" an Excel day.
+FULL_WIDTH = str.maketrans({0xFF01 + offset: 0x21 + offset for offset in range(94)} | {0x3000: 0x20})
+
+
+def fold_full_width(text: str) -> str:
+    """Full-width digits, letters and signs as ASCII (``FULL_WIDTH``)."""
+    return text.translate(FULL_WIDTH)
+
+
 def parse_date(text: str) -> datetime.date:
     """2026-11-23, 2026/11/23, 2026.11.23, 2026年11月23日, 20261123 or an Excel serial day
-    number, in ASCII or full-width digits and signs (２０２６－１１－２３, folded by NFKC)."""
-    # NFKC folds full-width digits and signs (０-９, －, ／, ．) to ASCII; the [0-9] of the
-    # patterns then leave no other digit (\d would match "٣" as well, which int() reads).
-    folded = unicodedata.normalize("NFKC", text).strip()
+    number, in ASCII or full-width digits and signs (２０２６－１１－２３: ``fold_full_width``)."""
+    # The patterns' \d also matches other scripts' digits ("٣", which int() reads): a match
+    # counts only when its digits are ASCII.
+    folded = fold_full_width(text).strip()
     if folded.isascii() or "年" in folded:
         for pattern in _DATE_PATTERNS:
             match = pattern.match(folded)
