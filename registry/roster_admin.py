@@ -103,7 +103,7 @@ class RosterAdminMixin(ListExportMixin):
             upload = form.cleaned_data["roster"]  # its size checked: read in chunks, never whole
             try:
                 # All of a small file, a bounded part of a large one.
-                sample = uploads.upload_sample(upload, upload.name)
+                sample = uploads.upload_sample(upload, upload.name, kind=self.roster_kind)
             except UnreadableFile as error:
                 form.add_error("roster", str(error))
             else:

@@ -381,14 +381,18 @@ def _parse_result_row(
 
 
 EXTRA_RESULT_ROWS = 1000
+# The bank result file's columns: they find its header row below title rows (``read_rows``).
+RESULT_HEADERS = ("item", "amount", "status", "reason")
 
 
 @transaction.atomic
 def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: User) -> list[str]:
     """Mark items paid or failed from the bank's result file (columns item, amount,
-    status, reason), given as the uploaded file (read in chunks) or its bytes. All or
-    nothing: any unknown or mismatched row and nothing changes; the errors name the row
-    numbers (the header is row 1). An unreadable file raises ``UnreadableFile``."""
+    status, reason), given as the uploaded file (read in chunks) or its bytes, through the
+    roster uploads' reader and its limits. All or nothing: any unknown or mismatched row and
+    nothing changes; the errors name the rows as the spreadsheet numbers them (the header
+    is the row, among the first ten, naming most of the columns; title and blank rows
+    count). An unreadable file raises ``UnreadableFile``."""
     locked = _locked(batch)
     if locked.state != State.EXPORTED:
         raise ValidationError(_("Only an exported batch can be reconciled."))
@@ -397,8 +401,9 @@ def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: U
     seen: set[int] = set()
     # One row per pending item, and up to EXTRA_RESULT_ROWS more reported as errors; a file
     # with more is refused as it is read, at the first row past them (issue 23).
-    rows = read_rows(data, filename, max_rows=len(items) + EXTRA_RESULT_ROWS)
-    for number, row in enumerate(rows, start=2):
+    rows = read_rows(data, filename, max_rows=len(items) + EXTRA_RESULT_ROWS, headers=RESULT_HEADERS)
+    for row in rows:
+        number = row.number
         error, item = _parse_result_row(number, row, items)
         if item is not None and item.pk in seen:
             error = _("row %(n)d: item %(item)s appears twice") % {"n": number, "item": item.pk}

@@ -48,6 +48,10 @@ class RosterImport(models.Model):
     changes = models.JSONField(_("changes previewed"), default=list, blank=True)
     # Why a confirmed import that ran in the background did not happen (shown on the preview).
     notice = models.CharField(_("notice"), max_length=255, blank=True)
+    # The spreadsheet row the header was found on (title rows above it are skipped), and
+    # what the choice aliases were read as: [[column, alias, label, rows], …].
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    readings = models.JSONField(_("aliases read"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

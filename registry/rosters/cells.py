@@ -17,9 +17,10 @@ import datetime
 import functools
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, TextChoices
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,30 +29,51 @@ from import_export import fields, widgets
 from safeguards.identifiers import normalise_id_number, normalise_uscc, validate_id_number, validate_uscc
 
 from ..models import ResidentCategory, validate_resident_categories
-from .formats import CellChecks, cell_checks, parse_date, parse_decimal, parse_int
+from .aliases import aliases_of
+from .formats import CellChecks, cell_checks, fold_full_width, header_key, parse_date, parse_decimal, parse_int
 from .sources import cell_text
 
 
 @functools.cache
 def _labels(choices: type[TextChoices]) -> dict[str, str]:
-    """Every accepted spelling (code, English label, Chinese label) → code."""
+    """Every accepted spelling (code, English label, Chinese label) → code, by ``header_key``."""
     spellings: dict[str, str] = {}
     for member in choices:
-        spellings[member.value.lower()] = member.value
+        spellings[header_key(member.value)] = member.value
         for language in ("en", "zh-hans"):
             with translation.override(language):
-                spellings[str(member.label).lower()] = member.value
+                spellings[header_key(str(member.label))] = member.value
     return spellings
+
+
+@functools.cache
+def _aliases(choices: type[TextChoices]) -> dict[str, str]:
+    """The clerks' short forms (``aliases.CHOICE_ALIASES``) → code, by ``header_key``; a
+    spelling of the choices themselves stays theirs."""
+    labels = _labels(choices)
+    return {key: code for alias, code in aliases_of(choices).items() if (key := header_key(alias)) not in labels}
 
 
 def choice(choices: type[TextChoices]) -> Callable[[str], str]:
     def parse(text: str) -> str:
-        code = _labels(choices).get(text.strip().lower())
+        labels = _labels(choices)
+        code = labels.get(text)  # a label as written: most cells of a big roster
+        if code is None:
+            key = header_key(text)
+            code = labels.get(key) or _aliases(choices).get(key)
         if code is None:
             allowed = "、".join(str(m.label) for m in choices)
             raise ValueError(_("“%(value)s” is not one of: %(allowed)s.") % {"value": text, "allowed": allowed})
         return code
 
+    def readings(text: str) -> list[tuple[str, str]]:
+        """The alias in the cell and the Chinese label it was read as (none for a label or code)."""
+        if text in _labels(choices):
+            return []
+        code = _aliases(choices).get(header_key(text))
+        return [] if code is None else [(text.strip(), chinese_label(choices, code))]
+
+    parse.readings = readings  # type: ignore[attr-defined]
     return cell_checks(parse, CellChecks(choices=frozenset(choices.values), max_length=max(map(len, choices.values))))
 
 
@@ -61,40 +83,99 @@ def chinese_label(choices: type[TextChoices], code: str) -> str:
 
 
 _category = choice(ResidentCategory)
+_CATEGORY_SEPARATORS = re.compile(r"[、,，;；/\n]+")
 
 
 def categories(text: str) -> list[str]:
-    """Labels or codes separated by 、,，;；/ — or by spaces, unless a label itself has one
-    (the English labels do: "Advanced age")."""
+    """Labels, aliases or codes separated by 、,，;；/ — or by spaces, unless a label itself
+    has one (the English labels do: "Advanced age")."""
+    return sorted({code for _part, code in _category_parts(text)})
+
+
+def _category_parts(text: str) -> list[tuple[str, str]]:
+    """(what was written, code) of each category in the cell."""
     parse = _category
-    codes: set[str] = set()
-    for part in re.split(r"[、,，;；/\n]+", text):
+    parts: list[tuple[str, str]] = []
+    for part in _CATEGORY_SEPARATORS.split(text):
         part = part.strip()
         if not part:
             continue
         try:
-            codes.add(parse(part))
+            parts.append((part, parse(part)))
         except ValueError:
             words = part.split()
             if len(words) < 2:
                 raise
-            codes.update(parse(word) for word in words)
-    return sorted(codes)
+            parts += [(word, parse(word)) for word in words]
+    return parts
 
 
+def _category_readings(text: str) -> list[tuple[str, str]]:
+    readings: Callable[[str], list[tuple[str, str]]] = getattr(_category, "readings")  # noqa: B009
+    return [reading for part, _code in _category_parts(text) for reading in readings(part)]
+
+
+categories.readings = _category_readings  # type: ignore[attr-defined]
 cell_checks(categories, CellChecks(validators=(validate_resident_categories,)))
 
 
 def id_number(text: str) -> str:
-    validate_id_number(text)
+    try:
+        validate_id_number(text)
+    except ValidationError as error:
+        if stored_as_number(text):
+            raise ValueError(stored_as_number_message()) from None
+        raise ValueError(" ".join(without_column_name(m) for m in error.messages)) from None
     return normalise_id_number(text)
+
+
+def stored_as_number_message() -> str:
+    return _("This ID number was stored as a number and lost its last digits; format the column as text.")
+
+
+_SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?e\+?[0-9]+$")
+_SPREADSHEET_DIGITS = 15  # Excel and WPS keep 15 significant digits of a number
+
+
+def stored_as_number(text: str) -> bool:
+    """Whether an ID number that is not valid was saved by a spreadsheet as a number: in
+    scientific notation ("1.50203E+17"), or 18 digits as a number of 15 significant digits
+    shows them (ending in 000) or as a floating-point number reads back (an .xlsx number
+    cell: 150203194001011000 read as 150203194001011008)."""
+    compact = "".join(fold_full_width(text).split()).lower()
+    if _SCIENTIFIC.match(compact):
+        return True
+    if len(compact) != 18 or not compact.isascii() or not compact.isdigit():
+        return False
+    with localcontext() as context:
+        context.prec = _SPREADSHEET_DIGITS
+        kept = int(+Decimal(compact))  # the number rounded to what a spreadsheet keeps
+    return int(compact) in {kept, int(float(kept))}
+
+
+def without_column_name(message: str) -> str:
+    """A message of a shared validator without the field name it starts with
+    ("身份证号：校验码错误" → "校验码错误"): the roster names the column already."""
+    for name in _field_names():
+        for separator in ("：", ": "):
+            if message.startswith(name + separator):
+                return message[len(name) + len(separator) :]
+    return message
+
+
+def _field_names() -> tuple[str, ...]:
+    """The names shared validators start their messages with, translated and in English."""
+    return (_("ID number"), _("Unified social credit code"), "ID number", "Unified social credit code")
 
 
 cell_checks(id_number, CellChecks(validators=(validate_id_number,), max_length=18))
 
 
 def uscc(text: str) -> str:
-    validate_uscc(text)
+    try:
+        validate_uscc(text)
+    except ValidationError as error:
+        raise ValueError(" ".join(without_column_name(m) for m in error.messages)) from None
     return normalise_uscc(text)
 
 

@@ -18,7 +18,8 @@ import functools
 import gc
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +35,15 @@ from safeguards.crypto import id_number_hashes_cached
 
 from ..bulk import create_with_history
 from ..models import User
-from .formats import CellChecks, StreamedTable, Table
+from .cells import without_column_name
+from .formats import CellChecks, StreamedTable, Table, header_key
 from .kinds import Column, RosterKind, RowContext, resolve_references
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
-FIRST_DATA_ROW = 2  # the header is row 1, as in a spreadsheet
+FIRST_DATA_ROW = 2  # rows made by hand: the header is row 1, as in a spreadsheet
+HEADER_ROW = 1
+# A serial-number column (序号) is how a Chinese table starts: a known header, never read.
+SERIAL_HEADERS = ("序号", "编号", "No.")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ class Plan:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((NEW, CHANGED, UNCHANGED), 0))
     digest: str = ""
     table: Table | None = None  # the table validated, when it can be read again (a list)
+    header_row: int = HEADER_ROW  # the spreadsheet row the header was found on
+    # What the choice aliases were read as: (column, alias, Chinese label) → rows.
+    readings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     @property
     def valid(self) -> bool:
@@ -107,15 +115,24 @@ def _row_summary(row: RowPlan) -> bytes:
     return repr((row.row, row.action, detail)).encode() + b"\n"
 
 
+def known_headers(kind: RosterKind) -> Collection[str]:
+    """The headers a roster of this kind may have: what finds its header row among the
+    rows a table starts with (``formats.stream_table``'s ``headers``)."""
+    return [*(c.header for c in kind.columns), *(c.alias for c in kind.columns), *SERIAL_HEADERS]
+
+
 def _map_headers(kind: RosterKind, header: list[str]) -> tuple[dict[int, Column], list[RowError]]:
-    by_name = {c.header: c for c in kind.columns} | {c.alias.lower(): c for c in kind.columns}
+    """Column index → the roster's column, by the header's text (Chinese or English, as
+    ``header_key`` compares them); other columns (序号, notes) are not read."""
+    by_name = {header_key(c.header): c for c in kind.columns} | {header_key(c.alias): c for c in kind.columns}
     mapping: dict[int, Column] = {}
     for index, name in enumerate(header):
-        column = by_name.get(name) or by_name.get(name.lower())
+        column = by_name.get(header_key(name))
         if column is not None and column not in mapping.values():
             mapping[index] = column
     missing = [c.header for c in kind.columns if c.required and c not in mapping.values()]
-    errors = [RowError(1, header_name, _("This required column is missing.")) for header_name in missing]
+    row = getattr(header, "number", HEADER_ROW)
+    errors = [RowError(row, header_name, _("This required column is missing.")) for header_name in missing]
     return mapping, errors
 
 
@@ -127,7 +144,14 @@ def _context(kind: RosterKind, user: User | None) -> RowContext:
     return context
 
 
-def _parse_row(number: int, cells: list[str], mapping: dict[int, Column]) -> tuple[dict[str, Any], list[RowError]]:
+def _parse_row(
+    number: int,
+    cells: list[str],
+    mapping: dict[int, Column],
+    readings: Counter[tuple[str, str, str]] | None = None,
+) -> tuple[dict[str, Any], list[RowError]]:
+    """The row's values by field, and its cells' errors; what its choice aliases were read
+    as is counted in ``readings``."""
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     for index, column in mapping.items():
@@ -141,9 +165,15 @@ def _parse_row(number: int, cells: list[str], mapping: dict[int, Column]) -> tup
         try:
             values[column.field] = column.parse(raw)
         except ValidationError as error:
-            errors.append(RowError(number, column.header, " ".join(error.messages)))
+            errors.append(RowError(number, column.header, " ".join(map(without_column_name, error.messages))))
+            continue
         except ValueError as error:
-            errors.append(RowError(number, column.header, str(error)))
+            errors.append(RowError(number, column.header, without_column_name(str(error))))
+            continue
+        read_as = getattr(column.parse, "readings", None)
+        if read_as is not None and readings is not None:
+            for alias, label in read_as(raw):
+                readings[column.header, alias, label] += 1
     return values, errors
 
 
@@ -225,7 +255,7 @@ def _model_errors(kind: RosterKind, number: int, instance: Any, values: dict[str
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         return [
-            RowError(number, headers.get(name, name), " ".join(messages))
+            RowError(number, headers.get(name, name), " ".join(map(without_column_name, messages)))
             for name, messages in error.message_dict.items()
         ]
     if kind.check is not None:
@@ -348,6 +378,7 @@ def _planned_chunks(
     header, body = table
     fingerprint = hashlib.sha256()
     plan.digest = fingerprint.hexdigest()
+    plan.header_row = getattr(header, "number", HEADER_ROW)
     mapping, header_errors = _map_headers(kind, header)
     if header_errors:
         plan.errors = header_errors
@@ -369,7 +400,7 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
     kind, plan, user, context = checking.kind, checking.plan, checking.user, checking.context
     parsed: list[tuple[int, dict[str, Any]]] = []
     for number, cells in chunk:
-        values, errors = _parse_row(number, cells, checking.mapping)
+        values, errors = _parse_row(number, cells, checking.mapping, plan.readings)
         for column_header, message in resolve_references(kind, values, context).items():
             errors.append(RowError(number, column_header, message))
         plan.errors += errors

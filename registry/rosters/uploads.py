@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from safeguards.crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 
 from ..models import RosterImport, User
-from .engine import Plan, RowError, import_roster, validate_roster
+from .engine import Plan, RowError, import_roster, known_headers, validate_roster
 from .formats import BinaryFile, Source, StreamedTable, Table, TableSample, UnreadableFile, sample_table, stream_table
 from .kinds import KINDS
 
@@ -122,12 +122,16 @@ def in_background(rows: int) -> bool:
     return rows > settings.ROSTER_BACKGROUND_ROWS
 
 
-def upload_sample(data: Source, filename: str) -> TableSample:
+def upload_sample(data: Source, filename: str, *, kind: str | None = None) -> TableSample:
     """What the upload's request reads of the file: all of a small one (its rows kept, to be
     checked without reading it again), at most ``REQUEST_READ_BYTES`` of a large one (its
-    rows counted or estimated, at least ROSTER_BACKGROUND_ROWS + 1). ``UnreadableFile`` for
-    what cannot be read in that part."""
-    return sample_table(data, filename, keep=settings.ROSTER_BACKGROUND_ROWS, max_bytes=REQUEST_READ_BYTES)
+    rows counted or estimated, at least ROSTER_BACKGROUND_ROWS + 1); its header found by the
+    roster ``kind``'s headers (else the first row). ``UnreadableFile`` for what cannot be
+    read in that part."""
+    headers = known_headers(KINDS[kind]) if kind else None
+    return sample_table(
+        data, filename, keep=settings.ROSTER_BACKGROUND_ROWS, max_bytes=REQUEST_READ_BYTES, headers=headers
+    )
 
 
 @contextlib.contextmanager
@@ -159,7 +163,7 @@ def upload_plan(upload: RosterImport, *, progress: bool = False, table: Table | 
     if table is not None:
         return validate_roster(KINDS[upload.kind], table, user=upload.uploaded_by), len(table[1])
     with opened_upload(upload) as file:
-        header, body = stream_table(file, upload.filename)
+        header, body = stream_table(file, upload.filename, headers=known_headers(KINDS[upload.kind]))
         counted = _Counted(body)
         plan = validate_roster(
             KINDS[upload.kind], (header, counted), user=upload.uploaded_by, progress=report if progress else None
@@ -203,7 +207,10 @@ def upload_validate(upload: RosterImport, table: Table | None = None) -> Plan:
         upload.rows_total = counted
     upload.rows_done = upload.rows_total
     upload.notice = ""
+    upload.header_row = plan.header_row
+    upload.readings = [[column, alias, label, rows] for (column, alias, label), rows in sorted(plan.readings.items())]
     fields = ["status", "digest", "counts", "errors", "error_count", "changes", "notice", "rows_done", "rows_total"]
+    fields += ["header_row", "readings"]
     upload.save(update_fields=fields)
     return plan
 
@@ -257,7 +264,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
         raise ValidationError(_("This roster has already been imported or is being imported."))
     try:
         with opened_upload(upload) as file:
-            table = stream_table(file, upload.filename)
+            table = stream_table(file, upload.filename, headers=known_headers(KINDS[upload.kind]))
             counts = import_roster(
                 KINDS[upload.kind],
                 table,

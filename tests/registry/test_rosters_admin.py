@@ -310,7 +310,7 @@ def test_errors_are_listed_saved_for_audit_and_downloadable_as_a_workbook(home, 
     assert [row[:-1] for row in sheet[1:]] == [[row[h] for h in HEADERS["residents"]] for row in rows]
     assert [row[-1] for row in sheet[1:]] == [
         "",
-        f"身份证号: ID number: the check character is wrong (expected {valid_id[-1]}).",
+        f"身份证号: the check character is wrong (expected {valid_id[-1]}).",  # the column said once (issue 14)
         "",
         "退住日期: The discharge date cannot be before the admission date.",
     ]

@@ -9,16 +9,20 @@ from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registry.models import User
 from registry.rosters.engine import (
     CHANGED,
+    HEADER_ROW,
     NEW,
     UNCHANGED,
     Plan,
     RosterRejected,
     RowError,
     import_roster,
+    known_headers,
     validate_roster,
 )
 from registry.rosters.formats import UnreadableFile, stream_table
@@ -45,7 +49,8 @@ class Command(BaseCommand):
         kind = KINDS[options["kind"]]
         try:
             with path.open("rb") as file:  # read as it is imported; one above the size limit is refused unread
-                table = stream_table(file, path.name)
+                table = stream_table(file, path.name, headers=known_headers(kind))
+                self._header_row(getattr(table[0], "number", HEADER_ROW))
                 if options["dry_run"]:
                     self._dry_run(validate_roster(kind, table, user=user))
                     return
@@ -60,9 +65,17 @@ class Command(BaseCommand):
             sys.exit(1)
         self.stdout.write(f"imported: {_summary(counts)}")
 
+    def _header_row(self, row: int) -> None:
+        """Which row was taken as the header, when rows above it were skipped (title rows)."""
+        if row != HEADER_ROW:
+            self.stdout.write(_("Header: row %(row)s") % {"row": row})
+
     def _dry_run(self, plan: Plan) -> None:
         if not plan.valid:
             self._refuse(plan.errors)
+        for (column, alias, label), rows in sorted(plan.readings.items()):
+            count = ngettext("%(counter)s row", "%(counter)s rows", rows) % {"counter": rows}
+            self.stdout.write(f"{column}：{alias} → {label}（{count}）")
         for row in plan.changed:
             changes = "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row.changes.items())
             self.stdout.write(f"row {row.row}: {changes}")
