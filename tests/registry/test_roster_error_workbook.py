@@ -17,7 +17,7 @@ from django.utils import translation
 from factories import ProviderFactory
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
-from rosters_support import HEADERS, csv_file, logged_in, resident_row, roster_file, wrong_check_character
+from rosters_support import ALIASES, HEADERS, csv_file, logged_in, resident_row, roster_file, wrong_check_character
 
 from registry.models import DataExport, RosterImport
 from registry.rosters.error_workbook import write_error_workbook
@@ -249,3 +249,48 @@ def test_the_workbook_of_a_long_file_is_written_in_flat_memory():
 
     small, large = peak(1_000), peak(4_000)
     assert large < small * 1.3, f"{small / 2**20:.1f} MB, {large / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("errors_header", ["错误", "错误说明", "Errors；Part of the file cannot be read."])
+def test_the_errors_column_left_in_a_corrected_file_is_ignored_by_the_import(home, as_clerk, errors_header):
+    rows = [resident_row(n, home.uscc) for n in range(1, 3)]
+    data, filename = roster_file(
+        "residents",
+        [{**row, errors_header: "身份证号: ID number: the check character is wrong."} for row in rows],
+        header=[*RESIDENTS, errors_header],
+    )
+
+    record = upload(as_clerk, data, filename)
+
+    assert (record.status, record.errors, record.counts["new"]) == (RosterImport.Status.PREVIEWED, [], 2)
+
+
+def test_the_header_row_the_upload_recorded_is_where_the_errors_column_is_headed(home):
+    """``header_row`` (the row the import read the headers from, when it records it) wins
+    over looking for the row naming the most columns: here row 1 (Chinese headers) and row 2
+    (the English aliases) name as many, and looking would take row 1."""
+    workbook = Workbook()
+    workbook.active.append(RESIDENTS)
+    workbook.active.append(ALIASES["residents"])
+    workbook.active.append([resident_row(1, home.uscc)[name] or None for name in RESIDENTS])
+    data = io.BytesIO()
+    workbook.save(data)
+    record = RosterImport(filename="名册.xlsx", errors=[[3, "姓名", "Wrong."]], error_count=1)
+
+    def written(header_row: int | None):
+        out = io.BytesIO()
+        write_error_workbook(
+            upload=record,
+            kind=KINDS["residents"],
+            file=io.BytesIO(data.getvalue()),
+            out=out,
+            may_see_personal=True,
+            header_row=header_row,
+        )
+        return load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+
+    recorded, looked_for = written(2), written(None)
+
+    assert [recorded.cell(1, ERRORS).value, recorded.cell(2, ERRORS).value] == [None, "Errors"]
+    assert [looked_for.cell(1, ERRORS).value, looked_for.cell(2, ERRORS).value] == ["Errors", None]
+    assert marks(recorded) == {recorded.cell(3, RESIDENTS.index("姓名") + 1).coordinate: ("Wrong.", True)}
