@@ -50,7 +50,7 @@ from .sources import (
     check_upload_size,
     file_size,
 )
-from .xlsx import iter_xlsx_rows
+from .xlsx import MAX_TEXT_CHARACTERS, iter_xlsx_rows
 
 HEADER_SEARCH_ROWS = 10  # the header is looked for among the first non-empty rows
 EXCEL_MAX_ROW = 1_048_576  # no row is written past the last a spreadsheet has
@@ -251,7 +251,7 @@ class _Writer:
         written: list[Any] = [
             self._cell(text, notes.get(index), fill=index in marked) for index, text in enumerate(clerks)
         ]
-        written.append(_text("；".join(listed)) or None)
+        written.append(_text(_plain("；".join(listed))) or None)
         written += [_text(text) or None for text in cells[sheet.width :]]  # beyond the header: kept, after it
         self.worksheet.append(written)
         self.next_row = number + 1
@@ -263,7 +263,8 @@ class _Writer:
         cell = WriteOnlyCell(self.worksheet, value=value)
         if fill:
             cell.fill = ERROR_FILL
-        cell.comment = Comment("\n".join(messages), self.author, height=COMMENT_HEIGHT, width=COMMENT_WIDTH)
+        note = _plain("\n".join(messages))
+        cell.comment = Comment(note, self.author, height=COMMENT_HEIGHT, width=COMMENT_WIDTH)
         return cell
 
     def merge(self, references: list[str]) -> None:
@@ -273,16 +274,24 @@ class _Writer:
         for reference in references:
             try:
                 merged = CellRange(reference)
-            except (ValueError, TypeError):
+                if merged.min_col >= errors_column:
+                    merged.shift(col_shift=1)
+                elif merged.max_col >= errors_column:
+                    merged = CellRange(
+                        min_col=merged.min_col,
+                        min_row=merged.min_row,
+                        max_col=errors_column - 1,
+                        max_row=merged.max_row,
+                    )
+            except (ValueError, TypeError):  # not a range, or past the sheet's last column
                 continue
-            if merged.min_col >= errors_column:
-                merged.shift(col_shift=1)
-            elif merged.max_col >= errors_column:
-                merged = CellRange(
-                    min_col=merged.min_col, min_row=merged.min_row, max_col=errors_column - 1, max_row=merged.max_row
-                )
             if merged.size["rows"] * merged.size["columns"] > 1:
                 self.worksheet.merged_cells.add(merged)
+
+
+def _plain(text: str) -> str:
+    """A message as a cell or a comment may hold it: no control characters, Excel's length."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_TEXT_CHARACTERS]
 
 
 def _text(text: str) -> str:

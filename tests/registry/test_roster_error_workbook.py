@@ -294,3 +294,30 @@ def test_the_header_row_the_upload_recorded_is_where_the_errors_column_is_headed
     assert [recorded.cell(1, ERRORS).value, recorded.cell(2, ERRORS).value] == [None, "Errors"]
     assert [looked_for.cell(1, ERRORS).value, looked_for.cell(2, ERRORS).value] == ["Errors", None]
     assert marks(recorded) == {recorded.cell(3, RESIDENTS.index("姓名") + 1).coordinate: ("Wrong.", True)}
+
+
+def test_a_merge_crossing_the_errors_column_stops_short_of_it_and_one_beyond_moves_past_it(home):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([TITLE])
+    sheet.append(RESIDENTS)
+    sheet.append([resident_row(1, home.uscc)[name] or None for name in RESIDENTS])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ERRORS + 2)  # wider than the table
+    sheet.cell(3, ERRORS + 1).value = "备注"  # a note right of the table, merged over two cells
+    sheet.merge_cells(start_row=3, start_column=ERRORS + 1, end_row=3, end_column=ERRORS + 2)
+    data = io.BytesIO()
+    workbook.save(data)
+    out = io.BytesIO()
+    record = RosterImport(filename="名册.xlsx", errors=[[3, "姓名", "Wrong."]], error_count=1)
+
+    write_error_workbook(
+        upload=record, kind=KINDS["residents"], file=io.BytesIO(data.getvalue()), out=out, may_see_personal=True
+    )
+
+    marked = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+    last, after = get_column_letter(ERRORS - 1), get_column_letter(ERRORS + 2)
+    assert sorted(str(r) for r in marked.merged_cells.ranges) == sorted(
+        [f"A1:{last}1", f"{after}3:{get_column_letter(ERRORS + 3)}3"]
+    )
+    assert marked.cell(3, ERRORS).value == "姓名: Wrong."
+    assert marked.cell(3, ERRORS + 2).value == "备注"
