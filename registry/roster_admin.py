@@ -12,6 +12,7 @@ Celery task; the error workbook marks the problems recorded, without checking ag
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,19 +20,20 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .admin_base import staff_user
-from .exports import EXPORT_CHUNK_ROWS, ExportTable, ListExportMixin, export_response
+from .exports import EXPORT_CHUNK_ROWS, XLSX, ExportTable, ListExportMixin, export_record
 from .models import RosterImport
 from .rosters import uploads
 from .rosters.engine import RowError
+from .rosters.error_workbook import write_error_workbook
 from .rosters.formats import UnreadableFile, validate_upload_size
 from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
-from .rosters.resources import masked
+from .scoping import user_can_see_personal_data
 from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
@@ -174,41 +176,38 @@ class RosterAdminMixin(ListExportMixin):
         )
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)
 
-    def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse | StreamingHttpResponse:
-        """The uploaded rows with an error column, so the clerk can fix them in place."""
+    def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
+        """The clerk's own sheet with each problem marked on its cell (``error_workbook``), to
+        fix in place and upload again."""
         self._require_import_permission(request)
         upload = self._upload(request, upload_id)
         if not upload.file:  # imported: the file is gone, and had no errors
             raise Http404
         # The uploaded rows hold ID and phone numbers as typed: recorded and audited as any
         # export, and masked for a user without the personal-data permission.
-        personal = {
-            name: column.field
-            for column in self.kind.columns
-            if column.field in self.kind.personal
-            for name in (column.header, column.alias)
-        }
-        with uploads.opened_upload(upload) as file:
-            header, rows = uploads.upload_error_rows(upload, file)
-            at = [(i, personal[name]) for i, name in enumerate(header) if name in personal]
-
-            def error_rows(may_see_personal: bool) -> Iterator[list[str]]:
-                for row in rows:
-                    cells = list(row)
-                    for i, field in [] if may_see_personal else at:
-                        if i < len(cells) and cells[i]:
-                            cells[i] = masked(field, str(cells[i]))
-                    yield cells
-
+        user = staff_user(request)
+        with uploads.opened_upload(upload) as file, tempfile.TemporaryFile() as out:
+            personal = write_error_workbook(
+                upload=upload,
+                kind=self.kind,
+                file=file,
+                out=out,
+                may_see_personal=user_can_see_personal_data(user),
+                header_row=upload.header_row,
+            )
             table = ExportTable(
                 what=f"{self.roster_kind}-errors",
-                header=header,
-                rows=error_rows,
+                header=[],
+                rows=lambda _personal: (),
                 count=upload.rows_total,
-                personal_columns=bool(at),
+                personal_columns=personal,
                 filename=f"errors-{upload_id}",
             )
-            return export_response(user=staff_user(request), table=table, file_format="xlsx", audit_obj=upload)
+            export_record(user=user, table=table, file_format="xlsx", audit_obj=upload)
+            out.seek(0)
+            response = HttpResponse(out.read(), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{table.file_name("xlsx")}"'
+        return response
 
     # --- export ------------------------------------------------------------------
 

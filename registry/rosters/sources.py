@@ -11,7 +11,7 @@ import datetime
 import io
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, Protocol, cast
 
 from django.conf import settings
@@ -147,3 +147,35 @@ def cell_text(value: Any) -> str:
 
 # A roster has 5 to 14 columns; a sheet may have (and claim) up to 16,384.
 MAX_COLUMNS = 100
+
+
+# The most merged ranges and column widths a ``SheetLayout`` keeps (a title row has one or two).
+MAX_LAYOUT_ITEMS = 1_000
+MAX_WIDTH = 255.0  # Excel's widest column, in characters
+
+
+@dataclass
+class SheetLayout:
+    """What of the first sheet's layout a copy of it keeps (``iter_xlsx_rows``' ``layout``):
+    its merged ranges ("A1:F1", known when the rows have all been read: the sheet lists them
+    after its cells) and its column widths (column number → width, known before the first
+    row). At most ``MAX_LAYOUT_ITEMS`` of each; the rest are passed over."""
+
+    merged: list[str] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+
+    def add_merge(self, reference: str) -> None:
+        if reference and len(self.merged) < MAX_LAYOUT_ITEMS:
+            self.merged.append(reference)
+
+    def add_widths(self, attributes: dict[str, str]) -> None:
+        """A ``<col min max width>``: the width of each column it spans, of the first MAX_COLUMNS."""
+        try:
+            first, last, width = int(attributes["min"]), int(attributes["max"]), float(attributes["width"])
+        except (KeyError, ValueError):
+            return
+        if not 0 < width <= MAX_WIDTH:  # also NaN
+            return
+        for column in range(max(first, 1), min(last, MAX_COLUMNS) + 1):
+            if len(self.widths) < MAX_LAYOUT_ITEMS:
+                self.widths[column] = width

@@ -30,7 +30,7 @@ from safeguards.crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 
 from ..models import RosterImport, User
 from .engine import Plan, RowError, import_roster, known_headers, validate_roster
-from .formats import BinaryFile, Source, StreamedTable, Table, TableSample, UnreadableFile, sample_table, stream_table
+from .formats import BinaryFile, Source, Table, TableSample, UnreadableFile, sample_table, stream_table
 from .kinds import KINDS
 
 Status = RosterImport.Status
@@ -213,34 +213,6 @@ def upload_validate(upload: RosterImport, table: Table | None = None) -> Plan:
     fields += ["header_row", "readings"]
     upload.save(update_fields=fields)
     return plan
-
-
-def upload_error_rows(upload: RosterImport, file: BinaryFile) -> StreamedTable:
-    """The stored file's rows (read from ``file``, its plain copy) with an error column: the
-    problems the check recorded (the first 5,000), the file read once and not checked again,
-    so that the workbook of a file checked in the background is not made by checking it in
-    a request. The problems of the whole file, and how many were not recorded, head the column."""
-    by_row: dict[int, list[str]] = {}
-    for row, column, message in upload.errors:
-        by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
-    title = str(_("Errors"))
-    if upload.error_count > len(upload.errors):
-        shown, total = len(upload.errors), upload.error_count
-        title = _("Errors (the first %(shown)d of %(total)d)") % {"shown": shown, "total": total}
-    whole_file = by_row.pop(0, [])
-    try:
-        header, rows = stream_table(file, upload.filename)
-    except UnreadableFile:
-        header, rows = [], iter(())
-
-    def marked() -> Iterator[list[str]]:
-        try:
-            for row in rows:
-                yield [*row, "；".join(by_row.get(getattr(row, "number", 0), []))]
-        except UnreadableFile:
-            return  # the rest cannot be read: the file's problem heads the column
-
-    return [*header, "；".join([title, *whole_file])], marked()
 
 
 def upload_claim(upload: RosterImport) -> bool:

@@ -31,7 +31,16 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from .sources import MAX_COLUMNS, ReadLimitReached, ReadProgress, Source, UnreadableFile, cell_text, check_zip
+from .sources import (
+    MAX_COLUMNS,
+    ReadLimitReached,
+    ReadProgress,
+    SheetLayout,
+    Source,
+    UnreadableFile,
+    cell_text,
+    check_zip,
+)
 
 # Transitional and Strict OOXML: the same parts, under other namespaces.
 MAIN_NAMESPACES = (
@@ -56,7 +65,7 @@ SHARED_STRINGS_ALLOWANCE = 10_000
 
 _RELATIONSHIP_IDS = tuple(f"{namespace} id" for namespace in RELATIONSHIP_NAMESPACES)  # r:id, as expat names it
 
-_READ_ELEMENTS = {"row", "c", "v", "is", "si", "r", "t", "dimension"}
+_READ_ELEMENTS = {"row", "c", "v", "is", "si", "r", "t", "dimension", "col", "mergeCell"}
 # Attributes of cells and rows that declare no namespace, so need not be looked through.
 _USUAL_ATTRIBUTES = frozenset(
     {
@@ -83,12 +92,15 @@ _ASCII_DIGITS = "0123456789"
 _NOT_IN_ONE = -2  # the depth of an element that is not open: no element is at depth -1
 
 
-def iter_xlsx_rows(source: Source, progress: ReadProgress | None = None) -> Iterator[tuple[int, list[str]]]:
+def iter_xlsx_rows(
+    source: Source, progress: ReadProgress | None = None, layout: SheetLayout | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(sheet row number, cell texts) of every non-empty row of the first worksheet, in order.
 
     Cells are placed by their reference (gaps become ""), the first MAX_COLUMNS columns only;
     trailing empty cells are dropped. Anything unreadable raises UnreadableFile, lazily.
-    ``progress`` (if given) counts the bytes of the sheet read, of its expanded size."""
+    ``progress`` (if given) counts the bytes of the sheet read, of its expanded size;
+    ``layout`` (if given) receives the sheet's merged ranges and column widths as they are read."""
     archive = check_zip(source)  # the file itself (read where the zip says), or its bytes
     try:
         sheet, strings, styles, epoch = _locate_parts(archive)
@@ -101,6 +113,7 @@ def iter_xlsx_rows(source: Source, progress: ReadProgress | None = None) -> Iter
             duration_styles=duration_styles,
             epoch=epoch,
             max_rows=settings.ROSTER_MAX_ROWS,
+            layout=layout,
         )
         if progress is not None:
             progress.total = sheet_size
@@ -308,8 +321,10 @@ class _PartReader:
         duration_styles: set[int] | None = None,
         epoch: datetime.datetime = WINDOWS_EPOCH,
         max_rows: int = 0,
+        layout: SheetLayout | None = None,
     ) -> None:
         self.shared = shared_strings
+        self.layout = layout
         self.shared_strings: list[str] = shared_strings.strings if shared_strings else []  # those read so far
         self.string_cells = 0  # cells read that refer to a shared string
         self.date_styles = date_styles or set()
@@ -435,6 +450,10 @@ class _PartReader:
             self.run = None
         elif local == "dimension" and depth == 2 and self.max_rows:  # a worksheet's, not in other parts
             self.check_dimension(attributes.get("ref", ""))
+        elif local == "mergeCell" and depth == 3 and self.layout is not None:  # worksheet/mergeCells/mergeCell
+            self.layout.add_merge(attributes.get("ref", ""))
+        elif local == "col" and depth == 3 and self.layout is not None:  # worksheet/cols/col
+            self.layout.add_widths(attributes)
 
     def end(self, tag: str) -> None:
         depth = self.depth
