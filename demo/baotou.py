@@ -192,10 +192,10 @@ CATALOGUE: tuple[Listing, ...] = (
 )
 
 # Two Kundulun homes between which two people move (a transfer and an overlap), and the
-# home whose food business licence lapses (on hold: its money waits), demo/subsidies.py.
+# Jiuyuan home whose food business licence lapses (on hold: its money waits), demo/subsidies.py.
 MOVED_FROM = "昆都仑区阳光颐养院"
 MOVED_TO = "包头市鹿城福寿养老院"
-FOOD_LICENCE_LAPSES = "昆都仑区康和医养中心"
+FOOD_LICENCE_LAPSES = "九原区夕阳红养老中心"
 
 # Non-profit homes that have not sent their last annual report (the clerk's reminder).
 OVERDUE_REPORTS = frozenset({"东河区仁爱养老院", "土默特右旗美岱召镇敬老院"})

@@ -50,8 +50,13 @@ from subsidies.operating_grants import stays_within
 from subsidies.withholding import withheld_lines
 
 BAOTOU, DONGHE, KUNDULUN = "150200", "150202", "150203"
-NOVEMBER = datetime.date(2025, 11, 1)  # the demo's events end on 2025-12-31 (ANCHOR 2026-01-01)
-DECEMBER = datetime.date(2025, 12, 1)
+# The demo as seeded on this day (its history ends the day before; its own runs pay
+# September and October 2026, November waits): fixed, so the walk's figures do not move
+# with the day the tests run. The walk runs July 2026, then August: months the demo has
+# not run.
+DEMO_DAY = "2026-12-04"
+RUN_MONTH = datetime.date(2026, 7, 1)
+NEXT_MONTH = datetime.date(2026, 8, 1)
 MIN_DAYS = 15
 
 # Demo providers the walk-through relies on (demo/baotou.py CATALOGUE).
@@ -61,7 +66,8 @@ LUCHENG = "包头市鹿城福寿养老院"  # Kundulun, for-profit elderly insti
 RENAI = "东河区仁爱养老院"  # Donghe, non-profit, certified
 SHAERQIN = "东河区沙尔沁镇敬老院"  # Donghe township home, certified
 SONGHE = "青山区松鹤老年公寓"  # Qingshan, suspended since 2024: held
-MACHI = "九原区麻池镇敬老院"  # Jiuyuan, suspended since 2023: held
+FUSHOUKANG = "昆都仑区福寿康老年公寓"  # Kundulun, suspended since 2025: held
+JINSE = "东河区金色年华老年公寓"  # Donghe, operating in July 2026, suspended and revoked since
 
 NOT_FILED = "Not filed or certified during the month."
 
@@ -77,7 +83,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
         outer.__enter__()
         try:
             call_command("load_reference_data", stdout=io.StringIO())
-            call_command("seed_demo", stdout=io.StringIO())
+            call_command("seed_demo", f"--date={DEMO_DAY}", stdout=io.StringIO())
             yield
         finally:
             transaction.set_rollback(True)
@@ -171,9 +177,9 @@ def reconcile(client: Client, batch: PaymentBatch, rows: list[tuple[object, ...]
 
 def duplicate_renai_resident_at_sunshine(admin_form_data: Callable[[Any], dict[str, Any]]) -> Resident:
     """clerk_kundulun registers at 阳光颐养院 a person still living at 仁爱养老院 in Donghe
-    (a move nobody discharged): the November run flags both lines."""
+    (a move nobody discharged): the July run flags both lines."""
     elsewhere = (
-        Resident.objects.filter(provider__name=RENAI, admitted_on__lt=NOVEMBER, discharged_on__isnull=True)
+        Resident.objects.filter(provider__name=RENAI, admitted_on__lt=RUN_MONTH, discharged_on__isnull=True)
         .order_by("pk")
         .first()
     )
@@ -186,26 +192,26 @@ def duplicate_renai_resident_at_sunshine(admin_form_data: Callable[[Any], dict[s
         name=elsewhere.name,
         id_number=elsewhere.id_number,
         bed_number="9-01",
-        admitted_on="2025-11-01",
+        admitted_on=RUN_MONTH.isoformat(),
         care_level=elsewhere.care_level,
     )
     assert response.status_code == 302, text(response)
     return elsewhere
 
 
-def create_november_run(admin_form_data: Callable[[Any], dict[str, Any]], client: Client | None = None) -> GrantRun:
-    """The city clerk creates the Baotou BT-OPERATING run for November 2025 in the add form."""
+def create_month_run(admin_form_data: Callable[[Any], dict[str, Any]], client: Client | None = None) -> GrantRun:
+    """The city clerk creates the Baotou BT-OPERATING run for July 2026 in the add form."""
     client = client or city_clerk()
     response = add(
         client,
         admin_form_data,
         "subsidies_grantrun",
         scheme=SubsidyScheme.objects.get(code="BT-OPERATING").pk,
-        period="2025-11-15",  # any day of the month: the run is for the month
+        period="2026-07-15",  # any day of the month: the run is for the month
         division=Division.objects.get(code=BAOTOU).pk,
     )
     assert response.status_code == 302, text(response)
-    return GrantRun.objects.get(scheme__code="BT-OPERATING", period=NOVEMBER, division__code=BAOTOU)
+    return GrantRun.objects.get(scheme__code="BT-OPERATING", period=RUN_MONTH, division__code=BAOTOU)
 
 
 def approve_run(run: GrantRun) -> GrantRun:
@@ -244,18 +250,18 @@ def batch_to_exported(batch: PaymentBatch) -> bytes:
     return file_bytes(response)
 
 
-def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
+def test_a_monthly_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
     duplicate = duplicate_renai_resident_at_sunshine(admin_form_data)
     rate = Rate.objects.get(scheme__code="BT-OPERATING", key="any")
     assert rate.amount == Decimal("100.00")
 
     # 1. The run: created in the add form, one line per eligible provider of Baotou.
     clerk = city_clerk()
-    run = create_november_run(admin_form_data, clerk)
+    run = create_month_run(admin_form_data, clerk)
     assert run.status == GrantRun.Status.DRAFT
     assert run.created_by.username == "clerk_baotou"
     lines = {line.provider.name: line for line in run.lines.select_related("provider")}
-    assert len(lines) == 19
+    assert len(lines) == 20
     assert {line.rate for line in lines.values()} == {Decimal("100.00")}
 
     # The change page shows the lines, their holds and the duplicate-resident flags.
@@ -263,7 +269,7 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     for name in lines:
         assert name in page
     assert [hold["code"] for hold in lines[SONGHE].holds] == ["not_filed"]
-    assert [hold["code"] for hold in lines[MACHI].holds] == ["not_filed"]
+    assert [hold["code"] for hold in lines[FUSHOUKANG].holds] == ["not_filed"]
     assert NOT_FILED in page
     masked = duplicate.id_number[:6] + "********" + duplicate.id_number[-4:]
     for name in (SUNSHINE, RENAI):
@@ -283,7 +289,7 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
 
     # 3. finance_baotou's batch holds exactly the payable lines (amount > 0, no holds), but
     # none of a provider on hold: those wait (the demo's home whose food licence lapsed).
-    batch = create_batch("2025年11月床位运营补贴", admin_form_data)
+    batch = create_batch("2026年7月床位运营补贴", admin_form_data)
     items = list(batch.items.select_related("provider", "grant_line"))
     on_hold = set(providers_on_hold().values_list("pk", flat=True))
     waiting = [line for line in payable(run) if line.provider_id in on_hold]
@@ -294,8 +300,8 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     assert all(item.amount == item.grant_line.amount for item in items)
     total = sum((line.amount for line in expected), Decimal("0.00"))
     assert sum((item.amount for item in items), Decimal("0.00")) == total
-    # 349 residents, less the demo's person recorded in two homes (counted at neither).
-    assert total + sum((line.amount for line in waiting), Decimal("0.00")) == Decimal("34800.00")
+    # 1,804 residents counted at 100.00 (the person registered above in two homes at neither).
+    assert total + sum((line.amount for line in waiting), Decimal("0.00")) == Decimal("180400.00")
 
     # A read-only auditor cannot move the batch on.
     auditor = login("auditor")
@@ -333,7 +339,7 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     assert set(by_item) == {item.pk for item in items}
     for item in items:
         _pk, payee, uscc, bank, account, amount, memo = by_item[item.pk]
-        assert (uscc, Decimal(amount), memo) == (item.provider.uscc, item.amount, "BT-OPERATING 2025-11")
+        assert (uscc, Decimal(amount), memo) == (item.provider.uscc, item.amount, "BT-OPERATING 2026-07")
         assert payee and bank and account == item.provider.bank_account_number
     assert sum(Decimal(row[5]) for row in rows[1:]) == total
     batch.refresh_from_db()
@@ -366,33 +372,34 @@ def test_november_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Cal
     assert (failing.state, failing.failure_reason) == (PaymentItem.State.FAILED, "账户已销户")
 
     # The failed line goes into the next batch; nothing paid is collected again.
-    again = create_batch("2025年11月补发", admin_form_data)
+    again = create_batch("2026年7月补发", admin_form_data)
     assert [item.grant_line_id for item in again.items.all()] == [failing.grant_line_id]
 
     # 7. The ledger of a provider paid above shows what it received.
     kanghe = provider(KANGHE)
     page = finance.get(url("subsidies_providerledger_change", kanghe.pk))
     assert page.status_code == 200
-    # October was paid by the demo data; November's 600.00 comes on top.
+    # September and October were paid by the demo data; July's line comes on top.
+    july = run.lines.get(provider=kanghe).amount
     october = sum(
-        PaymentItem.objects.filter(provider=kanghe, state=PaymentItem.State.PAID, period__month=10).values_list(
-            "amount", flat=True
-        ),
+        PaymentItem.objects.filter(provider=kanghe, state=PaymentItem.State.PAID)
+        .exclude(period=RUN_MONTH)
+        .values_list("amount", flat=True),
         Decimal("0.00"),
     )
-    assert f"<th>paid</th><td>{october + Decimal('600.00')}</td>" in page.content.decode()
+    assert f"<th>paid</th><td>{october + july}</td>" in page.content.decode()
     listing = text(login("clerk_kundulun").get(url("subsidies_providerledger_changelist")))
-    assert re.search(rf"{KANGHE} \S+ 昆都仑区 {october + Decimal('600.00')} 0.00", listing), listing
+    assert re.search(rf"{KANGHE} \S+ 昆都仑区 {october + july} 0.00", listing), listing
 
 
 def test_every_line_is_explained_by_its_basis(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
-    run = approve_run(create_november_run(admin_form_data))
+    run = approve_run(create_month_run(admin_form_data))
     reviewer = login("reviewer_baotou")
     # The run page links every line to the page that explains it.
     run_page = reviewer.get(url("subsidies_grantrun_change", run.pk)).content.decode()
     linked = {int(pk) for pk in re.findall(r'href="/en/admin/subsidies/grantline/(\d+)/change/', run_page)}
     assert linked == set(run.lines.values_list("pk", flat=True))
-    first, last = NOVEMBER, datetime.date(2025, 11, 30)
+    first, last = RUN_MONTH, datetime.date(2026, 7, 31)
     for line in run.lines.select_related("provider"):
         basis = line.basis
         rate = Rate.objects.get(pk=basis["rate_id"])
@@ -400,11 +407,11 @@ def test_every_line_is_explained_by_its_basis(admin_form_data: Callable[[Any], d
         assert (basis["rule"], basis["min_days"], basis["rate_key"]) == ("min_days", MIN_DAYS, "any")
         assert (rate.scheme.code, rate.key, rate.amount) == ("BT-OPERATING", "any", line.rate)
         assert basis["cap_beds"] == line.provider.beds
-        # Residents counted: present at least N of November's days on which the provider
+        # Residents counted: present at least N of the month's days on which the provider
         # was filed or certified, recounted from the roster.
         spans = [(datetime.date.fromisoformat(a), datetime.date.fromisoformat(b)) for a, b in basis["eligible_days"]]
 
-        # People whose stays here share a November day with another home's are counted
+        # People whose stays here share a day of the month with another home's are counted
         # nowhere (DOMAIN §7).
         def shares_a_day_elsewhere(resident: Resident) -> bool:
             others = Resident.objects.filter(id_number_hash=resident.id_number_hash).exclude(
@@ -422,7 +429,9 @@ def test_every_line_is_explained_by_its_basis(admin_form_data: Callable[[Any], d
             if not shares_a_day_elsewhere(r)
         ]
         recounted = sum(
-            1 for stay in stays if sum(days_present(part, NOVEMBER) for part in stays_within([stay], spans)) >= MIN_DAYS
+            1
+            for stay in stays
+            if sum(days_present(part, RUN_MONTH) for part in stays_within([stay], spans)) >= MIN_DAYS
         )
         assert Decimal(basis["residents_counted"]) == recounted
         # amount = rate × min(counted, beds), to the fen.
@@ -547,7 +556,7 @@ def test_an_ineligible_application_names_the_problem(
 def test_a_district_clerk_sees_only_their_districts_money(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
     assert add_grant(admin_form_data).status_code == 302
     grant = ConstructionGrant.objects.get(provider__name=SUNSHINE)
-    run = create_november_run(admin_form_data)
+    run = create_month_run(admin_form_data)
     donghe = login("clerk_donghe")
 
     assert donghe.get(url("subsidies_constructiongrant_change", grant.pk)).status_code == 404
@@ -560,12 +569,13 @@ def test_a_district_clerk_sees_only_their_districts_money(admin_form_data: Calla
     for line in kundulun_lines:
         assert line.provider.name not in page
     donghe_lines = run.lines.filter(provider__division__code=DONGHE).select_related("provider")
-    assert sorted(line.provider.name for line in donghe_lines) == sorted([RENAI, SHAERQIN])
+    assert sorted(line.provider.name for line in donghe_lines) == sorted([RENAI, SHAERQIN, JINSE])
     assert RENAI in page and SHAERQIN in page
     assert "昆都仑区" not in page
-    assert "东河区 League/city finance 4700.00" in page
+    total = sum((line.amount for line in donghe_lines if not line.holds), Decimal("0.00"))
+    assert total > 0 and f"东河区 League/city finance {total}" in page
     listing = text(donghe.get(url("subsidies_grantrun_changelist")))
-    assert "包头市 Draft 2 4700.00" in listing, listing  # lines and payable total of Donghe only
+    assert f"包头市 Draft 3 {total}" in listing, listing  # lines and payable total of Donghe only
 
     # The provider ledger: Kundulun's providers are out of reach.
     sunshine = provider(SUNSHINE)
@@ -579,7 +589,7 @@ def test_only_a_clerk_whose_jurisdiction_contains_the_run_refreshes_it(
 ) -> None:
     """A district clerk sees the city-wide run but may not recompute every district's lines:
     the refresh action says so in a message (no error page); the city-level clerk refreshes it."""
-    run = create_november_run(admin_form_data)
+    run = create_month_run(admin_form_data)
     before = sorted(run.lines.values_list("pk", "amount"))
     donghe = login("clerk_donghe")
     assert "refresh_runs" in offered_actions(donghe, "grantrun")  # offered: the run is in the list
@@ -657,7 +667,7 @@ def test_change_of_use_after_payment_is_recovered_and_repaid(admin_form_data: Ca
 
 
 def test_a_rate_change_leaves_approved_lines_alone(admin_form_data: Callable[[Any], dict[str, Any]]) -> None:
-    run = approve_run(create_november_run(admin_form_data))
+    run = approve_run(create_month_run(admin_form_data))
     before = {line.pk: (line.rate, line.amount) for line in run.lines.all()}
 
     reviewer = login("reviewer_baotou")
@@ -670,22 +680,22 @@ def test_a_rate_change_leaves_approved_lines_alone(admin_form_data: Callable[[An
 
     assert {line.pk: (line.rate, line.amount) for line in run.lines.all()} == before
     # The next month is paid at the new rate, and the change is no roster correction.
-    december = create_december_run(admin_form_data)
-    assert {line.rate for line in december.lines.all()} == {Decimal("120.00")}
-    assert not december.lines.filter(kind=GrantLine.Kind.ADJUSTMENT).exists()
+    next_month = create_next_month_run(admin_form_data)
+    assert {line.rate for line in next_month.lines.all()} == {Decimal("120.00")}
+    assert not next_month.lines.filter(kind=GrantLine.Kind.ADJUSTMENT).exists()
 
 
-def create_december_run(admin_form_data: Callable[[Any], dict[str, Any]]) -> GrantRun:
+def create_next_month_run(admin_form_data: Callable[[Any], dict[str, Any]]) -> GrantRun:
     response = add(
         city_clerk(),
         admin_form_data,
         "subsidies_grantrun",
         scheme=SubsidyScheme.objects.get(code="BT-OPERATING").pk,
-        period=DECEMBER.isoformat(),
+        period=NEXT_MONTH.isoformat(),
         division=Division.objects.get(code=BAOTOU).pk,
     )
     assert response.status_code == 302, text(response)
-    return GrantRun.objects.get(scheme__code="BT-OPERATING", period=DECEMBER, division__code=BAOTOU)
+    return GrantRun.objects.get(scheme__code="BT-OPERATING", period=NEXT_MONTH, division__code=BAOTOU)
 
 
 # ---------------------------------------------------------------------- demo users
@@ -698,8 +708,15 @@ def test_a_demo_user_can_create_the_city_wide_run(admin_form_data: Callable[[Any
         client = login(demo_user.username)
         if client.get(url("subsidies_grantrun_add")).status_code != 200:
             continue
-        add(client, admin_form_data, "subsidies_grantrun", scheme=scheme.pk, period="2025-11-01", division=baotou.pk)
-    assert GrantRun.objects.filter(scheme=scheme, period=NOVEMBER, division=baotou).exists()
+        add(
+            client,
+            admin_form_data,
+            "subsidies_grantrun",
+            scheme=scheme.pk,
+            period=RUN_MONTH.isoformat(),
+            division=baotou.pk,
+        )
+    assert GrantRun.objects.filter(scheme=scheme, period=RUN_MONTH, division=baotou).exists()
 
 
 # ------------------------------------------------- months not yet ended, bad quantities
