@@ -53,6 +53,9 @@ LOOKBACK_QUARTERS = 4  # the demo's history of district safety inspections
 FINDING_ONE_IN = 3  # about one inspection in three finds a general hazard
 RECTIFY_DAYS = (5, 20)  # the provider reports the hazard fixed this many days after the visit
 VERIFY_DAYS = (2, 10)  # and the inspector verifies it this many days after the report
+# Qingshan, where inspector_qingshan works: the Kundulun homes already show the transfer,
+# the overlap and the back-office walk-throughs, which a hold would muddle.
+HAZARD_DISTRICT = "150204"
 HAZARD_AGE_DAYS = 21  # the open major hazard was found three weeks before the first run
 HAZARD_KEPT_DAYS = 60  # a later run keeps it while younger than this
 HAZARD_SUMMARY = "群众举报后专项检查：厨房燃气设施。"
@@ -109,7 +112,10 @@ class Staff:
 
     def inspector_for(self, provider: Provider) -> User | None:
         """The inspector whose county contains the provider, if the demo has one."""
-        return next((u for u in self.inspectors if u.jurisdiction and u.jurisdiction == provider.division), None)
+        return next(
+            (u for u in self.inspectors if u.jurisdiction and provider.division.path.startswith(u.jurisdiction.path)),
+            None,
+        )
 
     def verifier_for(self, provider: Provider) -> User:
         """The county's inspector, else one from another county (as a double-random team is)."""
@@ -236,8 +242,11 @@ def _left_for_the_inspector(today: datetime.date, staff: Staff) -> set[int]:
     (else the latest still open, reported fixed yesterday), left waiting for verification."""
     waiting = set()
     for inspector in staff.inspectors:
+        if inspector.jurisdiction is None:
+            continue
         in_county = Finding.objects.filter(
-            severity=Finding.Severity.GENERAL, inspection__provider__division=inspector.jurisdiction
+            severity=Finding.Severity.GENERAL,
+            inspection__provider__division__path__startswith=inspector.jurisdiction.path,
         ).order_by("-rectified_on", "-inspection__inspected_on", "-pk")
         latest = in_county.filter(status=Finding.Status.RECTIFIED).first()
         if latest is None:
@@ -269,9 +278,9 @@ def demo_hazards() -> Iterable[Finding]:
     )
 
 
-def hazard_candidates(today: datetime.date, staff: Staff) -> list[Provider]:
+def hazard_candidates(today: datetime.date) -> list[Provider]:
     """Certified elderly institutions with residents today and no pause of payments, in
-    the counties of the demo inspectors (all of Baotou when none qualifies), by USCC."""
+    ``HAZARD_DISTRICT`` (all of Baotou when none qualifies there), by USCC."""
     residents = Resident.objects.filter(provider=OuterRef("pk"), admitted_on__lte=today).filter(
         Q(discharged_on__isnull=True) | Q(discharged_on__gte=today)
     )
@@ -287,8 +296,7 @@ def hazard_candidates(today: datetime.date, staff: Staff) -> list[Provider]:
         .select_related("division")
         .order_by("uscc")
     )
-    counties = [u.jurisdiction for u in staff.inspectors if u.jurisdiction]
-    near = list(providers.filter(division__in=counties))
+    near = list(providers.filter(division__code=HAZARD_DISTRICT))
     return near or list(providers)
 
 
@@ -317,7 +325,7 @@ def keep_one_overdue_major_hazard(today: datetime.date, staff: Staff) -> Counter
         counts["major hazards verified"] += 1
     if kept is not None:
         return counts
-    candidates = hazard_candidates(today, staff)
+    candidates = hazard_candidates(today)
     if not candidates:
         return counts
     found = Finding.objects.filter(
