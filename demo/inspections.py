@@ -168,24 +168,29 @@ def record_visits(today: datetime.date, staff: Staff, draw: Draw | None) -> int:
         .prefetch_related("assignees")
         .order_by("period_start", "provider__uscc", "regime__code")
     )
-    drawn = {row["uscc"] for row in draw.results} if draw else set()
+    teams = {row["uscc"]: row["team"] for row in draw.results} if draw else {}
+    by_username = {u.username: u for u in staff.inspectors}
     recorded = 0
     for task in tasks:
         day = visit_day(task)
         if day is None or day >= today:
             continue
-        inspectors = sorted(task.assignees.all(), key=lambda u: u.username)
+        in_draw = task.regime.code == DISTRICT_REGIME and task.provider.uscc in teams
+        in_draw = in_draw and task.period_start <= today <= task.period_end
+        if in_draw:  # the drawn team, from another county, inspects
+            inspectors = [by_username[name] for name in teams[task.provider.uscc] if name in by_username]
+        else:
+            inspectors = sorted(task.assignees.all(), key=lambda u: u.username)
         findings = []
         failed = None
         if general_hazard(task):
             failed = "fire-exits" if any(i["code"] == "fire-exits" for i in task.regime.checklist) else None
             findings.append(FindingInput(Finding.Category.FIRE, Finding.Severity.GENERAL, GENERAL_DESCRIPTION))
-        in_draw = draw is not None and task.regime.code == DISTRICT_REGIME and task.provider.uscc in drawn
         record_inspection(
             provider=task.provider,
             regime=task.regime,
             task=task,
-            draw=draw if in_draw and task.period_start <= today <= task.period_end else None,
+            draw=draw if in_draw else None,
             inspected_on=day,
             recorded_by=staff.recorder_for(task, inspectors),
             inspectors=inspectors,
