@@ -460,6 +460,7 @@ def test_detail_shows_annual_report_status(client: Client) -> None:
     assert "No annual report on record." in client.get(f"/en/providers/{nothing.uscc}/").content.decode()
 
 
+@pytest.mark.usefixtures("without_demo_activity")  # the demo's own recent visits would come between the two
 def test_detail_shows_latest_inspections_with_outcome_and_findings(client: Client, home: Provider) -> None:
     day = today()
     record_demo_inspection(home, on=day - datetime.timedelta(days=40), verify_one=False)
