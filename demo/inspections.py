@@ -9,6 +9,8 @@ What a user sees on ``today`` (docs/inspections.md, "The demo"):
 * in the current quarter, the inspections whose visit day has come are recorded; each
   task's visit day is fixed (a hash of the provider and the quarter), so a later run
   records the visits that have come since and nothing twice;
+* in each county, one provider's internal inspection of last month is late (not recorded):
+  the county clerk's inbox has its overdue reminder;
 * in each county with a demo inspector (Kundulun, Qingshan), the latest rectification
   reported waits for the inspector's verification;
 * exactly one major hazard open and past its deadline, found by an ad hoc inspection three
@@ -36,7 +38,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from inspections import reference_data
-from inspections.models import Draw, Finding, Frequency, InspectionTask, Regime
+from inspections.models import Draw, Finding, Frequency, InspectionTask, InspectorLevel, Regime
 from inspections.planning import _inspectors_by_path, plan_inspections, plan_regime
 from inspections.random_draw import draw_freeze
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
@@ -129,11 +131,15 @@ class Staff:
 
 
 def plan_past_quarters(today: datetime.date) -> int:
-    """The district safety tasks of the previous quarters (the demo's history). A provider
-    filed after a quarter ended owed nothing then: its task of that quarter is cancelled."""
+    """The district safety tasks of the previous quarters (the demo's history), and last
+    month's internal inspections. A provider filed after a quarter ended owed nothing then:
+    its task of that quarter is cancelled."""
     regime = Regime.objects.select_related("jurisdiction").get(code=DISTRICT_REGIME)
     inspectors = _inspectors_by_path()
     created = sum(plan_regime(regime, start, inspectors) for start in previous_quarters(today))
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    for monthly in Regime.objects.filter(active=True, frequency=Frequency.MONTHLY).select_related("jurisdiction"):
+        created += plan_regime(monthly, last_month, inspectors)
     never_owed = InspectionTask.objects.filter(
         regime=regime, status=InspectionTask.Status.OPEN, period_end__lt=quarter_start(today)
     ).filter(Q(provider__filed_on__isnull=True) | Q(provider__filed_on__gt=F("period_end")))
@@ -159,21 +165,37 @@ def _checklist(regime: Regime, failed: str | None) -> dict[str, str]:
     return results
 
 
+def late_self_inspections(tasks: list[InspectionTask], today: datetime.date) -> set[int]:
+    """In each county, one provider's internal inspection of the month that ended last is
+    not recorded yet (late): its county clerk has an overdue reminder, whatever the day."""
+    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+    late: dict[str, InspectionTask] = {}
+    for task in tasks:
+        if task.regime.inspector_level != InspectorLevel.PROVIDER or task.period_end != last_month_end:
+            continue
+        county = task.provider.division.code
+        chosen = late.get(county)
+        if chosen is None or _hash(task.provider.uscc, "late") < _hash(chosen.provider.uscc, "late"):
+            late[county] = task
+    return {task.pk for task in late.values()}
+
+
 def record_visits(today: datetime.date, staff: Staff, draw: Draw | None) -> int:
     """Record every open task whose visit day has come (before today): the tasks of past
-    periods all, the current quarter's the visits made so far."""
-    tasks = (
+    periods all (but ``late_self_inspections``), the current quarter's the visits made so far."""
+    tasks = list(
         InspectionTask.objects.filter(status=InspectionTask.Status.OPEN, period_start__lt=today)
         .select_related("provider__division", "regime")
         .prefetch_related("assignees")
         .order_by("period_start", "provider__uscc", "regime__code")
     )
+    late = late_self_inspections(tasks, today)
     teams = {row["uscc"]: row["team"] for row in draw.results} if draw else {}
     by_username = {u.username: u for u in staff.inspectors}
     recorded = 0
     for task in tasks:
         day = visit_day(task)
-        if day is None or day >= today:
+        if day is None or day >= today or task.pk in late:
             continue
         in_draw = task.regime.code == DISTRICT_REGIME and task.provider.uscc in teams
         in_draw = in_draw and task.period_start <= today <= task.period_end
