@@ -21,7 +21,7 @@ from safeguards.identifiers import mask_id_number
 from .admin_filters import DivisionFilter
 from .admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, staff_user
 from .models import OverlapDecision, OverlappingStay, Resident
-from .overlaps import overlap_decide, overlapping_stays, shares_days
+from .overlaps import overlap_decide, overlaps_undecided, shares_days
 
 
 class DecisionForm(forms.Form):
@@ -44,7 +44,7 @@ class OverlappingStayAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     ordering = ["name", "pk"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(pk__in=overlapping_stays().values("pk"))
+        return super().get_queryset(request).filter(overlaps_undecided())
 
     @admin.display(description=_("ID number"))
     def masked_id(self, stay: Resident) -> str:

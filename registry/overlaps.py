@@ -35,15 +35,22 @@ def _sharing_days_with_outer() -> QuerySet[Resident]:
     )
 
 
-def overlapping_stays() -> QuerySet[Resident]:
-    """Stays that share a day with another provider's stay of the same person, where no
-    decision has been recorded between the two: the list clerks work through."""
+def overlaps_undecided() -> Exists:
+    """The condition on a stay: it shares a day with another provider's stay of the same
+    person, and no decision has been recorded between the two. A filter of its own (an
+    index probe per stay), so that a list filters by it rather than by ``pk IN`` the list
+    of such stays, which PostgreSQL can plan as one scan of that list per stay."""
     decided = OverlapDecision.objects.filter(
         Q(kept=OuterRef("pk"), set_aside=OuterRef(OuterRef("pk")))
         | Q(kept=OuterRef(OuterRef("pk")), set_aside=OuterRef("pk"))
     )
-    undecided = _sharing_days_with_outer().filter(~Exists(decided))
-    return Resident.objects.filter(Exists(undecided))
+    return Exists(_sharing_days_with_outer().filter(~Exists(decided)))
+
+
+def overlapping_stays() -> QuerySet[Resident]:
+    """Stays that share a day with another provider's stay of the same person, where no
+    decision has been recorded between the two: the list clerks work through."""
+    return Resident.objects.filter(overlaps_undecided())
 
 
 def shares_days(one: Resident, other: Resident) -> bool:
