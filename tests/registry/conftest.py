@@ -1,4 +1,5 @@
-"""Fixtures of the public directory tests (``test_public_*.py``).
+"""Fixtures of the public directory tests (``test_public_*.py``), and the provider the
+rosters' tests import into (``home``).
 
 ``public_demo`` loads the reference data and the whole demo (``seed_demo``) once per test
 module, inside a transaction that is rolled back when the module is done; each test still
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from factories import ProviderFactory
 from public_support import seed_demo
 
 
@@ -54,3 +56,9 @@ def without_demo_activity(db: None) -> None:
         ProviderHold,
     ):
         model.objects.all().delete()
+
+
+@pytest.fixture
+def home(divisions: Any) -> Any:
+    """A provider in Kundulun, the demo clerk's district (the rosters' tests import into it)."""
+    return ProviderFactory(name="昆都仑幸福院")

@@ -14,7 +14,6 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from factories import ProviderFactory
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from rosters_support import ALIASES, HEADERS, csv_file, logged_in, resident_row, roster_file, wrong_check_character
@@ -37,11 +36,6 @@ TITLE = "包头市昆都仑区养老机构入住老人花名册（2026年11月�
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def home(divisions):
-    return ProviderFactory(name="昆都仑幸福院")
 
 
 @pytest.fixture

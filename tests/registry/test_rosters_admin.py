@@ -48,11 +48,6 @@ def url(kind: str, view: str, *args) -> str:
     return reverse(f"admin:registry_{MODEL[kind]}_{view}", args=args)
 
 
-@pytest.fixture
-def home(divisions):
-    return ProviderFactory(name="昆都仑幸福院")
-
-
 @pytest.fixture(autouse=True)
 def english():
     """The English back-office (under /en/): reverse() inside gives /en/admin/… URLs."""

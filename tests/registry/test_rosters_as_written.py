@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
-from factories import ProviderFactory
 from openpyxl import Workbook
 from rosters_support import HEADERS, csv_file, elderly_id, logged_in, resident_row, roster_file, wrong_check_character
 from stdnum.cn.ric import calc_check_digit
@@ -40,11 +39,6 @@ STORED_AS_NUMBER = "This ID number was stored as a number and lost its last digi
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def home(divisions):
-    return ProviderFactory(name="昆都仑幸福院")
 
 
 def number(row: object) -> object:

@@ -61,12 +61,6 @@ def english():
 
 
 @pytest.fixture
-def home(divisions):
-    """A provider in Kundulun, the clerk's district."""
-    return ProviderFactory(name="昆都仑幸福院")
-
-
-@pytest.fixture
 def away(divisions):
     """A provider in Donghe: outside the Kundulun clerk's jurisdiction."""
     return ProviderFactory(name="东河颐养院", division=division(DONGHE))

@@ -16,7 +16,6 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from factories import ProviderFactory
 from rosters_support import HEADERS, cells, elderly_id, has_error, resident_row, snapshot
 
 from registry.models import Resident, validate_resident_categories
@@ -39,11 +38,6 @@ def english():
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
     monkeypatch.setattr(engine, "CHUNK_ROWS", 2)
-
-
-@pytest.fixture
-def home(divisions):
-    return ProviderFactory(name="昆都仑幸福院")
 
 
 def table(rows):
