@@ -65,7 +65,7 @@ def overdue_major_hazards(day: datetime.date) -> list[Finding]:
 @pytest.fixture
 def demo(db: None) -> None:
     registry_reference_data.load()
-    demo_seed.seed()
+    demo_seed.seed(TODAY)
 
 
 @pytest.mark.django_db

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from demo import baotou
 from demo import seed as demo_seed
-from registry import reference_data as registry_reference_data
 from registry.models import (
     Caregiver,
     Division,
@@ -45,15 +46,34 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The demo seeded once for the module on an empty database (no reference data: the
+    seed loads what it needs), then again the same day; rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            first = seed()
+            counts = row_counts()
+            statuses = set(Provider.objects.values_list("uscc", "status"))
+            users = list(User.objects.order_by("username").values_list("username", "password", "last_login"))
+            again = seed()
+            yield {"first": first, "again": again, "counts": counts, "statuses": statuses, "users": users}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def reference_data(db: None) -> None:
-    """The registry's reference data (divisions), which is all that seed_demo needs."""
-    registry_reference_data.load()
+def reference_data(seeded: dict[str, Any], db: None) -> dict[str, Any]:
+    """The seeded demo (the name the tests below were written with)."""
+    return seeded
 
 
 @pytest.mark.django_db
-def test_seed_covers_baotou_kinds_and_statuses_with_valid_data(reference_data: None) -> None:
-    output = seed()
+def test_seed_covers_baotou_kinds_and_statuses_with_valid_data(reference_data: dict[str, Any]) -> None:
+    output = reference_data["first"]
 
     providers = Provider.objects.select_related("division")
     assert "clerk_kundulun" in output
@@ -75,9 +95,7 @@ def test_seed_covers_baotou_kinds_and_statuses_with_valid_data(reference_data: N
 
 
 @pytest.mark.django_db
-def test_statuses_come_from_lifecycle_transitions(reference_data: None) -> None:
-    seed()
-
+def test_statuses_come_from_lifecycle_transitions(reference_data: dict[str, Any]) -> None:
     for provider in Provider.objects.exclude(status=ProviderStatus.DRAFT):
         changes = list(provider.status_changes.order_by("recorded_at", "id"))
         assert changes, provider.name
@@ -89,9 +107,7 @@ def test_statuses_come_from_lifecycle_transitions(reference_data: None) -> None:
 
 
 @pytest.mark.django_db
-def test_demo_users_have_roles_and_jurisdictions(reference_data: None) -> None:
-    seed()
-
+def test_demo_users_have_roles_and_jurisdictions(reference_data: dict[str, Any]) -> None:
     for username, role, code in baotou.DEMO_USERS:
         user = User.objects.get(username=username)
         assert user.is_staff and user.check_password(baotou.DEMO_PASSWORD)
@@ -102,18 +118,12 @@ def test_demo_users_have_roles_and_jurisdictions(reference_data: None) -> None:
 
 
 @pytest.mark.django_db
-def test_seed_twice_changes_nothing(reference_data: None) -> None:
-    seed()
-    counts = row_counts()
-    statuses = set(Provider.objects.values_list("uscc", "status"))
-    user_rows = list(User.objects.order_by("username").values_list("username", "password", "last_login"))
-
-    output = seed()
-
-    assert row_counts() == counts
-    assert set(Provider.objects.values_list("uscc", "status")) == statuses
-    assert list(User.objects.order_by("username").values_list("username", "password", "last_login")) == user_rows
-    assert "0 created, 60 already present" in output
+def test_seed_twice_changes_nothing(reference_data: dict[str, Any]) -> None:
+    assert row_counts() == reference_data["counts"]
+    assert set(Provider.objects.values_list("uscc", "status")) == reference_data["statuses"]
+    users = list(User.objects.order_by("username").values_list("username", "password", "last_login"))
+    assert users == reference_data["users"]
+    assert "0 created, 60 already present" in reference_data["again"]
 
 
 def test_plan_is_deterministic() -> None:
@@ -123,10 +133,9 @@ def test_plan_is_deterministic() -> None:
     assert [p.residents for p in first] == [p.residents for p in second]
 
 
-@pytest.mark.django_db
-def test_seed_loads_missing_reference_data() -> None:
-    assert not Division.objects.filter(code="150200").exists()
-    seed()
+def test_seed_loads_missing_reference_data(reference_data: dict[str, Any]) -> None:
+    # The module's database had no divisions before the seed (``seeded``).
+    assert Division.objects.filter(code="150200").exists()
     assert Provider.objects.filter(division__code=RARE_EARTH_ZONE).exists()
 
 
@@ -138,19 +147,17 @@ def test_seed_refuses_production_settings(via: str, settings: Any, monkeypatch: 
     else:
         monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 
+    before = row_counts()  # the module's demo may be there already: nothing is added to it
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", stdout=io.StringIO())
-    assert not Provider.objects.exists()
-    assert not User.objects.filter(username__in=[u.username for u in baotou.DEMO_USERS]).exists()
+    assert row_counts() == before
 
 
 @pytest.mark.django_db
-def test_the_demo_shows_a_transfer_an_overlap_and_money_withheld_by_a_hold(reference_data: None) -> None:
+def test_the_demo_shows_a_transfer_an_overlap_and_money_withheld_by_a_hold(reference_data: dict[str, Any]) -> None:
     from registry.overlaps import overlapping_stays
     from subsidies.models import GrantLine
     from subsidies.withholding import withheld_lines
-
-    seed()
 
     moved = Resident.objects.filter(provider__division__code="150203").values("id_number_hash")
     people = {row["id_number_hash"] for row in moved}
