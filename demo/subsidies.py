@@ -36,7 +36,14 @@ from subsidies import reference_data
 from subsidies.awards import award_approve, award_prepare
 from subsidies.care_weights import weight_save
 from subsidies.models import Award, CareLevelWeight, GrantRun, PayerLevel, SubsidyScheme
-from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
+from subsidies.payments import (
+    batch_approve,
+    batch_create,
+    batch_export,
+    batch_reconcile,
+    batch_submit,
+    payable_lines,
+)
 from subsidies.runs import run_approve, run_refresh
 
 from .baotou import FOOD_LICENCE_LAPSES, MOVED_FROM, MOVED_TO
@@ -119,15 +126,15 @@ def _monthly_runs(today: datetime.date) -> dict[str, int]:
 
 def _pay(month: datetime.date, finance: User, reviewer: User) -> int:
     """Finance pays what is payable in a batch named for the month; the bank says all paid."""
+    city = Division.objects.get(code="150200")
+    if not payable_lines(division=city, payer_level=PayerLevel.LEAGUE_CITY).exists():
+        return 0  # every line held or earning nothing: no batch
     batch = batch_create(
         name=f"{month.year}年{month.month}月床位运营补贴",
-        division=Division.objects.get(code="150200"),
+        division=city,
         payer_level=PayerLevel.LEAGUE_CITY,
         prepared_by=finance,
     )
-    if not batch.items.exists():
-        batch.delete()
-        return 0
     batch_submit(batch=batch, user=finance)
     batch_approve(batch=batch, approver=reviewer)
     batch_export(batch=batch)
