@@ -73,7 +73,7 @@ def choice(choices: type[TextChoices]) -> Callable[[str], str]:
         code = _aliases(choices).get(header_key(text))
         return [] if code is None else [(text.strip(), chinese_label(choices, code))]
 
-    parse.readings = readings  # type: ignore[attr-defined]
+    parse.readings = readings  # type: ignore[attr-defined]  # an attribute of a function: what the preview shows it read
     return cell_checks(parse, CellChecks(choices=frozenset(choices.values), max_length=max(map(len, choices.values))))
 
 
@@ -115,7 +115,7 @@ def _category_readings(text: str) -> list[tuple[str, str]]:
     return [reading for part, _code in _category_parts(text) for reading in readings(part)]
 
 
-categories.readings = _category_readings  # type: ignore[attr-defined]
+categories.readings = _category_readings  # type: ignore[attr-defined]  # an attribute of a function, as above
 cell_checks(categories, CellChecks(validators=(validate_resident_categories,)))
 
 
