@@ -51,3 +51,4 @@ class Command(BaseCommand):
         for app, activity in activities:
             for what, count in activity.seed(today).items():
                 self.stdout.write(f"{app}: {what}: {count}")
+        seed.analyze_tables()
