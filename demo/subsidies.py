@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from demo.accident_policies import seed_accident_policies
+from registry.holds import providers_on_hold
 from registry.models import CareLevel, Division, Licence, Provider, Resident, User
 from registry.periods import add_months
 from registry.selectors import in_force_on
@@ -83,8 +84,8 @@ def seed(today: datetime.date) -> dict[str, int]:
     weights = {"demo care-level weights": _care_level_weight(last_closed_month(today))}
     moves = {"residents who moved": _people_who_moved(first_paid_month(today))}
     lapses = {"lapsed licences": _a_licence_lapses(add_months(first_paid_month(today), 1) - datetime.timedelta(1))}
-    runs = _monthly_runs(today)
-    return {**policies, **weights, **moves, **lapses, **runs, **_operating_awards(today)}
+    awards = _operating_awards(today)  # before the monthly batches, which would take the award
+    return {**policies, **weights, **moves, **lapses, **awards, **_monthly_runs(today)}
 
 
 def months_to_run(today: datetime.date) -> list[datetime.date]:
@@ -144,12 +145,33 @@ def _pay(month: datetime.date, finance: User, reviewer: User) -> int:
 
 
 def _operating_awards(today: datetime.date) -> dict[str, int]:
-    """The city clerk records last year's evaluations and awards; the reviewer approves the
-    first; finance puts it in a batch and submits it for approval."""
+    """The city clerk records last year's evaluations and awards (once); the reviewer approves
+    the first; finance puts it in a batch and submits it for approval (when it can be paid:
+    not while its provider is on hold)."""
     year = today.year - 1
-    if Award.objects.filter(evaluation__year=year).exists():
-        return {"operating awards": 0}
-    clerk, reviewer, finance = _staff("clerk_baotou"), _staff("reviewer_baotou"), _staff("finance_baotou")
+    prepared = 0
+    if not Award.objects.filter(evaluation__year=year).exists():
+        prepared = _prepare_awards(today, year)
+    finance = _staff("finance_baotou")
+    city = Division.objects.get(code="150200")
+    waiting = Award.objects.filter(
+        evaluation__year=year, status=Award.Status.APPROVED, evaluation__provider__in=providers_on_hold().values("pk")
+    )
+    unpaid = Award.objects.filter(evaluation__year=year, status=Award.Status.APPROVED, payment_items__isnull=True)
+    if not unpaid.exists() or unpaid.count() == waiting.count():
+        return {"operating awards": prepared, "award batch items": 0}
+    batch = batch_create(
+        name=f"{year}年度日间照料中心和养老服务站运营奖补",
+        division=city,
+        payer_level=PayerLevel.LEAGUE_CITY,
+        prepared_by=finance,
+    )
+    batch_submit(batch=batch, user=finance)
+    return {"operating awards": prepared, "award batch items": batch.items.count()}
+
+
+def _prepare_awards(today: datetime.date, year: int) -> int:
+    clerk, reviewer = _staff("clerk_baotou"), _staff("reviewer_baotou")
     for index, (name, score, amount, approved) in enumerate(AWARDS):
         award = award_prepare(
             provider=Provider.objects.get(name=name),
@@ -165,15 +187,7 @@ def _operating_awards(today: datetime.date) -> dict[str, int]:
         )
         if approved:
             award_approve(award=award, approver=reviewer)
-    batch = batch_create(
-        name=f"{year}年度日间照料中心和养老服务站运营奖补",
-        division=Division.objects.get(code="150200"),
-        payer_level=PayerLevel.LEAGUE_CITY,
-        prepared_by=finance,
-    )
-    if batch.items.exists():
-        batch_submit(batch=batch, user=finance)
-    return {"operating awards": len(AWARDS), "award batch items": batch.items.count()}
+    return len(AWARDS)
 
 
 def _people_who_moved(month: datetime.date) -> int:
