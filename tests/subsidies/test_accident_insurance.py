@@ -317,8 +317,8 @@ def test_the_form_shows_an_overlap_as_an_error_on_the_caregivers(clerk: User, pr
 
 
 def test_the_demo_has_policies_a_november_2025_run_co_funds_once(divisions):
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())  # idempotent: no second copy
+    call_command("seed_demo", "--date=2026-02-05", stdout=io.StringIO())  # first paid month: November 2025
+    call_command("seed_demo", "--date=2026-02-05", stdout=io.StringIO())  # idempotent: no second copy
 
     run = accident_run(D(2025, 11, 1))
 

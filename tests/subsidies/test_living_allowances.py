@@ -349,7 +349,7 @@ def test_the_residents_roster_refuses_a_home_county_that_is_not_a_county(home, c
 
 
 def test_the_demo_prepares_a_living_allowance_run_with_demo_rates(divisions):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--date=2025-11-05", stdout=io.StringIO())  # last closed month: October 2025
     run = GrantRun.objects.get(scheme__code=SCHEME)
     lines = run.lines.all()
 
@@ -362,7 +362,7 @@ def test_the_demo_prepares_a_living_allowance_run_with_demo_rates(divisions):
     before = sorted(lines.values_list("pk", "subject", "amount"))
 
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)  # again: nothing changes
+    call_command("seed_demo", "--date=2025-11-05", stdout=out)  # again: nothing changes
 
     assert "living allowances: runs: 0" in out.getvalue()
     assert sorted(GrantRun.objects.get(scheme__code=SCHEME).lines.values_list("pk", "subject", "amount")) == before
