@@ -34,10 +34,11 @@ from registry.periods import add_months
 from subsidies import reference_data
 from subsidies.awards import award_approve, award_prepare
 from subsidies.instalments import grant_approve, grant_prepare, instalments_review
-from subsidies.models import Award, ConstructionGrant, PaymentBatch, PaymentItem, Recovery
-from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
+from subsidies.models import Award, ConstructionGrant, Recovery
 from subsidies.rates import rate_for, scheme_by_code, who_may_receive
 from subsidies.recoveries import change_of_use_recover
+
+from .payments import pay_batch
 
 PER_BED = "BT-CONSTRUCT-BED"
 FIXED = "BT-CONSTRUCT-FIXED"
@@ -79,27 +80,15 @@ def candidates(scheme_code: str, kinds: list[str], filed_before: datetime.date, 
     return [p for p in providers if not who_may_receive(scheme, p, rate=rate)]
 
 
-def pay_batch(*, name: str, provider: Provider, payer_level: str, staff: Staff) -> PaymentBatch:
-    """Finance collects what is payable in the provider's district, the reviewer approves,
-    the bank's file goes out and comes back paid."""
-    batch = batch_create(name=name, division=provider.division, payer_level=payer_level, prepared_by=staff.finance)
-    batch_submit(batch=batch, user=staff.finance)
-    batch_approve(batch=batch, approver=staff.reviewer)
-    batch_export(batch=batch)
-    pending = batch.items.filter(state=PaymentItem.State.PENDING).order_by("pk")
-    result = "item,amount,status,reason\n" + "".join(f"{i.pk},{i.net_amount},paid,\n" for i in pending if i.net_amount)
-    batch_reconcile(batch=batch, data=result.encode(), filename="bank-result.csv", user=staff.finance)
-    return batch
-
-
 def approve_and_pay_first_instalment(grant: ConstructionGrant, approved_on: datetime.date, staff: Staff) -> None:
     grant = grant_approve(grant=grant, approver=staff.reviewer, on=approved_on)
     instalments_review(year=approved_on.year, on=approved_on + datetime.timedelta(days=RELEASED_AFTER_DAYS))
     pay_batch(
         name=f"{approved_on.year}年养老服务设施建设补贴（{grant.provider.division.name}）",
-        provider=grant.provider,
+        division=grant.provider.division,
         payer_level=grant.scheme.payer_level,
-        staff=staff,
+        finance=staff.finance,
+        reviewer=staff.reviewer,
     )
 
 
@@ -180,9 +169,10 @@ def grant_recovered_after_change_of_use(today: datetime.date, staff: Staff) -> i
     award_approve(award=award, approver=staff.reviewer)
     pay_batch(
         name=f"{evaluated_on.year}年养老服务站运营奖补（{station.division.name}）",
-        provider=station,
+        division=station.division,
         payer_level=grant.scheme.payer_level,
-        staff=staff,
+        finance=staff.finance,
+        reviewer=staff.reviewer,
     )
     return 1
 

@@ -21,6 +21,11 @@ K = ProviderKind
 S = ProviderStatus
 
 
+# How long the demo's licences run: a food business licence five years, a liability policy
+# one (the plan writes them so, and ``upkeep`` renews them so).
+TERM_YEARS: dict[str, int] = {Licence.Kind.FOOD_BUSINESS: 5, Licence.Kind.LIABILITY_INSURANCE: 1}
+
+
 def is_fire_exempt(fields: dict[str, Any]) -> bool:
     """Mirror of the 000:439-447 exemption (see ``fire_safety``) for the planned values."""
     old = fields["built_on"] < datetime.date(1998, 9, 1) and fields["last_altered_on"] is None
@@ -60,7 +65,7 @@ def plan_food_licences(rng: random.Random, plan: ProviderPlan, district: Distric
     licences = []
     issued = plan.opened_on - days(rng.randint(5, 40))
     while True:
-        expires = add_years(issued, 5) - days(1)
+        expires = add_years(issued, TERM_YEARS[Licence.Kind.FOOD_BUSINESS]) - days(1)
         licences.append(
             {
                 "kind": Licence.Kind.FOOD_BUSINESS,
@@ -98,7 +103,7 @@ def plan_insurance(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any
             "number": f"PZAA{issued.year}1502{rng.randrange(10**9):09d}",
             "issuer": rng.choice(INSURERS),
             "issued_on": issued,
-            "expires_on": add_years(issued, 1) - days(1),
+            "expires_on": add_years(issued, TERM_YEARS[Licence.Kind.LIABILITY_INSURANCE]) - days(1),
             "premium_yuan": money(premium),
         }
     ]

@@ -24,10 +24,9 @@ from registry.models import AnnualReport, LegalForm, Licence, Provider, Provider
 
 from .baotou import CHANGE_REASON, FOOD_LICENCE_LAPSES, OVERDUE_REPORTS, SEED, SYSTEM_USERNAME
 from .people import add_years, days
-from .records import annual_report, last_report_due
+from .records import TERM_YEARS, annual_report, last_report_due
 
 OPERATING = [ProviderStatus.FILED, ProviderStatus.CERTIFIED]
-RENEWED_FOR_YEARS = {Licence.Kind.FOOD_BUSINESS: 5, Licence.Kind.LIABILITY_INSURANCE: 1}
 
 
 @transaction.atomic
@@ -50,7 +49,7 @@ def renew_licences(providers: list[Provider], began: datetime.date, today: datet
     """Renew, until they cover ``today``, the licences that expired since the demo ``began``."""
     renewals = []
     for provider in providers:
-        for kind, years in RENEWED_FOR_YEARS.items():
+        for kind, years in TERM_YEARS.items():
             if kind == Licence.Kind.FOOD_BUSINESS and provider.name == FOOD_LICENCE_LAPSES:
                 continue
             latest = provider.licences.filter(kind=kind).order_by("-issued_on").first()
