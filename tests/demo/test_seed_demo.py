@@ -54,12 +54,20 @@ def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, 
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            divisions_before = Division.objects.exists()
             first = seed()
             counts = row_counts()
             statuses = set(Provider.objects.values_list("uscc", "status"))
             users = list(User.objects.order_by("username").values_list("username", "password", "last_login"))
             again = seed()
-            yield {"first": first, "again": again, "counts": counts, "statuses": statuses, "users": users}
+            yield {
+                "first": first,
+                "again": again,
+                "counts": counts,
+                "statuses": statuses,
+                "users": users,
+                "divisions before": divisions_before,
+            }
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -134,8 +142,8 @@ def test_plan_is_deterministic() -> None:
 
 
 def test_seed_loads_missing_reference_data(reference_data: dict[str, Any]) -> None:
-    # The module's database had no divisions before the seed (``seeded``).
-    assert Division.objects.filter(code="150200").exists()
+    assert not reference_data["divisions before"]  # an empty database …
+    assert Division.objects.filter(code="150200").exists()  # … which the seed filled
     assert Provider.objects.filter(division__code=RARE_EARTH_ZONE).exists()
 
 
