@@ -8,7 +8,6 @@ compare the app against a second implementation rather than against itself.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +15,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.core.management import call_command
+from demo_snapshot import seeded_demo
 from django.test import Client
 from django.utils import timezone
 
@@ -43,8 +42,8 @@ PUBLIC_DEMO_DAY = "2025-12-01"
 
 
 def seed_demo() -> None:
-    call_command("load_reference_data", stdout=io.StringIO())
-    call_command("seed_demo", f"--date={PUBLIC_DEMO_DAY}", stdout=io.StringIO())
+    """The public demo: seeded once per test process, copied back in for later modules."""
+    seeded_demo(PUBLIC_DEMO_DAY)
 
 
 def today() -> datetime.date:
