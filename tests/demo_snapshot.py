@@ -5,7 +5,8 @@ same demo (the public directory's tests, the back-office walk, the backup drill)
 ``seeded_demo(day)`` in a process really runs ``load_reference_data`` and ``seed_demo``,
 then copies every row the seed wrote into memory (PostgreSQL ``COPY … (FORMAT binary)``).
 A later call for the same day, on a database in the same state as the first one started
-from, copies those rows back in a few seconds and moves the id sequences past them.
+from, copies those rows back in a few seconds, moves the id sequences past them and refreshes the
+planner's statistics (``ANALYZE``), as the seed itself does.
 
 It only replays what it can prove identical:
 - the tables that already held rows before the seed (content types, permissions, roles…)
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 
 from django.core.management import call_command
 from django.db import connection
+
+from demo.seed import analyze_tables
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _replay(snapshot: _Snapshot) -> None:
                 sequence = cursor.fetchone()[0]
                 if sequence:
                     cursor.execute(f'SELECT setval(%s, (SELECT max("{table.pk}") FROM "{table.name}"))', [sequence])  # noqa: S608 - names from the catalogue
+    analyze_tables()  # as seed_demo does: the planner must know the tables are no longer empty
 
 
 def seeded_demo(day: str) -> None:
