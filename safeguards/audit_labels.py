@@ -54,6 +54,7 @@ KEY_LABELS: dict[str, Promise] = {
     "selected": _("providers drawn"),
     "tasks_assigned": _("tasks assigned"),
     "random_value": _("public random value"),
+    "effective_on": _("effective on"),
 }
 
 

@@ -111,3 +111,13 @@ def test_the_log_filters_by_user_action_object_and_date(divisions, make_staff, a
     listing = client.get(LIST).content.decode()
     assert "Signed in" in listing  # actions by name in the filter and the list
     assert f"object_id={provider.pk}" in listing  # the object links to every entry about it
+
+
+def test_a_records_history_shows_no_none_for_an_empty_change_reason(divisions, superuser, client_for):
+    provider = ProviderFactory()  # created without a user or a change reason
+
+    content = client_for(superuser).get("/en" + reverse("admin:registry_provider_history", args=[provider.pk]))
+    text = content.content.decode()
+
+    assert content.status_code == 200 and "Change reason" in text
+    assert "None" not in text
