@@ -377,6 +377,10 @@ class FindingAdmin(ScopedHistoryAdmin):
     def provider(self, finding: Finding) -> str:
         return str(finding.inspection.provider)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Finding]:
+        findings = super(ScopedAdminMixin, self).get_queryset(request)
+        return workbench.findings_visible_to(findings, staff_user(request))
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # findings are recorded with their inspection
 

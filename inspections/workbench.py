@@ -8,10 +8,12 @@ colleagues the inspection form offers them.
 - the task list shows a user the tasks inside their jurisdiction *and* every task assigned
   to them (``tasks_visible_to``); the quarter overview reads the same list;
 - a task is overdue while open after its due date (``task_is_overdue``);
-- the inspection form offers the open tasks assigned to the user (a user with no
-  assignment, e.g. a clerk recording for an inspector, the open tasks in their
-  jurisdiction), and as inspectors only active staff of the inspector role in the user's
-  league/city (``inspectors_offered_to``).
+- the inspection list and the findings board show, beyond the jurisdiction, the
+  inspections the user took part in and their findings;
+- the inspection form offers an inspector the open tasks assigned to them (anyone else,
+  e.g. a clerk recording for an inspector, the open tasks they see), and as inspectors
+  only active staff of the inspector role in the user's league/city
+  (``inspectors_offered_to``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from registry.periods import period_bounds
 from registry.scoping import jurisdiction_path, providers_visible_to
 from registry.staff import roles
 
-from .models import Draw, Frequency, Inspection, InspectionTask
+from .models import Draw, Finding, Frequency, Inspection, InspectionTask
 from .planning import _ancestor_path
 
 
@@ -56,6 +58,12 @@ def inspections_visible_to(inspections: QuerySet[Inspection], user: User) -> Que
         return inspections
     theirs = Inspection.objects.filter(Q(inspectors=user) | Q(recorded_by=user)).values("pk")
     return inspections.filter(Q(provider__division__path__startswith=path) | Q(pk__in=theirs))
+
+
+def findings_visible_to(findings: QuerySet[Finding], user: User) -> QuerySet[Finding]:
+    """The findings of the inspections the user sees (``inspections_visible_to``)."""
+    inspections = inspections_visible_to(Inspection.objects.all(), user)
+    return findings.filter(inspection__in=inspections.values("pk"))
 
 
 def task_is_overdue(task: InspectionTask, on: datetime.date) -> bool:
