@@ -18,7 +18,7 @@ from django.http.response import HttpResponseBase
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from safeguards.audit_labels import action_label, entry_changes, object_type_label
+from safeguards.audit_labels import action_label, entry_changes, object_type_label, readable_value
 from safeguards.models import AuditEntry, DeferredTask
 
 from .admin_mixins import (
@@ -38,7 +38,16 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Audit of roster imports: who uploaded what, what it changed."""
 
     scope_path_lookup = "jurisdiction__path"
-    list_display = ["filename", "kind", "status", "uploaded_by", "rows_total", "counts", "created_at", "finished_at"]
+    list_display = [
+        "filename",
+        "kind",
+        "status",
+        "uploaded_by",
+        "rows_total",
+        "counts_display",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["kind", "status"]
     fields = readonly_fields = (
         "kind",
@@ -48,12 +57,37 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "uploaded_by",
         "status",
         "rows_total",
-        "counts",
+        "counts_display",
         "error_count",
-        "errors",
+        "errors_display",
         "created_at",
         "finished_at",
     )
+
+    @admin.display(description=_("counts"))
+    def counts_display(self, roster_import: RosterImport) -> str:
+        """{"new": 3, …} as "new rows: 3; …"."""
+        return readable_value(roster_import.counts)
+
+    @admin.display(description=_("errors"))
+    def errors_display(self, roster_import: RosterImport) -> str:
+        """The first errors as rows (row, column, message), not a JSON list."""
+        if not roster_import.errors:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("row"),
+            _("column"),
+            _("message"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    error if isinstance(error, list) and len(error) == 3 else ("", "", str(error))
+                    for error in roster_import.errors[:200]
+                ),
+            ),
+        )
 
 
 @admin.register(DeferredTask)

@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from factories import ProviderFactory
 
 from registry.lifecycle import provider_transition
@@ -21,11 +21,17 @@ from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/en" + reverse("admin:safeguards_auditentry_changelist")
+
+def en(name: str, *args: object) -> str:
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+LIST = en("admin:safeguards_auditentry_changelist")
 
 
 def change_page(entry: AuditEntry) -> str:
-    return "/en" + reverse("admin:safeguards_auditentry_change", args=[entry.pk])
+    return en("admin:safeguards_auditentry_change", entry.pk)
 
 
 @pytest.fixture
@@ -59,8 +65,8 @@ def test_before_and_after_read_as_the_fields_changes_by_their_labels(divisions, 
     content = page.content.decode()
 
     assert "Draft &rarr; Filed" in content or "Draft → Filed" in content
-    assert '{"status"' not in content and "draft" not in content
-    assert ">None<" not in content and "None" not in page.context["adminform"].form.initial.values()
+    assert '{"status"' not in content and '"draft"' not in content
+    assert "None" not in content
 
 
 def test_import_statistics_are_readable(auditor, client_for):
@@ -105,7 +111,7 @@ def test_the_log_filters_by_user_action_object_and_date(divisions, make_staff, a
     assert shown(action="provider.file") == {about.pk}
     assert shown(object_type="registry.Provider", object_id=str(provider.pk)) == {about.pk}
     today = timezone.localdate()
-    recent = shown(at__gte=(today - datetime.timedelta(days=7)).isoformat())
+    recent = shown(at__gte=f"{today - datetime.timedelta(days=7)} 00:00:00+08:00")
     assert old.pk not in recent and about.pk in recent
 
     listing = client.get(LIST).content.decode()
@@ -116,7 +122,7 @@ def test_the_log_filters_by_user_action_object_and_date(divisions, make_staff, a
 def test_a_records_history_shows_no_none_for_an_empty_change_reason(divisions, superuser, client_for):
     provider = ProviderFactory()  # created without a user or a change reason
 
-    content = client_for(superuser).get("/en" + reverse("admin:registry_provider_history", args=[provider.pk]))
+    content = client_for(superuser).get(en("admin:registry_provider_history", provider.pk))
     text = content.content.decode()
 
     assert content.status_code == 200 and "Change reason" in text

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from registry.errors import permission_denied, server_error
 from registry.staff import roles
@@ -17,8 +18,13 @@ from registry.staff import roles
 pytestmark = pytest.mark.django_db
 
 
+def en(name: str) -> str:
+    with translation.override("en"):
+        return reverse(name)
+
+
 def test_a_refused_back_office_page_is_styled_and_names_the_role(divisions, inspector, client_for):
-    response = client_for(inspector).get("/en" + reverse("admin:registry_provider_add"))
+    response = client_for(inspector).get(en("admin:registry_provider_add"))
     content = response.content.decode()
 
     assert response.status_code == 403
@@ -61,7 +67,7 @@ def test_a_missing_public_page_keeps_the_directorys_layout(divisions, client):
 
     assert response.status_code == 404
     assert "Page not found" in content and 'class="site"' in content
-    assert reverse("provider_list") in content or "/en/providers/" in content
+    assert en("provider_list") in content
 
 
 def test_the_server_error_page_speaks_both_languages_and_leads_back():
