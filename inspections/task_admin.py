@@ -61,8 +61,8 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
     """The task list: the tasks in the user's jurisdiction and every task assigned to them
     (a draw's team works outside its own county), each open one past its due date marked."""
 
-    # Five columns and the action, visible at 1280 px: the overdue marker under the due date.
-    list_display = ["provider", "regime", "due", "status", "assignee_names", "record_link"]
+    # The action next to the provider, visible at 1280 px; the overdue marker under the due date.
+    list_display = ["provider", "record_link", "regime", "due", "status", "assignee_names"]
     list_filter = [AssignmentFilter, OverdueFilter, "status", "regime", "due_on"]
     list_select_related = ["provider", "regime"]
     search_fields = ["provider__name", "provider__uscc"]
