@@ -28,3 +28,8 @@ urlpatterns += i18n_patterns(
     path("", include("registry.urls")),
     prefix_default_language=False,
 )
+
+# The error pages: the back-office's layout under /admin/, the directory's elsewhere.
+handler403 = "registry.errors.permission_denied"
+handler404 = "registry.errors.page_not_found"
+handler500 = "registry.errors.server_error"

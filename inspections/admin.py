@@ -3,16 +3,13 @@ checklist, findings (rectification and verification) and each user's inbox."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -22,13 +19,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
 from registry.models import ProviderKind, User
-from registry.periods import add_months, period_bounds, period_label
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
-from registry.staff import roles
 
-from . import planning, random_draw, records
-from .models import Draw, Evidence, Finding, Frequency, Inspection, InspectionTask, Notification, Regime
+from . import random_draw, records, task_admin, workbench  # noqa: F401  (task_admin registers the task list)
+from .models import Draw, Evidence, Finding, Inspection, InspectionTask, Notification, Regime
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
@@ -38,73 +33,6 @@ class RegimeAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name_zh", "jurisdiction", "frequency", "inspector_level", "lead_department", "active"]
     list_filter = ["frequency", "inspector_level", "active"]
     list_select_related = ["jurisdiction"]
-
-
-@admin.register(InspectionTask)
-class InspectionTaskAdmin(ScopedHistoryAdmin):
-    list_display = ["provider", "regime", "period_start", "due_on", "status", "assignee_names", "record_link"]
-    list_filter = ["status", "regime", "due_on"]
-    list_select_related = ["provider", "regime"]
-    search_fields = ["provider__name", "provider__uscc"]
-    date_hierarchy = "due_on"
-    readonly_fields = ["provider", "regime", "period_start", "period_end", "due_on"]
-    fields = ["provider", "regime", "period_start", "period_end", "due_on", "status", "assignees"]
-    filter_horizontal = ["assignees"]
-    change_list_template = "admin/inspections/inspectiontask/change_list.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[InspectionTask]:
-        return super().get_queryset(request).prefetch_related("assignees")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # tasks come from planning
-
-    def get_urls(self) -> list[Any]:
-        return [
-            path(
-                "overview/", self.admin_site.admin_view(self.overview_view), name="inspections_inspectiontask_overview"
-            ),
-            *super().get_urls(),
-        ]
-
-    def overview_view(self, request: HttpRequest) -> HttpResponse:
-        """Quarter overview by district: planned, done, overdue, coverage."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        today = timezone.localdate()
-        try:
-            start = datetime.date.fromisoformat(request.GET.get("quarter", ""))
-        except ValueError:
-            start = today
-        start = period_bounds(start, Frequency.QUARTERLY)[0]
-        rows = planning.quarter_overview(self.get_queryset(request), start, today)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Inspections of %(quarter)s by district")
-            % {"quarter": period_label(start, Frequency.QUARTERLY)},
-            "rows": rows,
-            "previous": period_bounds(start - datetime.timedelta(days=1), Frequency.QUARTERLY)[0],
-            "next": add_months(start, 3),
-        }
-        return TemplateResponse(request, "admin/inspections/overview.html", context)
-
-    @admin.display(description=_("assigned to"))
-    def assignee_names(self, task: InspectionTask) -> str:
-        return ", ".join(user.get_full_name() or user.username for user in task.assignees.all())
-
-    @admin.display(description=_("record"))
-    def record_link(self, task: InspectionTask) -> str:
-        if task.status != InspectionTask.Status.OPEN:
-            return "-"
-        url = reverse("admin:inspections_inspection_add")
-        return format_html(
-            '<a href="{}?task={}&provider={}&regime={}">{}</a>',
-            url,
-            task.pk,
-            task.provider_id,
-            task.regime_id,
-            _("Record inspection"),
-        )
 
 
 class DrawForm(forms.ModelForm):
@@ -126,6 +54,11 @@ class DrawForm(forms.ModelForm):
             "random_value",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "regime" in self.fields:  # the drawn teams are put on the tasks of this regime
+            self.fields["regime"].required = True
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("sample_ratio") is None and data.get("sample_count") is None:
@@ -140,7 +73,6 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "jurisdiction", "status", "random_value", "frozen_at"]
     list_filter = ["status"]
     list_select_related = ["jurisdiction"]
-    filter_horizontal = ["inspector_pool"]
     readonly_fields = ["status", "published_results", "created_by", "frozen_at"]
     actions = ["make_draw"]
 
@@ -150,9 +82,8 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "inspector_pool":
-            kwargs["queryset"] = User.objects.filter(groups__name=roles.INSPECTOR, is_active=True).select_related(
-                "jurisdiction"
-            )
+            kwargs["queryset"] = workbench.inspectors_offered_to(staff_user(request))
+            kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -179,7 +110,7 @@ class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    @admin.action(description=_("Make the draw and publish it"))
+    @admin.action(description=_("Make the draw and publish it"), permissions=["change"])
     def make_draw(self, request: HttpRequest, queryset: QuerySet[Draw]) -> None:
         for draw in queryset:
             run_service(
@@ -199,6 +130,7 @@ class InspectionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._keep_recorded_choices()
         regime = self._regime()
         self.checklist_codes: list[str] = []
         if regime is None or (self.instance.pk and not self.instance.checklist_results):
@@ -213,6 +145,23 @@ class InspectionForm(forms.ModelForm):
                 widget=forms.RadioSelect,
             )
             self.checklist_codes.append(item["code"])
+
+    def _keep_recorded_choices(self) -> None:
+        """A recorded inspection keeps its task (done by now) and its inspectors among the
+        choices, whatever the user would be offered for a new one."""
+        if not self.instance.pk:
+            return
+        task = self.fields.get("task")
+        if isinstance(task, forms.ModelChoiceField) and task.queryset is not None and self.instance.task_id:
+            task.queryset = InspectionTask.objects.filter(
+                Q(pk__in=task.queryset.values("pk")) | Q(pk=self.instance.task_id)
+            ).select_related("provider", "regime")
+        inspectors = self.fields.get("inspectors")
+        if isinstance(inspectors, forms.ModelMultipleChoiceField) and inspectors.queryset is not None:
+            recorded = self.instance.inspectors.values("pk")
+            inspectors.queryset = User.objects.filter(
+                Q(pk__in=inspectors.queryset.values("pk")) | Q(pk__in=recorded)
+            ).order_by("username")
 
     def _regime(self) -> Regime | None:
         if self.instance.pk:
@@ -264,9 +213,29 @@ class InspectionAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     list_select_related = ["provider", "regime", "recorded_by"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]
-    filter_horizontal = ["inspectors"]
     readonly_fields = ["outcome", "recorded_by"]
     inlines = [FindingInline]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        user = staff_user(request)
+        if db_field.name == "task":  # the user's own open tasks, not every task of the city
+            visible = workbench.tasks_visible_to(InspectionTask.objects.all(), user)
+            kwargs["queryset"] = workbench.tasks_offered_to(user, visible).select_related("provider", "regime")
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "provider":  # and the providers of the user's tasks (a draw's)
+            field.queryset = workbench.providers_offered_to(user)
+        return field
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Inspection]:
+        inspections = super(ScopedAdminMixin, self).get_queryset(request)
+        return workbench.inspections_visible_to(inspections, staff_user(request))
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "inspectors":  # inspectors of the city, ticked, not every account
+            kwargs["queryset"] = workbench.inspectors_offered_to(staff_user(request))
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and not self.has_change_permission(request, obj):
@@ -407,6 +376,10 @@ class FindingAdmin(ScopedHistoryAdmin):
     @admin.display(description=_("provider"), ordering="inspection__provider__name")
     def provider(self, finding: Finding) -> str:
         return str(finding.inspection.provider)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Finding]:
+        findings = super(ScopedAdminMixin, self).get_queryset(request)
+        return workbench.findings_visible_to(findings, staff_user(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # findings are recorded with their inspection

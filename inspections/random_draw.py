@@ -30,6 +30,7 @@ from safeguards.audit import audit_record
 
 from .models import Draw
 from .planning import PLANNED_STATUSES
+from .workbench import draw_assign_tasks
 
 
 def rank_key(*parts: object) -> str:
@@ -92,7 +93,8 @@ def compute_results(inputs: dict[str, Any]) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def draw_freeze(*, draw: Draw, user: User) -> Draw:
-    """Compute and publish a draw once; a frozen draw never changes. Writes one
+    """Compute and publish a draw once; a frozen draw never changes. Each drawn team is
+    put on its provider's task (``workbench.draw_assign_tasks``). Writes one
     ``draw.freeze`` audit entry."""
     locked = Draw.objects.select_for_update().get(pk=draw.pk)
     if locked.status == Draw.Status.FROZEN:
@@ -112,11 +114,16 @@ def draw_freeze(*, draw: Draw, user: User) -> Draw:
     locked.status = Draw.Status.FROZEN
     locked.frozen_at = timezone.now()
     locked.save(update_fields=["inputs", "results", "status", "frozen_at"])
+    tasks = draw_assign_tasks(draw=locked, on=timezone.localdate())
     audit_record(
         "draw.freeze",
         actor=user,
         obj=locked,
-        after={"random_value": locked.random_value, "selected": [r["uscc"] for r in results]},
+        after={
+            "random_value": locked.random_value,
+            "selected": [r["uscc"] for r in results],
+            "tasks_assigned": len(tasks),
+        },
     )
     return locked
 

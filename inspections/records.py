@@ -26,6 +26,7 @@ from registry.models import Provider, User
 from safeguards.audit import audit_record
 
 from .models import Draw, Finding, Inspection, InspectionTask, Regime
+from .recipients import major_hazard_reminders_create
 
 CHECK_RESULTS = {"pass", "fail", "n/a"}
 
@@ -183,7 +184,8 @@ def inspection_revise(*, inspection: Inspection, user: User) -> Inspection:
 
 def inspection_finalise(inspection: Inspection) -> None:
     """After the findings are saved (by the service or the admin): the outcome follows the
-    findings, each open major hazard holds the provider's payments, and the task is done."""
+    findings, each open major hazard holds the provider's payments and has its deadline
+    reminder at once (``recipients.major_hazard_reminders_create``), and the task is done."""
     findings = list(inspection.findings.all())
     inputs = [FindingInput(f.category, f.severity, f.description, f.deadline) for f in findings]
     outcome = outcome_for(inspection.checklist_results, inputs)
@@ -194,6 +196,7 @@ def inspection_finalise(inspection: Inspection) -> None:
         inspection.save(update_fields=["outcome"])
     for finding in findings:
         finding_open_hold(finding)
+    major_hazard_reminders_create(inspection=inspection)
     if inspection.task_id is not None:
         InspectionTask.objects.filter(pk=inspection.task_id, status=InspectionTask.Status.OPEN).update(
             status=InspectionTask.Status.DONE

@@ -9,78 +9,28 @@ day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late are stil
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from registry.models import Division, Licence, Provider, User
+from registry.models import Division, Licence, User
 from registry.staff import roles
 
 from .digests import send_digests
 from .models import Finding, InspectionTask, InspectorLevel, Notification, Regime
-from .planning import _ancestor_path
+from .recipients import (
+    RECTIFICATION_WARNING_DAYS,
+    Recipient,
+    StaffDirectory,
+    _notification,
+    _provider_contact,
+    rectification_notifications,
+)
 from .records import escalate_overdue_findings
 
 CATCH_UP_DAYS = 7
-RECTIFICATION_WARNING_DAYS = 3
-
-
-@dataclass(frozen=True)
-class Recipient:
-    user: User | None = None
-    email: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"user:{self.user.pk}" if self.user else f"email:{self.email.lower()}"
-
-
-class StaffDirectory:
-    """Staff by role and jurisdiction path, loaded once per run (constant queries)."""
-
-    def __init__(self) -> None:
-        self.by_role_path: dict[tuple[str, str], list[User]] = defaultdict(list)
-        for group in Group.objects.filter(name__in=[roles.DISTRICT_CLERK, roles.CITY_REVIEWER]):
-            for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related(
-                "jurisdiction"
-            ):
-                self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]  # isnull=False
-
-    def at(self, role: str, division_path: str, level: int) -> list[User]:
-        return self.by_role_path.get((role, _ancestor_path(division_path, level)), [])
-
-    def covering(self, role: str, division_path: str) -> list[User]:
-        """Users of ``role`` whose jurisdiction contains the division."""
-        return [
-            u
-            for (r, path), users in self.by_role_path.items()
-            if r == role and division_path.startswith(path)
-            for u in users
-        ]
-
-
-def _notification(
-    recipient: Recipient, kind: str, key: str, due_on: datetime.date, message: str, link: str
-) -> Notification:
-    return Notification(
-        recipient=recipient.user,
-        email="" if recipient.user else recipient.email,
-        recipient_key=recipient.key,
-        kind=kind,
-        object_key=key,
-        due_on=due_on,
-        message=message,
-        link=link,
-    )
-
-
-def _provider_contact(provider: Provider) -> list[Recipient]:
-    return [Recipient(email=provider.contact_email)] if provider.contact_email else []
 
 
 def _task_recipients(task: InspectionTask, staff: StaffDirectory) -> list[Recipient]:
@@ -135,40 +85,13 @@ def task_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notificatio
 
 def rectification_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
     """Deadlines within three days, and overdue rectifications (also escalated to reviewers)."""
-    notifications = []
     open_findings = (
         Finding.objects.exclude(status=Finding.Status.VERIFIED)
         .filter(deadline__lte=on + datetime.timedelta(days=RECTIFICATION_WARNING_DAYS))
         .select_related("inspection__provider__division")
         .prefetch_related("inspection__inspectors")
     )
-    for finding in open_findings:
-        provider = finding.inspection.provider
-        overdue = finding.deadline < on
-        kind = Notification.Kind.RECTIFICATION_OVERDUE if overdue else Notification.Kind.RECTIFICATION_DUE
-        message = (
-            _("Rectification at %(provider)s was due on %(date)s: %(finding)s")
-            if overdue
-            else _("Rectification at %(provider)s is due on %(date)s: %(finding)s")
-        ) % {"provider": provider, "date": finding.deadline, "finding": finding}
-        users = list(finding.inspection.inspectors.all()) + staff.at(
-            roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY
-        )
-        if overdue:
-            users += staff.covering(roles.CITY_REVIEWER, provider.division.path)
-        recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + _provider_contact(provider)
-        for recipient in recipients:
-            notifications.append(
-                _notification(
-                    recipient,
-                    kind,
-                    f"finding:{finding.pk}",
-                    finding.deadline,
-                    message,
-                    f"/admin/inspections/finding/{finding.pk}/change/",
-                )
-            )
-    return notifications
+    return [n for finding in open_findings for n in rectification_notifications(finding, on, staff)]
 
 
 def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:

@@ -1,0 +1,134 @@
+"""Who is told about what: the recipients of reminders and the notifications of one
+finding's rectification deadline.
+
+Shared by the daily job (``reminders.py``) and by recording an inspection
+(``records.py``): a major hazard's deadline reminder is created with the finding, under the
+same unique key (recipient, kind, ``finding:<id>``, deadline) the daily job uses, so the
+job creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from registry.models import Division, Provider, User
+from registry.staff import roles
+
+from .models import Finding, Inspection, Notification
+from .planning import _ancestor_path
+
+RECTIFICATION_WARNING_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User | None = None
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user.pk}" if self.user else f"email:{self.email.lower()}"
+
+
+class StaffDirectory:
+    """Staff by role and jurisdiction path, loaded once per run (constant queries)."""
+
+    def __init__(self) -> None:
+        self.by_role_path: dict[tuple[str, str], list[User]] = defaultdict(list)
+        for group in Group.objects.filter(name__in=[roles.DISTRICT_CLERK, roles.CITY_REVIEWER]):
+            for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related(
+                "jurisdiction"
+            ):
+                self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]  # isnull=False
+
+    def at(self, role: str, division_path: str, level: int) -> list[User]:
+        return self.by_role_path.get((role, _ancestor_path(division_path, level)), [])
+
+    def covering(self, role: str, division_path: str) -> list[User]:
+        """Users of ``role`` whose jurisdiction contains the division."""
+        return [
+            u
+            for (r, path), users in self.by_role_path.items()
+            if r == role and division_path.startswith(path)
+            for u in users
+        ]
+
+
+def _notification(
+    recipient: Recipient, kind: str, key: str, due_on: datetime.date, message: str, link: str
+) -> Notification:
+    return Notification(
+        recipient=recipient.user,
+        email="" if recipient.user else recipient.email,
+        recipient_key=recipient.key,
+        kind=kind,
+        object_key=key,
+        due_on=due_on,
+        message=message,
+        link=link,
+    )
+
+
+def _provider_contact(provider: Provider) -> list[Recipient]:
+    return [Recipient(email=provider.contact_email)] if provider.contact_email else []
+
+
+def rectification_notifications(finding: Finding, on: datetime.date, staff: StaffDirectory) -> list[Notification]:
+    """The notifications of one open finding's deadline: its inspectors, the county's
+    clerks and the provider; once overdue, also the reviewers of the city."""
+    notifications = []
+    provider = finding.inspection.provider
+    overdue = finding.deadline < on
+    kind = Notification.Kind.RECTIFICATION_OVERDUE if overdue else Notification.Kind.RECTIFICATION_DUE
+    message = (
+        _("Rectification at %(provider)s was due on %(date)s: %(finding)s")
+        if overdue
+        else _("Rectification at %(provider)s is due on %(date)s: %(finding)s")
+    ) % {"provider": provider, "date": finding.deadline, "finding": finding}
+    users = list(finding.inspection.inspectors.all()) + staff.at(
+        roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY
+    )
+    if overdue:
+        users += staff.covering(roles.CITY_REVIEWER, provider.division.path)
+    recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + _provider_contact(provider)
+    for recipient in recipients:
+        notifications.append(
+            _notification(
+                recipient,
+                kind,
+                f"finding:{finding.pk}",
+                finding.deadline,
+                message,
+                f"/admin/inspections/finding/{finding.pk}/change/",
+            )
+        )
+    return notifications
+
+
+def major_hazard_reminders_create(*, inspection: Inspection) -> int:
+    """With a recorded inspection: the deadline reminder of each open major hazard, now
+    rather than at the next daily run (in the bureau's language, as the daily job writes
+    them). Returns the number created; a second call creates none."""
+    majors = list(
+        inspection.findings.filter(severity=Finding.Severity.MAJOR)
+        .exclude(status=Finding.Status.VERIFIED)
+        .select_related("inspection__provider__division")
+        .prefetch_related("inspection__inspectors")
+    )
+    if not majors:
+        return 0
+    staff = StaffDirectory()
+    today = timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        notifications = [n for finding in majors for n in rectification_notifications(finding, today, staff)]
+    about = Notification.objects.filter(object_key__in={n.object_key for n in notifications})
+    before = about.count()
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    return about.count() - before

@@ -1,0 +1,127 @@
+"""An inspector's work: the tasks they see, the tasks a draw gives them, the tasks and
+colleagues the inspection form offers them.
+
+- A double-random draw (``random_draw.draw_freeze``) puts each drawn team on the task of
+  the drawn provider for the draw's regime and the period containing the draw day (made
+  if planning has not made it yet; an ad hoc regime's period is the quarter). The team
+  comes from other counties, so the task lies outside the inspector's jurisdiction:
+- the task list shows a user the tasks inside their jurisdiction *and* every task assigned
+  to them (``tasks_visible_to``); the quarter overview reads the same list;
+- a task is overdue while open after its due date (``task_is_overdue``);
+- the inspection list and the findings board show, beyond the jurisdiction, the
+  inspections the user took part in and their findings;
+- the inspection form offers an inspector the open tasks assigned to them (anyone else,
+  e.g. a clerk recording for an inspector, the open tasks they see), and as inspectors
+  only active staff of the inspector role in the user's league/city
+  (``inspectors_offered_to``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from registry.models import Division, Provider, User
+from registry.periods import period_bounds
+from registry.scoping import jurisdiction_path, providers_visible_to
+from registry.staff import roles
+
+from .models import Draw, Finding, Frequency, Inspection, InspectionTask
+from .planning import _ancestor_path
+
+
+def tasks_visible_to(tasks: QuerySet[InspectionTask], user: User) -> QuerySet[InspectionTask]:
+    """The tasks inside the user's jurisdiction and every task assigned to them."""
+    path = jurisdiction_path(user)
+    if path is None:
+        return tasks.none()
+    if path == "":
+        return tasks
+    assigned = InspectionTask.objects.filter(assignees=user).values("pk")
+    return tasks.filter(Q(provider__division__path__startswith=path) | Q(pk__in=assigned))
+
+
+def providers_offered_to(user: User) -> QuerySet[Provider]:
+    """The providers the user may record an inspection of: those in their jurisdiction and
+    those of the tasks assigned to them."""
+    tasks = tasks_visible_to(InspectionTask.objects.all(), user)
+    return Provider.objects.filter(pk__in=tasks.values("provider_id")) | providers_visible_to(user)
+
+
+def inspections_visible_to(inspections: QuerySet[Inspection], user: User) -> QuerySet[Inspection]:
+    """The inspections inside the user's jurisdiction and those they took part in."""
+    path = jurisdiction_path(user)
+    if path is None:
+        return inspections.none()
+    if path == "":
+        return inspections
+    theirs = Inspection.objects.filter(Q(inspectors=user) | Q(recorded_by=user)).values("pk")
+    return inspections.filter(Q(provider__division__path__startswith=path) | Q(pk__in=theirs))
+
+
+def findings_visible_to(findings: QuerySet[Finding], user: User) -> QuerySet[Finding]:
+    """The findings of the inspections the user sees (``inspections_visible_to``)."""
+    inspections = inspections_visible_to(Inspection.objects.all(), user)
+    return findings.filter(inspection__in=inspections.values("pk"))
+
+
+def task_is_overdue(task: InspectionTask, on: datetime.date) -> bool:
+    """Open after its due date."""
+    return task.status == InspectionTask.Status.OPEN and task.due_on < on
+
+
+def draw_period(draw: Draw, on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The period of the tasks a draw made on ``on`` assigns (an ad hoc regime: the quarter)."""
+    frequency = draw.regime.frequency if draw.regime else Frequency.QUARTERLY
+    if frequency == Frequency.AD_HOC:
+        frequency = Frequency.QUARTERLY
+    return period_bounds(on, frequency)
+
+
+def draw_assign_tasks(*, draw: Draw, on: datetime.date) -> list[InspectionTask]:
+    """Put each drawn team on its provider's task (the draw's regime, the period of ``on``).
+
+    Called by ``draw_freeze`` inside its transaction; adding an assignee twice adds
+    nothing, so running it again changes nothing. A draw without a regime assigns none."""
+    if draw.regime is None:
+        return []
+    start, end = draw_period(draw, on)
+    providers = {p.uscc: p for p in Provider.objects.filter(uscc__in=[row["uscc"] for row in draw.results])}
+    users = {u.username: u for u in User.objects.filter(username__in={n for r in draw.results for n in r["team"]})}
+    tasks = []
+    for row in draw.results:
+        provider = providers.get(row["uscc"])
+        if provider is None:
+            continue
+        task, _created = InspectionTask.objects.get_or_create(
+            provider=provider,
+            regime=draw.regime,
+            period_start=start,
+            defaults={"period_end": end, "due_on": end},
+        )
+        task.assignees.add(*[users[name] for name in row["team"] if name in users])
+        tasks.append(task)
+    return tasks
+
+
+def tasks_offered_to(user: User, tasks: QuerySet[InspectionTask]) -> QuerySet[InspectionTask]:
+    """The open tasks the inspection form offers: an inspector's own (those assigned to
+    them), anyone else's (a clerk recording for an inspector) the open tasks in ``tasks``."""
+    open_tasks = tasks.filter(status=InspectionTask.Status.OPEN)
+    if user.groups.filter(name=roles.INSPECTOR).exists():
+        return open_tasks.filter(assignees=user)
+    return open_tasks
+
+
+def inspectors_offered_to(user: User) -> QuerySet[User]:
+    """Active staff of the inspector role working in the user's league/city (a draw's team
+    comes from the city's other counties); everyone of the role for a user without one."""
+    inspectors = User.objects.filter(groups__name=roles.INSPECTOR, is_active=True)
+    path = jurisdiction_path(user)
+    if path is None:
+        return inspectors.none()
+    city = _ancestor_path(path, Division.Level.LEAGUE_CITY) if path else ""
+    if city:
+        inspectors = inspectors.filter(jurisdiction__path__startswith=city)
+    return inspectors.select_related("jurisdiction").order_by("jurisdiction__path", "username").distinct()
