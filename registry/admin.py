@@ -65,8 +65,12 @@ admin.site.index_title = _("Back-office")
 
 
 class ProviderInline(admin.TabularInline):
+    """A list on the provider page, folded until opened: the page shows its own fields
+    first (Django opens a folded list by itself when one of its rows has an error)."""
+
     extra = 0
     show_change_link = True
+    classes = ["collapse"]
 
 
 class LicenceInline(ProviderInline):
@@ -165,6 +169,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         "created_at",
         "updated_at",
     ]
+    # The sections that hold a required field stay open; the others are folded (a section
+    # opens by itself when one of its fields has an error). Required labels carry a "*".
     fieldsets = [
         (None, {"fields": ["name", "uscc", "kind", "legal_form", "operation_mode", "status", "grade"]}),
         (
@@ -212,12 +218,16 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     "households_served",
                     "has_medical_unit",
                     "residents_summary",
-                ]
+                ],
+                "classes": ["collapse"],
             },
         ),
-        (_("Services (public)"), {"fields": ["services", "facilities"]}),
-        (_("Bank account"), {"fields": ["bank_name", "bank_account_name", "bank_account_number"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+        (_("Services (public)"), {"fields": ["services", "facilities"], "classes": ["collapse"]}),
+        (
+            _("Bank account"),
+            {"fields": ["bank_name", "bank_account_name", "bank_account_number"], "classes": ["collapse"]},
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [
         LicenceInline,
