@@ -19,7 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
-from .admin_filters import DivisionFilter
+from .admin_filters import DivisionFilter, ProviderNameFilter
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -59,14 +59,21 @@ if TYPE_CHECKING:
 admin.site.site_header = _("Care provider registry")
 admin.site.site_title = _("Care provider registry")
 admin.site.index_title = _("Back-office")
+# No app list down the left of every page: at 1280 px it took 276 px from the lists, whose
+# last columns then scrolled out of sight. The home page and the breadcrumbs lead to every list.
+admin.site.enable_nav_sidebar = False
 
 
 # --- inlines on the provider page -------------------------------------------------
 
 
 class ProviderInline(admin.TabularInline):
+    """A list on the provider page, folded until opened: the page shows its own fields
+    first (Django opens a folded list by itself when one of its rows has an error)."""
+
     extra = 0
     show_change_link = True
+    classes = ["collapse"]
 
 
 class LicenceInline(ProviderInline):
@@ -165,6 +172,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         "created_at",
         "updated_at",
     ]
+    # The sections that hold a required field stay open; the others are folded (a section
+    # opens by itself when one of its fields has an error). Required labels carry a "*".
     fieldsets = [
         (None, {"fields": ["name", "uscc", "kind", "legal_form", "operation_mode", "status", "grade"]}),
         (
@@ -196,7 +205,11 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             },
         ),
         (
-            _("Premises and capacity"),
+            _("Capacity"),
+            {"fields": ["beds", "nursing_beds", "childcare_places", "households_served", "residents_summary"]},
+        ),
+        (
+            _("Premises"),
             {
                 "fields": [
                     "premises_basis",
@@ -206,18 +219,17 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     "built_on",
                     "last_altered_on",
                     "fire_status",
-                    "beds",
-                    "nursing_beds",
-                    "childcare_places",
-                    "households_served",
                     "has_medical_unit",
-                    "residents_summary",
-                ]
+                ],
+                "classes": ["collapse"],
             },
         ),
-        (_("Services (public)"), {"fields": ["services", "facilities"]}),
-        (_("Bank account"), {"fields": ["bank_name", "bank_account_name", "bank_account_number"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+        (_("Services (public)"), {"fields": ["services", "facilities"], "classes": ["collapse"]}),
+        (
+            _("Bank account"),
+            {"fields": ["bank_name", "bank_account_name", "bank_account_number"], "classes": ["collapse"]},
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [
         LicenceInline,
@@ -387,7 +399,7 @@ class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin
         "categories",
         "home_county",
     ]
-    list_filter = ["care_level", DivisionFilter]
+    list_filter = [ProviderNameFilter, "care_level", DivisionFilter]
     search_fields = ["name", "provider__name"]
 
     list_display = ["name", "id_number_masked", "provider", "bed_number", "admitted_on", "discharged_on", "care_level"]
@@ -417,7 +429,7 @@ class CaregiverAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmi
         "employed_from",
         "employed_to",
     ]
-    list_filter = ["certificate_level", DivisionFilter]
+    list_filter = [ProviderNameFilter, "certificate_level", DivisionFilter]
     search_fields = ["name", "provider__name", "certificate_number"]
 
     list_display = [

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import staff_user
 from .models import Division, Provider
-from .scoping import divisions_visible_to
+from .scoping import divisions_visible_to, providers_visible_to
 
 
 class DivisionFilter(admin.SimpleListFilter):
@@ -36,3 +37,55 @@ class DivisionFilter(admin.SimpleListFilter):
             return queryset.none()
         lookup = "division__path" if issubclass(queryset.model, Provider) else "provider__division__path"
         return queryset.filter(**{f"{lookup}__startswith": division.path})
+
+
+class ProviderNameFilter(admin.ListFilter):
+    """Rows of the providers whose name contains the typed words, or whose USCC is the
+    typed code: a text box, not a list of the thousands of providers of a region. Only
+    providers inside the user's jurisdiction match."""
+
+    title = _("provider")
+    parameter_name = "provider_q"
+    template = "admin/registry/provider_name_filter.html"
+
+    def __init__(self, request: HttpRequest, params: dict[str, Any], model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        value = params.pop(self.parameter_name, None)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        self.value = str(value or "").strip()[:200]
+        if self.value:
+            self.used_parameters[self.parameter_name] = self.value
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str | None]:
+        return [self.parameter_name]
+
+    def choices(self, changelist: Any) -> Iterator[Any]:
+        """One "choice": the box's value, the other filters of the list kept as hidden
+        inputs, and the link that clears this filter."""
+        kept = [
+            (name, value)
+            for name, values in changelist.filter_params.items()
+            if name not in (self.parameter_name, "p")
+            for value in values
+        ]
+        yield {
+            "value": self.value,
+            "parameter_name": self.parameter_name,
+            "kept": kept,
+            "clear_query_string": changelist.get_query_string(remove=[self.parameter_name, "p"]),
+        }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not self.value:
+            return queryset
+        providers = providers_matching(staff_user(request), self.value)
+        return queryset.filter(provider__in=providers.values("pk"))
+
+
+def providers_matching(user: Any, text: str) -> QuerySet[Provider]:
+    """The user's providers whose name contains ``text`` or whose USCC is ``text``."""
+    return providers_visible_to(user).filter(Q(name__icontains=text) | Q(uscc=text.upper()))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminTextInputWidget
+from django.contrib.admin.widgets import AdminTextInputWidget, RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -49,6 +49,35 @@ def _limit_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str, A
         kwargs["queryset"] = divisions_visible_to(staff_user(request))
 
 
+def preselect_only_choice(db_field: Any, kwargs: dict[str, Any]) -> None:
+    """A required choice the user's jurisdiction narrows to one row starts on that row (a
+    district clerk's own district): nothing to pick. An optional one stays empty."""
+    queryset = kwargs.get("queryset")
+    if queryset is None or db_field.blank or "initial" in kwargs:
+        return
+    first_two = list(queryset.values_list("pk", flat=True)[:2])
+    if len(first_two) == 1:
+        kwargs["initial"] = first_two[0]
+
+
+# Records never created through another form's "+" link: a division is a unit of the
+# jurisdiction tree (added on its own page, with that page's checks); a draw is a public,
+# audited act of its own. The link is hidden whatever the user's permissions.
+NO_ADD_FROM_ANOTHER_FORM = frozenset({"registry.division", "inspections.draw"})
+
+
+def hide_add_link(formfield: Any, db_field: Any) -> None:
+    """No "+" beside a choice of a model in ``NO_ADD_FROM_ANOTHER_FORM``."""
+    widget = getattr(formfield, "widget", None)
+    related = getattr(db_field, "related_model", None)
+    if (
+        isinstance(widget, RelatedFieldWidgetWrapper)
+        and related is not None
+        and related._meta.label_lower in NO_ADD_FROM_ANOTHER_FORM
+    ):
+        widget.can_add_related = False
+
+
 class ScopedAdminMixin(HistoryAdminBase):
     """Limit the admin to the user's jurisdiction; anything outside it is a 404."""
 
@@ -65,7 +94,13 @@ class ScopedAdminMixin(HistoryAdminBase):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         _limit_foreign_keys(db_field, request, kwargs)
+        preselect_only_choice(db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        hide_add_link(formfield, db_field)
+        return formfield
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         # simple-history falls back to the historical rows of objects the queryset hides;

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from safeguards.crypto import id_number_hash
@@ -50,7 +51,8 @@ def validate_resident_categories(value: object) -> None:
 class PersonalDataMixin(models.Model):
     """Fields that identify a person; masked unless the user may see personal data."""
 
-    name = models.CharField(_("name"), max_length=50)
+    # A person's name is 姓名, not an organisation's 名称 (the context keeps the two apart).
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Encrypted at rest; found and kept unique through the keyed hash (safeguards/crypto.py).
     id_number = EncryptedIdNumberField(_("ID number"), validators=[validate_id_number])
     id_number_hash = IdNumberHashField(_("ID number hash"))
