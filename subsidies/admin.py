@@ -48,6 +48,7 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -180,7 +181,8 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(ConstructionGrant)
-class ConstructionGrantAdmin(ScopedHistoryAdmin):
+class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
+    change_form_template = REVIEW_FORM
     form = ConstructionGrantForm
     list_display = ["provider", "scheme", "basis", "eligible_beds", "total", "status", "prepared_by", "approved_by"]
     list_filter = ["status", "scheme"]
@@ -199,7 +201,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         "approved_on",
     ]
     inlines = [InstalmentInline]
-    actions = ["approve_grants"]
+    actions = ["submit_grants", "approve_grants"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status != ConstructionGrant.Status.DRAFT:
@@ -239,15 +241,8 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    @admin.action(description=_("Approve selected grants"), permissions=["approve"])
-    def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
-        for grant in queryset:
-            run_service(
-                request,
-                self,
-                lambda g=grant: instalments.grant_approve(grant=g, approver=staff_user(request)),
-                _("%(grant)s approved.") % {"grant": grant},
-            )
+    submit_grants = submit_action(_("Submit selected grants for review"))
+    approve_grants = approve_action(_("Approve selected grants"))
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_constructiongrant")
@@ -343,7 +338,8 @@ class GrantRunForm(forms.ModelForm):
 
 
 @admin.register(GrantRun)
-class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    change_form_template = REVIEW_FORM
     form = GrantRunForm
     scope_path_lookup = "division__path"
     list_display = ["scheme", "period", "division", "status", "line_count", "payable_total", "approved_by"]
@@ -351,7 +347,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["scheme", "division", "approved_by"]
     readonly_fields = ["status", "totals", "created_by", "preparers", "refreshed_at", "approved_by", "approved_at"]
     inlines = [GrantLineInline]
-    actions = ["refresh_runs", "approve_runs", "export_lines"]
+    actions = ["refresh_runs", "submit_runs", "approve_runs", "export_lines"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
         queryset = super(ScopedAdminMixin, self).get_queryset(request)
@@ -429,15 +425,8 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 _("%(run)s refreshed.") % {"run": run},
             )
 
-    @admin.action(description=_("Approve selected runs"), permissions=["approve"])
-    def approve_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
-        for run in queryset:
-            run_service(
-                request,
-                self,
-                lambda r=run: runs.run_approve(run=r, approver=staff_user(request)),
-                _("%(run)s approved.") % {"run": run},
-            )
+    submit_runs = submit_action(_("Submit selected runs for review"))
+    approve_runs = approve_action(_("Approve selected runs"))
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_grantrun")
