@@ -37,7 +37,7 @@ from . import (
     runs,
     withholding_admin,
 )
-from .explain import explain_line
+from .explain import explain_eligible_beds, explain_line
 from .exports import grant_lines_table
 from .models import (
     CareLevelWeight,
@@ -191,6 +191,7 @@ class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     autocomplete_fields = ["provider"]
     readonly_fields = [
         "eligible_beds",
+        "eligible_beds_reason",
         "rate_amount",
         "total",
         "schedule_preview",
@@ -207,6 +208,10 @@ class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
         if obj is not None and obj.status != ConstructionGrant.Status.DRAFT:
             return False
         return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("why fewer beds"))
+    def eligible_beds_reason(self, obj: ConstructionGrant) -> str:
+        return explain_eligible_beds(obj) if obj.pk else ""
 
     @admin.display(description=_("instalments (preview)"))
     def schedule_preview(self, obj: ConstructionGrant) -> str:
@@ -289,7 +294,7 @@ class GrantLineInline(admin.TabularInline):
         "subject",
         "quantity",
         "rate",
-        "amount",
+        "amount_shown",
         "explanation",
         "holds_text",
         "flags_text",
@@ -305,6 +310,17 @@ class GrantLineInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("amount (yuan)"))
+    def amount_shown(self, line: GrantLine) -> str:
+        """A held line's amount is struck through and the hold named: it is withheld, not paid."""
+        if not line.holds:
+            return str(line.amount)
+        return format_html(
+            '<s class="held-amount">{}</s> <span class="held-note">{}</span>',
+            line.amount,
+            _("withheld: %(holds)s") % {"holds": "; ".join(hold["reason"] for hold in line.holds)},
+        )
 
     @admin.display(description=_("holds"))
     def holds_text(self, line: GrantLine) -> str:

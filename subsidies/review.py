@@ -13,6 +13,7 @@ approval itself is the object's own service (``run_approve``, ``grant_approve``,
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -176,9 +177,10 @@ def submit_for_review(*, obj: Prepared, user: User) -> Prepared:
 
 
 @transaction.atomic
-def approve(*, obj: Prepared, user: User) -> Prepared:
+def approve(*, obj: Prepared, user: User, on: datetime.date | None = None) -> Prepared:
     """Approve a submitted ``obj`` through its own service (maker-checker, eligibility
-    checked again); anything not waiting for review is refused."""
+    checked again); anything not waiting for review is refused. ``on``: a grant's
+    approval day (the demo's past grants; default today)."""
     locked = _locked(obj)
     _refuse_checker(locked, user)
     if review_state(locked) != SUBMITTED:
@@ -187,7 +189,7 @@ def approve(*, obj: Prepared, user: User) -> Prepared:
     if isinstance(locked, GrantRun):
         approved = runs.run_approve(run=locked, approver=user)
     elif isinstance(locked, ConstructionGrant):
-        approved = instalments.grant_approve(grant=locked, approver=user)
+        approved = instalments.grant_approve(grant=locked, approver=user, on=on)
     elif isinstance(locked, Award):
         approved = awards.award_approve(award=locked, approver=user)
     else:
