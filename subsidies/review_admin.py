@@ -31,7 +31,7 @@ STEPS = {
     "reject": gettext_lazy("Reject"),
 }
 DONE = {
-    "submit": gettext_lazy("%(obj)s submitted for review."),
+    "submit": gettext_lazy("%(obj)s submitted."),
     "approve": gettext_lazy("%(obj)s approved."),
     "return": gettext_lazy("%(obj)s returned to the preparer."),
     "reject": gettext_lazy("%(obj)s rejected."),
