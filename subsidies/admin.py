@@ -48,6 +48,7 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+from .review import held_reasons
 from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
 
 if TYPE_CHECKING:
@@ -313,13 +314,17 @@ class GrantLineInline(admin.TabularInline):
 
     @admin.display(description=_("amount (yuan)"))
     def amount_shown(self, line: GrantLine) -> str:
-        """A held line's amount is struck through and the hold named: it is withheld, not paid."""
-        if not line.holds:
+        """A held line's amount is struck through and the hold named (its own or its
+        provider's, ``review.held_reasons``): it is withheld, not paid."""
+        held = getattr(self, "_held", None)
+        if held is None:  # once per page (an inline is made for each request)
+            held = self._held = held_reasons(line.run.lines.only("pk", "provider_id", "holds"))
+        if line.pk not in held:
             return str(line.amount)
         return format_html(
             '<s class="held-amount">{}</s> <span class="held-note">{}</span>',
             line.amount,
-            _("withheld: %(holds)s") % {"holds": "; ".join(hold["reason"] for hold in line.holds)},
+            _("withheld: %(holds)s") % {"holds": "; ".join(held[line.pk])},
         )
 
     @admin.display(description=_("holds"))
