@@ -34,6 +34,7 @@ from . import (
     instalments,
     payment_admin,  # noqa: F401  (registers the payment admins)
     rate_changes,
+    review,
     runs,
     withholding_admin,
 )
@@ -208,6 +209,8 @@ class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status != ConstructionGrant.Status.DRAFT:
             return False
+        if obj is not None and review.review_state(obj) == review.SUBMITTED:
+            return False  # read-only while it waits for review: returned, it can be edited again
         return super().has_change_permission(request, obj)
 
     @admin.display(description=_("why fewer beds"))
@@ -437,6 +440,10 @@ class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
+            if review.review_state(run) == review.SUBMITTED:
+                message = _("%(run)s waits for review: it is refreshed only once returned.") % {"run": run}
+                self.message_user(request, message, messages.ERROR)
+                continue
             run_service(
                 request,
                 self,
