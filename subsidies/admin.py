@@ -213,6 +213,12 @@ class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
             return False  # read-only while it waits for review: returned, it can be edited again
         return super().has_change_permission(request, obj)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or not explain_eligible_beds(obj):  # shown only when the floor area cut the beds
+            fields.remove("eligible_beds_reason")
+        return fields
+
     @admin.display(description=_("why fewer beds"))
     def eligible_beds_reason(self, obj: ConstructionGrant) -> str:
         return explain_eligible_beds(obj) if obj.pk else ""
