@@ -32,13 +32,15 @@ from registry.holds import providers_on_hold
 from registry.models import Provider, ProviderKind, ProviderStatus, User
 from registry.periods import add_months
 from subsidies import reference_data
-from subsidies.awards import award_approve, award_prepare
-from subsidies.instalments import grant_approve, grant_prepare, instalments_review
+from subsidies.awards import award_prepare
+from subsidies.instalments import grant_prepare, instalments_review
 from subsidies.models import Award, ConstructionGrant, Recovery
 from subsidies.rates import rate_for, scheme_by_code, who_may_receive
 from subsidies.recoveries import change_of_use_recover
+from subsidies.review import return_to_preparer
 
 from .payments import pay_batch
+from .review import RETURN_REASON, submit, submit_and_approve
 
 PER_BED = "BT-CONSTRUCT-BED"
 FIXED = "BT-CONSTRUCT-FIXED"
@@ -81,7 +83,7 @@ def candidates(scheme_code: str, kinds: list[str], filed_before: datetime.date, 
 
 
 def approve_and_pay_first_instalment(grant: ConstructionGrant, approved_on: datetime.date, staff: Staff) -> None:
-    grant = grant_approve(grant=grant, approver=staff.reviewer, on=approved_on)
+    submit_and_approve(grant, maker=staff.clerk, checker=staff.reviewer, on=approved_on)
     instalments_review(year=approved_on.year, on=approved_on + datetime.timedelta(days=RELEASED_AFTER_DAYS))
     pay_batch(
         name=f"{approved_on.year}年养老服务设施建设补贴（{grant.provider.division.name}）",
@@ -121,7 +123,9 @@ def grant_awaiting_approval(today: datetime.date, staff: Staff) -> int:
     homes = candidates(PER_BED, [ProviderKind.ELDERLY_INSTITUTION], today, "new_build")
     if not homes:
         return 0
-    per_bed_grant(homes[-1], staff)
+    # Submitted, and returned by the reviewer with a reason the clerk reads on its page.
+    grant = submit(per_bed_grant(homes[-1], staff), staff.clerk)
+    return_to_preparer(obj=grant, user=staff.reviewer, reason=RETURN_REASON)
     return 1
 
 
@@ -166,7 +170,7 @@ def grant_recovered_after_change_of_use(today: datetime.date, staff: Staff) -> i
         amount=AWARD_AMOUNT,
         user=staff.clerk,
     )
-    award_approve(award=award, approver=staff.reviewer)
+    submit_and_approve(award, maker=staff.clerk, checker=staff.reviewer)
     pay_batch(
         name=f"{evaluated_on.year}年养老服务站运营奖补（{station.division.name}）",
         division=station.division,

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from registry.models import Division, User
 from subsidies.models import PaymentBatch, PaymentItem
-from subsidies.payments import batch_approve, batch_create, batch_export, batch_reconcile, batch_submit
+from subsidies.payments import batch_create, batch_export, batch_reconcile
+
+from .review import submit_and_approve
 
 
 def pay_batch(*, name: str, division: Division, payer_level: str, finance: User, reviewer: User) -> PaymentBatch:
     """A batch of what is payable in ``division`` at ``payer_level``, approved and reconciled
-    as paid. Items fully offset by a recovery move no money and are not in the bank's file."""
+    as paid (through the review flow). Items fully offset by a recovery move no money and are not in the bank's file."""
     batch = batch_create(name=name, division=division, payer_level=payer_level, prepared_by=finance)
-    batch_submit(batch=batch, user=finance)
-    batch_approve(batch=batch, approver=reviewer)
+    submit_and_approve(batch, maker=finance, checker=reviewer)
     batch_export(batch=batch)
     pending = batch.items.filter(state=PaymentItem.State.PENDING).order_by("pk")
     result = "item,amount,status,reason\n" + "".join(f"{i.pk},{i.net_amount},paid,\n" for i in pending if i.net_amount)

@@ -35,18 +35,18 @@ from registry.models import CareLevel, Division, Licence, Provider, Resident, Us
 from registry.periods import add_months
 from registry.selectors import in_force_on
 from subsidies import reference_data
-from subsidies.awards import award_approve, award_prepare
+from subsidies.awards import award_prepare
 from subsidies.care_weights import weight_save
 from subsidies.models import Award, CareLevelWeight, GrantRun, PayerLevel, SubsidyScheme
 from subsidies.payments import (
     batch_create,
-    batch_submit,
     payable_lines,
 )
-from subsidies.runs import run_approve, run_refresh
+from subsidies.runs import run_refresh
 
 from .baotou import CHANGE_REASON, FOOD_LICENCE_LAPSES, MOVED_FROM, MOVED_TO, SYSTEM_USERNAME
 from .payments import pay_batch
+from .review import submit, submit_and_approve
 
 M = TypeVar("M", bound=Model)
 SCHEME = "BT-OPERATING"
@@ -118,8 +118,9 @@ def _monthly_runs(today: datetime.date) -> dict[str, int]:
             run = run_refresh(scheme_code=SCHEME, period=month, user=clerk)
             counts["runs prepared"] += 1
         if month == months[-1]:
-            break  # the last closed month waits for the reviewer
-        run_approve(run=run, approver=reviewer)
+            submit(run, clerk)
+            break  # the last closed month waits for the reviewer: submitted
+        submit_and_approve(run, maker=clerk, checker=reviewer)
         counts["paid items"] += _pay(month, finance, reviewer)
         counts["runs paid"] += 1
     return counts
@@ -157,7 +158,7 @@ def _operating_awards(today: datetime.date) -> dict[str, int]:
         payer_level=PayerLevel.LEAGUE_CITY,
         prepared_by=finance,
     )
-    batch_submit(batch=batch, user=finance)
+    submit(batch, finance)
     return {"operating awards": prepared, "award batch items": batch.items.count()}
 
 
@@ -177,7 +178,9 @@ def _prepare_awards(today: datetime.date, year: int) -> int:
             user=clerk,
         )
         if approved:
-            award_approve(award=award, approver=reviewer)
+            submit_and_approve(award, maker=clerk, checker=reviewer)
+        else:
+            submit(award, clerk)  # waits for the reviewer
     return len(AWARDS)
 
 

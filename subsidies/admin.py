@@ -34,10 +34,11 @@ from . import (
     instalments,
     payment_admin,  # noqa: F401  (registers the payment admins)
     rate_changes,
+    review,
     runs,
     withholding_admin,
 )
-from .explain import explain_line
+from .explain import explain_eligible_beds, explain_line
 from .exports import grant_lines_table
 from .models import (
     CareLevelWeight,
@@ -48,6 +49,8 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+from .review import held_reasons
+from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -180,7 +183,8 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(ConstructionGrant)
-class ConstructionGrantAdmin(ScopedHistoryAdmin):
+class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
+    change_form_template = REVIEW_FORM
     form = ConstructionGrantForm
     list_display = ["provider", "scheme", "basis", "eligible_beds", "total", "status", "prepared_by", "approved_by"]
     list_filter = ["status", "scheme"]
@@ -189,6 +193,7 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
     autocomplete_fields = ["provider"]
     readonly_fields = [
         "eligible_beds",
+        "eligible_beds_reason",
         "rate_amount",
         "total",
         "schedule_preview",
@@ -199,12 +204,24 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         "approved_on",
     ]
     inlines = [InstalmentInline]
-    actions = ["approve_grants"]
+    actions = ["submit_grants", "approve_grants"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status != ConstructionGrant.Status.DRAFT:
             return False
+        if obj is not None and review.review_state(obj) == review.SUBMITTED:
+            return False  # read-only while it waits for review: returned, it can be edited again
         return super().has_change_permission(request, obj)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or not explain_eligible_beds(obj):  # shown only when the floor area cut the beds
+            fields.remove("eligible_beds_reason")
+        return fields
+
+    @admin.display(description=_("why fewer beds"))
+    def eligible_beds_reason(self, obj: ConstructionGrant) -> str:
+        return explain_eligible_beds(obj) if obj.pk else ""
 
     @admin.display(description=_("instalments (preview)"))
     def schedule_preview(self, obj: ConstructionGrant) -> str:
@@ -239,15 +256,8 @@ class ConstructionGrantAdmin(ScopedHistoryAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    @admin.action(description=_("Approve selected grants"), permissions=["approve"])
-    def approve_grants(self, request: HttpRequest, queryset: QuerySet[ConstructionGrant]) -> None:
-        for grant in queryset:
-            run_service(
-                request,
-                self,
-                lambda g=grant: instalments.grant_approve(grant=g, approver=staff_user(request)),
-                _("%(grant)s approved.") % {"grant": grant},
-            )
+    submit_grants = submit_action(_("Submit selected grants for review"))
+    approve_grants = approve_action(_("Approve selected grants"))
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_constructiongrant")
@@ -294,7 +304,7 @@ class GrantLineInline(admin.TabularInline):
         "subject",
         "quantity",
         "rate",
-        "amount",
+        "amount_shown",
         "explanation",
         "holds_text",
         "flags_text",
@@ -310,6 +320,21 @@ class GrantLineInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("amount (yuan)"))
+    def amount_shown(self, line: GrantLine) -> str:
+        """A held line's amount is struck through and the hold named (its own or its
+        provider's, ``review.held_reasons``): it is withheld, not paid."""
+        held = getattr(self, "_held", None)
+        if held is None:  # once per page (an inline is made for each request)
+            held = self._held = held_reasons(line.run.lines.only("pk", "provider_id", "holds"))
+        if line.pk not in held:
+            return str(line.amount)
+        return format_html(
+            '<s class="held-amount">{}</s> <span class="held-note">{}</span>',
+            line.amount,
+            _("withheld: %(holds)s") % {"holds": "; ".join(held[line.pk])},
+        )
 
     @admin.display(description=_("holds"))
     def holds_text(self, line: GrantLine) -> str:
@@ -343,7 +368,8 @@ class GrantRunForm(forms.ModelForm):
 
 
 @admin.register(GrantRun)
-class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    change_form_template = REVIEW_FORM
     form = GrantRunForm
     scope_path_lookup = "division__path"
     list_display = ["scheme", "period", "division", "status", "line_count", "payable_total", "approved_by"]
@@ -351,7 +377,7 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["scheme", "division", "approved_by"]
     readonly_fields = ["status", "totals", "created_by", "preparers", "refreshed_at", "approved_by", "approved_at"]
     inlines = [GrantLineInline]
-    actions = ["refresh_runs", "approve_runs", "export_lines"]
+    actions = ["refresh_runs", "submit_runs", "approve_runs", "export_lines"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
         queryset = super(ScopedAdminMixin, self).get_queryset(request)
@@ -420,6 +446,10 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Refresh selected draft runs"), permissions=["change"])
     def refresh_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
         for run in queryset:
+            if review.review_state(run) == review.SUBMITTED:
+                message = _("%(run)s waits for review: it is refreshed only once returned.") % {"run": run}
+                self.message_user(request, message, messages.ERROR)
+                continue
             run_service(
                 request,
                 self,
@@ -429,15 +459,8 @@ class GrantRunAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 _("%(run)s refreshed.") % {"run": run},
             )
 
-    @admin.action(description=_("Approve selected runs"), permissions=["approve"])
-    def approve_runs(self, request: HttpRequest, queryset: QuerySet[GrantRun]) -> None:
-        for run in queryset:
-            run_service(
-                request,
-                self,
-                lambda r=run: runs.run_approve(run=r, approver=staff_user(request)),
-                _("%(run)s approved.") % {"run": run},
-            )
+    submit_runs = submit_action(_("Submit selected runs for review"))
+    approve_runs = approve_action(_("Approve selected runs"))
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_grantrun")

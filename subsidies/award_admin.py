@@ -23,6 +23,7 @@ from registry.scoping import providers_visible_to
 
 from . import awards
 from .models import Award, SchemeKind, SubsidyScheme
+from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
 
 SCOPE = "evaluation__provider__division__path"
 # What the add form asks for, in order; the service's names (scheme_code) map onto them.
@@ -115,7 +116,8 @@ class AwardAddForm(forms.ModelForm):
 
 
 @admin.register(Award)
-class AwardAdmin(ScopedHistoryAdmin):
+class AwardAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
+    change_form_template = REVIEW_FORM
     scope_path_lookup = SCOPE
     form = AwardAddForm
     list_display = [
@@ -132,7 +134,7 @@ class AwardAdmin(ScopedHistoryAdmin):
     list_filter = ["status", "evaluation__scheme", "evaluation__year", AwardDivisionFilter]
     list_select_related = ["evaluation__provider", "evaluation__scheme", "prepared_by", "approved_by"]
     search_fields = ["evaluation__provider__name", "evaluation__provider__uscc", "evaluation__evaluator"]
-    actions = ["approve_awards", "withdraw_awards"]
+    actions = ["submit_awards", "approve_awards", "withdraw_awards"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is not None:  # an award is only shown: every field is read-only
@@ -175,15 +177,8 @@ class AwardAdmin(ScopedHistoryAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass  # the service recorded the preparers
 
-    @admin.action(description=_("Approve selected awards"), permissions=["approve"])
-    def approve_awards(self, request: HttpRequest, queryset: QuerySet[Award]) -> None:
-        for award in queryset:
-            run_service(
-                request,
-                self,
-                lambda a=award: awards.award_approve(award=a, approver=staff_user(request)),
-                _("%(award)s approved.") % {"award": award},
-            )
+    submit_awards = submit_action(_("Submit selected awards for review"))
+    approve_awards = approve_action(_("Approve selected awards"))
 
     @admin.action(description=_("Withdraw selected draft awards"), permissions=["add"])
     def withdraw_awards(self, request: HttpRequest, queryset: QuerySet[Award]) -> None:

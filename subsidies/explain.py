@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import CareLevel, ResidentCategory
 
-from .models import GrantLine, OccupancyRule
+from .models import ConstructionGrant, GrantLine, OccupancyRule
 
 
 def explain_line(line: GrantLine) -> str:
@@ -73,3 +73,18 @@ def explain_line(line: GrantLine) -> str:
             "period": f"{line.period:%Y-%m}",
         }
     return text
+
+
+def explain_eligible_beds(grant: ConstructionGrant) -> str:
+    """Why a per-bed construction grant counts fewer beds than claimed: the floor-area cap
+    (a bed counts ``area_per_bed_m2`` of floor area with shared space, 000:1011-1022;
+    ``instalments.eligible_beds``), e.g. "1980 m² ÷ 30 m²/bed: 66 beds approved"."""
+    per_bed = grant.scheme.area_per_bed_m2 if grant.scheme_id else None
+    if not per_bed or grant.eligible_beds >= grant.beds_claimed:
+        return ""
+    return _("%(claimed)d beds claimed; by floor area %(area)s m² ÷ %(per_bed)s m²/bed, %(beds)d beds approved.") % {
+        "claimed": grant.beds_claimed,
+        "area": f"{grant.floor_area_m2.normalize():f}",
+        "per_bed": f"{per_bed.normalize():f}",
+        "beds": grant.eligible_beds,
+    }

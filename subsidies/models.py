@@ -590,3 +590,4 @@ from .award_models import OperationEvaluation as OperationEvaluation  # noqa: E4
 from .care_weight_models import CareLevelWeight as CareLevelWeight  # noqa: E402
 from .proxy_models import ProviderLedger as ProviderLedger  # noqa: E402
 from .proxy_models import ProviderOnHold as ProviderOnHold  # noqa: E402
+from .review_models import ReviewEvent as ReviewEvent  # noqa: E402

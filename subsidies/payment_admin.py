@@ -33,6 +33,7 @@ from .models import (
     Recovery,
     Repayment,
 )
+from .review_admin import ReviewAdminMixin, approve_action, submit_action
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -77,7 +78,7 @@ class ReconcileForm(forms.Form):
 
 
 @admin.register(PaymentBatch)
-class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class PaymentBatchAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     scope_path_lookup = "division__path"
     list_display = ["name", "division", "payer_level", "state", "item_count", "total", "prepared_by", "approved_by"]
     list_filter = ["state", "payer_level"]
@@ -133,25 +134,8 @@ class PaymentBatchAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             obj.pk = batch.pk
             obj.refresh_from_db()
 
-    @admin.action(description=_("Submit selected batches for approval"), permissions=["change"])
-    def submit_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
-        for batch in queryset:
-            run_service(
-                request,
-                self,
-                lambda b=batch: payments.batch_submit(batch=b, user=staff_user(request)),
-                _("%(b)s submitted.") % {"b": batch},
-            )
-
-    @admin.action(description=_("Approve selected batches"), permissions=["approve"])
-    def approve_batches(self, request: HttpRequest, queryset: QuerySet[PaymentBatch]) -> None:
-        for batch in queryset:
-            run_service(
-                request,
-                self,
-                lambda b=batch: payments.batch_approve(batch=b, approver=staff_user(request)),
-                _("%(b)s approved.") % {"b": batch},
-            )
+    submit_batches = submit_action(_("Submit selected batches for approval"))
+    approve_batches = approve_action(_("Approve selected batches"))
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subsidies.approve_paymentbatch")

@@ -154,17 +154,21 @@ def batchable_lines() -> QuerySet[GrantLine]:
 
 def payable_lines(*, division: Division, payer_level: str) -> QuerySet[GrantLine]:
     """``batchable_lines`` of ``division`` paid at ``payer_level``, of providers not on hold."""
+    return (
+        batchable_lines()
+        .filter(batch_scope(division=division, payer_level=payer_level))
+        .exclude(provider__in=providers_on_hold().values("pk"))
+    )
+
+
+def batch_scope(*, division: Division, payer_level: str) -> Q:
+    """The grant lines a batch of ``division`` at ``payer_level`` takes (held or not)."""
     # A line paid by another division (a resident's home county, 000:1056-1063) goes into
     # that division's batches; the others into those of the provider's division.
     in_division = Q(payer_division__isnull=True, provider__division__path__startswith=division.path) | Q(
         payer_division__path__startswith=division.path
     )
-    return (
-        batchable_lines()
-        .filter(in_division)
-        .filter(Q(payer_level=payer_level) | Q(payer_level="", scheme__payer_level=payer_level))
-        .exclude(provider__in=providers_on_hold().values("pk"))
-    )
+    return in_division & (Q(payer_level=payer_level) | Q(payer_level="", scheme__payer_level=payer_level))
 
 
 def payable_instalments(*, division: Division, payer_level: str) -> QuerySet[Instalment]:

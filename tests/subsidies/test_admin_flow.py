@@ -131,10 +131,11 @@ def messages_in(response: Any) -> list[tuple[int, str]]:
 
 
 def act(client: Client, model: str, action: str, *objects: Any) -> Any:
-    """Run a changelist action on ``objects``; follow the redirect back to the list."""
+    """Run a changelist action on ``objects``, confirmed (the review actions first show a
+    confirmation page: tests/subsidies/test_review_flow.py); follow the redirect back to the list."""
     return client.post(
         url(f"subsidies_{model}_changelist"),
-        {"action": action, "_selected_action": [str(obj.pk) for obj in objects]},
+        {"action": action, "_selected_action": [str(obj.pk) for obj in objects], "confirm": "yes"},
         follow=True,
     )
 
@@ -215,6 +216,7 @@ def create_month_run(admin_form_data: Callable[[Any], dict[str, Any]], client: C
 
 
 def approve_run(run: GrantRun) -> GrantRun:
+    act(city_clerk(), "grantrun", "submit_runs", run)  # the review flow: submitted first
     response = act(login("reviewer_baotou"), "grantrun", "approve_runs", run)
     assert (message_levels.SUCCESS, f"{run} approved.") in messages_in(response)
     run.refresh_from_db()
@@ -494,6 +496,7 @@ def test_construction_grant_through_the_admin(admin_form_data: Callable[[Any], d
     grant.refresh_from_db()
     assert grant.status == ConstructionGrant.Status.DRAFT and not grant.instalments.exists()
 
+    act(clerk, "constructiongrant", "submit_grants", grant)  # the review flow: submitted first
     response = act(login("reviewer_baotou"), "constructiongrant", "approve_grants", grant)
     assert (message_levels.SUCCESS, f"{grant} approved.") in messages_in(response)
     grant.refresh_from_db()
@@ -618,6 +621,7 @@ def test_change_of_use_after_payment_is_recovered_and_repaid(admin_form_data: Ca
     assert add_grant(admin_form_data).status_code == 302
     grant = ConstructionGrant.objects.get(provider__name=SUNSHINE)
     reviewer = login("reviewer_baotou")
+    act(login("clerk_kundulun"), "constructiongrant", "submit_grants", grant)  # the review flow
     act(reviewer, "constructiongrant", "approve_grants", grant)
     first = grant.instalments.get(number=1)
     # The yearly review releases every instalment due this year: this grant's first, and

@@ -428,7 +428,9 @@ def test_the_clerk_adds_an_award_and_the_reviewer_approves_it_in_the_admin(day_c
     page = as_reviewer.get(changelist, {"status__exact": "draft", "evaluation__year": LAST_YEAR})
     assert list(page.context["cl"].result_list) == [award]
     assert as_reviewer.get(reverse("admin:subsidies_award_change", args=[award.pk])).status_code == 200
-    as_reviewer.post(changelist, {"action": "approve_awards", "_selected_action": [award.pk]})
+    # The review flow (tests/subsidies/test_review_flow.py): submitted, then approved, each confirmed.
+    as_clerk.post(changelist, {"action": "submit_awards", "_selected_action": [award.pk], "confirm": "yes"})
+    as_reviewer.post(changelist, {"action": "approve_awards", "_selected_action": [award.pk], "confirm": "yes"})
     award.refresh_from_db()
     assert (award.status, award.approved_by) == (Award.Status.APPROVED, reviewer)
 
