@@ -14,7 +14,10 @@ It only replays what it can prove identical:
 - a seed that changed such a pre-existing row (rather than adding rows) is not snapshotted.
 
 The rows go in inside the caller's transaction, so whatever rolls the module back rolls
-them back too. Foreign keys are checked at commit (Django creates them deferrable).
+them back too; without one (the browser tests), in a transaction of their own. Foreign keys
+are checked at commit (Django creates them deferrable). The browser tests flush the database
+and restore its migrated rows with the same keys after each test (``serialized_rollback``),
+so they start from the same rows and get the copy too.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import io
 from dataclasses import dataclass
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from demo.seed import analyze_tables
 
@@ -118,11 +122,18 @@ def _replay(snapshot: _Snapshot) -> None:
     analyze_tables()  # as seed_demo does: the planner must know the tables are no longer empty
 
 
-def seeded_demo(day: str) -> None:
-    """The reference data and the demo of ``day``, in the current transaction."""
+def seeded_demo(day: str | None = None) -> None:
+    """The reference data and the demo of ``day`` (today by default), in the current
+    transaction, or committed when there is none (the browser tests' live server)."""
+    day = day or timezone.localdate().isoformat()
     if connection.vendor != "postgresql":
         _seed(day)
         return
+    with transaction.atomic():
+        _seeded_demo(day)
+
+
+def _seeded_demo(day: str) -> None:
     tables = _tables()
     base = _fingerprint(tables)
     snapshot = _snapshots.get(day)

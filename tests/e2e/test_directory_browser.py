@@ -14,7 +14,6 @@ closed before pytest-django flushes the database.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from demo_snapshot import seeded_demo
 from django.db.models import Q
 from django.utils import timezone
 
@@ -109,8 +108,7 @@ def matching(certified: Any, word: str) -> Any:
 @pytest.fixture
 def site(live_server: Any) -> str:
     """The live server's URL, with the reference data and the demo loaded (committed)."""
-    call_command("load_reference_data", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
+    seeded_demo()  # seeded once per test process, copied back in for later tests
     return str(live_server.url)
 
 

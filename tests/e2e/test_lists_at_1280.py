@@ -12,13 +12,12 @@ tests read nothing from the database while it runs.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from demo_snapshot import seeded_demo
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -64,8 +63,7 @@ MEASURE = """() => {
 @pytest.fixture
 def site(live_server: Any) -> str:
     """The live server's URL with the reference data and the demo loaded (committed)."""
-    call_command("load_reference_data", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
+    seeded_demo()  # seeded once per test process, copied back in for later tests
     return str(live_server.url)
 
 

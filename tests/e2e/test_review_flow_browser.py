@@ -12,14 +12,13 @@ makes Django hand out another connection while it runs).
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from demo_snapshot import seeded_demo
 from django.urls import reverse
 
 from subsidies.models import ConstructionGrant, GrantRun, PaymentBatch
@@ -60,8 +59,7 @@ def items(live_server: Any) -> list[Item]:
     """The demo (committed) and the three objects: the living-allowance run the clerk
     prepared (a draft), the per-bed grant the reviewer returned, the award batch finance
     submitted."""
-    call_command("load_reference_data", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
+    seeded_demo()  # seeded once per test process, copied back in for later tests
     run = GrantRun.objects.get(scheme__code="IM-LIVING-ALLOWANCE", status="draft", division__code="150200")
     grant = ConstructionGrant.objects.get(scheme__code="BT-CONSTRUCT-BED", status="draft")
     batch = PaymentBatch.objects.get(state="submitted")
