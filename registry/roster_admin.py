@@ -33,9 +33,9 @@ from .rosters import uploads
 from .rosters.engine import NEW, UNCHANGED, RowError
 from .rosters.error_workbook import write_error_workbook
 from .rosters.formats import UnreadableFile, validate_upload_size
-from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
+from .rosters.guide import column_guides, template_workbook
+from .rosters.kinds import KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
-from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
 
 
@@ -145,13 +145,15 @@ class RosterAdminMixin(ListExportMixin):
                 return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_import_preview", args=[record.pk]))
         title = _("Import %(roster)s roster") % {"roster": self.kind.label}
         return TemplateResponse(
-            request, "admin/registry/roster_import.html", self._context(request, form=form, title=title)
+            request,
+            "admin/registry/roster_import.html",
+            self._context(request, form=form, title=title, guides=column_guides(self.kind, staff_user(request))),
         )
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
-        """An empty roster with the headers and one example row."""
-        header = [c.header for c in self.kind.columns]
-        data = xlsx_bytes(header, [EXAMPLES[self.roster_kind]], title=self.roster_kind)
+        """The roster's headers, one example row naming the clerk's own provider, and a
+        drop-down list on each choice column (``guide.template_workbook``)."""
+        data = template_workbook(self.kind, staff_user(request))
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}-template.xlsx"'
         return response

@@ -92,7 +92,7 @@ NOT_FILTERS = frozenset({"q", "sort", "page", "size"})
 def no_results_advice(request: HttpRequest) -> str:
     """What to try when nothing is found, from what was asked: fewer filters only when a
     filter is set; another spelling of a keyword searched alone."""
-    filters = [name for name, value in request.GET.items() if value.strip() and name not in NOT_FILTERS]
+    filters = [name for name in request.GET if name not in NOT_FILTERS and request.GET.get(name, "").strip()]
     keyword = request.GET.get("q", "").strip()
     if filters:
         return str(_("No certified provider matches. Try fewer filters."))
