@@ -62,16 +62,17 @@ KEYWORD_DIVISIONS = 200  # divisions a keyword may name (their providers match):
 
 
 def keyword_matches(word: str) -> Q:
-    """A provider matches a keyword in its name or address, in the pinyin of its name
-    (full or initials: "kundulun", "kdl"), or in the name or pinyin of its division or of
-    a division above it ("昆都仑", "kundulun" find every provider of the district)."""
-    pinyin = pinyin_keyword(word)
+    """A provider matches a keyword in its name or address; a keyword in pinyin also in
+    the pinyin of its name (full or initials: "kundulun", "kdl") or of its division or a
+    division above it ("kundulun" finds every provider of the district). Chinese
+    characters match the name and address as written (the address names the district)."""
     matches = Q(name__icontains=word) | Q(address__icontains=word)
-    named = Q(name__contains=word)
-    if pinyin is not None:
-        matches |= Q(name_pinyin__contains=pinyin)
-        named |= Q(name_pinyin__contains=pinyin)
-    paths = sorted(Division.objects.filter(named).values_list("path", flat=True)[:KEYWORD_DIVISIONS])
+    pinyin = pinyin_keyword(word)
+    if pinyin is None:
+        return matches
+    matches |= Q(name_pinyin__contains=pinyin)
+    named = Division.objects.filter(name_pinyin__contains=pinyin)
+    paths = sorted(named.values_list("path", flat=True)[:KEYWORD_DIVISIONS])
     outermost = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
     for path in outermost:
         matches |= Q(division__path__startswith=path)
