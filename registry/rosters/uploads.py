@@ -254,10 +254,11 @@ def upload_cancel(*, upload: RosterImport, user: User) -> RosterImport:
         locked.status = Status.CANCELLED
         locked.finished_at = timezone.now()
         locked.changes, locked.samples = [], {}
-        locked.save(update_fields=["status", "finished_at", "changes", "samples"])
-        if locked.file:
-            locked.file.delete(save=False)
-            RosterImport.objects.filter(pk=locked.pk).update(file="")
+        stored, storage = locked.file.name, locked.file.storage
+        locked.file = ""  # the stored file is deleted once this is committed
+        locked.save(update_fields=["status", "finished_at", "changes", "samples", "file"])
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
         audit_record(
             "roster.cancel",
             actor=user,
