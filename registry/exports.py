@@ -27,11 +27,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -93,18 +96,28 @@ def export_record(
     audit_obj: Model | None = None,
     audit_after: dict[str, Any] | None = None,
     actor_name: str = "",
+    reason: str = "",
+    reveal: bool = True,
 ) -> bool:
-    """Record the export (``DataExport``) and audit it once (``audit_action``, about
-    ``audit_obj`` or else the record, with ``audit_after`` added to what it records);
-    returns whether ID and phone numbers are written in full."""
+    """Record the export (``DataExport``, with the ``reason`` given for revealing ID and
+    phone numbers) and audit it once (``audit_action``, about ``audit_obj`` or else the
+    record, with ``audit_after`` added to what it records); returns whether ID and phone
+    numbers are written in full (never when ``reveal`` is False)."""
     if file_format not in FORMATS:
         raise ValueError(f"unknown export format {file_format!r}")
-    personal = may_export_personal_data(user=user, table=table)
+    personal = reveal and may_export_personal_data(user=user, table=table)
     with transaction.atomic():
         record = DataExport.objects.create(
-            what=table.what, file_format=file_format, rows=table.count, personal_data=personal, exported_by=user
+            what=table.what,
+            file_format=file_format,
+            rows=table.count,
+            personal_data=personal,
+            exported_by=user,
+            reason=reason if personal else "",
         )
         after = {"what": table.what, "format": file_format, "rows": table.count, "personal_data": personal}
+        if personal and reason:
+            after["reason"] = reason
         if audit_obj is not None:
             after["export"] = record.pk
         after.update(audit_after or {})
@@ -121,6 +134,8 @@ def export_chunks(
     audit_obj: Model | None = None,
     audit_after: dict[str, Any] | None = None,
     actor_name: str = "",
+    reason: str = "",
+    reveal: bool = True,
 ) -> Iterator[bytes]:
     """The file's bytes, recorded and audited before the first of them: CSV a few hundred
     rows at a time, xlsx in one piece. Nothing is recorded until the first is asked for."""
@@ -132,6 +147,8 @@ def export_chunks(
         audit_obj=audit_obj,
         audit_after=audit_after,
         actor_name=actor_name,
+        reason=reason,
+        reveal=reveal,
     )
     if file_format == "xlsx":
         yield xlsx_bytes(table.header, table.rows(personal), title=table.what)
@@ -147,6 +164,8 @@ def export_response(
     audit_action: str = "data.export",
     audit_obj: Model | None = None,
     audit_after: dict[str, Any] | None = None,
+    reason: str = "",
+    reveal: bool = True,
 ) -> HttpResponse | StreamingHttpResponse:
     """The download: a streamed CSV, or an xlsx workbook (a zip, written whole), recorded
     and audited (``export_chunks``)."""
@@ -157,6 +176,8 @@ def export_response(
         audit_action=audit_action,
         audit_obj=audit_obj,
         audit_after=audit_after,
+        reason=reason,
+        reveal=reveal,
     )
     response: HttpResponse | StreamingHttpResponse
     if file_format == "xlsx":
@@ -201,6 +222,36 @@ def export_cell(field: Any, value: Any) -> Any:
     return strip_tags(str(value))
 
 
+EXPORT_CHOICE = "export_choice"
+FULL, MASKED = "full", "masked"
+
+
+class ExportReasonForm(forms.Form):
+    """Asked before a list's export writes ID and phone numbers in full: revealing one
+    number on a page is logged, so revealing a file of them says why. Without a reason the
+    file is written masked (the clerk chooses so explicitly); never a full file unexplained."""
+
+    export_choice = forms.ChoiceField(
+        label=_("ID and phone numbers"),
+        choices=[(FULL, _("In full, for the reason below")), (MASKED, _("Masked (no reason needed)"))],
+        widget=forms.RadioSelect,
+        initial=MASKED,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        help_text=_("e.g. the list of residents the bureau asked for on 2026-12-01 to check the subsidies"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["reason"] = (cleaned.get("reason") or "").strip()
+        if cleaned.get(EXPORT_CHOICE) == FULL and not cleaned["reason"]:
+            self.add_error("reason", _("Say why the full numbers are needed, or choose the masked file."))
+        return cleaned
+
+
 class ListExportMixin(ModelAdminBase):
     """*Export selected rows (xlsx / CSV)* on a changelist: the ``export_fields`` (default:
     the list's columns) under their Chinese titles. Set ``actions`` to include them."""
@@ -228,8 +279,37 @@ class ListExportMixin(ModelAdminBase):
     def _export(
         self, request: HttpRequest, queryset: QuerySet[Any], file_format: str
     ) -> HttpResponse | StreamingHttpResponse:
+        """The file; for a list with ID or phone numbers that the user may see in full,
+        first a page that asks why (``ExportReasonForm``): with a reason the numbers are
+        written in full and the reason recorded; without one the file is masked."""
         table = self.export_table(request, queryset)
-        return export_response(user=staff_user(request), table=table, file_format=file_format)
+        user = staff_user(request)
+        if not may_export_personal_data(user=user, table=table):
+            return export_response(user=user, table=table, file_format=file_format)
+        form = ExportReasonForm(request.POST if EXPORT_CHOICE in request.POST else None)
+        if not form.is_valid():
+            return self._ask_export_reason(request, form, table)
+        reveal = form.cleaned_data[EXPORT_CHOICE] == FULL
+        return export_response(
+            user=user, table=table, file_format=file_format, reason=form.cleaned_data["reason"], reveal=reveal
+        )
+
+    def _ask_export_reason(self, request: HttpRequest, form: ExportReasonForm, table: ExportTable) -> HttpResponse:
+        """The page between the action and the file: the rows selected, passed on as posted."""
+        passed_on = [
+            (name, value)
+            for name in ("action", "select_across", "index", helpers.ACTION_CHECKBOX_NAME)
+            for value in request.POST.getlist(name)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Why are the full ID numbers needed?"),
+            "form": form,
+            "rows": table.count,
+            "passed_on": passed_on,
+        }
+        return TemplateResponse(request, "admin/registry/export_reason.html", context)
 
     @admin.action(description=_("Export selected rows (xlsx)"), permissions=["view"])
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | StreamingHttpResponse:

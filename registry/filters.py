@@ -16,6 +16,7 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
+from .pinyin import pinyin_keyword
 from .public import MONTHLY_FEE_DIGITS, providers_by_monthly_fee
 
 if TYPE_CHECKING:
@@ -55,6 +56,27 @@ class UtcDateTimeField(IsoDateTimeField):
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
+
+
+KEYWORD_DIVISIONS = 200  # divisions a keyword may name (their providers match): "qu" names every district
+
+
+def keyword_matches(word: str) -> Q:
+    """A provider matches a keyword in its name or address; a keyword in pinyin also in
+    the pinyin of its name (full or initials: "kundulun", "kdl") or of its division or a
+    division above it ("kundulun" finds every provider of the district). Chinese
+    characters match the name and address as written (the address names the district)."""
+    matches = Q(name__icontains=word) | Q(address__icontains=word)
+    pinyin = pinyin_keyword(word)
+    if pinyin is None:
+        return matches
+    matches |= Q(name_pinyin__contains=pinyin)
+    named = Division.objects.filter(name_pinyin__contains=pinyin)
+    paths = sorted(named.values_list("path", flat=True)[:KEYWORD_DIVISIONS])
+    outermost = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+    for path in outermost:
+        matches |= Q(division__path__startswith=path)
+    return matches
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -149,7 +171,7 @@ class ProviderFilter(django_filters.FilterSet):
 
     def filter_keyword(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
         for word in value.split()[:5]:
-            queryset = queryset.filter(Q(name__icontains=word) | Q(address__icontains=word))
+            queryset = queryset.filter(keyword_matches(word))
         return queryset
 
     def filter_division(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:

@@ -23,19 +23,41 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .admin_base import staff_user
 from .exports import EXPORT_CHUNK_ROWS, XLSX, ExportTable, ListExportMixin, export_record
 from .models import RosterImport
 from .rosters import uploads
-from .rosters.engine import RowError
+from .rosters.engine import NEW, UNCHANGED, RowError
 from .rosters.error_workbook import write_error_workbook
 from .rosters.formats import UnreadableFile, validate_upload_size
-from .rosters.kinds import EXAMPLES, KINDS, RosterKind, export_rows
+from .rosters.guide import column_guides, template_workbook
+from .rosters.kinds import KINDS, RosterKind, export_rows
 from .scoping import user_can_see_personal_data
-from .spreadsheets import xlsx_bytes
 from .tasks import apply_roster_upload, validate_roster_upload
+
+
+def changes_with_labels(kind: RosterKind, changes: list[Any]) -> list[Any]:
+    """The previewed changes ([row, [[header, now, after], …]]) with choice codes shown by
+    their label, as the roster writes them (部分失能, not partly_disabled)."""
+    labels: dict[str, dict[str, str]] = {}
+    with translation.override("zh-hans"):  # the roster's own words, as in its other cells
+        for column in kind.columns:
+            field: Any = kind.model._meta.get_field(column.field)
+            if field.flatchoices:
+                labels[column.header] = {str(value): str(label) for value, label in field.flatchoices}
+    return [
+        [
+            row,
+            [
+                [header, labels.get(header, {}).get(old, old), labels.get(header, {}).get(new, new)]
+                for header, old, new in fields
+            ],
+        ]
+        for row, fields in changes
+    ]
 
 
 class RosterUploadForm(forms.Form):
@@ -123,13 +145,15 @@ class RosterAdminMixin(ListExportMixin):
                 return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_import_preview", args=[record.pk]))
         title = _("Import %(roster)s roster") % {"roster": self.kind.label}
         return TemplateResponse(
-            request, "admin/registry/roster_import.html", self._context(request, form=form, title=title)
+            request,
+            "admin/registry/roster_import.html",
+            self._context(request, form=form, title=title, guides=column_guides(self.kind, staff_user(request))),
         )
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
-        """An empty roster with the headers and one example row."""
-        header = [c.header for c in self.kind.columns]
-        data = xlsx_bytes(header, [EXAMPLES[self.roster_kind]], title=self.roster_kind)
+        """The roster's headers, one example row naming the clerk's own provider, and a
+        drop-down list on each choice column (``guide.template_workbook``)."""
+        data = template_workbook(self.kind, staff_user(request))
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{self.roster_kind}-template.xlsx"'
         return response
@@ -158,6 +182,8 @@ class RosterAdminMixin(ListExportMixin):
         if upload.status in {RosterImport.Status.VALIDATING, RosterImport.Status.RUNNING}:
             context = self._context(request, title=_("Working on %(file)s") % {"file": upload.filename}, upload=upload)
             return TemplateResponse(request, "admin/registry/roster_progress.html", context)
+        if request.method == "POST" and "cancel" in request.POST:
+            return self._cancel(request, upload)
         if request.method == "POST" and upload.status == RosterImport.Status.PREVIEWED:
             response = self._confirm(request, upload)
             if response is not None:
@@ -172,9 +198,29 @@ class RosterAdminMixin(ListExportMixin):
             upload=upload,
             counts=upload.counts,
             changed=upload.changes,
+            changed_shown=changes_with_labels(self.kind, upload.changes),
+            samples=[
+                (action, title, upload.samples.get(action, []), upload.counts.get(action, 0))
+                for action, title in ((NEW, _("New rows")), (UNCHANGED, _("Unchanged rows")))
+                if upload.samples.get(action)
+            ],
+            sample_headers=[c.header for c in self.kind.columns],
+            cancellable=upload.status in uploads.CANCELLABLE,
             errors=[RowError(*error) for error in upload.errors[:1000]],
         )
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)
+
+    def _cancel(self, request: HttpRequest, upload: RosterImport) -> HttpResponse:
+        """Discard the checked upload (``uploads.upload_cancel``) and go back to the list."""
+        try:
+            uploads.upload_cancel(upload=upload, user=staff_user(request))
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        self.message_user(
+            request, _("The import of %(file)s was cancelled; nothing was saved.") % {"file": upload.filename}
+        )
+        return HttpResponseRedirect(reverse(f"admin:{self._url_prefix()}_changelist"))
 
     def errors_view(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         """The clerk's own sheet with each problem marked on its cell (``error_workbook``), to

@@ -72,6 +72,9 @@ def _xlsx_cell(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+xlsx_cell = _xlsx_cell  # one cell, formula-safe: for a workbook built cell by cell (roster templates)
+
+
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from safeguards.ratelimit import rate_limited
@@ -80,8 +81,30 @@ def provider_list(request: HttpRequest) -> HttpResponse:
         "page_sizes": PAGE_SIZES,
         "page_query": _query_without(request, "page"),
         "csv_query": _query_without(request, "page", "size"),
+        "advice": no_results_advice(request) if not page.object_list else "",
     }
     return render(request, "public/provider_list.html", context)
+
+
+NOT_FILTERS = frozenset({"q", "sort", "page", "size"})
+
+
+def no_results_advice(request: HttpRequest) -> str:
+    """What to try when nothing is found, from what was asked: fewer filters only when a
+    filter is set; another spelling of a keyword searched alone."""
+    filters = [name for name in request.GET if name not in NOT_FILTERS and request.GET.get(name, "").strip()]
+    keyword = request.GET.get("q", "").strip()
+    if filters:
+        return str(_("No certified provider matches. Try fewer filters."))
+    if keyword:
+        return str(
+            _(
+                "No certified provider's name, address or area contains “%(keyword)s”. Check the spelling, "
+                "or try part of the name in Chinese characters or in pinyin (kundulun, or its initials kdl)."
+            )
+            % {"keyword": keyword}
+        )
+    return str(_("No certified provider is listed yet."))
 
 
 @require_GET

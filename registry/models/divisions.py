@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..pinyin import PINYIN_MAX_LENGTH, name_pinyin
+
 
 class Division(models.Model):
     """An administrative division (GB/T 2260), or a non-standard unit staff added."""
@@ -22,6 +24,8 @@ class Division(models.Model):
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The name's pinyin and initials, for the public keyword search (kept in step by save()).
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=PINYIN_MAX_LENGTH, blank=True, editable=False)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
     kind = models.CharField(_("type"), max_length=20, blank=True, help_text=_("e.g. banner, county, district"))
     parent = models.ForeignKey(
@@ -51,6 +55,10 @@ class Division(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         old_path = self.path
+        self.name_pinyin = name_pinyin(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
         self.path = (self.parent.path if self.parent else "") + f"{self.code}/"
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from safeguards.identifiers import normalise_uscc, validate_uscc
 
+from ..pinyin import PINYIN_MAX_LENGTH, name_pinyin
 from .divisions import Division
 from .staff import User
 
@@ -100,6 +101,8 @@ class Provider(models.Model):
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField(_("name"), max_length=200)
+    # The name's pinyin and initials, for the public keyword search (kept in step by save()).
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=PINYIN_MAX_LENGTH, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=40, choices=ProviderKind.choices)
     legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
     operation_mode = models.CharField(_("operation mode"), max_length=40, choices=OperationMode.choices)
@@ -204,6 +207,13 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_pinyin = name_pinyin(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
 

@@ -25,6 +25,7 @@ class RosterImport(models.Model):
         IMPORTED = "imported", _("Imported")
         REJECTED = "rejected", _("Rejected (errors)")
         FAILED = "failed", pgettext_lazy("roster import", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("roster import", "Cancelled")
 
     kind = models.CharField(_("roster"), max_length=20)
     filename = models.CharField(_("file name"), max_length=255)
@@ -46,6 +47,9 @@ class RosterImport(models.Model):
     # What the preview page shows, kept so that it need not check the file again: the first
     # changed rows as [row, [[column, now, after import], …]].
     changes = models.JSONField(_("changes previewed"), default=list, blank=True)
+    # The first rows of each action as the roster writes them (ID and phone numbers masked):
+    # {"new": [[row, [cell, …]], …], "unchanged": […]}, under the roster's headers.
+    samples = models.JSONField(_("rows previewed"), default=dict, blank=True)
     # Why a confirmed import that ran in the background did not happen (shown on the preview).
     notice = models.CharField(_("notice"), max_length=255, blank=True)
     # The spreadsheet row the header was found on (title rows above it are skipped), and
@@ -78,6 +82,8 @@ class DataExport(models.Model):
     file_format = models.CharField(_("format"), max_length=10)
     rows = models.PositiveIntegerField(_("rows"))
     personal_data = models.BooleanField(_("with personal data"))
+    # Why full ID and phone numbers were exported (asked before a list's export reveals them).
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
     # No user: an anonymous open-data download, or a file written by a management command.
     exported_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exported by")

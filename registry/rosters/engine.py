@@ -89,6 +89,8 @@ class Plan:
     kind: RosterKind
     rows: list[RowPlan] = field(default_factory=list)  # the first SAMPLE_ROWS planned rows
     changed: list[RowPlan] = field(default_factory=list)  # the first PREVIEW_CHANGES changed rows
+    # The first PREVIEW_SAMPLE_ROWS new and unchanged rows, shown as they would be saved.
+    samples: dict[str, list[RowPlan]] = field(default_factory=lambda: {NEW: [], UNCHANGED: []})
     errors: list[RowError] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((NEW, CHANGED, UNCHANGED), 0))
     digest: str = ""
@@ -307,6 +309,7 @@ def _in_scope(kind: RosterKind, current: Any, user: User | None, context: RowCon
 CHUNK_ROWS = 2000  # rows checked (and written) together: one query for their existing records
 SAMPLE_ROWS = 1000
 PREVIEW_CHANGES = 500
+PREVIEW_SAMPLE_ROWS = 10  # new and unchanged rows the preview shows of each
 
 
 def _numbered_chunks(body: Iterable[list[str]]) -> Iterator[list[tuple[int, list[str]]]]:
@@ -440,6 +443,9 @@ def _checked_chunk(checking: _Checking, chunk: list[tuple[int, list[str]]]) -> l
             plan.rows.append(row)
         if changes and len(plan.changed) < PREVIEW_CHANGES:
             plan.changed.append(row)
+        sample = plan.samples.get(action)
+        if sample is not None and len(sample) < PREVIEW_SAMPLE_ROWS:
+            sample.append(row)
     checking.first_rows.add(first_here)
     return rows
 
@@ -542,7 +548,9 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
         for r in changed:
             for name in stamped:
                 setattr(r.instance, name, now)
-        fields = sorted({name for r in changed for name in r.changes} | set(stamped))
+        names = {name for r in changed for name in r.changes}
+        derived = {to for source, to in kind.derived if source in names}
+        fields = sorted(names | derived | set(stamped))
         bulk_update_with_history(
             [r.instance for r in changed],
             kind.model,

@@ -26,6 +26,7 @@ from safeguards.identifiers import normalise_uscc
 
 from ..lifecycle import provider_transition
 from ..models import Caregiver, Division, FeeItem, Provider, ProviderStatusChange, RegistrationAuthority, Resident, User
+from ..pinyin import name_pinyin
 from ..scoping import divisions_visible_to, jurisdiction_path, providers_visible_to
 from .cells import RosterField
 from .resources import CaregiverResource, FeeResource, ProviderResource, ResidentResource, RosterResource, masked
@@ -105,6 +106,8 @@ class RosterKind:
     set_by_hooks: frozenset[str] = frozenset()  # read from the file but saved by the hooks, not assigned
     related: tuple[str, ...] = ("provider",)  # select_related when reading existing rows
     example: tuple[str, ...] = ()  # the example row of the downloadable template
+    # Fields the ``complete`` hook derives from a column's field (name → its pinyin), saved with it.
+    derived: tuple[tuple[str, str], ...] = ()
     # Hooks, called by the engine:
     # load(context, user) looks up, once per file, what resolving references needs;
     load: Callable[[RowContext, User | None], None] = providers_in_scope
@@ -162,6 +165,13 @@ def resolve_division(values: dict[str, Any], context: RowContext) -> dict[str, s
 def provider_in_jurisdiction(provider: Provider, user: User, context: RowContext) -> bool:
     path = jurisdiction_path(user)
     return path is not None and provider.division.path.startswith(path)
+
+
+def complete_provider(provider: Provider) -> None:
+    """What a provider's row leaves to the system: its registration authority (if empty)
+    and the pinyin of its name (saved in bulk, without ``Provider.save``)."""
+    default_registration_authority(provider)
+    provider.name_pinyin = name_pinyin(provider.name)
 
 
 def default_registration_authority(provider: Provider) -> None:
@@ -224,7 +234,8 @@ PROVIDERS = RosterKind(
     load=divisions_and_filing_actor,
     resolvers=(resolve_division,),
     in_scope=provider_in_jurisdiction,
-    complete=default_registration_authority,
+    complete=complete_provider,
+    derived=(("name", "name_pinyin"),),
     admit=filed_provider_needs_an_actor,
     saved=file_new_providers,
 )

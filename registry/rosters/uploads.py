@@ -26,12 +26,13 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeguards.audit import audit_record
 from safeguards.crypto import InvalidToken, decrypt_bytes, encrypt_bytes
 
 from ..models import RosterImport, User
-from .engine import Plan, RowError, import_roster, known_headers, validate_roster
+from .engine import Plan, RowError, RowPlan, import_roster, known_headers, validate_roster
 from .formats import BinaryFile, Source, Table, TableSample, UnreadableFile, sample_table, stream_table
-from .kinds import KINDS
+from .kinds import KINDS, RosterKind, export_value
 
 Status = RosterImport.Status
 ENCRYPTED_SUFFIX = ".enc"
@@ -208,11 +209,68 @@ def upload_validate(upload: RosterImport, table: Table | None = None) -> Plan:
     upload.rows_done = upload.rows_total
     upload.notice = ""
     upload.header_row = plan.header_row
+    upload.samples = preview_samples(plan)
     upload.readings = [[column, alias, label, rows] for (column, alias, label), rows in sorted(plan.readings.items())]
     fields = ["status", "digest", "counts", "errors", "error_count", "changes", "notice", "rows_done", "rows_total"]
-    fields += ["header_row", "readings"]
+    fields += ["header_row", "readings", "samples"]
     upload.save(update_fields=fields)
     return plan
+
+
+def preview_samples(plan: Plan) -> dict[str, list[list[object]]]:
+    """The first new and unchanged rows as the roster writes them (choices by their Chinese
+    label, dates in ISO form), ID and phone numbers masked: what the preview shows of each
+    action, kept with the upload (the file itself is encrypted)."""
+    kind = plan.kind
+    return {
+        action: [[row.row, sample_cells(kind, row)] for row in rows] for action, rows in plan.samples.items() if rows
+    }
+
+
+def sample_cells(kind: RosterKind, row: RowPlan) -> list[str]:
+    cells = []
+    for column in kind.columns:
+        if column.field in kind.set_by_hooks:  # not on the instance until the hooks save it
+            value = row.values.get(column.field)
+            cells.append("" if value is None else str(value))
+        else:
+            cells.append(export_value(kind, column, row.instance, may_see_personal=False))
+    return cells
+
+
+def upload_cancel(*, upload: RosterImport, user: User) -> RosterImport:
+    """Discard a checked upload that was not imported: its file is deleted, the record stays
+    (status cancelled) and the cancellation is audited. Refused once it is being imported."""
+    with transaction.atomic():
+        locked = RosterImport.objects.select_for_update().get(pk=upload.pk)
+        if locked.status not in CANCELLABLE:
+            raise ValidationError(
+                {
+                    "status": _("Only a roster that has not been imported can be cancelled (it is “%(status)s”).")
+                    % {"status": locked.get_status_display()}
+                }
+            )
+        before = locked.status
+        locked.status = Status.CANCELLED
+        locked.finished_at = timezone.now()
+        locked.changes, locked.samples = [], {}
+        stored, storage = locked.file.name, locked.file.storage
+        locked.file = ""  # the stored file is deleted once this is committed
+        locked.save(update_fields=["status", "finished_at", "changes", "samples", "file"])
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
+        audit_record(
+            "roster.cancel",
+            actor=user,
+            obj=locked,
+            before={"status": before},
+            after={"status": locked.status, "kind": locked.kind, "counts": locked.counts},
+            detail=locked.filename,
+        )
+    return locked
+
+
+CANCELLABLE = frozenset({Status.PREVIEWED, Status.REJECTED, Status.FAILED})
 
 
 def upload_claim(upload: RosterImport) -> bool:
