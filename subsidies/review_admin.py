@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.admin_mixins import staff_user
+from registry.admin_base import ModelAdminBase, staff_user
 from registry.admin_services import run_service
 
 from . import review
@@ -74,18 +74,18 @@ def perform(step: str, obj: Prepared, user: Any, reason: str = "") -> Prepared:
     raise Http404
 
 
-class ReviewAdminMixin:
+class ReviewAdminMixin(ModelAdminBase):
     """For the ModelAdmin of a maker-checker model; its ``change_form_template`` is
     ``REVIEW_FORM`` or extends it."""
 
     def get_urls(self) -> list[Any]:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         name = f"{opts.app_label}_{opts.model_name}_review"
-        view = self.admin_site.admin_view(self.review_view)  # type: ignore[attr-defined]
-        return [path("<path:object_id>/review/<str:step>/", view, name=name), *super().get_urls()]  # type: ignore[misc]
+        view = self.admin_site.admin_view(self.review_view)
+        return [path("<path:object_id>/review/<str:step>/", view, name=name), *super().get_urls()]
 
     def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(review.SUBMIT_PERMISSION[self.model])  # type: ignore[attr-defined]
+        return request.user.has_perm(review.SUBMIT_PERMISSION[self.model])
 
     def review_context(self, request: HttpRequest, obj: Prepared) -> dict[str, Any]:
         state = review.review_state(obj)
@@ -102,18 +102,18 @@ class ReviewAdminMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        obj = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if obj is not None:
             extra.update(self.review_context(request, obj))
-        return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra)
 
     def review_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         """GET: the confirmation page; POST: the step, then back to the object's page."""
-        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        obj = self.get_object(request, object_id)
         if obj is None or step not in STEPS:
             raise Http404
-        if not self.has_view_permission(request, obj):  # type: ignore[attr-defined]
+        if not self.has_view_permission(request, obj):
             raise Http404
         form = ReasonForm(request.POST or None) if step in NEEDS_REASON else None
         change_url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
@@ -121,7 +121,7 @@ class ReviewAdminMixin:
             reason = form.cleaned_data["reason"] if form is not None else ""
             run_service(
                 request,
-                self,  # type: ignore[arg-type]
+                self,
                 lambda: perform(step, obj, staff_user(request), reason),
                 DONE[step] % {"obj": obj},
             )
@@ -138,10 +138,10 @@ class ReviewAdminMixin:
         action_url: str = "",
         action: str = "",
     ) -> TemplateResponse:
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         rows = [(obj, review.review_summary(obj)) for obj in objects]
         context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            **self.admin_site.each_context(request),
             "opts": opts,
             "title": _("%(step)s: please confirm") % {"step": STEPS[step]},
             "step": step,
@@ -162,7 +162,7 @@ class ReviewAdminMixin:
         for obj in queryset:
             run_service(
                 request,
-                self,  # type: ignore[arg-type]
+                self,
                 lambda o=obj: perform(step, o, staff_user(request)),
                 DONE[step] % {"obj": obj},
             )
