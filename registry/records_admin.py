@@ -8,6 +8,7 @@ admins are here because the audit log's export goes the one export path
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
+from safeguards.audit_labels import action_label, object_type_label
 from safeguards.models import AuditEntry, DeferredTask
 
 from .admin_mixins import (
@@ -70,21 +72,49 @@ class DataExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = ("what", "file_format", "rows", "personal_data", "exported_by", "exported_at")
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions the log holds, by their labels (safeguards.audit_labels)."""
+
+    title = _("action")
+    parameter_name = "action__exact"  # the address the plain field filter used
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((action, action_label(action)) for action in actions), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    """The object types the log holds, by their models' names."""
+
+    title = _("object type")
+    parameter_name = "object_type__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        types = AuditEntry.objects.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
+        return sorted(((kind, object_type_label(kind)) for kind in types), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log, read-only, for the audit admin: search, filter, export."""
 
-    list_display = ["at", "action", "actor_name", "ip", "object_type", "object_repr"]
-    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    list_display = ["at", "action_text", "actor_name", "ip", "object_type_text", "object_repr"]
+    list_filter = [AuditActionFilter, AuditObjectTypeFilter, ("at", admin.DateFieldListFilter)]
     search_fields = ["actor_name", "object_repr", "object_id", "detail", "ip"]
     date_hierarchy = "at"
     fields = readonly_fields = (
         "at",
-        "action",
+        "action_text",
         "actor",
         "actor_name",
         "ip",
-        "object_type",
+        "object_type_text",
         "object_id",
         "object_repr",
         "before",
@@ -92,6 +122,14 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "detail",
     )
     actions = ["export_csv"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_text(self, entry: AuditEntry) -> str:
+        return action_label(entry.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_type_text(self, entry: AuditEntry) -> str:
+        return object_type_label(entry.object_type) or "-"
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponseBase:

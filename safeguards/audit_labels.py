@@ -1,0 +1,139 @@
+"""What an audit entry's action and object type read as (issue 21: a readable audit log).
+
+Actions are stored as "subject.verb" codes (``personal_data.reveal``, ``provider.close``,
+``care_level_weight.change``); the code stays in the database and in the CSV export, and
+screens show ``action_label(action)``. A whole action with its own wording is in
+``ACTION_LABELS``; any other is composed from its subject and verb, so an action added
+later still reads as words (an unknown part is shown as it is). Object types are stored as
+"app_label.Model" and shown by the model's verbose name.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
+
+# Whole actions whose words are not "subject: verb".
+ACTION_LABELS = {
+    "login.success": _("Signed in"),
+    "login.failure": _("Sign-in failed"),
+    "logout": _("Signed out"),
+    "permission.denied": _("Access refused"),
+    "personal_data.reveal": _("Personal data revealed"),
+    "personal_data.rotate_key": _("Personal-data key rotated"),
+    "otp.enrol": _("Authenticator enrolled"),
+    "otp.verify": _("Authenticator code accepted"),
+    "otp.failure": _("Authenticator code refused"),
+    "otp.reset": _("Authenticator reset"),
+    "account.password_set": _("Password set"),
+    "account.password_change": _("Password changed"),
+    "account.password_reset": _("Password reset"),
+    "account.roles": _("Roles changed"),
+    "audit.verify": _("Audit log verified"),
+    "audit.prune": _("Old audit entries removed"),
+    "audit.export": _("Audit log exported"),
+    "data.export": _("Data exported"),
+    "roster.import": _("Roster imported"),
+    "backup.create": _("Backup made"),
+    "backup.restore_drill": _("Restore drill"),
+    "lockout.unlock": _("Sign-in lock released"),
+}
+
+# The thing an action is about (the part before the dot).
+SUBJECT_LABELS = {
+    "accident_policy": _("Accident insurance policy"),
+    "account": _("Staff account"),
+    "audit": _("Audit log"),
+    "award": _("Operating award"),
+    "backup": _("Backup"),
+    "batch": _("Payment batch"),
+    "care_level_weight": _("Care-level weight"),
+    "data": _("Data"),
+    "division": _("Administrative division"),
+    "draw": _("Random draw"),
+    "finding": _("Inspection finding"),
+    "grant": _("Construction grant"),
+    "inspection": _("Inspection"),
+    "lockout": _("Sign-in lock"),
+    "overlap": _("Overlapping stay"),
+    "provider": _("Provider"),
+    "rate": _("Rate"),
+    "recovery": _("Recovery"),
+    "role": _("Role"),
+    "roster": _("Roster"),
+    "run": _("Grant run"),
+    "scheme": _("Subsidy scheme"),
+}
+
+# What was done (the part after the dot).
+VERB_LABELS = {
+    "add": pgettext_lazy("audit verb", "added"),
+    "approve": pgettext_lazy("audit verb", "approved"),
+    "cancel": pgettext_lazy("audit verb", "cancelled"),
+    "certify": pgettext_lazy("audit verb", "certified"),
+    "change": pgettext_lazy("audit verb", "changed"),
+    "change_of_use": pgettext_lazy("audit verb", "change of use"),
+    "close": pgettext_lazy("audit verb", "closed (deregistered)"),
+    "confirm": pgettext_lazy("audit verb", "confirmed"),
+    "create": pgettext_lazy("audit verb", "created"),
+    "decide": pgettext_lazy("audit verb", "decided"),
+    "delete": pgettext_lazy("audit verb", "deleted"),
+    "edit": pgettext_lazy("audit verb", "edited"),
+    "escalate": pgettext_lazy("audit verb", "escalated"),
+    "export": pgettext_lazy("audit verb", "exported"),
+    "file": pgettext_lazy("audit verb", "filed"),
+    "freeze": pgettext_lazy("audit verb", "drawn and published"),
+    "grant_at_server": pgettext_lazy("audit verb", "granted at the server"),
+    "import": pgettext_lazy("audit verb", "imported"),
+    "overpayment": pgettext_lazy("audit verb", "overpayment"),
+    "permissions": pgettext_lazy("audit verb", "permissions changed"),
+    "plan": pgettext_lazy("audit verb", "planned"),
+    "prepare": pgettext_lazy("audit verb", "prepared"),
+    "raise": pgettext_lazy("audit verb", "raised"),
+    "reconcile": pgettext_lazy("audit verb", "reconciled"),
+    "record": pgettext_lazy("audit verb", "recorded"),
+    "rectify": pgettext_lazy("audit verb", "rectification recorded"),
+    "refuse": pgettext_lazy("audit verb", "refused"),
+    "reinstate": pgettext_lazy("audit verb", "reinstated"),
+    "reject": pgettext_lazy("audit verb", "rejected"),
+    "repay": pgettext_lazy("audit verb", "repaid"),
+    "request": pgettext_lazy("audit verb", "requested"),
+    "return": pgettext_lazy("audit verb", "returned"),
+    "revoke": pgettext_lazy("audit verb", "revoked"),
+    "status": pgettext_lazy("audit verb", "status changed"),
+    "submit": pgettext_lazy("audit verb", "submitted"),
+    "suspend": pgettext_lazy("audit verb", "suspended"),
+    "verify": pgettext_lazy("audit verb", "verified"),
+    "withdraw": pgettext_lazy("audit verb", "withdrawn"),
+    "withhold": pgettext_lazy("audit verb", "withheld"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action as words of the active language: "personal_data.reveal" → "Personal
+    data revealed" (个人信息已查看); "provider.close" → "Provider: closed (deregistered)"."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    subject, dot, verb = action.partition(".")
+    if not dot:
+        return action
+    subject_text = str(SUBJECT_LABELS.get(subject, subject))
+    verb_text = str(VERB_LABELS.get(verb, verb))
+    return pgettext("audit action: subject, verb", "%(subject)s: %(verb)s") % {
+        "subject": subject_text,
+        "verb": verb_text,
+    }
+
+
+def object_type_label(object_type: str) -> str:
+    """An audited object's type by its model's name: "registry.Resident" → 入住老人 / resident.
+    A type whose model no longer exists is shown as it is."""
+    if not object_type:
+        return ""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return str(capfirst(model._meta.verbose_name))
