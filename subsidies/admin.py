@@ -42,7 +42,6 @@ from . import (
 from .explain import explain_line
 from .exports import grant_lines_table
 from .labels import (
-    THRESHOLD_FIELDS,
     eligibility_label,
     payer_shares_label,
     rate_key_label,
@@ -58,6 +57,7 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+from .rate_keys import THRESHOLD_FIELDS
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

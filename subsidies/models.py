@@ -19,6 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from registry.models import Division, Provider, money_field
 
+from .rate_keys import rate_key_label
+
 
 def preparers_field() -> models.ManyToManyField:
     """Everyone who created, refreshed, edited, collected or submitted the object: none of
@@ -166,8 +168,6 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .labels import rate_key_label  # labels reads these models
-
         return f"{self.scheme.name} {rate_key_label(self.key)} {self.amount}"
 
 
