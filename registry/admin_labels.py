@@ -35,21 +35,35 @@ class CodeLabelsAdminMixin(ModelAdminBase):
             return True
         return name in super().get_readonly_fields(request, obj)
 
+    def _swaps(self, request: HttpRequest, obj: Any) -> dict[str, str]:
+        return {
+            name: label for name, label in self.code_label_fields.items() if self._shown_read_only(request, obj, name)
+        }
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))
-        return readonly + [label for label in self.code_label_fields.values() if label not in readonly]
+        return readonly + [label for label in self._swaps(request, obj).values() if label not in readonly]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        swap = {
-            name: label for name, label in self.code_label_fields.items() if self._shown_read_only(request, obj, name)
-        }
+        swap = self._swaps(request, obj)
         if not swap:
             return fieldsets
-        return [
-            (title, {**options, "fields": [_swapped(entry, swap) for entry in options.get("fields", ())]})
-            for title, options in fieldsets
-        ]
+        # Each coded field once, by its label; an admin without ``fields`` lists its
+        # read-only fields after the form's, which would name it twice.
+        seen: set[str] = set()
+        result = []
+        for title, options in fieldsets:
+            entries = []
+            for entry in options.get("fields", ()):
+                swapped = _swapped(entry, swap)
+                names = swapped if isinstance(swapped, (list, tuple)) else (swapped,)
+                if any(name in seen for name in names):
+                    continue
+                seen.update(names)
+                entries.append(swapped)
+            result.append((title, {**options, "fields": entries}))
+        return result
 
 
 def _swapped(entry: Any, swap: dict[str, str]) -> Any:
