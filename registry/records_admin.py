@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
-from safeguards.audit_labels import action_label, object_type_label
+from safeguards.audit_labels import action_label, actor_label, object_type_label
 from safeguards.models import AuditEntry, DeferredTask
 
 from .admin_mixins import (
@@ -104,7 +104,7 @@ class AuditObjectTypeFilter(admin.SimpleListFilter):
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log, read-only, for the audit admin: search, filter, export."""
 
-    list_display = ["at", "action_text", "actor_name", "ip", "object_type_text", "object_repr"]
+    list_display = ["at", "action_text", "actor_text", "ip", "object_type_text", "object_repr"]
     list_filter = [AuditActionFilter, AuditObjectTypeFilter, ("at", admin.DateFieldListFilter)]
     search_fields = ["actor_name", "object_repr", "object_id", "detail", "ip"]
     date_hierarchy = "at"
@@ -112,7 +112,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "at",
         "action_text",
         "actor",
-        "actor_name",
+        "actor_text",
         "ip",
         "object_type_text",
         "object_id",
@@ -126,6 +126,10 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("action"), ordering="action")
     def action_text(self, entry: AuditEntry) -> str:
         return action_label(entry.action)
+
+    @admin.display(description=_("user name"), ordering="actor_name")
+    def actor_text(self, entry: AuditEntry) -> str:
+        return actor_label(entry.actor_name)
 
     @admin.display(description=_("object type"), ordering="object_type")
     def object_type_text(self, entry: AuditEntry) -> str:

@@ -111,6 +111,24 @@ VERB_LABELS = {
 }
 
 
+# Who acted when no person did: the commands and scheduled tasks that write audit entries.
+SYSTEM_ACTORS = {
+    "escalate_overdue_findings": _("Scheduled task: escalate overdue findings"),
+    "plan_inspections": _("Scheduled task: plan inspections"),
+    "verify_audit": _("Scheduled task: verify the audit log"),
+    "import_roster": _("Command line: roster import"),
+    "run_operating_grants": _("Command line: operating grant run"),
+    "manage.py grant_role": _("Command line: grant a role"),
+    "server": _("Server administrator"),
+}
+
+
+def actor_label(actor_name: str) -> str:
+    """Who acted: a person's user name as it is; a command or task by what it is."""
+    label = SYSTEM_ACTORS.get(actor_name)
+    return str(label) if label is not None else actor_name
+
+
 def action_label(action: str) -> str:
     """An audit action as words of the active language: "personal_data.reveal" → "Personal
     data revealed" (个人信息已查看); "provider.close" → "Provider: closed (deregistered)"."""

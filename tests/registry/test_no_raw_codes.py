@@ -44,7 +44,7 @@ RAW_CODES = {
     "snake_case code": re.compile(r"\b[a-z]+(?:_[a-z]+)+\b"),
     "JSON list": re.compile(r'\["'),
     "None": re.compile(r"\bNone\b"),
-    "four trailing zeros": re.compile(r"\d\.0000\b"),
+    "four trailing zeros": re.compile(r"\d\.0000(?!\d)"),  # also before a Chinese character
 }
 
 
