@@ -9,6 +9,7 @@ editable field keeps its own input.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -72,12 +73,25 @@ def _swapped(entry: Any, swap: dict[str, str]) -> Any:
     return swap.get(entry, entry)
 
 
+class CodeListField(forms.MultipleChoiceField):
+    """Ticked codes; a form posted as the JSON text the field took before (``"[]"``,
+    ``'["dibao"]'``, a script or an old bookmarked form) is read as that list."""
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, (list, tuple)) and len(value) == 1 and str(value[0]).lstrip().startswith("["):
+            value = value[0]
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
+        return super().to_python(value)
+
+
 def code_checkboxes(choices: type[models.Choices], *, label: Any) -> forms.MultipleChoiceField:
     """A JSON list of codes as one checkbox per label; the value stays the list of codes,
     in the order of ``choices``."""
-    return forms.MultipleChoiceField(
-        label=label, choices=choices.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
+    return CodeListField(label=label, choices=choices.choices, widget=forms.CheckboxSelectMultiple, required=False)
 
 
 def resident_categories_field(*, label: Any) -> forms.MultipleChoiceField:
