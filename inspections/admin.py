@@ -16,23 +16,74 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin_labels import CodeLabelsAdminMixin
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
+from registry.labels import choice_label, choice_labels, list_separator
 from registry.models import ProviderKind, User
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
-from . import random_draw, records, task_admin, workbench  # noqa: F401  (task_admin registers the task list)
-from .models import Draw, Evidence, Finding, Inspection, InspectionTask, Notification, Regime
+from . import planning, random_draw, records, task_admin, workbench  # noqa: F401  (task_admin registers the task list)
+from .models import (
+    Department,
+    Draw,
+    Evidence,
+    Finding,
+    Inspection,
+    InspectionTask,
+    Notification,
+    Regime,
+)
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
 
 @admin.register(Regime)
-class RegimeAdmin(SimpleHistoryAdmin):
+class RegimeAdmin(CodeLabelsAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name_zh", "jurisdiction", "frequency", "inspector_level", "lead_department", "active"]
     list_filter = ["frequency", "inspector_level", "active"]
     list_select_related = ["jurisdiction"]
+    code_checkbox_fields = {"provider_kinds": ProviderKind, "joint_departments": Department}
+    code_label_fields = {
+        "provider_kinds": "provider_kinds_label",
+        "joint_departments": "joint_departments_label",
+        "checklist": "checklist_label",
+        "rectification_days": "rectification_days_label",
+        "reminder_offsets": "reminder_offsets_label",
+    }
+
+    @admin.display(description=_("provider kinds"))
+    def provider_kinds_label(self, regime: Regime) -> str:
+        return choice_labels(regime.provider_kinds, ProviderKind)
+
+    @admin.display(description=_("joint departments"))
+    def joint_departments_label(self, regime: Regime) -> str:
+        return choice_labels(regime.joint_departments, Department)
+
+    @admin.display(description=_("checklist"))
+    def checklist_label(self, regime: Regime) -> str:
+        english = (get_language() or "").startswith("en")
+        items = (
+            (choice_label(item.get("area"), Finding.Category), item.get("text_en" if english else "text_zh", ""))
+            for item in regime.checklist
+        )
+        return format_html_join("", "<div>{}: {}</div>", items) or "-"
+
+    @admin.display(description=_("rectification days by severity"))
+    def rectification_days_label(self, regime: Regime) -> str:
+        days = regime.rectification_days or {}
+        return (
+            list_separator().join(
+                _("%(severity)s: %(days)s days") % {"severity": choice_label(severity, Finding.Severity), "days": n}
+                for severity, n in days.items()
+            )
+            or "-"
+        )
+
+    @admin.display(description=_("reminder offsets (days from the due date)"))
+    def reminder_offsets_label(self, regime: Regime) -> str:
+        return ", ".join(str(offset) for offset in regime.reminder_offsets or []) or "-"
 
 
 class DrawForm(forms.ModelForm):
@@ -67,8 +118,14 @@ class DrawForm(forms.ModelForm):
 
 
 @admin.register(Draw)
-class DrawAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    form = DrawForm
+class DrawAdmin(CodeLabelsAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = DrawForm  # its provider kinds are checkboxes already
+    code_label_fields = {"provider_kinds": "provider_kinds_label"}
+
+    @admin.display(description=_("provider kinds"))
+    def provider_kinds_label(self, draw: Draw) -> str:
+        return choice_labels(draw.provider_kinds, ProviderKind)
+
     scope_path_lookup = "jurisdiction__path"
     list_display = ["name", "jurisdiction", "status", "random_value", "frozen_at"]
     list_filter = ["status"]

@@ -261,6 +261,11 @@ class Finding(models.Model):
     def hold_source(self) -> str:
         return f"inspections.finding:{self.pk}"
 
+    @property
+    def hold_label(self) -> str:
+        """What a payment hold opened by this finding names (registry.holds.hold_source_label)."""
+        return f"{self.inspection} {self.get_category_display()} {self}"
+
 
 class Evidence(models.Model):
     """A photo or PDF supporting a finding or its rectification."""

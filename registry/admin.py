@@ -15,11 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
 from .admin_filters import DivisionFilter, ProviderNameFilter
+from .admin_labels import CodeLabelsAdminMixin, resident_categories_field
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -31,6 +32,8 @@ from .admin_mixins import (
 from .exports import ListExportMixin
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
+from .holds import hold_source_label
+from .labels import choice_labels
 from .models import (
     AnnualReport,
     Caregiver,
@@ -44,6 +47,7 @@ from .models import (
     ProviderHold,
     ProviderStatusChange,
     Resident,
+    ResidentCategory,
     User,
 )
 from .roster_admin import RosterAdminMixin
@@ -143,11 +147,21 @@ class HoldInline(LogInline):
     model = ProviderHold
     fields = readonly_fields = (
         "reason",
-        "source",
+        "source_label",
         "started_at",
         "ended_at",
     )
     verbose_name_plural = _("payment holds")
+
+    @admin.display(description=_("source"))
+    def source_label(self, hold: ProviderHold) -> str:
+        return hold_source_html(hold.source)
+
+
+def hold_source_html(source: str) -> str:
+    """A hold's source as its record's label, linked to the record's page when there is one."""
+    text, url = hold_source_label(source)
+    return format_html('<a href="{}">{}</a>', url, text) if url else text
 
 
 @admin.register(Provider)
@@ -363,9 +377,14 @@ class CreditRecordAdmin(ProviderChildAdmin):
 
 
 @admin.register(ProviderHold)
-class ProviderHoldAdmin(ProviderChildAdmin):
-    list_display = ["provider", "reason", "source", "started_at", "ended_at"]
+class ProviderHoldAdmin(CodeLabelsAdminMixin, ProviderChildAdmin):
+    list_display = ["provider", "reason", "source_label", "started_at", "ended_at"]
     list_filter = [DivisionFilter]
+    code_label_fields = {"source": "source_label"}
+
+    @admin.display(description=_("source"))
+    def source_label(self, hold: ProviderHold) -> str:
+        return hold_source_html(hold.source)
 
 
 @admin.register(ProviderStatusChange)
@@ -381,8 +400,9 @@ class ProviderStatusChangeAdmin(ListExportMixin, ReadOnlyAdminMixin, ScopedAdmin
 
 
 @admin.register(Resident)
-class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin):
+class ResidentAdmin(CodeLabelsAdminMixin, RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin):
     roster_kind = "residents"
+    code_label_fields = {"categories": "categories_labels"}
     actions = ["export_xlsx", "export_csv"]
     # By name through an index (resident_name), not by provider name: that sorted every
     # resident in the jurisdiction before showing the first page.
@@ -411,6 +431,15 @@ class ResidentAdmin(RosterAdminMixin, PersonalDataAdminMixin, ProviderChildAdmin
             # registration may lie elsewhere (000:1056-1063, 户籍所在地).
             formfield.queryset = Division.objects.filter(level=Division.Level.COUNTY).order_by("code")
         return formfield
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "categories":  # ticked by label; stored as the same JSON list of codes
+            return resident_categories_field(label=db_field.verbose_name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("categories"))
+    def categories_labels(self, obj: Resident) -> str:
+        return choice_labels(obj.categories, ResidentCategory)
 
 
 @admin.register(Caregiver)
@@ -488,7 +517,13 @@ class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["code", "name", "level", "kind", "parent", "is_standard"]
-        if obj is not None and request.user.has_perm("registry.move_division"):
+        # The confirmation box belongs to a form that can be saved; a read-only page (a
+        # standard unit) would print it as "None".
+        if (
+            obj is not None
+            and request.user.has_perm("registry.move_division")
+            and self.has_change_permission(request, obj)
+        ):
             fields.append("confirm_move")
         return fields
 

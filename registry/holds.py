@@ -8,9 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .models import CreditRecord, Licence, Provider, ProviderHold
@@ -37,6 +41,28 @@ def hold_close(*, provider: Provider, source: str) -> int:
     return ProviderHold.objects.filter(provider=provider, source=source, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
+
+
+def hold_source_label(source: str) -> tuple[str, str | None]:
+    """What opened a hold, as a clerk reads it, and the admin page of that record if it has one.
+
+    ``source`` names a record as "app_label.model:pk" (e.g. an inspection finding,
+    "inspections.finding:6"); the model is found through the apps registry, so registry
+    imports no app that opens holds. The record's ``hold_label`` (or its str) says what it
+    is. A source that names no record is shown as it is."""
+    model_name, _sep, pk = source.partition(":")
+    try:
+        model = apps.get_model(model_name)
+        record = model._default_manager.get(pk=pk)
+    except (LookupError, ValueError, ObjectDoesNotExist):
+        return source, None
+    what = getattr(record, "hold_label", None) or str(record)
+    text = _("%(kind)s: %(record)s") % {"kind": capfirst(model._meta.verbose_name), "record": what}
+    try:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[record.pk])
+    except NoReverseMatch:
+        url = None
+    return text, url
 
 
 def active_holds(provider: Provider, at: datetime.datetime | None = None) -> list[ProviderHold]:

@@ -18,7 +18,7 @@ from django.http.response import HttpResponseBase
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from safeguards.audit_labels import action_label, entry_changes, object_type_label, readable_value
+from safeguards.audit_labels import action_label, actor_label, entry_changes, object_type_label, readable_value
 from safeguards.models import AuditEntry, DeferredTask
 
 from .admin_mixins import (
@@ -142,7 +142,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date), export. Times are the bureau's (settings.TIME_ZONE), in the list, the fields and
     the title; actions and object types by their names; before/after as the changes."""
 
-    list_display = ["at", "action_name", "actor_name", "ip", "object_link", "object_repr"]
+    list_display = ["at", "action_name", "actor_text", "ip", "object_link", "object_repr"]
     list_filter = [
         AuditActionFilter,
         ("actor", admin.RelatedOnlyFieldListFilter),
@@ -155,7 +155,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "at",
         "action_name",
         "actor",
-        "actor_name",
+        "actor_text",
         "ip",
         "object_type_name",
         "object_id",
@@ -200,6 +200,11 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             '<table class="audit-changes">{}</table>',
             format_html_join("", "<tr><th>{}</th><td>{} &rarr; {}</td></tr>", rows),
         )
+
+    @admin.display(description=_("user name"), ordering="actor_name")
+    def actor_text(self, entry: AuditEntry) -> str:
+        """A person by user name; a scheduled task or a command by what it is."""
+        return actor_label(entry.actor_name)
 
     @admin.action(description=_("Export selected entries (CSV)"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponseBase:

@@ -4,6 +4,7 @@ same data as open data (CSV and JSON). No login, no personal data (see ``public.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.sitemaps.views import sitemap
@@ -12,7 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -21,6 +23,7 @@ from safeguards.ratelimit import rate_limited
 from .exports import export_response, plain_table
 from .filters import ProviderFilter
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
+from .open_data_table import open_data_header, readable_open_data_row
 from .public import (
     OPEN_DATA_FIELDS,
     annual_report_overdue,
@@ -146,6 +149,29 @@ def providers_csv(request: HttpRequest) -> HttpResponseBase:
         count=providers.count(),
     )
     # Streamed; recorded and audited with no user unless someone logged in downloads it.
+    user = request.user if request.user.is_authenticated else None
+    return export_response(user=user, table=table, file_format="csv")
+
+
+@require_GET
+@rate_limited("open-data")
+def providers_table_csv(request: HttpRequest) -> HttpResponseBase:
+    """The same download with named columns, labels and 是/否 (English under /en/)."""
+    filterset = _filtered(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return JsonResponse({"errors": filterset.errors}, status=400)
+    names = division_names()
+    providers = filterset.qs
+    language = get_language()
+
+    def rows() -> Iterator[list[Any]]:
+        with translation.override(language):  # the rows are written while the file streams
+            for provider in providers.iterator(chunk_size=500):
+                yield readable_open_data_row(open_data_row(provider, names))
+
+    table = plain_table(
+        what="providers", header=open_data_header(), rows=rows(), count=providers.count(), filename="providers-table"
+    )
     user = request.user if request.user.is_authenticated else None
     return export_response(user=user, table=table, file_format="csv")
 

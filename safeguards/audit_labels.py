@@ -1,7 +1,14 @@
-"""The names of audited actions as a reader of the audit log says them.
+"""What an audit entry's action and object type read as (issue 21: a readable audit log).
 
-The code (``inspection.record``) stays in the entry, the export and the API; screens show
-``action_label(code)``. An action without a name here is shown by its code.
+Actions are stored as "subject.verb" codes (``personal_data.reveal``, ``provider.close``,
+``care_level_weight.change``); the code stays in the database and in the CSV export, and
+screens show ``action_label(action)``. A whole action with its own wording is in
+``ACTION_LABELS``; any other is composed from its subject and verb, so an action added
+later still reads as words (an unknown part is shown as it is). Object types are stored as
+"app_label.Model" and shown by the model's verbose name.
+
+An entry's before/after is read by ``entry_changes``: the object's field names and choice
+labels where a key is one of its fields, ``KEY_LABELS`` for statistics and summaries.
 """
 
 from __future__ import annotations
@@ -12,36 +19,138 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Model
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
-ACTION_LABELS: dict[str, Promise] = {
+# Whole actions whose words are not "subject: verb".
+ACTION_LABELS = {
     "login.success": _("Signed in"),
-    "login.failure": _("Failed sign-in"),
+    "login.failure": _("Sign-in failed"),
     "logout": _("Signed out"),
-    "otp.verify": _("Second factor verified"),
-    "otp.failure": _("Second factor refused"),
-    "otp.enrol": _("Second factor enrolled"),
     "permission.denied": _("Access refused"),
-    "personal_data.reveal": _("ID or phone number revealed"),
+    "personal_data.reveal": _("Personal data revealed"),
+    "personal_data.rotate_key": _("Personal-data key rotated"),
+    "otp.enrol": _("Authenticator enrolled"),
+    "otp.verify": _("Authenticator code accepted"),
+    "otp.failure": _("Authenticator code refused"),
+    "otp.reset": _("Authenticator reset"),
+    "account.password_set": _("Password set"),
+    "account.password_change": _("Password changed"),
+    "account.password_reset": _("Password reset"),
+    "account.roles": _("Roles changed"),
+    "audit.verify": _("Audit log verified"),
+    "audit.prune": _("Old audit entries removed"),
     "audit.export": _("Audit log exported"),
+    "data.export": _("Data exported"),
     "roster.import": _("Roster imported"),
-    "inspection.plan": _("Inspections planned"),
-    "inspection.record": _("Inspection recorded"),
-    "inspection.change": _("Inspection changed"),
-    "draw.freeze": _("Draw made and published"),
-    "finding.rectify": _("Rectification reported"),
-    "finding.verify": _("Rectification verified"),
-    "finding.escalate": _("Overdue rectification escalated"),
-    "run.approve": _("Grant run approved"),
-    "grant.approve": _("Construction grant approved"),
-    "batch.approve": _("Payment batch approved"),
+    "backup.create": _("Backup made"),
+    "backup.restore_drill": _("Restore drill"),
+    "lockout.unlock": _("Sign-in lock released"),
+}
+
+# The thing an action is about (the part before the dot).
+SUBJECT_LABELS = {
+    "accident_policy": _("Accident insurance policy"),
+    "account": _("Staff account"),
+    "audit": _("Audit log"),
+    "award": _("Operating award"),
+    "backup": _("Backup"),
+    "batch": _("Payment batch"),
+    "care_level_weight": _("Care-level weight"),
+    "data": _("Data"),
+    "division": _("Administrative division"),
+    "draw": _("Random draw"),
+    "finding": _("Inspection finding"),
+    "grant": _("Construction grant"),
+    "inspection": _("Inspection"),
+    "lockout": _("Sign-in lock"),
+    "overlap": _("Overlapping stay"),
+    "provider": _("Provider"),
+    "rate": _("Rate"),
+    "recovery": _("Recovery"),
+    "role": _("Role"),
+    "roster": _("Roster"),
+    "run": _("Grant run"),
+    "scheme": _("Subsidy scheme"),
+}
+
+# What was done (the part after the dot).
+VERB_LABELS = {
+    "add": pgettext_lazy("audit verb", "added"),
+    "approve": pgettext_lazy("audit verb", "approved"),
+    "cancel": pgettext_lazy("audit verb", "cancelled"),
+    "certify": pgettext_lazy("audit verb", "certified"),
+    "change": pgettext_lazy("audit verb", "changed"),
+    "change_of_use": pgettext_lazy("audit verb", "change of use"),
+    "close": pgettext_lazy("audit verb", "closed (deregistered)"),
+    "confirm": pgettext_lazy("audit verb", "confirmed"),
+    "create": pgettext_lazy("audit verb", "created"),
+    "decide": pgettext_lazy("audit verb", "decided"),
+    "delete": pgettext_lazy("audit verb", "deleted"),
+    "edit": pgettext_lazy("audit verb", "edited"),
+    "escalate": pgettext_lazy("audit verb", "escalated"),
+    "export": pgettext_lazy("audit verb", "exported"),
+    "file": pgettext_lazy("audit verb", "filed"),
+    "freeze": pgettext_lazy("audit verb", "drawn and published"),
+    "grant_at_server": pgettext_lazy("audit verb", "granted at the server"),
+    "import": pgettext_lazy("audit verb", "imported"),
+    "overpayment": pgettext_lazy("audit verb", "overpayment"),
+    "permissions": pgettext_lazy("audit verb", "permissions changed"),
+    "plan": pgettext_lazy("audit verb", "planned"),
+    "prepare": pgettext_lazy("audit verb", "prepared"),
+    "raise": pgettext_lazy("audit verb", "raised"),
+    "reconcile": pgettext_lazy("audit verb", "reconciled"),
+    "record": pgettext_lazy("audit verb", "recorded"),
+    "rectify": pgettext_lazy("audit verb", "rectification recorded"),
+    "refuse": pgettext_lazy("audit verb", "refused"),
+    "reinstate": pgettext_lazy("audit verb", "reinstated"),
+    "reject": pgettext_lazy("audit verb", "rejected"),
+    "repay": pgettext_lazy("audit verb", "repaid"),
+    "request": pgettext_lazy("audit verb", "requested"),
+    "return": pgettext_lazy("audit verb", "returned"),
+    "revoke": pgettext_lazy("audit verb", "revoked"),
+    "status": pgettext_lazy("audit verb", "status changed"),
+    "submit": pgettext_lazy("audit verb", "submitted"),
+    "suspend": pgettext_lazy("audit verb", "suspended"),
+    "verify": pgettext_lazy("audit verb", "verified"),
+    "withdraw": pgettext_lazy("audit verb", "withdrawn"),
+    "withhold": pgettext_lazy("audit verb", "withheld"),
 }
 
 
+# Who acted when no person did: the commands and scheduled tasks that write audit entries.
+SYSTEM_ACTORS = {
+    "escalate_overdue_findings": _("Scheduled task: escalate overdue findings"),
+    "plan_inspections": _("Scheduled task: plan inspections"),
+    "verify_audit": _("Scheduled task: verify the audit log"),
+    "import_roster": _("Command line: roster import"),
+    "run_operating_grants": _("Command line: operating grant run"),
+    "manage.py grant_role": _("Command line: grant a role"),
+    "server": _("Server administrator"),
+}
+
+
+def actor_label(actor_name: str) -> str:
+    """Who acted: a person's user name as it is; a command or task by what it is."""
+    label = SYSTEM_ACTORS.get(actor_name)
+    return str(label) if label is not None else actor_name
+
+
 def action_label(action: str) -> str:
-    """The readable name of an audited action (its code when it has none)."""
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
+    """An audit action as words of the active language: "personal_data.reveal" → "Personal
+    data revealed" (个人信息已查看); "provider.close" → "Provider: closed (deregistered)"."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    subject, dot, verb = action.partition(".")
+    if not dot:
+        return action
+    subject_text = str(SUBJECT_LABELS.get(subject, subject))
+    verb_text = str(VERB_LABELS.get(verb, verb))
+    return pgettext("audit action: subject, verb", "%(subject)s: %(verb)s") % {
+        "subject": subject_text,
+        "verb": verb_text,
+    }
 
 
 # Keys of before/after that are not a field of the entry's object (statistics, summaries).
@@ -59,9 +168,10 @@ KEY_LABELS: dict[str, Promise] = {
 
 
 def object_type_label(object_type: str) -> str:
-    """``registry.Resident`` as its model's name (居民), or as stored when unknown."""
+    """An audited object's type by its model's name: "registry.Resident" → 入住老人 / resident.
+    A type whose model no longer exists is shown as it is."""
     model = _model(object_type)
-    return str(model._meta.verbose_name) if model is not None else object_type
+    return str(capfirst(model._meta.verbose_name)) if model is not None else object_type
 
 
 def _model(object_type: str) -> type[Model] | None:

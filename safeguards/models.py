@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .audit_labels import action_label
+from .audit_labels import action_label, actor_label
 
 
 class PasswordHistory(models.Model):
@@ -85,5 +85,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
 
     def __str__(self) -> str:
-        # The bureau's time (settings.TIME_ZONE), as the admin shows the fields.
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {action_label(self.action)} {self.actor_name}"
+        # The bureau's time and the action's words (issue 21), as the list shows them.
+        return (
+            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {action_label(self.action)} {actor_label(self.actor_name)}"
+        )

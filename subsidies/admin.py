@@ -22,10 +22,12 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_base import limit_choices
+from registry.admin_labels import CodeLabelsAdminMixin
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedHistoryAdmin, staff_user
 from registry.admin_services import run_service
 from registry.exports import export_response
-from registry.models import PremisesBasis, ProviderKind
+from registry.labels import choice_labels, field_label
+from registry.models import Provider, ProviderKind, ResidentCategory
 from registry.scoping import jurisdiction_path, scope_by_coverage, scope_queryset
 
 from . import (
@@ -40,6 +42,13 @@ from . import (
 )
 from .explain import explain_eligible_beds, explain_line
 from .exports import grant_lines_table
+from .labels import (
+    eligibility_label,
+    payer_shares_label,
+    rate_key_label,
+    ratios_label,
+)
+from .line_display import LINE_READONLY_FIELDS, LineDisplayMixin
 from .models import (
     CareLevelWeight,
     ConstructionGrant,
@@ -49,6 +58,7 @@ from .models import (
     Rate,
     SubsidyScheme,
 )
+from .rate_keys import THRESHOLD_FIELDS
 from .review import held_reasons
 from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
 
@@ -63,9 +73,11 @@ if TYPE_CHECKING:
 # --- rate tables -----------------------------------------------------------------
 
 
-class RateInline(admin.TabularInline):
+class RateInline(CodeLabelsAdminMixin, admin.TabularInline):
     model = Rate
     extra = 0
+    code_label_fields = {"key": "key_label", "provider_kinds": "provider_kinds_label"}
+    code_checkbox_fields = {"provider_kinds": ProviderKind}
     fields = [
         "key",
         "amount",
@@ -79,12 +91,21 @@ class RateInline(admin.TabularInline):
         "source",
     ]
 
+    @admin.display(description=_("key"))
+    def key_label(self, rate: Rate) -> str:
+        return rate_key_label(rate.key)
+
+    @admin.display(description=_("provider kinds for this rate"))
+    def provider_kinds_label(self, rate: Rate) -> str:
+        return choice_labels(rate.provider_kinds, ProviderKind)
+
 
 @admin.register(SubsidyScheme)
-class SubsidySchemeAdmin(SimpleHistoryAdmin):
+class SubsidySchemeAdmin(CodeLabelsAdminMixin, SimpleHistoryAdmin):
+    # The name where a clerk looks for the scheme; the code beside it, for the API and files.
     list_display = [
+        "scheme_name",
         "code",
-        "name_zh",
         "jurisdiction",
         "payer_level",
         "kind",
@@ -96,6 +117,43 @@ class SubsidySchemeAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name_zh", "name_en"]
     list_select_related = ["jurisdiction"]
     inlines = [RateInline, care_weight_admin.CareLevelWeightInline]
+    code_checkbox_fields = {"provider_kinds": ProviderKind}
+    code_label_fields = {
+        "provider_kinds": "provider_kinds_label",
+        "eligibility": "eligibility_label",
+        "instalment_ratios": "instalment_ratios_label",
+        "cost_shares": "cost_shares_label",
+        "government_payers": "government_payers_label",
+        "resident_categories": "resident_categories_label",
+    }
+
+    @admin.display(description=_("name"), ordering="name_zh")
+    def scheme_name(self, scheme: SubsidyScheme) -> str:
+        return scheme.name
+
+    @admin.display(description=_("provider kinds"))
+    def provider_kinds_label(self, scheme: SubsidyScheme) -> str:
+        return choice_labels(scheme.provider_kinds, ProviderKind)
+
+    @admin.display(description=_("eligibility alternatives"))
+    def eligibility_label(self, scheme: SubsidyScheme) -> str:
+        return eligibility_label(scheme.eligibility)
+
+    @admin.display(description=_("instalment ratios"))
+    def instalment_ratios_label(self, scheme: SubsidyScheme) -> str:
+        return ratios_label(scheme.instalment_ratios)
+
+    @admin.display(description=_("cost shares"))
+    def cost_shares_label(self, scheme: SubsidyScheme) -> str:
+        return payer_shares_label(scheme.cost_shares)
+
+    @admin.display(description=_("government share paid by"))
+    def government_payers_label(self, scheme: SubsidyScheme) -> str:
+        return payer_shares_label(scheme.government_payers)
+
+    @admin.display(description=_("resident categories"))
+    def resident_categories_label(self, scheme: SubsidyScheme) -> str:
+        return choice_labels(scheme.resident_categories, ResidentCategory)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is CareLevelWeight:
@@ -112,12 +170,41 @@ class SubsidySchemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Rate)
-class RateAdmin(SimpleHistoryAdmin):
+class RateAdmin(CodeLabelsAdminMixin, SimpleHistoryAdmin):
     """Rates are edited here; approved lines keep the amount they were computed with."""
 
-    list_display = ["scheme", "key", "amount", "max_amount", "is_example", "effective_from", "effective_to"]
+    list_display = ["scheme", "key_label", "amount", "max_amount", "is_example", "effective_from", "effective_to"]
     list_filter = ["scheme", "is_example"]
     list_select_related = ["scheme"]
+    code_label_fields = {
+        "key": "key_label",
+        "provider_kinds": "provider_kinds_label",
+        "threshold_field": "threshold_field_label",
+    }
+    code_checkbox_fields = {"provider_kinds": ProviderKind}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "threshold_field":  # the provider's attribute, by its name
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                choices=[("", "-"), *((name, field_label(Provider, name)) for name in THRESHOLD_FIELDS)],
+                required=False,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("key"), ordering="key")
+    def key_label(self, rate: Rate) -> str:
+        return rate_key_label(rate.key)
+
+    @admin.display(description=_("provider kinds for this rate"))
+    def provider_kinds_label(self, rate: Rate) -> str:
+        return choice_labels(rate.provider_kinds, ProviderKind)
+
+    @admin.display(description=_("threshold attribute"))
+    def threshold_field_label(self, rate: Rate) -> str:
+        if not rate.threshold_field:
+            return "-"
+        return field_label(Provider, rate.threshold_field)
 
     def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
         rate_changes.rate_save(rate=obj, user=staff_user(request))
@@ -150,12 +237,9 @@ class ConstructionGrantForm(forms.ModelForm):
                 .distinct()
                 .order_by("key")
             )
-            labels = {
-                **dict(PremisesBasis.choices),
-                **dict(ProviderKind.choices),
-                "leased_5y": _("Leased, 5 years or more"),
-            }
-            self.fields["basis"] = forms.ChoiceField(label=_("rate key"), choices=[(k, labels.get(k, k)) for k in keys])
+            self.fields["basis"] = forms.ChoiceField(
+                label=_("rate key"), choices=[(key, rate_key_label(key)) for key in keys]
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -183,10 +267,20 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(ConstructionGrant)
-class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
+class ConstructionGrantAdmin(ReviewAdminMixin, CodeLabelsAdminMixin, ScopedHistoryAdmin):
     change_form_template = REVIEW_FORM
     form = ConstructionGrantForm
-    list_display = ["provider", "scheme", "basis", "eligible_beds", "total", "status", "prepared_by", "approved_by"]
+    list_display = [
+        "provider",
+        "scheme",
+        "basis_label",
+        "eligible_beds",
+        "total",
+        "status",
+        "prepared_by",
+        "approved_by",
+    ]
+    code_label_fields = {"basis": "basis_label"}
     list_filter = ["status", "scheme"]
     list_select_related = ["provider", "scheme", "prepared_by", "approved_by"]
     search_fields = ["provider__name", "provider__uscc"]
@@ -222,6 +316,10 @@ class ConstructionGrantAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
     @admin.display(description=_("why fewer beds"))
     def eligible_beds_reason(self, obj: ConstructionGrant) -> str:
         return explain_eligible_beds(obj) if obj.pk else ""
+
+    @admin.display(description=_("rate key"), ordering="basis")
+    def basis_label(self, grant: ConstructionGrant) -> str:
+        return rate_key_label(grant.basis)
 
     @admin.display(description=_("instalments (preview)"))
     def schedule_preview(self, obj: ConstructionGrant) -> str:
@@ -291,7 +389,7 @@ class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 # --- monthly runs -----------------------------------------------------------------
 
 
-class GrantLineInline(admin.TabularInline):
+class GrantLineInline(LineDisplayMixin, admin.TabularInline):
     model = GrantLine
     fk_name = "run"
     extra = 0
@@ -301,8 +399,8 @@ class GrantLineInline(admin.TabularInline):
         "provider",
         "kind",
         "period",
-        "subject",
-        "quantity",
+        "subject_text",
+        "quantity_text",
         "rate",
         "amount_shown",
         "explanation",
@@ -335,14 +433,6 @@ class GrantLineInline(admin.TabularInline):
             line.amount,
             _("withheld: %(holds)s") % {"holds": "; ".join(held[line.pk])},
         )
-
-    @admin.display(description=_("holds"))
-    def holds_text(self, line: GrantLine) -> str:
-        return "; ".join(hold["reason"] for hold in line.holds)
-
-    @admin.display(description=_("flags"))
-    def flags_text(self, line: GrantLine) -> str:
-        return "; ".join(f"{flag['code']} {flag.get('resident', '')}" for flag in line.flags)
 
 
 class GrantRunForm(forms.ModelForm):
@@ -477,31 +567,23 @@ class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(GrantLine)
-class GrantLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class GrantLineAdmin(LineDisplayMixin, ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     scope_path_lookup = "provider__division__path"
-    list_display = ["provider", "scheme", "period", "kind", "subject", "quantity", "rate", "amount", "payable_flag"]
+    list_display = [
+        "provider",
+        "scheme",
+        "period",
+        "kind",
+        "subject_text",
+        "quantity_text",
+        "rate",
+        "amount",
+        "payable_flag",
+    ]
     list_filter = ["scheme", "period", "kind", "run__status"]
     list_select_related = ["provider", "scheme"]
     search_fields = ["provider__name", "provider__uscc"]
-    readonly_fields = [
-        "run",
-        "scheme",
-        "provider",
-        "period",
-        "kind",
-        "subject",
-        "adjusts",
-        "explanation",
-        "basis",
-        "quantity",
-        "rate",
-        "amount",
-        "payer_level",
-        "payer_division",
-        "holds",
-        "withheld",
-        "flags",
-    ]
+    fields = readonly_fields = LINE_READONLY_FIELDS
 
     @admin.display(description=_("withheld by a hold"))
     def withheld(self, line: GrantLine) -> str:

@@ -199,7 +199,7 @@ class AwardAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
 
     @admin.display(description=_("scheme"), ordering="evaluation__scheme__code")
     def scheme(self, award: Award) -> str:
-        return award.evaluation.scheme.code
+        return award.evaluation.scheme.name  # the name, not the code (issue 21)
 
     @admin.display(description=_("year evaluated"), ordering="evaluation__year")
     def year(self, award: Award) -> int:

@@ -46,7 +46,7 @@ class OperationEvaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        scheme = self.scheme.code if self.scheme_id else "-"
+        scheme = self.scheme.name if self.scheme_id else "-"
         provider = self.provider if self.provider_id else "-"
         return f"{provider} {scheme} {self.year or '-'}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from registry.labels import division_name, plain_number
 from registry.models import CareLevel, ResidentCategory
 
 from .models import ConstructionGrant, GrantLine, OccupancyRule
@@ -30,7 +31,7 @@ def explain_line(line: GrantLine) -> str:
         ) % {
             "resident": basis.get("resident"),
             "category": ResidentCategory(basis["category"]).label if basis.get("category") else "-",
-            "county": basis.get("home_county") or "-",
+            "county": division_name(basis.get("home_county")),
             "days": basis.get("days_in_care"),
             "month_days": basis.get("days_in_month"),
             "what": what,
@@ -57,7 +58,7 @@ def explain_line(line: GrantLine) -> str:
         "counted": basis.get("residents_counted"),
         "excluded": basis.get("residents_excluded_as_duplicates", 0),
         "beds": basis.get("cap_beds"),
-        "quantity": format(line.quantity.normalize(), "f"),
+        "quantity": plain_number(line.quantity),
         "rate": line.rate,
         "amount": line.amount,
     }
@@ -65,11 +66,11 @@ def explain_line(line: GrantLine) -> str:
         weights = ", ".join(f"{CareLevel(level).label} {weight}" for level, weight in basis.get("weights", {}).items())
         text += " " + _("Counted by care level (%(weights)s): %(weighted)s weighted residents.") % {
             "weights": weights,
-            "weighted": basis["weighted_count"],
+            "weighted": plain_number(basis["weighted_count"]),
         }
     if line.kind == GrantLine.Kind.ADJUSTMENT:
         text += " " + _("Adjusts the approved count %(old)s of %(period)s.") % {
-            "old": basis.get("adjusts_quantity"),
+            "old": plain_number(basis.get("adjusts_quantity")),
             "period": f"{line.period:%Y-%m}",
         }
     return text

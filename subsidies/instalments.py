@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.credit import blacklisted_providers
+from registry.labels import field_label
 from registry.models import Provider, ProviderHold, ProviderStatus, User
 from registry.periods import end_of_day, years_later
 from registry.selectors import holds_in_force
@@ -139,7 +140,8 @@ def construction_quote(
         value = {"floor_area_m2": floor_area_m2, "households_served": households_served}.get(rate.threshold_field)
         if rate.threshold_min is not None and (value is None or Decimal(value) < rate.threshold_min):
             problems.append(
-                _("Needs %(field)s of at least %(min)s.") % {"field": rate.threshold_field, "min": rate.threshold_min}
+                _("Needs %(field)s of at least %(min)s.")
+                % {"field": field_label(Provider, rate.threshold_field), "min": rate.threshold_min}
             )
         total = Decimal("0.00") if problems else to_fen(rate.amount)
     ratios = scheme.instalment_ratios or [1]

@@ -19,6 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from registry.models import Division, Provider, money_field
 
+from .rate_keys import rate_key_label
+
 
 def preparers_field() -> models.ManyToManyField:
     """Everyone who created, refreshed, edited, collected or submitted the object: none of
@@ -120,7 +122,8 @@ class SubsidyScheme(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # The name a clerk knows it by (issue 21); the code is for the API and the files.
+        return self.name
 
     @property
     def name(self) -> str:
@@ -165,7 +168,7 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.code} {self.key} {self.amount}"
+        return f"{self.scheme.name} {rate_key_label(self.key)} {self.amount}"
 
 
 class ConstructionGrant(models.Model):
@@ -220,7 +223,7 @@ class ConstructionGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.scheme.code}"
+        return f"{self.provider} {self.scheme.name}"
 
 
 class Instalment(models.Model):
@@ -305,7 +308,7 @@ class GrantRun(models.Model):
 
     def __str__(self) -> str:
         # An add form sent back with an error has an instance without some of these.
-        scheme = self.scheme.code if self.scheme_id else "-"
+        scheme = self.scheme.name if self.scheme_id else "-"
         period = f"{self.period:%Y-%m}" if self.period else "-"
         return f"{scheme} {period} {self.division if self.division_id else '-'}"
 

@@ -33,6 +33,7 @@ from registry.models import Division, Provider, ProviderStatus, User
 from registry.rosters.formats import Source, read_rows
 from safeguards.audit import audit_record
 
+from .bank_results import result_headers, result_row
 from .maker_checker import add_preparer, refuse_preparer
 from .models import Award, GrantLine, GrantRun, Instalment, PaymentBatch, PaymentItem, Recovery, Repayment
 from .recoveries import claim_everything_paid
@@ -385,8 +386,8 @@ def _parse_result_row(
 
 
 EXTRA_RESULT_ROWS = 1000
-# The bank result file's columns: they find its header row below title rows (``read_rows``).
-RESULT_HEADERS = ("item", "amount", "status", "reason")
+# The bank result file's columns (item, amount, status, reason) and the words for them, in
+# either language: bank_results.py. They find its header row below title rows (``read_rows``).
 
 
 @transaction.atomic
@@ -405,9 +406,10 @@ def batch_reconcile(*, batch: PaymentBatch, data: Source, filename: str, user: U
     seen: set[int] = set()
     # One row per pending item, and up to EXTRA_RESULT_ROWS more reported as errors; a file
     # with more is refused as it is read, at the first row past them (issue 23).
-    rows = read_rows(data, filename, max_rows=len(items) + EXTRA_RESULT_ROWS, headers=RESULT_HEADERS)
-    for row in rows:
-        number = row.number
+    rows = read_rows(data, filename, max_rows=len(items) + EXTRA_RESULT_ROWS, headers=result_headers())
+    for record in rows:
+        number = record.number
+        row = result_row(record)  # a bank's Chinese headers and 成功/失败 read as item … status paid/failed
         error, item = _parse_result_row(number, row, items)
         if item is not None and item.pk in seen:
             error = _("row %(n)d: item %(item)s appears twice") % {"n": number, "item": item.pk}

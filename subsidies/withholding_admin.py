@@ -18,6 +18,7 @@ from registry.admin_filters import DivisionFilter
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin
 from registry.holds import hold_reasons_now, providers_on_hold
 
+from .line_display import LINE_READONLY_FIELDS, LineDisplayMixin
 from .models import GrantLine, ProviderOnHold, WithheldLine
 from .withholding import describe_withholding, line_withholdings, with_withheld_totals, withheld_lines
 
@@ -41,15 +42,16 @@ def withholding_text(line: GrantLine) -> str:
 
 
 @admin.register(WithheldLine)
-class WithheldLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class WithheldLineAdmin(LineDisplayMixin, ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Approved lines a batch would pay today but for their provider's hold."""
 
     scope_path_lookup = "provider__division__path"
-    list_display = ["provider_name", "scheme", "period", "kind", "subject", "amount", "withheld"]
+    list_display = ["provider_name", "scheme", "period", "kind", "subject_text", "amount", "withheld"]
     list_filter = ["scheme", "period", DivisionFilter]
     list_select_related = ["provider", "scheme", "run"]
     search_fields = ["provider__name", "provider__uscc"]
     ordering = ["provider__name", "period", "pk"]
+    fields = readonly_fields = LINE_READONLY_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(pk__in=withheld_lines().values("pk"))
@@ -67,7 +69,9 @@ class WithheldLineAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("withheld"))
     def withheld(self, line: GrantLine) -> str:
-        spans = getattr(line, "withheld_spans", [])
+        if not hasattr(line, "withheld_spans"):  # the line's own page
+            return withholding_text(line)
+        spans = line.withheld_spans
         return format_html_join("", "<div>{}</div>", ((describe_withholding(span),) for span in spans)) or "-"
 
 

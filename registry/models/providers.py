@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from safeguards.identifiers import normalise_uscc, validate_uscc
@@ -239,7 +240,9 @@ class ProviderStatusChange(models.Model):
         CERTIFY = "certify", _("Certify")
         SUSPEND = "suspend", _("Suspend")
         REINSTATE = "reinstate", _("Reinstate")
-        CLOSE = "close", _("Close")
+        # Context-qualified: Django's own "Close" (the read-only page's button, 关闭) must not
+        # share this translation (注销 = deregister), issue 21.
+        CLOSE = "close", pgettext_lazy("lifecycle action", "Close")
         REVOKE = "revoke", _("Revoke")
 
     provider = models.ForeignKey(Provider, models.PROTECT, related_name="status_changes", verbose_name=_("provider"))

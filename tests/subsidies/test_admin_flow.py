@@ -279,7 +279,7 @@ def test_a_monthly_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Ca
         assert [flag["code"] for flag in flagged] == ["duplicate_resident"]
         # The demo has its own overlap between two Kundulun homes (demo/subsidies.py).
         assert lines[name].basis["residents_excluded_as_duplicates"] == len(lines[name].flags)
-    assert page.count(f"duplicate_resident {masked}") == 2
+    assert page.count(f"Resident also in another provider {masked}") == 2  # the flag's words (issue 21)
 
     # 2. Maker and checker: the clerk who prepared it has no approve action; the reviewer approves.
     assert "approve_runs" not in offered_actions(clerk, "grantrun")
@@ -443,12 +443,13 @@ def test_every_line_is_explained_by_its_basis(admin_form_data: Callable[[Any], d
         assert line.amount == to_fen(line.rate * min(counted, basis["cap_beds"]))
 
         page = text(reviewer.get(url("subsidies_grantline_change", line.pk)))
+        # The basis as labelled words, not JSON (issue 21).
         for shown in (
-            '"rule": "min_days"',
-            f'"min_days": {MIN_DAYS}',
-            f'"residents_counted": "{basis["residents_counted"]}"',
-            f'"cap_beds": {line.provider.beds}',
-            '"rate_key": "any"',
+            "counting rule Residents present at least N days of the month",
+            f"minimum days present {MIN_DAYS}",
+            f"residents counted {basis['residents_counted']}",
+            f"bed cap {line.provider.beds}",
+            "rate key Any grade",
             f"Rate (yuan): {line.rate}",
             f"Amount (yuan): {line.amount}",
         ):

@@ -114,7 +114,7 @@ def test_disabled_residents_weighted_1_5_make_two_self_care_and_two_disabled_cou
     assert line.basis["capped"] is False
     with translation.override("en"):
         explained = explain_line(line)
-    assert "Disabled 1.50" in explained and "5.0000 weighted residents" in explained
+    assert "Disabled 1.50" in explained and "5 weighted residents" in explained  # issue 21: no "5.0000"
 
 
 def test_the_min_days_rule_adds_the_weight_only_for_residents_it_counts(home):

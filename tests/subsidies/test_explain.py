@@ -51,4 +51,4 @@ def test_an_adjustment_says_which_approved_count_it_corrects():
     line.kind = GrantLine.Kind.ADJUSTMENT
 
     with translation.override("en"):
-        assert "Adjusts the approved count 48.0000 of 2026-11." in explain_line(line)
+        assert "Adjusts the approved count 48 of 2026-11." in explain_line(line)  # issue 21: counts as plain numbers
