@@ -20,7 +20,7 @@ from .models import PaymentItem
 
 # column → the headers a result file may give it (the first is the one the code uses)
 RESULT_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "item": ("item", "明细编号", "付款明细编号", "编号", "项目编号"),
+    "item": ("item", "item no.", "明细编号", "付款明细编号", "编号", "项目编号"),
     "amount": ("amount", "金额", "付款金额", "支付金额"),
     "status": ("status", "状态", "结果", "处理结果", "支付状态"),
     "reason": ("reason", "原因", "失败原因", "备注"),

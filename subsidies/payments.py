@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.exports import ExportTable, export_chunks, plain_table
 from registry.holds import hold_reasons_now, providers_on_hold
@@ -40,7 +41,18 @@ from .recoveries import claim_everything_paid
 
 State = PaymentBatch.State
 CLOSED = [ProviderStatus.CLOSED, ProviderStatus.REVOKED]  # closed providers never receive new money
-PAYMENT_FILE_HEADER = ["item", "payee", "uscc", "bank", "account", "amount", "memo"]
+# The payment file's columns, in the language of the page that exports it (issue 21: a bank
+# clerk reads 明细编号, not "item"). The bank's result file gives the item and amount back
+# under these names or the other names bank_results.RESULT_COLUMN_ALIASES accepts.
+PAYMENT_FILE_HEADER = [
+    gettext_lazy("item no."),
+    gettext_lazy("payee"),
+    gettext_lazy("unified social credit code"),
+    gettext_lazy("bank"),
+    gettext_lazy("account number"),
+    gettext_lazy("amount"),
+    gettext_lazy("memo"),
+]
 
 
 def _not_yet_paid() -> Q:
@@ -299,7 +311,8 @@ def batch_payment_file(*, batch: PaymentBatch) -> tuple[PaymentBatch, ExportTabl
         locked.state = State.EXPORTED
         locked.exported_at = timezone.now()
         locked.save(update_fields=["state", "exported_at"])
-    table = plain_table(what=f"payment-batch-{locked.pk}", header=PAYMENT_FILE_HEADER, rows=_payment_rows(locked))
+    header = [str(column) for column in PAYMENT_FILE_HEADER]
+    table = plain_table(what=f"payment-batch-{locked.pk}", header=header, rows=_payment_rows(locked))
     return locked, table
 
 

@@ -39,7 +39,8 @@ Action = ProviderStatusChange.Action
 D = datetime.date
 OCT = D(2026, 10, 1)
 NOV = D(2026, 11, 1)
-HEADER = ["item", "payee", "uscc", "bank", "account", "amount", "memo"]
+# The payment file's columns as a bank clerk reads them (issue 21: words, not codes).
+HEADER = ["明细编号", "收款人", "统一社会信用代码", "开户银行", "银行账号", "金额", "摘要"]
 
 
 def today():
