@@ -12,6 +12,7 @@ makes Django hand out another connection while it runs).
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,9 @@ from typing import Any
 import pytest
 from demo_snapshot import seeded_demo
 from django.urls import reverse
+from django.utils import timezone
 
+from registry.models import User
 from subsidies.models import ConstructionGrant, GrantRun, PaymentBatch
 from subsidies.review import review_events, review_summary
 
@@ -110,6 +113,8 @@ def test_submit_return_resubmit_approve_for_a_run_a_grant_and_a_batch(
     items: list[Item], live_server: Any, save_screenshot: Any
 ) -> None:
     seen: dict[str, list[str]] = {}
+    reviewer_id = User.objects.get(username="reviewer_baotou").pk
+    started = timezone.localtime()  # the bureau's time (Asia/Shanghai), as the log shows it
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         reviewer = signed_in(browser, live_server.url, "reviewer_baotou")
@@ -142,7 +147,40 @@ def test_submit_return_resubmit_approve_for_a_run_a_grant_and_a_batch(
             seen[item.key].append(step(reviewer, item, "approve"))
             save_screenshot(reviewer, f"review-{item.key}-approved-1280")
             assert reviewer.locator("a.review-approve").count() == 0
+
+        # The audit admin reads the reviewer's steps in the log, filtered by user, in the
+        # bureau's time and in words: three returns and three approvals, all of today.
+        auditor = signed_in(browser, live_server.url, "auditor")
+        log = live_server.url + reverse("admin:safeguards_auditentry_changelist")
+        auditor.goto(f"{log}?actor__id__exact={reviewer_id}")
+        save_screenshot(auditor, "review-audit-log-by-reviewer-1280")
+        everything = auditor.locator("#result_list tbody tr").all_inner_texts()
+        # Each object's entries by this user ("every entry about this object" and the user).
+        rows = {}
+        for item in items:
+            about = f"object_type={item.model._meta.label}&object_id={item.pk}"
+            auditor.goto(f"{log}?actor__id__exact={reviewer_id}&{about}")
+            rows[item.key] = auditor.locator("#result_list tbody tr").all_inner_texts()
         browser.close()
+
+    assert everything and all("reviewer_baotou" in row for row in everything), everything
+    finished = timezone.localtime()
+    # 2026-12-05 12:07 or 2026年12月5日 12:07, as the page's date format writes it
+    when = re.compile(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})日?\s*(\d{1,2}):(\d{2})")
+
+    def during_this_test(row: str) -> bool:
+        """Shown in the bureau's time (UTC would be eight hours off) within this test."""
+        match = when.search(row)
+        assert match is not None, row
+        at = datetime.datetime(*map(int, match.groups()), tzinfo=started.tzinfo)
+        return started.replace(second=0, microsecond=0) <= at <= finished
+
+    for item in items:
+        # The steps taken in the browser carry its address; the demo's own steps have none.
+        mine = [row for row in rows[item.key] if "127.0.0.1" in row]
+        assert mine and all(during_this_test(row) for row in mine), (mine, started, finished)
+        assert sum("审核：退回经办" in row for row in mine) == 1, rows[item.key]
+        assert sum("审核：审批通过" in row for row in mine) == 1, rows[item.key]
 
     for item in items:
         lines, payable, withheld = item.payable.split(" / ")

@@ -130,8 +130,12 @@ def test_audit_actions_and_object_types_read_as_words() -> None:
         assert action_label("provider.close") == "Provider: closed (deregistered)"
         assert action_label("care_level_weight.change") == "Care-level weight: changed"
         assert action_label("something.new") == "something: new"  # an unknown part stays visible
+        assert action_label("review.returned") == "Review: returned"  # the review flow's steps
         assert object_type_label("registry.Resident") == "Resident"
         assert object_type_label("gone.Model") == "gone.Model"
+    with translation.override("zh-hans"):
+        assert action_label("review.returned") == "审核：退回经办"
+        assert action_label("review.approved") == "审核：审批通过"
 
 
 def test_the_audit_log_list_shows_action_names_not_codes(
