@@ -39,7 +39,7 @@ def test_the_import_page_says_what_each_column_accepts_with_the_clerks_own_examp
 
     assert "docs/" not in html  # the help is in the page, not in a file of the code
     labels = "、".join(chinese_labels(CareLevel))
-    assert f"<td>照护等级</td><td>care level</td><td>✓</td><td>one of: {labels}</td>" in html.replace("\n", "")
+    assert f"<td>照护等级</td><td>care level</td><td>✓</td><td>以下之一：{labels}</td>" in html.replace("\n", "")
     assert "<td>机构统一社会信用代码</td><td>provider uscc</td><td>✓</td>" in html
     assert f"<td>{first.uscc}</td>" in html
     assert EXAMPLES["residents"][2] not in html  # the fictitious provider of the built-in example

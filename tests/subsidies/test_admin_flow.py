@@ -336,7 +336,8 @@ def test_a_monthly_run_from_rates_to_a_paid_reconciled_batch(admin_form_data: Ca
     assert response["Content-Type"].startswith("text/csv")
     assert file_bytes(response).startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(file_bytes(response).decode("utf-8-sig"))))
-    assert rows[0] == ["明细编号", "收款人", "统一社会信用代码", "开户银行", "银行账号", "金额", "摘要"]
+    # Its columns are words in the page's language (English here, as the pages are under /en/).
+    assert rows[0] == ["item no.", "payee", "unified social credit code", "bank", "account number", "amount", "memo"]
     by_item = {int(row[0]): row for row in rows[1:]}
     assert set(by_item) == {item.pk for item in items}
     for item in items:

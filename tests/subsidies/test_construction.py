@@ -101,7 +101,7 @@ def test_a_fixed_quote_below_its_threshold_says_what_is_missing(divisions):
             households_served=49,
         )
 
-    assert result.problems == ["Needs households_served of at least 50.00."]
+    assert result.problems == ["Needs households served of at least 50.00."]  # the field by its name
 
 
 # --- prepare ------------------------------------------------------------------------------
