@@ -1,6 +1,6 @@
 """Issue 21, "done means": no raw code in front of a clerk.
 
-The demo is seeded once; then, as each demo role, every admin list the role may open and
+The demo is loaded once for the module; then, as each demo role, every admin list the role may open and
 the page of the first record on it are read as a person sees them (tags stripped; scripts,
 styles, text areas and the help of a field typed as a code skipped). None may show a
 snake_case code (``advanced_age``), a JSON list (``["``), a bare ``None`` or a count with four
@@ -9,23 +9,20 @@ trailing zeros (``19.0000``). Login names (``clerk_baotou``) are names, not code
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from registry.models import User
 
-# Runs on one xdist worker by itself: it seeds the whole demo.
-pytestmark = [pytest.mark.xdist_group("no_raw_codes"), pytest.mark.django_db]
+# The demo (``public_demo``: seeded once per test process, copied back in for each module
+# that needs it, rolled back after the module).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_demo")]
 
 # One user of each demo role (README "Demo logins"): a city and a district clerk, the
 # reviewer, finance, an inspector and the three administrators.
@@ -105,20 +102,6 @@ def raw_codes(text: str, names: set[str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The demo seeded once for the module (as ``manage.py seed_demo``), rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
 def pages_of(client: Client) -> Iterator[tuple[str, str]]:
     """(address, body) of every admin list the client may open and of its first record's page."""
     for model in admin.site._registry:
@@ -140,7 +123,7 @@ def pages_of(client: Client) -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_no_admin_page_shows_a_raw_code(demo: None, username: str) -> None:
+def test_no_admin_page_shows_a_raw_code(username: str) -> None:
     names = set(User.objects.values_list("username", flat=True))
     client = Client()
     client.force_login(User.objects.get(username=username))
