@@ -276,7 +276,7 @@ class ConstructionGrantAdmin(ReviewAdminMixin, CodeLabelsAdminMixin, ScopedHisto
         "basis_label",
         "eligible_beds",
         "total",
-        "status",
+        "review_status",
         "prepared_by",
         "approved_by",
     ]
@@ -462,7 +462,7 @@ class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     change_form_template = REVIEW_FORM
     form = GrantRunForm
     scope_path_lookup = "division__path"
-    list_display = ["scheme", "period", "division", "status", "line_count", "payable_total", "approved_by"]
+    list_display = ["scheme", "period", "division", "review_status", "line_count", "payable_total", "approved_by"]
     list_filter = ["status", "scheme", "period"]
     list_select_related = ["scheme", "division", "approved_by"]
     readonly_fields = ["status", "totals", "created_by", "preparers", "refreshed_at", "approved_by", "approved_at"]
@@ -470,7 +470,7 @@ class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     actions = ["refresh_runs", "submit_runs", "approve_runs", "export_lines"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GrantRun]:
-        queryset = super(ScopedAdminMixin, self).get_queryset(request)
+        queryset = review.with_last_review_step(super(ScopedAdminMixin, self).get_queryset(request))
         queryset = scope_by_coverage(queryset, staff_user(request), "division__path")
         # A district clerk sees the city-wide run, but counts and money of their district only.
         in_scope = Q(lines__provider__division__path__startswith=jurisdiction_path(staff_user(request)) or "")

@@ -127,7 +127,7 @@ class AwardAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
         "score",
         "evaluated_on",
         "amount",
-        "status",
+        "review_status",
         "prepared_by",
         "approved_by",
     ]

@@ -17,11 +17,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,6 +77,23 @@ def _last_event(obj: Prepared) -> ReviewEvent | None:
     return ReviewEvent.objects.filter(content_type=content_type, object_id=obj.pk).order_by("-at", "-pk").first()
 
 
+def with_last_review_step(objects: QuerySet[Any]) -> QuerySet[Any]:
+    """``objects`` annotated with ``last_review_step`` (the action of each one's latest
+    review step, or None), so a list shows every row's review state in one query."""
+    steps = ReviewEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(objects.model), object_id=OuterRef("pk")
+    ).order_by("-at", "-pk")
+    return objects.annotate(last_review_step=Subquery(steps.values("action")[:1]))
+
+
+def _last_action(obj: Prepared) -> str | None:
+    """The latest review step's action: from the list's annotation when it has one."""
+    if hasattr(obj, "last_review_step"):
+        return obj.last_review_step
+    last = _last_event(obj)
+    return last.action if last is not None else None
+
+
 def review_state(obj: Prepared) -> str:
     """Where ``obj`` stands: being prepared, waiting for review, returned, approved or
     rejected. A batch keeps its own ``submitted`` state; the others are drafts throughout
@@ -89,11 +107,11 @@ def review_state(obj: Prepared) -> str:
         return APPROVED
     elif obj.status in {"rejected", "cancelled"}:
         return REJECTED
-    last = _last_event(obj)
+    last = _last_action(obj)
     if isinstance(obj, PaymentBatch):
-        return RETURNED if last is not None and last.action == Action.RETURNED else PREPARING
-    if last is not None and last.action in {Action.SUBMITTED, Action.RETURNED}:
-        return SUBMITTED if last.action == Action.SUBMITTED else RETURNED
+        return RETURNED if last == Action.RETURNED else PREPARING
+    if last in {Action.SUBMITTED, Action.RETURNED}:
+        return SUBMITTED if last == Action.SUBMITTED else RETURNED
     return PREPARING
 
 

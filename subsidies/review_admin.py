@@ -84,6 +84,17 @@ class ReviewAdminMixin(ModelAdminBase):
         view = self.admin_site.admin_view(self.review_view)
         return [path("<path:object_id>/review/<str:step>/", view, name=name), *super().get_urls()]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return review.with_last_review_step(super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def review_status(self, obj: Prepared) -> str:
+        """A draft's place in review (being prepared, waiting for review, returned);
+        otherwise the object's own status. One query for the whole list (the annotation)."""
+        if getattr(obj, "status", None) == "draft":
+            return str(review.STATE_LABELS[review.review_state(obj)])
+        return str(obj.get_status_display()) if hasattr(obj, "get_status_display") else str(obj.get_state_display())
+
     def has_submit_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(review.SUBMIT_PERMISSION[self.model])
 

@@ -580,7 +580,8 @@ def test_a_district_clerk_sees_only_their_districts_money(admin_form_data: Calla
     total = sum((line.amount for line in donghe_lines if not line.holds), Decimal("0.00"))
     assert total > 0 and f"东河区 League/city finance {total}" in page
     listing = text(donghe.get(url("subsidies_grantrun_changelist")))
-    assert f"包头市 Draft 3 {total}" in listing, listing  # lines and payable total of Donghe only
+    # Lines and payable total of Donghe only; the run is a draft not yet submitted ("being prepared").
+    assert f"包头市 Being prepared 3 {total}" in listing, listing
 
     # The provider ledger: Kundulun's providers are out of reach.
     sunshine = provider(SUNSHINE)

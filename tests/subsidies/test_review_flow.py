@@ -16,6 +16,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from factories import KUNDULUN, ResidentFactory
@@ -222,3 +224,26 @@ def test_a_batch_page_says_payable_and_withheld(batch, finance, client_for):
     page = page_text(client_for(finance).get(url("subsidies_paymentbatch_change", batch.pk)))
     assert "1 line: payable 300.00 yuan, withheld 0.00 yuan" in page
     assert "Submit for review" in page
+
+
+def test_the_runs_list_says_which_runs_wait_for_review_in_as_many_queries_for_any_number(
+    run, clerk, reviewer, client_for
+):
+    as_reviewer = client_for(reviewer)
+    changelist = url("subsidies_grantrun_changelist")
+
+    def shown() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = page_text(as_reviewer.get(changelist))
+        return page, len(queries)
+
+    submit_for_review(obj=run, user=clerk)
+    page, one_row = shown()
+    assert "Waiting for review" in page
+
+    october = run_refresh(scheme_code=BT, period=datetime.date(2026, 10, 1), division_code=KUNDULUN, user=clerk)
+    submit_for_review(obj=october, user=clerk)
+    return_to_preparer(obj=october, user=reviewer, reason=REASON)
+    page, two_rows = shown()
+    assert "Waiting for review" in page and "Returned to the preparer" in page
+    assert two_rows == one_row  # the review state comes with the rows, not a query per row
