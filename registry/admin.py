@@ -60,12 +60,7 @@ if TYPE_CHECKING:
         in_care: int
 
 
-admin.site.site_header = _("Care provider registry")
-admin.site.site_title = _("Care provider registry")
-admin.site.index_title = _("Back-office")
-# No app list down the left of every page: at 1280 px it took 276 px from the lists, whose
-# last columns then scrolled out of sight. The home page and the breadcrumbs lead to every list.
-admin.site.enable_nav_sidebar = False
+# The site itself (header, no nav sidebar, the workbench as home) is registry/admin_site.py.
 
 
 # --- inlines on the provider page -------------------------------------------------

@@ -19,7 +19,7 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.admin_apps.CareAdminConfig",  # django.contrib.admin, its home page the workbench
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
