@@ -404,13 +404,28 @@ class EvidenceInline(admin.TabularInline):
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
+class VerifyFilter(admin.SimpleListFilter):
+    """Rectifications reported fixed of the inspections the user took part in (the workbench's link)."""
+
+    title = _("verification")
+    parameter_name = "verify"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("me", _("Waiting for my verification"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "me":
+            return queryset.filter(pk__in=workbench.findings_to_verify(staff_user(request)).values("pk"))
+        return queryset
+
+
 @admin.register(Finding)
 class FindingAdmin(ScopedHistoryAdmin):
     """The findings board: what is open, reported fixed, verified or overdue."""
 
     scope_path_lookup = "inspection__provider__division__path"
     list_display = ["provider", "category", "severity", "deadline", "status", "escalated_on", "verified_by"]
-    list_filter = ["status", "severity", "category", "deadline"]
+    list_filter = ["status", VerifyFilter, "severity", "category", "deadline"]
     list_select_related = ["inspection__provider", "verified_by"]
     search_fields = ["inspection__provider__name", "description"]
     fields = [

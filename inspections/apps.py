@@ -18,11 +18,13 @@ class InspectionsConfig(AppConfig):
         )
         from registry.rosters.kinds import register_kind
 
+        from . import work_items
         from .rosters import INSPECTIONS
         from .sitemaps import InspectionsSitemap
         from .views import provider_inspections_section
 
         register_kind(INSPECTIONS)
+        work_items.register()  # the inspector's part of the back-office workbench
         register_nav_link(NavLink(url_name="public_inspections", label=_("Inspections"), order=10))
         register_sitemap("inspections", InspectionsSitemap)
         register_detail_section(

@@ -10,6 +10,11 @@ colleagues the inspection form offers them.
 - a task is overdue while open after its due date (``task_is_overdue``);
 - the inspection list and the findings board show, beyond the jurisdiction, the
   inspections the user took part in and their findings;
+- the workbench shows the tasks to do now (``tasks_to_do_now``): open, due by the end of
+  this week, overdue first, then by due date and the provider's risk (more open findings,
+  then more hazards found in the past, then the lower grade; not rated counts as lowest),
+  and the rectifications reported fixed of the inspections the user took part in
+  (``findings_to_verify``);
 - the inspection form offers an inspector the open tasks assigned to them (anyone else,
   e.g. a clerk recording for an inspector, the open tasks they see), and as inspectors
   only active staff of the inspector role in the user's league/city
@@ -20,7 +25,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from registry.models import Division, Provider, User
 from registry.periods import period_bounds
@@ -125,3 +131,31 @@ def inspectors_offered_to(user: User) -> QuerySet[User]:
     if city:
         inspectors = inspectors.filter(jurisdiction__path__startswith=city)
     return inspectors.select_related("jurisdiction").order_by("jurisdiction__path", "username").distinct()
+
+
+def _findings_of_provider(**filters: object) -> Subquery:
+    rows = Finding.objects.filter(inspection__provider=OuterRef("provider"), **filters)
+    return Subquery(rows.order_by().values("inspection__provider").annotate(n=Count("pk")).values("n")[:1])
+
+
+def tasks_to_do_now(user: User, today: datetime.date) -> QuerySet[InspectionTask]:
+    """The user's open tasks due by the end of this week, overdue first, riskiest first on a day."""
+    sunday = today + datetime.timedelta(days=6 - today.weekday())
+    tasks = InspectionTask.objects.filter(status=InspectionTask.Status.OPEN, due_on__lte=sunday)
+    return (
+        tasks_visible_to(tasks, user)
+        .annotate(
+            open_findings=Coalesce(
+                _findings_of_provider(status__in=[Finding.Status.OPEN, Finding.Status.RECTIFIED]),
+                0,
+                output_field=IntegerField(),
+            ),
+            past_hazards=Coalesce(_findings_of_provider(), 0, output_field=IntegerField()),
+        )
+        .select_related("provider", "regime")
+        .order_by("due_on", "-open_findings", "-past_hazards", "provider__grade", "provider__name", "pk")
+    )
+
+
+def findings_to_verify(user: User) -> QuerySet[Finding]:
+    return Finding.objects.filter(status=Finding.Status.RECTIFIED, inspection__inspectors=user)

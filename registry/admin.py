@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
-from .admin_filters import DivisionFilter, ProviderNameFilter
+from .admin_filters import DivisionFilter, ProviderNameFilter, RenewalDueFilter, ReportOverdueFilter
 from .admin_labels import CodeLabelsAdminMixin, resident_categories_field
 from .admin_mixins import (
     PersonalDataAdminMixin,
@@ -168,7 +168,16 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     show_full_result_count = False
     list_display = ["name", "uscc", "kind", "status", "division", "grade", "beds", "nursing_beds", "residents_in_care"]
     list_select_related = ["division"]
-    list_filter = ["status", "kind", "legal_form", "operation_mode", "grade", "has_medical_unit", DivisionFilter]
+    list_filter = [
+        "status",
+        "kind",
+        "legal_form",
+        "operation_mode",
+        "grade",
+        "has_medical_unit",
+        ReportOverdueFilter,
+        DivisionFilter,
+    ]
     search_fields = ["name", "uscc", "address"]
     list_per_page = 50
     readonly_fields = [
@@ -347,7 +356,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 @admin.register(Licence)
 class LicenceAdmin(ProviderChildAdmin):
     list_display = ["provider", "kind", "number", "issued_on", "expires_on"]
-    list_filter = ["kind", DivisionFilter]
+    list_filter = ["kind", RenewalDueFilter, DivisionFilter]
     search_fields = ["number", "provider__name", "provider__uscc"]
 
 

@@ -8,10 +8,12 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import staff_user
 from .models import Division, Provider
+from .renewals import licences_due_for_renewal, providers_with_report_overdue
 from .scoping import divisions_visible_to, providers_visible_to
 
 
@@ -89,3 +91,43 @@ class ProviderNameFilter(admin.ListFilter):
 def providers_matching(user: Any, text: str) -> QuerySet[Provider]:
     """The user's providers whose name contains ``text`` or whose USCC is ``text``."""
     return providers_visible_to(user).filter(Q(name__icontains=text) | Q(uscc=text.upper()))
+
+
+class ChoiceFilter(admin.SimpleListFilter):
+    """A filter of fixed choices, each a queryset rule: ``rules`` maps a value to
+    ``(label, function(queryset) -> queryset)``."""
+
+    rules: dict[str, tuple[Any, Any]] = {}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(value, label) for value, (label, _rule) in self.rules.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        rule = self.rules.get(self.value() or "")
+        return rule[1](queryset) if rule else queryset
+
+
+class RenewalDueFilter(ChoiceFilter):
+    """Licences due for renewal (``registry.renewals``): the workbench's link."""
+
+    title = _("renewal")
+    parameter_name = "renewal"
+    rules = {
+        "due": (
+            _("Due: expiring soon or expired"),
+            lambda qs: qs.filter(pk__in=licences_due_for_renewal(timezone.localdate()).values("pk")),
+        )
+    }
+
+
+class ReportOverdueFilter(ChoiceFilter):
+    """Providers whose annual financial report is overdue (``registry.renewals``)."""
+
+    title = _("annual report")
+    parameter_name = "annual_report"
+    rules = {
+        "overdue": (
+            _("Overdue"),
+            lambda qs: qs.filter(pk__in=providers_with_report_overdue(timezone.localdate()).values("pk")),
+        )
+    }

@@ -7,8 +7,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
+        from . import work_items
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
         otp_admin.register()  # after every app's admin module, so ours replace the packages' own
         staff_admin.register()
+        work_items.register()  # the district clerk's and the security admins' part of the workbench

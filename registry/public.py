@@ -14,7 +14,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.conf import settings
 from django.db.models import (
     DecimalField,
     F,
@@ -29,6 +28,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
+from .renewals import report_year_due
 from .selectors import in_force_on, residents_in_care
 
 if TYPE_CHECKING:
@@ -155,8 +155,7 @@ def annual_report_overdue(provider: Provider, day: datetime.date | None = None) 
         return None
     if provider.legal_form != LegalForm.NON_PROFIT and provider.operation_mode != OperationMode.PUBLIC:
         return None
-    month, due_day = settings.ANNUAL_REPORT_DUE
-    year = day.year - 1 if day > datetime.date(day.year, month, due_day) else day.year - 2
+    year = report_year_due(day)
     if provider.certified_on is not None and provider.certified_on.year > year:
         return None
     if provider.annual_reports.filter(year=year, submitted_on__isnull=False).exists():

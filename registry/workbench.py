@@ -37,6 +37,7 @@ SECTIONS: dict[str, Promise] = {
     roles.INSPECTOR: _("Inspections"),
     roles.SECURITY_ADMIN: _("Accounts and sign-in"),
     roles.AUDIT_ADMIN: _("Personal data and sign-in"),
+    roles.SYSTEM_ADMIN: _("Accounts"),
 }
 
 

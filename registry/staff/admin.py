@@ -30,10 +30,12 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..admin_base import limit_choices
+from ..admin_filters import ChoiceFilter
 from ..admin_mixins import ScopedAdminMixin, staff_user
 from ..models import RoleGrant, User
 from ..scoping import divisions_visible_to, jurisdiction_path, scope_queryset
 from . import accounts, separation
+from .security_checks import staff_password_expired, staff_without_second_factor
 
 
 class AccountCreationForm(forms.ModelForm):
@@ -48,12 +50,24 @@ class AccountCreationForm(forms.ModelForm):
         self.fields["jurisdiction"].required = True  # every staff member works inside one
 
 
+class SecondFactorFilter(ChoiceFilter):
+    title = _("second factor")
+    parameter_name = "second_factor"
+    rules = {"none": (_("None"), staff_without_second_factor)}
+
+
+class PasswordAgeFilter(ChoiceFilter):
+    title = _("password age")
+    parameter_name = "password_age"
+    rules = {"expired": (_("Past its maximum age"), staff_password_expired)}
+
+
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     scope_path_lookup = "jurisdiction__path"
     change_form_template = "admin/registry/user/change_form.html"
     add_form = AccountCreationForm
     list_display = ["username", "first_name", "last_name", "jurisdiction", "roles", "is_active"]
-    list_filter = ["is_active", "groups"]
+    list_filter = ["is_active", "groups", SecondFactorFilter, PasswordAgeFilter]
     list_select_related = ["jurisdiction"]
     fieldsets = [
         (None, {"fields": ["username"]}),

@@ -22,7 +22,7 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,7 @@ from safeguards.audit import audit_record
 
 from ..admin_base import staff_user
 from ..scoping import scope_queryset
+from .security_checks import attempts_with_failures, locked_out
 
 
 class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
@@ -116,15 +117,6 @@ def _audit_reset(device: TOTPDevice) -> None:
     )
 
 
-def _failures(field: str, since: datetime.datetime) -> Subquery:
-    """Failures of the row's user name (or address) since ``since``, over every row."""
-    rows = AccessAttempt.objects.filter(**{field: OuterRef(field), "attempt_time__gte": since})
-    return Subquery(
-        rows.order_by().values(field).annotate(total=Sum("failures_since_start")).values("total")[:1],
-        output_field=IntegerField(),
-    )
-
-
 class LockedOutFilter(admin.SimpleListFilter):
     """Locked out by user name or by address (axes' own filter looks at one row only)."""
 
@@ -135,11 +127,10 @@ class LockedOutFilter(admin.SimpleListFilter):
         return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        locked = Q(user_failures__gte=settings.AXES_FAILURE_LIMIT) | Q(ip_failures__gte=settings.AXES_FAILURE_LIMIT)
         if self.value() == "yes":
-            return queryset.filter(locked)
+            return queryset.filter(locked_out())
         if self.value() == "no":
-            return queryset.exclude(locked)
+            return queryset.exclude(locked_out())
         return queryset
 
 
@@ -155,11 +146,7 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessAttempt]:
         cool_off = get_cool_off(request) or datetime.timedelta(days=36500)
         since = timezone.now() - cool_off
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(user_failures=_failures("username", since), ip_failures=_failures("ip_address", since))
-        )
+        return attempts_with_failures(super().get_queryset(request), since)
 
     @admin.display(description=_("lockout"))
     def lockout(self, obj: Any) -> str:

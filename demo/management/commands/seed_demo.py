@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from demo import construction, inspections, living_allowances, reminders, seed, subsidies, upkeep
+from demo import construction, inspections, living_allowances, reminders, seed, sign_ins, subsidies, upkeep
 
 
 def _day(text: str) -> datetime.date:
@@ -47,6 +47,7 @@ class Command(BaseCommand):
             ("subsidies", subsidies),
             ("living allowances", living_allowances),
             ("reminders", reminders),
+            ("sign-ins", sign_ins),
         )
         for app, activity in activities:
             for what, count in activity.seed(today).items():

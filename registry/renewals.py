@@ -1,0 +1,58 @@
+"""What a provider must renew or send in time: licences (fire, food, liability insurance,
+medical filing) and the annual financial report.
+
+- A licence is due for renewal when it is the provider's latest of its kind and expires
+  within ``LICENCE_WARNING_DAYS`` (a setting) or has already expired. A renewed licence is
+  not due: its successor is the latest.
+- The annual financial report of year Y is due by ``ANNUAL_REPORT_DUE`` (31 March) of Y+1,
+  from government-run and non-profit elderly-care providers (000:533-540; childcare
+  providers are not asked, DOMAIN §7). It is overdue after that day until it is submitted.
+
+Both are querysets, so the workbench counts them in one query and the lists filter by them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import AnnualReport, LegalForm, Licence, OperationMode, Provider, ProviderKind, ProviderStatus
+
+IN_OPERATION = (ProviderStatus.FILED, ProviderStatus.CERTIFIED)
+
+
+def licences_due_for_renewal(day: datetime.date) -> QuerySet[Licence]:
+    """Each provider's latest licence of a kind that expires within the warning days or has expired."""
+    newer = Licence.objects.filter(provider=OuterRef("provider"), kind=OuterRef("kind")).filter(
+        Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk"))
+    )
+    return Licence.objects.filter(
+        expires_on__lte=day + datetime.timedelta(days=settings.LICENCE_WARNING_DAYS),
+        provider__status__in=IN_OPERATION,
+    ).exclude(Exists(newer))
+
+
+def report_year_due(day: datetime.date) -> int:
+    """The latest financial year whose annual report is past its due date on ``day``."""
+    month, due_day = settings.ANNUAL_REPORT_DUE
+    return day.year - 1 if day > datetime.date(day.year, month, due_day) else day.year - 2
+
+
+def owes_annual_report() -> Q:
+    """Providers asked for an annual financial report: government-run or non-profit elderly care."""
+    return Q(kind__in=ProviderKind.elderly()) & (
+        Q(legal_form=LegalForm.NON_PROFIT) | Q(operation_mode=OperationMode.PUBLIC)
+    )
+
+
+def providers_with_report_overdue(day: datetime.date) -> QuerySet[Provider]:
+    """Providers in operation whose annual report of ``report_year_due(day)`` is not submitted."""
+    year = report_year_due(day)
+    submitted = AnnualReport.objects.filter(provider=OuterRef("pk"), year=year, submitted_on__isnull=False)
+    return (
+        Provider.objects.filter(owes_annual_report(), status__in=IN_OPERATION)
+        .filter(Q(certified_on__isnull=True) | Q(certified_on__year__lte=year))
+        .exclude(Exists(submitted))
+    )
