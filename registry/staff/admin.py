@@ -58,7 +58,7 @@ class SecondFactorFilter(ChoiceFilter):
 
 class PasswordAgeFilter(ChoiceFilter):
     title = _("password age")
-    parameter_name = "password_age"
+    parameter_name = "stale_password"  # UserAdmin refuses lookups starting with "password"
     rules = {"expired": (_("Past its maximum age"), staff_password_expired)}
 
 
