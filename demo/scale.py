@@ -134,16 +134,20 @@ def staff_username(role: str, code: str) -> str:
         roles.DISTRICT_CLERK: "clerk",
         roles.CITY_REVIEWER: "reviewer",
         roles.INSPECTOR: "inspector",
+        roles.FINANCE: "finance",
+        roles.SECURITY_ADMIN: "security",
     }[role]
     return f"{STAFF_PREFIX}{short}_{code}"
 
 
 def ensure_staff(counties: list[Division], leagues: list[Division], region: Division) -> int:
-    """A clerk and an inspector per county, a reviewer and an inspector per league/city and
-    a reviewer for the region (passwords unusable: benchmarks log them in directly)."""
+    """A clerk and an inspector per county, a reviewer, an inspector and a finance officer per
+    league/city, a reviewer and a security admin for the region (passwords unusable:
+    benchmarks log them in directly)."""
     wanted = [(roles.DISTRICT_CLERK, d) for d in counties] + [(roles.INSPECTOR, d) for d in counties]
     wanted += [(roles.CITY_REVIEWER, d) for d in leagues] + [(roles.INSPECTOR, d) for d in leagues]
-    wanted += [(roles.CITY_REVIEWER, region)]
+    wanted += [(roles.FINANCE, d) for d in leagues]
+    wanted += [(roles.CITY_REVIEWER, region), (roles.SECURITY_ADMIN, region)]
     existing = set(User.objects.filter(username__startswith=STAFF_PREFIX).values_list("username", flat=True))
     groups = {g.name: g for g in Group.objects.filter(name__in={role for role, _d in wanted})}
     created = 0

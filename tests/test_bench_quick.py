@@ -34,6 +34,7 @@ def _counts(anchor: Any) -> dict[str, Any]:
     return {
         "directory": {(s.case, s.size): s.queries for s in b.directory_samples(repeats=1)},
         "admin": {s.case: s.queries for s in b.admin_samples(repeats=1)},
+        "workbench": {s.case: s.queries for s in b.workbench_samples(repeats=1)},
         "planning": b.measure_planning(on).queries,
         "reminders": b.measure_reminders(on).queries,
         "digests": _digest_queries_beyond_one_per_digest(),
@@ -87,6 +88,10 @@ def test_directory_list_queries_do_not_grow_with_providers(counts):
 
 def test_admin_changelists_queries_do_not_grow_with_providers(counts):
     assert counts["2n"]["admin"] == counts["n"]["admin"]
+
+
+def test_workbench_queries_do_not_grow_with_providers(counts):
+    assert counts["2n"]["workbench"] == counts["n"]["workbench"]
 
 
 def test_planning_queries_do_not_grow_with_providers(counts):

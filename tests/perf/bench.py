@@ -175,6 +175,11 @@ def query_counts(anchor: datetime.date) -> dict[str, int]:
     admin = b.admin_samples(repeats=1)
     for name in b.ADMIN_LISTS:
         counts[f"admin {name} changelist (max over 3 users)"] = max(s.queries for s in admin if s.case.startswith(name))
+    workbench = b.workbench_samples(repeats=1)
+    for name in b.WORKBENCH_PAGES:
+        counts[f"{name} (max over {len(b.WORKBENCH_USERS)} users)"] = max(
+            s.queries for s in workbench if s.case.startswith(name)
+        )
     on = b.reminder_day(anchor)
     counts["inspection planning"] = b.measure_planning(on).queries
     counts["reminders: create"] = b.measure_reminders(on).queries
@@ -290,6 +295,18 @@ def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]
             "slowest_query": max((s.slowest_sql for s in admin if s.case == case), key=lambda q: q[0])[1][:400],
         }
         for case in dict.fromkeys(s.case for s in admin)
+    ]
+
+    say("workbench …")
+    workbench = b.workbench_samples()
+    results["workbench"] = [
+        {
+            "case": case,
+            **b.summarise([s for s in workbench if s.case == case]),
+            "slowest_query_ms": 1000 * max(s.slowest_sql[0] for s in workbench if s.case == case),
+            "slowest_query": max((s.slowest_sql for s in workbench if s.case == case), key=lambda q: q[0])[1][:400],
+        }
+        for case in dict.fromkeys(s.case for s in workbench)
     ]
 
     say("planning and reminders …")

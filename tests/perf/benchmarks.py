@@ -208,6 +208,34 @@ def admin_samples(*, repeats: int = 1, users: dict[str, str] | None = None) -> l
     return samples
 
 
+# The first screen after login (issue 16), for a user of each role that has one at scale.
+WORKBENCH_PAGES = {"workbench": "/admin/"}
+WORKBENCH_USERS = {
+    "district clerk (Kundulun 150203)": f"{STAFF_PREFIX}clerk_150203",
+    "inspector (Kundulun 150203)": f"{STAFF_PREFIX}inspector_150203",
+    "city reviewer (Baotou 150200)": f"{STAFF_PREFIX}reviewer_150200",
+    "finance (Baotou 150200)": f"{STAFF_PREFIX}finance_150200",
+    "region reviewer (150000)": f"{STAFF_PREFIX}reviewer_150000",
+    "security admin (150000)": f"{STAFF_PREFIX}security_150000",
+}
+WORKBENCH_REQUESTS = 50  # per page and user: a p95 from at least 50 requests
+
+
+def workbench_samples(*, repeats: int = WORKBENCH_REQUESTS) -> list[Sample]:
+    """The workbench (and the pages registered beside it), logged in as each user."""
+    samples = []
+    for label, username in WORKBENCH_USERS.items():
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for name, url in WORKBENCH_PAGES.items():
+            _get(client, url, {})  # warm up (session, caches)
+            for _repeat in range(repeats):
+                response, captured, seconds = _get(client, url, {})
+                assert response.status_code == 200, (url, username, response.status_code)
+                samples.append(Sample(f"{name} · {label}", 0, seconds, len(captured), [], _slowest(captured)))
+    return samples
+
+
 # ------------------------------------------------------------ planning, reminders
 
 
@@ -762,6 +790,7 @@ def remove_imported(marks: tuple[int, int]) -> None:
 def summarise(samples: list[Sample]) -> dict[str, float]:
     seconds = [s.seconds for s in samples]
     return {
+        "count": len(seconds),
         "p50": percentile(seconds, 0.5),
         "p95": percentile(seconds, 0.95),
         "mean": statistics.fmean(seconds),

@@ -10,6 +10,7 @@ GRANT_LIMIT_X = 2
 DIRECTORY_MAX_QUERIES = 6
 DIRECTORY_P95_X = 2
 CHANGELIST_P95_MS = 300
+WORKBENCH_P95_MS = 300  # the workbench and the indicator dashboard (issue 16)
 MEMORY_GROWTH_X = 1.5  # peak RSS above the baseline, 4× the rows: "does not grow" if ≤ 1.5×
 
 
@@ -146,6 +147,14 @@ def write_report(r: dict[str, Any]) -> str:
         out(
             f"| admin changelist {case['case']}: p95 | {ms(p95)} ({int(case['max_queries'])} queries) | – | – "
             f"| ≤ {CHANGELIST_P95_MS} ms | {yes(met)} |"
+        )
+    for case in r.get("workbench", []):
+        p95 = case["p95"] * 1000
+        met = p95 <= WORKBENCH_P95_MS
+        goals.append((f"workbench p95 ≤ {WORKBENCH_P95_MS} ms: {case['case']}", met, ms(p95)))
+        out(
+            f"| {case['case']}: p95 of {int(case['count'])} | {ms(p95)} ({int(case['max_queries'])} queries) | – | – "
+            f"| ≤ {WORKBENCH_P95_MS} ms | {yes(met)} |"
         )
     insp = r["inspections"]
     growth = {name: (a, b) for name, a, b in r["growth"]["rows"]}
@@ -291,6 +300,16 @@ def write_report(r: dict[str, Any]) -> str:
         out(
             f"| {c['case']} | {ms(c['p50'] * 1000)} | {ms(c['p95'] * 1000)} | {int(c['max_queries'])} "
             f"| {ms(c['slowest_query_ms'])}: `{c['slowest_query'][:160]}…` |"
+        )
+    out("")
+    out("### Workbench and dashboard")
+    out("")
+    out("| page · user | requests | p50 | p95 | queries | slowest query |")
+    out("| --- | --- | --- | --- | --- | --- |")
+    for c in r.get("workbench", []):
+        out(
+            f"| {c['case']} | {int(c['count'])} | {ms(c['p50'] * 1000)} | {ms(c['p95'] * 1000)} "
+            f"| {int(c['max_queries'])} | {ms(c['slowest_query_ms'])}: `{c['slowest_query'][:160]}…` |"
         )
     out("")
     out("### Planning and reminders")
