@@ -156,7 +156,8 @@ def annual_report_overdue(provider: Provider, day: datetime.date | None = None) 
     if provider.legal_form != LegalForm.NON_PROFIT and provider.operation_mode != OperationMode.PUBLIC:
         return None
     year = report_year_due(day)
-    if provider.certified_on is not None and provider.certified_on.year > year:
+    operating_since = provider.filed_on or provider.certified_on
+    if operating_since is not None and operating_since.year > year:
         return None
     if provider.annual_reports.filter(year=year, submitted_on__isnull=False).exists():
         return None

@@ -6,7 +6,8 @@ medical filing) and the annual financial report.
   not due: its successor is the latest.
 - The annual financial report of year Y is due by ``ANNUAL_REPORT_DUE`` (31 March) of Y+1,
   from government-run and non-profit elderly-care providers (000:533-540; childcare
-  providers are not asked, DOMAIN §7). It is overdue after that day until it is submitted.
+  providers are not asked, DOMAIN §7) that were operating (filed or certified) in year Y.
+  It is overdue after that day until it is submitted.
 
 Both are querysets, so the workbench counts them in one query and the lists filter by them.
 """
@@ -17,6 +18,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from .models import AnnualReport, LegalForm, Licence, OperationMode, Provider, ProviderKind, ProviderStatus
 
@@ -53,6 +55,7 @@ def providers_with_report_overdue(day: datetime.date) -> QuerySet[Provider]:
     submitted = AnnualReport.objects.filter(provider=OuterRef("pk"), year=year, submitted_on__isnull=False)
     return (
         Provider.objects.filter(owes_annual_report(), status__in=IN_OPERATION)
-        .filter(Q(certified_on__isnull=True) | Q(certified_on__year__lte=year))
+        .annotate(operating_since=Coalesce("filed_on", "certified_on"))
+        .filter(Q(operating_since__isnull=True) | Q(operating_since__year__lte=year))
         .exclude(Exists(submitted))
     )

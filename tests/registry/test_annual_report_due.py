@@ -9,6 +9,7 @@ from factories import AnnualReportFactory, ProviderFactory
 
 from registry.models import LegalForm, OperationMode, ProviderKind
 from registry.public import annual_report_overdue
+from registry.renewals import providers_with_report_overdue
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -44,3 +45,18 @@ def test_childcare_providers_owe_no_elderly_institution_report(divisions, kind):
     nursery = ProviderFactory(kind=kind, legal_form=LegalForm.NON_PROFIT, operation_mode=OperationMode.PUBLIC)
 
     assert annual_report_overdue(nursery, D(2026, 11, 23)) is None
+
+
+def test_a_provider_filed_after_the_year_owes_no_report_for_it(divisions):
+    """A service station filed in August 2026 did not operate in 2025: nothing is overdue."""
+    station = ProviderFactory(
+        kind=ProviderKind.SERVICE_STATION, legal_form=LegalForm.NON_PROFIT, status="filed", filed_on=D(2026, 8, 26)
+    )
+    older = ProviderFactory(
+        legal_form=LegalForm.NON_PROFIT, status="certified", filed_on=D(2023, 2, 1), certified_on=D(2023, 4, 11)
+    )
+
+    assert annual_report_overdue(station, D(2026, 12, 5)) is None
+    assert annual_report_overdue(older, D(2026, 12, 5)) == 2025
+    # The workbench's count and the providers list's filter read the same rule.
+    assert list(providers_with_report_overdue(D(2026, 12, 5))) == [older]
