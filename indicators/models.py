@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -37,7 +37,7 @@ class Nature(models.TextChoices):
 
 
 class Unit(models.TextChoices):
-    PERCENT = "percent", _("%")
+    PERCENT = "percent", _("percent (%)")
     PER_THOUSAND = "per_1000", _("per 1,000 people")
 
 
@@ -55,7 +55,7 @@ class Indicator(models.Model):
     comparator = models.CharField(_("comparator"), max_length=3, choices=Comparator.choices, blank=True)
     nature = models.CharField(_("nature"), max_length=10, choices=Nature.choices, blank=True)
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=10, choices=Unit.choices)
     source = models.CharField(_("source"), max_length=200, help_text=_("The plan and line it comes from."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -61,7 +62,7 @@ def report_workbook(board: Dashboard) -> bytes:
     sheet.title = _("Indicators")[:31]
     header = [
         _("Indicator"),
-        _("Unit"),
+        pgettext("measure", "Unit"),
         _("Division code"),
         _("Division"),
         _("Value"),
