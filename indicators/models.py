@@ -37,7 +37,7 @@ class Nature(models.TextChoices):
 
 
 class Unit(models.TextChoices):
-    PERCENT = "percent", _("percent (%)")
+    PERCENT = "percent", _("percent")
     PER_THOUSAND = "per_1000", _("per 1,000 people")
 
 

@@ -75,7 +75,7 @@ def report_workbook(board: Dashboard) -> bytes:
     sheet.append([title])
     unit = _("Reporting unit: %(division)s") % {"division": board.division.name}
     sheet.append([unit, "", "", "", _("Reporting period: %(month)s") % {"month": month}])
-    sheet.append([_("Unit: as stated in each row (% or per 1,000 people)")])
+    sheet.append([_("Unit: as stated in each row (percent or per 1,000 people)")])
     sheet.append(header)
     for row in report_rows(board):
         sheet.append([formula_safe(v) for v in row])
