@@ -11,7 +11,8 @@
     if (chart.target !== null && series.length) {
       series[0].markLine = { symbol: "none", data: [{ yAxis: chart.target }], lineStyle: { type: "dashed" } };
     }
-    echarts.init(element).setOption({
+    var instance = echarts.init(element);
+    instance.setOption({
       tooltip: { trigger: "axis" },
       legend: { show: chart.trend.length > 1, bottom: 0 },
       grid: { left: 48, right: 16, top: 24, bottom: chart.trend.length > 1 ? 48 : 24 },
@@ -19,6 +20,7 @@
       yAxis: { type: "value", name: chart.unit },
       series: series
     });
+    return instance;
   }
 
   function barChart(element, chart) {
@@ -38,17 +40,22 @@
       var url = chart.urls[params.dataIndex];
       if (url) { window.location.href = url; }
     });
+    return instance;
   }
 
   function draw() {
     var source = document.getElementById("indicator-charts");
     if (!source || typeof echarts === "undefined") { return; }
+    var drawn = [];
     JSON.parse(source.textContent).forEach(function (chart) {
       var trend = document.getElementById("trend-" + chart.code);
       var breakdown = document.getElementById("breakdown-" + chart.code);
-      if (trend) { lineChart(trend, chart); }
-      if (breakdown && chart.divisions.length) { barChart(breakdown, chart); }
+      if (trend) { drawn.push(lineChart(trend, chart)); }
+      if (breakdown && chart.divisions.length) { drawn.push(barChart(breakdown, chart)); }
       else if (breakdown) { breakdown.hidden = true; }
+    });
+    window.addEventListener("resize", function () {
+      drawn.forEach(function (instance) { instance.resize(); });
     });
   }
 
