@@ -24,7 +24,10 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = ["indicator_name", "formula", "target", "comparator", "nature", "target_year", "unit", "source"]
     list_filter = ["nature"]
     search_fields = ["code", "name_zh", "name_en"]
-    readonly_fields = ["code", "formula", "unit", "source"]
+    # The code is for the API and the files; a clerk reads the name (no raw codes, issue 21).
+    fields = ["name_zh", "name_en", "formula", "target", "comparator", "nature", "target_year"]
+    fields += ["unit", "source", "order"]
+    readonly_fields = ["formula", "unit", "source"]
 
     @admin.display(description=_("name"), ordering="name_zh")
     def indicator_name(self, indicator: Indicator) -> str:
