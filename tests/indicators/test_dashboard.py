@@ -153,3 +153,24 @@ def test_the_page_loads_echarts_from_the_site_and_no_inline_script(
     assert "/static/vendor/echarts/echarts.min.js" in page and "/static/indicators/dashboard.js" in page
     assert "cdn" not in page.lower()
     assert division(KUNDULUN).name in page
+
+
+def test_a_superuser_without_a_jurisdiction_sees_the_region(
+    taken: None, superuser: User, client_for: Callable[[User], Any]
+) -> None:
+    page = client_for(superuser).get(URL).content.decode()
+    assert "内蒙古自治区" in page and "65.71" in page  # Baotou's beds are all the region has
+
+
+def test_a_clerk_enters_a_population_figure_and_a_bad_one_names_its_field(
+    divisions: Any, clerk: User, client_for: Callable[[User], Any]
+) -> None:
+    client = client_for(clerk)
+    add = reverse("admin:indicators_populationfigure_add")
+    data = {"division": divisions[KUNDULUN].pk, "year": 2024, "population": 0, "source": "区统计局"}
+    response = client.post(add, data)
+    assert response.status_code == 200 and "population" in response.context["adminform"].form.errors
+    response = client.post(add, {**data, "population": 800_000})
+    assert response.status_code == 302
+    outside = client.post(add, {**data, "division": divisions[DONGHE].pk, "population": 500_000})
+    assert "division" in outside.context["adminform"].form.errors  # not a choice in Kundulun's clerk's form
