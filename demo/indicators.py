@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 
-from indicators.models import CommunityCount, PopulationFigure
+from indicators import reference_data
+from indicators.models import CommunityCount, Indicator, PopulationFigure
 from indicators.snapshots import last_closed_month, take_months
 from registry.models import Division
 from registry.periods import previous_month
@@ -53,6 +54,8 @@ def seed_figures() -> int:
 
 
 def seed(today: datetime.date) -> dict[str, int]:
+    if not Indicator.objects.exists():  # a demo on an empty database: the indicators and the census
+        reference_data.load()
     created = seed_figures()
     last = min(previous_month(today), last_closed_month())
     taken = take_months(last=last, months=SNAPSHOT_MONTHS)
