@@ -63,7 +63,7 @@ class CommunityCountAdmin(FigureAdmin):
 class IndicatorSnapshotAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     scope_path_lookup = "division__path"
     list_display = ["month", "indicator", "division", "kind", "value", "status"]
-    list_filter = ["indicator", "month"]
+    list_filter = ["indicator"]
     search_fields = ["division__name", "division__code"]
     list_select_related = ["indicator", "division"]
     fields = ("indicator", "division", "month", "kind", "value", "numerator", "denominator", "status", "computed_at")

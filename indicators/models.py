@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -77,6 +78,10 @@ class Indicator(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    def clean(self) -> None:
+        if self.target is not None and not self.comparator:
+            raise ValidationError({"comparator": _("Say whether the value must be at least or at most the target.")})
 
     def meets(self, value: Decimal) -> bool:
         """Whether ``value`` meets the target (an indicator without a target is never "met")."""

@@ -18,6 +18,7 @@ from factories import BAOTOU, DONGHE, KUNDULUN, ProviderFactory, division
 from indicator_support import JUNE
 from openpyxl import load_workbook
 
+from indicators.models import Indicator
 from indicators.snapshots import take_snapshots
 from registry.models import DataExport, ProviderKind, User
 from registry.staff import roles
@@ -174,3 +175,19 @@ def test_a_clerk_enters_a_population_figure_and_a_bad_one_names_its_field(
     assert response.status_code == 302
     outside = client.post(add, {**data, "division": divisions[DONGHE].pk, "population": 500_000})
     assert "division" in outside.context["adminform"].form.errors  # not a choice in Kundulun's clerk's form
+
+
+def test_a_target_without_a_comparator_is_refused_on_that_field(
+    divisions: Any, reviewer: User, client_for: Callable[[User], Any], admin_form_data: Callable[[Any], Any]
+) -> None:
+    indicator = Indicator.objects.get(code="public_bed_share")
+    url = reverse("admin:indicators_indicator_change", args=[indicator.pk])
+    client = client_for(reviewer)
+    versions = indicator.history.count()
+    data = {**admin_form_data(client.get(url)), "comparator": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "comparator" in response.context["adminform"].form.errors
+    response = client.post(url, {**data, "comparator": "lte", "target": "45"})
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.target == 45 and indicator.history.count() == versions + 1  # the change is kept
