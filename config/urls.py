@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/otp/", include(otp.urlpatterns)),  # two-factor verify and enrol pages
     path("admin/account/", include(account_views.urlpatterns)),  # set a password from a one-time link
+    path("admin/dashboard/", include("indicators.urls")),  # before admin/: its catch-all would take it
     path("admin/", admin.site.urls),
     *(path(prefix, include(f"{label}.urls")) for label, prefix in CARE_APP_URLS.items() if apps.is_installed(label)),
     path("", include("registry.urls")),

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "safeguards", "registry", "subsidies", "inspections", "demo"]
+APPS = ["config", "safeguards", "registry", "subsidies", "inspections", "indicators", "demo"]
 LIMIT = 20
 IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
 REASON = re.compile(r"^\s*#\s*\S")

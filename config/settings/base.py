@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "registry",
     "subsidies",
     "inspections",
+    "indicators",
     # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
     "demo",
 ]
@@ -232,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
     "registry: verify the audit log's hash chain": {
         "task": "registry.tasks.verify_audit_chain",
         "schedule": crontab(minute=40, hour=3),
+    },
+    "indicators: snapshots of last month": {
+        "task": "indicators.tasks.take_monthly_snapshots",
+        "schedule": crontab(minute=0, hour=4, day_of_month=1),
     },
     "registry: send tasks deferred while Redis was down": {
         "task": "registry.tasks.send_deferred_tasks",

@@ -35,6 +35,7 @@ from factories import (
     ResidentFactory,
 )
 
+from indicators.models import CommunityCount, Indicator, IndicatorSnapshot, PopulationFigure
 from inspections.models import Draw, InspectionTask, Notification, Regime
 from inspections.records import FindingInput, record_inspection
 from registry.accident_policies import accident_policy_save
@@ -129,6 +130,7 @@ def samples(divisions, superuser, clerk):
         *subsidy_samples(provider, clerk, divisions[KUNDULUN]),
         *overlap_samples(provider, clerk),
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
+        *indicator_samples(divisions[KUNDULUN]),
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
         ),
@@ -142,6 +144,22 @@ def samples(divisions, superuser, clerk):
         LogEntry.objects.log_actions(superuser.pk, [provider], ADDITION, single_object=True),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def indicator_samples(division) -> list:
+    """The county's population and community figures and a snapshot of its indicators."""
+    return [
+        PopulationFigure.objects.create(division=division, year=2024, population=800_000, source="区统计局"),
+        CommunityCount.objects.create(division=division, year=2024, communities=90, source="区民政局"),
+        IndicatorSnapshot.objects.create(
+            indicator=Indicator.objects.get(code="nursing_bed_share"),
+            division=division,
+            month=datetime.date(2026, 1, 1),
+            value=Decimal("60.00"),
+            numerator=Decimal(60),
+            denominator=Decimal(100),
+        ),
+    ]
 
 
 def inspection_samples(provider, clerk, division) -> list:

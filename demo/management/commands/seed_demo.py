@@ -1,7 +1,8 @@
 """Load the Baotou demo data set as of today (or ``--date``): providers, residents,
 caregivers and demo staff users, then each app's demo activity up to that day (licences
 renewed and reports sent, inspections, construction grants, grant runs and payments,
-living allowances), then the reminders of the last 30 days (demo/reminders.py).
+living allowances), then the reminders of the last 30 days (demo/reminders.py) and the
+indicators' demo inputs and 24 months of snapshots (demo/indicators.py).
 
 Idempotent and deterministic for a given day; run again on a later day it moves the demo
 forward without duplicating anything. Refuses to run with the production settings. The
@@ -15,7 +16,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from demo import construction, inspections, living_allowances, reminders, seed, sign_ins, subsidies, upkeep
+from demo import (
+    construction,
+    indicators,
+    inspections,
+    living_allowances,
+    reminders,
+    seed,
+    sign_ins,
+    subsidies,
+    upkeep,
+)
 
 
 def _day(text: str) -> datetime.date:
@@ -48,6 +59,7 @@ class Command(BaseCommand):
             ("living allowances", living_allowances),
             ("reminders", reminders),
             ("sign-ins", sign_ins),
+            ("indicators", indicators),
         )
         for app, activity in activities:
             for what, count in activity.seed(today).items():
