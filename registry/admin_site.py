@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
-from .workbench import workbench_sections
+from .workbench import workbench_links, workbench_sections
 
 
 class CareAdminSite(admin.AdminSite):
@@ -36,6 +36,7 @@ class CareAdminSite(admin.AdminSite):
             "title": _("Workbench"),
             "subtitle": None,
             "sections": workbench_sections(user),  # type: ignore[arg-type]  # admin_view: a staff User
+            "links": workbench_links(),
             **(extra_context or {}),
         }
         request.current_app = self.name

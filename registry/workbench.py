@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -74,10 +75,21 @@ class WorkPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class WorkLink:
+    """A page every staff user may open, linked at the top of the workbench (e.g. the
+    indicator dashboard), beside "All lists"."""
+
+    url_name: str
+    label: str | Promise
+    order: int = 100
+
+
 @dataclass
 class Contributions:
     items: list[WorkItem] = field(default_factory=list)
     panels: list[WorkPanel] = field(default_factory=list)
+    links: list[WorkLink] = field(default_factory=list)
 
 
 # Filled by the apps' ready(); holds nothing per request.
@@ -92,6 +104,16 @@ def register_item(item: WorkItem) -> None:
 def register_panel(panel: WorkPanel) -> None:
     CONTRIBUTIONS.panels = [p for p in CONTRIBUTIONS.panels if p.key != panel.key] + [panel]
     CONTRIBUTIONS.panels.sort(key=lambda p: p.order)
+
+
+def register_link(link: WorkLink) -> None:
+    CONTRIBUTIONS.links = [other for other in CONTRIBUTIONS.links if other.url_name != link.url_name] + [link]
+    CONTRIBUTIONS.links.sort(key=lambda each: each.order)
+
+
+def workbench_links() -> list[tuple[str, str | Promise]]:
+    """(URL, label) of the registered pages, in order."""
+    return [(reverse(link.url_name), link.label) for link in CONTRIBUTIONS.links]
 
 
 @dataclass

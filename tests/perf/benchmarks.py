@@ -209,7 +209,8 @@ def admin_samples(*, repeats: int = 1, users: dict[str, str] | None = None) -> l
 
 
 # The first screen after login (issue 16), for a user of each role that has one at scale.
-WORKBENCH_PAGES = {"workbench": "/admin/"}
+WORKBENCH_PAGES = {"workbench": "/admin/", "indicator dashboard": "/admin/dashboard/"}
+INDICATOR_MONTHS = 24  # the dashboard's trend
 WORKBENCH_USERS = {
     "district clerk (Kundulun 150203)": f"{STAFF_PREFIX}clerk_150203",
     "inspector (Kundulun 150203)": f"{STAFF_PREFIX}inspector_150203",
@@ -234,6 +235,13 @@ def workbench_samples(*, repeats: int = WORKBENCH_REQUESTS) -> list[Sample]:
                 assert response.status_code == 200, (url, username, response.status_code)
                 samples.append(Sample(f"{name} · {label}", 0, seconds, len(captured), [], _slowest(captured)))
     return samples
+
+
+def take_indicator_snapshots(*, recompute: bool = False) -> Timed:
+    """The indicators' snapshots of the last 24 closed months (the dashboard reads them)."""
+    from indicators.snapshots import last_closed_month, take_months
+
+    return timed(lambda: take_months(last=last_closed_month(), months=INDICATOR_MONTHS, recompute=recompute))
 
 
 # ------------------------------------------------------------ planning, reminders

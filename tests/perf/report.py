@@ -304,6 +304,14 @@ def write_report(r: dict[str, Any]) -> str:
     out("")
     out("### Workbench and dashboard")
     out("")
+    if "indicator_snapshots" in r:
+        snap = r["indicator_snapshots"]
+        out(
+            f"The dashboard reads monthly snapshots: taking the last 24 months took {snap['seconds']:.1f} s "
+            f"({snap['queries']} queries). Each page and user below: {int(r['workbench'][0]['count'])} requests "
+            "after one warm-up."
+        )
+        out("")
     out("| page · user | requests | p50 | p95 | queries | slowest query |")
     out("| --- | --- | --- | --- | --- | --- |")
     for c in r.get("workbench", []):

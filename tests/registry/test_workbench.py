@@ -64,6 +64,7 @@ def test_home_is_the_workbench_and_the_stock_index_is_all_lists(clerk: User, cli
     lists = client.get("/admin/lists/")
     assert lists.status_code == 200 and "/admin/registry/provider/" in lists.content.decode()
     assert 'href="/admin/lists/"' in home
+    assert 'href="/admin/dashboard/"' in home  # the plan indicators, registered by their app
 
 
 def test_clerk_items_count_their_jurisdiction_and_open_those_rows(
