@@ -15,7 +15,7 @@ from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from registry.holds import providers_on_hold
-from registry.models import CreditRecord, ProviderHold, User
+from registry.models import CreditRecord, Provider, ProviderHold, User
 from registry.periods import month_bounds, previous_month
 from registry.scoping import jurisdiction_path
 from registry.selectors import covers
@@ -41,7 +41,9 @@ def schemes_without_run(schemes: QuerySet[SubsidyScheme], user: User, today: dat
     """The monthly schemes in force in the last closed month for the user's jurisdiction
     (a scheme of an area containing it, or inside it) that have no run for that month
     covering it yet: no run of that month whose division is the jurisdiction or contains
-    it, or contains the scheme's own area."""
+    it, or contains the scheme's own area. Only where a provider to pay exists: filed by
+    the month's end, in the jurisdiction and the scheme's area (no provider, no run to
+    prepare)."""
     path = jurisdiction_path(user)
     if path is None:
         return schemes.none()
@@ -56,7 +58,10 @@ def schemes_without_run(schemes: QuerySet[SubsidyScheme], user: User, today: dat
         monthly = monthly.filter(Q(jurisdiction__path__in=ancestors) | Q(jurisdiction__path__startswith=path))
         covering |= Q(division__path__in=ancestors)
     runs = GrantRun.objects.filter(covering, scheme=OuterRef("pk"), period=period)
-    return monthly.filter(~Exists(runs))
+    to_pay = Provider.objects.filter(division__path__startswith=path, filed_on__lte=last).filter(
+        division__path__startswith=OuterRef("jurisdiction__path")
+    )
+    return monthly.filter(Exists(to_pay), ~Exists(runs))
 
 
 def awaiting_review_by(objects: QuerySet[Any], user: User) -> QuerySet[Any]:

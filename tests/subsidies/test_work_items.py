@@ -68,7 +68,10 @@ def home(make_provider):
 # --- district clerk ------------------------------------------------------------------------
 
 
-def test_clerk_sees_the_monthly_schemes_not_yet_run_for_last_month(clerk, outsider, make_staff, client_for):
+def test_clerk_sees_the_monthly_schemes_not_yet_run_for_last_month(
+    home, make_provider, divisions, clerk, outsider, make_staff, client_for
+):
+    make_provider(name="乙养老院", division=divisions[DONGHE])
     before, before_elsewhere = (
         count("subsidies.runs_not_prepared", clerk),
         count("subsidies.runs_not_prepared", outsider),
@@ -84,6 +87,8 @@ def test_clerk_sees_the_monthly_schemes_not_yet_run_for_last_month(clerk, outsid
     assert "IM-OPERATING" in page and "BT-OPERATING" not in page
     assert_counts_match_lists(clerk, client_for, roles.DISTRICT_CLERK)
     assert count("subsidies.runs_not_prepared", make_staff(roles.DISTRICT_CLERK, None)) == 0
+    # No provider to pay in Hohhot: no run to prepare there.
+    assert count("subsidies.runs_not_prepared", make_staff(roles.DISTRICT_CLERK, HOHHOT)) == 0
 
 
 def test_clerk_sees_withheld_lines_once_their_hold_has_ended(
