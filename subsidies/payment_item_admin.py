@@ -30,13 +30,14 @@ class PaymentItemAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["batch", "provider", "scheme"]
     search_fields = ["provider__name", "provider__uscc", "payee"]
     ordering = ["-batch__created_at", "provider__name", "pk"]
+    # Not the subject: its stored form (policy:12:league_city) is a code; the batch page
+    # and the grant line say whom the item pays.
     fields = readonly_fields = (
         "batch",
         "provider",
         "scheme",
         "period",
         "line_kind",
-        "subject",
         "amount",
         "offset",
         "payee",
