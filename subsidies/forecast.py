@@ -5,10 +5,12 @@
   (scheduled, released or withheld), by the instalment's year; one still unpaid from an
   earlier year counts in this year. Paid by the grant scheme's payer level (as batches
   collect them, ``payments.payable_instalments``).
-- Monthly grants: an estimate. The payable regular lines of the approved runs of the last
-  closed month, by the payer level of each line (already split by the scheme's cost
-  shares when the run was computed, ``allowances.cost_split``), times the months still to
-  run: this year the months from the current one to December, next year twelve.
+- Monthly grants: an estimate. Per scheme, the payable regular lines of its approved runs
+  of the latest approved month up to the last closed one (that month itself once its runs
+  are approved; while they wait for review, the month before …, within the last twelve
+  months), by the payer level of each line (already split by the scheme's cost shares when
+  the run was computed, ``allowances.cost_split``), times the months after it to December
+  (still to be paid this year), and times twelve next year.
 
 Both read in one query each, whatever the number of grants and lines; money is Decimal,
 rounded to the fen.
@@ -20,12 +22,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
-from django.db.models import Case, CharField, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from registry.models import User
+from registry.periods import add_months
 from registry.scoping import scope_queryset
 
 from .models import ConstructionGrant, GrantLine, GrantRun, Instalment, PayerLevel
@@ -45,6 +49,9 @@ class ForecastRow:
     scheme_name: str
     this_year: Decimal
     next_year: Decimal
+    # Monthly grants: the month the estimate repeats, and how many times this year.
+    estimated_from: datetime.date | None = None
+    months_this_year: int = 0
 
     @property
     def payer_label(self) -> str:
@@ -65,17 +72,16 @@ class PayerTotal:
 @dataclass(frozen=True)
 class Forecast:
     year: int
-    based_on: datetime.date  # the last closed month whose runs the estimate repeats
-    months_left: int  # months still to run this year, the current one included
+    last_closed: datetime.date  # the latest month the estimate may repeat
     rows: list[ForecastRow] = field(default_factory=list)
     payers: list[PayerTotal] = field(default_factory=list)
     this_year: Decimal = ZERO
     next_year: Decimal = ZERO
 
 
-def months_left_in_year(today: datetime.date) -> int:
-    """The months from the current one to December: their runs are still to come."""
-    return MONTHS_PER_YEAR - today.month + 1
+def months_after(period: datetime.date, year: int) -> int:
+    """The months after ``period`` up to December of ``year``: still to be paid this year."""
+    return max(0, (year * MONTHS_PER_YEAR + MONTHS_PER_YEAR) - (period.year * MONTHS_PER_YEAR + period.month))
 
 
 def _scheme_name(name_zh: str, name_en: str) -> str:
@@ -104,17 +110,31 @@ def _instalments_due(user: User, year: int) -> list[dict[str, object]]:
     )
 
 
-def _monthly_base(user: User, period: datetime.date) -> list[dict[str, object]]:
+def _approved_lines(user: User, last_closed: datetime.date) -> QuerySet[GrantLine]:
     lines = GrantLine.objects.filter(
-        run__status=GrantRun.Status.APPROVED, period=period, kind=GrantLine.Kind.REGULAR, holds=[]
+        run__status=GrantRun.Status.APPROVED,
+        kind=GrantLine.Kind.REGULAR,
+        period__lte=last_closed,
+        period__gt=add_months(last_closed, -MONTHS_PER_YEAR),
     )
-    lines = scope_queryset(lines, user, "provider__division__path")
+    return scope_queryset(lines, user, "provider__division__path")
+
+
+def _monthly_base(user: User, last_closed: datetime.date) -> list[dict[str, object]]:
+    latest = _approved_lines(user, last_closed).filter(scheme=OuterRef("scheme")).order_by("-period").values("period")
+    lines = _approved_lines(user, last_closed).filter(holds=[], period=Subquery(latest[:1]))
     payer = Case(
         When(payer_level="", then=F("scheme__payer_level")), default=F("payer_level"), output_field=CharField()
     )
     money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
     return list(
-        lines.values(payer=payer, code=F("scheme__code"), name_zh=F("scheme__name_zh"), name_en=F("scheme__name_en"))
+        lines.values(
+            "period",
+            payer=payer,
+            code=F("scheme__code"),
+            name_zh=F("scheme__name_zh"),
+            name_en=F("scheme__name_en"),
+        )
         .annotate(month=Coalesce(Sum("amount"), Value(ZERO), output_field=money))
         .order_by()
     )
@@ -124,23 +144,33 @@ def payment_forecast(*, user: User, today: datetime.date) -> Forecast:
     """Instalments and monthly grants due this year and next in the user's jurisdiction,
     by payer level and scheme (the method: this module's docstring). Two queries."""
     year = today.year
-    based_on = last_closed_month(today)
-    months_left = months_left_in_year(today)
+    last_closed = last_closed_month(today)
     amounts: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     names: dict[str, str] = {}
+    estimated: dict[str, datetime.date] = {}
     for row in _instalments_due(user, year):
         key = (str(row["payer"]), str(row["code"]))
         names[key[1]] = _scheme_name(str(row["name_zh"]), str(row["name_en"]))
         amounts[key][0] += Decimal(str(row["this_year"] or ZERO))
         amounts[key][1] += Decimal(str(row["next_year"] or ZERO))
-    for row in _monthly_base(user, based_on):
+    for row in _monthly_base(user, last_closed):
         key = (str(row["payer"]), str(row["code"]))
         names[key[1]] = _scheme_name(str(row["name_zh"]), str(row["name_en"]))
+        period = cast(datetime.date, row["period"])
+        estimated[key[1]] = period
         month = Decimal(str(row["month"]))
-        amounts[key][0] += month * months_left
+        amounts[key][0] += month * months_after(period, year)
         amounts[key][1] += month * MONTHS_PER_YEAR
     rows = [
-        ForecastRow(payer, code, names[code], to_fen(this), to_fen(next_))
+        ForecastRow(
+            payer,
+            code,
+            names[code],
+            to_fen(this),
+            to_fen(next_),
+            estimated.get(code),
+            months_after(estimated[code], year) if code in estimated else 0,
+        )
         for (payer, code), (this, next_) in amounts.items()
         if this or next_
     ]
@@ -152,8 +182,7 @@ def payment_forecast(*, user: User, today: datetime.date) -> Forecast:
     payers = [PayerTotal(level, this, next_) for level, (this, next_) in by_payer.items()]
     return Forecast(
         year=year,
-        based_on=based_on,
-        months_left=months_left,
+        last_closed=last_closed,
         rows=rows,
         payers=payers,
         this_year=sum((r.this_year for r in rows), ZERO),

@@ -218,7 +218,7 @@ def test_the_forecast_adds_unpaid_instalments_and_last_months_runs_times_the_mon
 ):
     """By hand, on 15 November 2026: a 10-bed new build (50,000.00 = 15,000 + 15,000 +
     20,000 in 2026, 2027, 2028) and October's operating run of 200.00 a month (two
-    residents) × 2 months left this year (November, December), × 12 next year."""
+    residents) × the 2 months after it this year (November, December), × 12 next year."""
     october, today = datetime.date(2026, 10, 1), datetime.date(2026, 11, 15)
     kundulun = make_provider(name="甲养老院")
     for _ in range(2):
@@ -239,7 +239,7 @@ def test_the_forecast_adds_unpaid_instalments_and_last_months_runs_times_the_mon
 
     forecast = payment_forecast(user=finance, today=today)
 
-    assert (forecast.year, forecast.based_on, forecast.months_left) == (2026, october, 2)
+    assert (forecast.year, forecast.last_closed) == (2026, october)
     rows = {(row.payer_level, row.scheme_code): (row.this_year, row.next_year) for row in forecast.rows}
     assert rows == {
         ("league_city", "BT-CONSTRUCT-BED"): (Decimal("15000.00"), Decimal("15000.00")),
@@ -249,6 +249,17 @@ def test_the_forecast_adds_unpaid_instalments_and_last_months_runs_times_the_mon
     assert [(p.payer_level, p.this_year, p.next_year) for p in forecast.payers] == [
         ("league_city", Decimal("15400.00"), Decimal("17400.00"))
     ]
+
+    operating = next(row for row in forecast.rows if row.scheme_code == "BT-OPERATING")
+    assert (operating.estimated_from, operating.months_this_year) == (october, 2)
+
+    # On 15 December November's runs are not approved yet: October's amounts stand for
+    # November and December alike.
+    december = payment_forecast(user=finance, today=datetime.date(2026, 12, 15))
+    assert {row.scheme_code: (row.this_year, row.next_year) for row in december.rows}["BT-OPERATING"] == (
+        Decimal("400.00"),
+        Decimal("2400.00"),
+    )
 
     # The city sees both districts' grants (and Donghe's operating line, none here).
     city = payment_forecast(user=make_staff(roles.FINANCE, BAOTOU), today=today)
