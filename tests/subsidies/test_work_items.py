@@ -297,6 +297,7 @@ def test_the_workbench_shows_finance_its_items_and_the_forecast(
     assert item("subsidies.batches_to_reconcile").url(finance, TODAY).replace("&", "&amp;") in page
     assert str(PANELS[0].label) in page
     assert "15000.00" in page  # this year's instalment of the 50,000.00 grant
+    assert f'<th scope="col" class="number">{TODAY.year + 1}</th>' in page
 
 
 def test_the_workbench_shows_the_reviewer_and_the_clerk_their_items(home, approved_grant, reviewer, clerk, client_for):
