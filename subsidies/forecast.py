@@ -12,8 +12,7 @@
   the run was computed, ``allowances.cost_split``), times the months after it to December
   (still to be paid this year), and times twelve next year.
 
-Both read in one query each, whatever the number of grants and lines; money is Decimal,
-rounded to the fen.
+Three queries, whatever the number of grants and lines; money is Decimal, rounded to the fen.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, DecimalField, F, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
@@ -121,8 +120,15 @@ def _approved_lines(user: User, last_closed: datetime.date) -> QuerySet[GrantLin
 
 
 def _monthly_base(user: User, last_closed: datetime.date) -> list[dict[str, object]]:
-    latest = _approved_lines(user, last_closed).filter(scheme=OuterRef("scheme")).order_by("-period").values("period")
-    lines = _approved_lines(user, last_closed).filter(holds=[], period=Subquery(latest[:1]))
+    # The latest approved month of each scheme (a few rows: one per monthly scheme), then
+    # that month's lines of each: two queries, no subquery run per line.
+    latest = _approved_lines(user, last_closed).values("scheme_id").annotate(latest=Max("period")).order_by()
+    months = Q()
+    for row in latest:
+        months |= Q(scheme_id=row["scheme_id"], period=row["latest"])
+    if not months:
+        return []
+    lines = _approved_lines(user, last_closed).filter(months, holds=[])
     payer = Case(
         When(payer_level="", then=F("scheme__payer_level")), default=F("payer_level"), output_field=CharField()
     )
@@ -142,7 +148,7 @@ def _monthly_base(user: User, last_closed: datetime.date) -> list[dict[str, obje
 
 def payment_forecast(*, user: User, today: datetime.date) -> Forecast:
     """Instalments and monthly grants due this year and next in the user's jurisdiction,
-    by payer level and scheme (the method: this module's docstring). Two queries."""
+    by payer level and scheme (the method: this module's docstring). Three queries."""
     year = today.year
     last_closed = last_closed_month(today)
     amounts: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
