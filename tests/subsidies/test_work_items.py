@@ -17,13 +17,14 @@ from django.utils import timezone
 from factories import BAOTOU, DONGHE, HOHHOT, KUNDULUN, ProviderHoldFactory, ResidentFactory, noon
 
 from registry.holds import hold_close
+from registry.models import ProviderKind
 from registry.periods import previous_month
 from registry.staff import roles
 from registry.workbench import workbench_sections
 from subsidies.forecast import payment_forecast
 from subsidies.models import GrantLine, Instalment, PaymentBatch, PaymentItem, Recovery
 from subsidies.review import submit_for_review
-from subsidies.services import batch_reconcile, grant_approve, grant_prepare, run_refresh
+from subsidies.services import award_prepare, batch_reconcile, grant_approve, grant_prepare, run_refresh
 from subsidies.work_items import ITEMS, PANELS
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,29 @@ def test_a_submitted_batch_waits_for_every_checker_but_its_preparer(
     assert count("subsidies.batches_to_review", reviewer) == 1
     assert count("subsidies.batches_to_review", make_staff(roles.FINANCE, DONGHE)) == 0
     assert_counts_match_lists(colleague, client_for, roles.FINANCE)
+
+
+def test_a_submitted_award_waits_for_the_reviewer_not_for_its_preparer(
+    make_provider, clerk, reviewer, make_approver, make_staff, client_for
+):
+    day_care = make_provider(kind=ProviderKind.DAY_CARE_CENTRE, name="阳光社区日间照料中心", beds=0, nursing_beds=0)
+    award = award_prepare(
+        provider=day_care,
+        scheme_code="BT-DAYCARE-AWARD",
+        year=TODAY.year - 1,
+        evaluated_on=TODAY,
+        score=Decimal("86.5"),
+        evaluator="包头市民政局评估组",
+        amount=Decimal("30000"),
+        user=clerk,
+    )
+    assert count("subsidies.awards_to_review", reviewer) == 0  # being prepared: not yet for review
+    submit_for_review(obj=award, user=clerk)
+
+    assert count("subsidies.awards_to_review", reviewer) == 1
+    assert item("subsidies.awards_to_review").count(clerk, TODAY) == 0
+    assert count("subsidies.awards_to_review", make_staff(roles.CITY_REVIEWER, HOHHOT)) == 0
+    assert_counts_match_lists(reviewer, client_for, roles.CITY_REVIEWER)
 
 
 def test_reviewer_sees_the_instalments_due_but_never_those_of_grants_they_prepared(
