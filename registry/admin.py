@@ -19,7 +19,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
-from .admin_filters import DivisionFilter, ProviderNameFilter, RenewalDueFilter, ReportOverdueFilter
+from .admin_filters import (
+    DivisionFilter,
+    ProviderNameFilter,
+    RenewalDueFilter,
+    ReportOverdueFilter,
+    StartedThisWeekFilter,
+)
 from .admin_labels import CodeLabelsAdminMixin, resident_categories_field
 from .admin_mixins import (
     PersonalDataAdminMixin,
@@ -383,7 +389,7 @@ class CreditRecordAdmin(ProviderChildAdmin):
 @admin.register(ProviderHold)
 class ProviderHoldAdmin(CodeLabelsAdminMixin, ProviderChildAdmin):
     list_display = ["provider", "reason", "source_label", "started_at", "ended_at"]
-    list_filter = [DivisionFilter]
+    list_filter = [DivisionFilter, StartedThisWeekFilter]
     code_label_fields = {"source": "source_label"}
 
     @admin.display(description=_("source"))

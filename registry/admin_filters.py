@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import staff_user
 from .models import Division, Provider
+from .periods import start_of_day, week_bounds
 from .renewals import licences_due_for_renewal, providers_with_report_overdue
 from .scoping import divisions_visible_to, providers_visible_to
 
@@ -131,3 +133,23 @@ class ReportOverdueFilter(ChoiceFilter):
             lambda qs: qs.filter(pk__in=providers_with_report_overdue(timezone.localdate()).values("pk")),
         )
     }
+
+
+class StartedThisWeekFilter(ChoiceFilter):
+    """Rows whose ``started_at`` falls in the current week, Monday to Sunday (the payment
+    holds opened this week: a reviewer's workbench item)."""
+
+    title = _("started")
+    parameter_name = "started"
+    rules = {
+        "this_week": (
+            _("This week (Monday to Sunday)"),
+            lambda qs: qs.filter(started_this_week(timezone.localdate())),
+        )
+    }
+
+
+def started_this_week(today: datetime.date) -> Q:
+    """``started_at`` between Monday 00:00 and the next Monday 00:00 of ``today``'s week."""
+    monday, sunday = week_bounds(today)
+    return Q(started_at__gte=start_of_day(monday), started_at__lt=start_of_day(sunday + datetime.timedelta(days=1)))

@@ -42,6 +42,12 @@ def previous_month(day: datetime.date) -> datetime.date:
     return add_months(day.replace(day=1), -1)
 
 
+def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Monday and Sunday of the week containing ``day`` (the week a Chinese office counts)."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=6)
+
+
 def parse_month(value: str) -> datetime.date:
     """``2026-11`` → 2026-11-01; a clear message for anything else."""
     try:

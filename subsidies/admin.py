@@ -39,6 +39,7 @@ from . import (
     review,
     runs,
     withholding_admin,
+    work_filters,
 )
 from .explain import explain_eligible_beds, explain_line
 from .exports import grant_lines_table
@@ -113,7 +114,7 @@ class SubsidySchemeAdmin(CodeLabelsAdminMixin, SimpleHistoryAdmin):
         "effective_to",
         "source",
     ]
-    list_filter = ["kind", "payer_level"]
+    list_filter = ["kind", "payer_level", work_filters.RunNotPreparedFilter]
     search_fields = ["code", "name_zh", "name_en"]
     list_select_related = ["jurisdiction"]
     inlines = [RateInline, care_weight_admin.CareLevelWeightInline]
@@ -281,7 +282,7 @@ class ConstructionGrantAdmin(ReviewAdminMixin, CodeLabelsAdminMixin, ScopedHisto
         "approved_by",
     ]
     code_label_fields = {"basis": "basis_label"}
-    list_filter = ["status", "scheme"]
+    list_filter = ["status", work_filters.AwaitingMyReviewFilter, "scheme"]
     list_select_related = ["provider", "scheme", "prepared_by", "approved_by"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]
@@ -365,7 +366,7 @@ class ConstructionGrantAdmin(ReviewAdminMixin, CodeLabelsAdminMixin, ScopedHisto
 class InstalmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     scope_path_lookup = "grant__provider__division__path"
     list_display = ["grant", "number", "year", "amount", "status", "withheld_reason", "decided_on"]
-    list_filter = ["status", "year"]
+    list_filter = ["status", "year", work_filters.AwaitingReleaseFilter]
     list_select_related = ["grant__provider", "grant__scheme"]
     search_fields = ["grant__provider__name", "grant__provider__uscc"]
     actions = ["review_this_year"]
@@ -463,7 +464,7 @@ class GrantRunAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = GrantRunForm
     scope_path_lookup = "division__path"
     list_display = ["scheme", "period", "division", "review_status", "line_count", "payable_total", "approved_by"]
-    list_filter = ["status", "scheme", "period"]
+    list_filter = ["status", work_filters.AwaitingMyReviewFilter, "scheme", "period"]
     list_select_related = ["scheme", "division", "approved_by"]
     readonly_fields = ["status", "totals", "created_by", "preparers", "refreshed_at", "approved_by", "approved_at"]
     inlines = [GrantLineInline]
@@ -580,7 +581,7 @@ class GrantLineAdmin(LineDisplayMixin, ReadOnlyAdminMixin, ScopedAdminMixin, adm
         "amount",
         "payable_flag",
     ]
-    list_filter = ["scheme", "period", "kind", "run__status"]
+    list_filter = ["scheme", "period", "kind", "run__status", work_filters.ReleasedFromHoldFilter]
     list_select_related = ["provider", "scheme"]
     search_fields = ["provider__name", "provider__uscc"]
     fields = readonly_fields = LINE_READONLY_FIELDS

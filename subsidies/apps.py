@@ -19,9 +19,12 @@ class SubsidiesConfig(AppConfig):
 
         from .sitemaps import SubsidiesSitemap
         from .views import provider_subsidies_section
+        from .work_items import register_work_items
 
         register_nav_link(NavLink(url_name="public_subsidies", label=_("Subsidies"), order=20))
         register_sitemap("subsidies", SubsidiesSitemap)
         register_detail_section(
             DetailSection(template="subsidies/provider_section.html", context=provider_subsidies_section, order=20)
         )
+        # Our part of the back-office workbench: what waits for the clerk, reviewer and finance.
+        register_work_items()

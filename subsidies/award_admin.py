@@ -24,6 +24,7 @@ from registry.scoping import providers_visible_to
 from . import awards
 from .models import Award, SchemeKind, SubsidyScheme
 from .review_admin import REVIEW_FORM, ReviewAdminMixin, approve_action, submit_action
+from .work_filters import AwaitingMyReviewFilter
 
 SCOPE = "evaluation__provider__division__path"
 # What the add form asks for, in order; the service's names (scheme_code) map onto them.
@@ -131,7 +132,7 @@ class AwardAdmin(ReviewAdminMixin, ScopedHistoryAdmin):
         "prepared_by",
         "approved_by",
     ]
-    list_filter = ["status", "evaluation__scheme", "evaluation__year", AwardDivisionFilter]
+    list_filter = ["status", AwaitingMyReviewFilter, "evaluation__scheme", "evaluation__year", AwardDivisionFilter]
     list_select_related = ["evaluation__provider", "evaluation__scheme", "prepared_by", "approved_by"]
     search_fields = ["evaluation__provider__name", "evaluation__provider__uscc", "evaluation__evaluator"]
     actions = ["submit_awards", "approve_awards", "withdraw_awards"]

@@ -24,7 +24,7 @@ from registry.admin_services import run_service
 from registry.exports import export_response
 from registry.rosters.formats import validate_upload_size
 
-from . import payments, recoveries
+from . import payment_item_admin, payments, recoveries  # noqa: F401  (payment_item_admin: registers the item list)
 from .exports import ledger_table
 from .models import (
     PaymentBatch,
@@ -34,6 +34,7 @@ from .models import (
     Repayment,
 )
 from .review_admin import ReviewAdminMixin, approve_action, submit_action
+from .work_filters import AwaitingMyReviewFilter
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -81,7 +82,7 @@ class ReconcileForm(forms.Form):
 class PaymentBatchAdmin(ReviewAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     scope_path_lookup = "division__path"
     list_display = ["name", "division", "payer_level", "state", "item_count", "total", "prepared_by", "approved_by"]
-    list_filter = ["state", "payer_level"]
+    list_filter = ["state", AwaitingMyReviewFilter, "payer_level"]
     list_select_related = ["division", "prepared_by", "approved_by"]
     fields = [
         "name",
@@ -230,7 +231,7 @@ class RepaymentForm(forms.Form):
 @admin.register(Recovery)
 class RecoveryAdmin(ScopedHistoryAdmin):
     list_display = ["provider", "grant", "amount", "status", "offset_allowed", "opened_on"]
-    list_filter = ["status"]
+    list_filter = ["status", "offset_allowed"]
     list_select_related = ["provider", "grant__scheme"]
     search_fields = ["provider__name", "provider__uscc"]
     autocomplete_fields = ["provider"]
