@@ -1,6 +1,8 @@
 """The workbench in a real browser (issue 16), as each of the demo's roles: after signing
 in, every user lands on what waits for their role today, and nothing of another role's.
 Screenshots at 1280 px and at 360 px (a phone), where the cards wrap into two columns.
+Then the plan-indicator dashboard, linked from the workbench: its charts drawn, their
+tables beside them, a division's drill-down.
 
 Debian's Chromium, headless. The demo is read before the browser starts (Playwright's event
 loop makes Django hand out another connection while it runs).
@@ -87,4 +89,29 @@ def test_each_demo_role_lands_on_its_own_work(live_server: Any, save_screenshot:
         assert page.locator("#result_list tbody tr").count() == expected
         page.goto(live_server.url + reverse("admin:all_lists"))
         assert page.locator(".app-registry").count() == 1
+        page.context.close()
+
+        # The plan indicators, from the reviewer's workbench: every chart is drawn by the
+        # vendored ECharts (a canvas each), each with its table; a division drills down.
+        for width in (1280, 360):
+            page = sign_in(browser, live_server.url, "reviewer_baotou", width)
+            errors: list[str] = []
+            page.on("console", lambda message, errors=errors: message.type == "error" and errors.append(message.text))
+            page.click(f"a[href='{reverse('indicators:dashboard')}']")
+            page.wait_for_load_state("networkidle")
+            panels = page.locator(".indicator-panel")
+            assert panels.count() == 5, panels.count()
+            charts = page.locator(".indicator-chart")
+            assert page.locator(".indicator-chart canvas").count() == charts.count() > 0
+            assert page.locator(".indicator-table table").count() == charts.count()
+            assert "包头市" in page.locator("#content-main").inner_text()
+            assert not errors, errors
+            save_screenshot(page, f"dashboard-reviewer_baotou-{width}")
+            if width == 1280:
+                page.locator(".indicator-table a", has_text="昆都仑区").first.click()
+                page.wait_for_load_state("networkidle")
+                assert "division=150203" in page.url
+                assert "昆都仑区" in page.locator("h1").inner_text()
+                save_screenshot(page, "dashboard-kundulun-1280")
+            page.context.close()
         browser.close()
