@@ -17,6 +17,7 @@ class InspectionsConfig(AppConfig):
             register_sitemap,
         )
         from registry.rosters.kinds import register_kind
+        from registry.workbench import register as register_work
 
         from . import work_items
         from .rosters import INSPECTIONS
@@ -24,7 +25,7 @@ class InspectionsConfig(AppConfig):
         from .views import provider_inspections_section
 
         register_kind(INSPECTIONS)
-        work_items.register()  # the inspector's part of the back-office workbench
+        register_work(items=work_items.ITEMS, panels=work_items.PANELS)  # the inspector's part of the workbench
         register_nav_link(NavLink(url_name="public_inspections", label=_("Inspections"), order=10))
         register_sitemap("inspections", InspectionsSitemap)
         register_detail_section(

@@ -18,7 +18,7 @@ from registry.models import User
 from registry.scoping import scope_by_coverage
 from registry.staff import roles
 from registry.work_items import changelist
-from registry.workbench import WorkItem, WorkPanel, register_item, register_panel
+from registry.workbench import WorkItem, WorkPanel
 
 from .models import Draw, InspectionTask
 from .planning import overdue_tasks
@@ -85,10 +85,3 @@ PANELS = [
         order=430,
     )
 ]
-
-
-def register() -> None:
-    for item in ITEMS:
-        register_item(item)
-    for panel in PANELS:
-        register_panel(panel)

@@ -7,10 +7,11 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import work_items
+        from . import work_items, workbench
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
         otp_admin.register()  # after every app's admin module, so ours replace the packages' own
         staff_admin.register()
-        work_items.register()  # the district clerk's and the security admins' part of the workbench
+        # The district clerk's and the security admins' part of the workbench.
+        workbench.register(items=work_items.ITEMS, panels=work_items.PANELS)

@@ -27,7 +27,7 @@ from .staff.security_checks import (
     staff_without_second_factor,
     week_start,
 )
-from .workbench import WorkItem, WorkPanel, register_item, register_panel
+from .workbench import WorkItem, WorkPanel
 
 CLERK = frozenset({roles.DISTRICT_CLERK})
 SECURITY = frozenset({roles.SECURITY_ADMIN})
@@ -192,10 +192,3 @@ PANELS = [
         order=650,
     ),
 ]
-
-
-def register() -> None:
-    for item in ITEMS:
-        register_item(item)
-    for panel in PANELS:
-        register_panel(panel)

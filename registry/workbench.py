@@ -18,7 +18,7 @@ a fixed number of queries (tested with few and many providers).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +104,14 @@ def register_item(item: WorkItem) -> None:
 def register_panel(panel: WorkPanel) -> None:
     CONTRIBUTIONS.panels = [p for p in CONTRIBUTIONS.panels if p.key != panel.key] + [panel]
     CONTRIBUTIONS.panels.sort(key=lambda p: p.order)
+
+
+def register(*, items: Iterable[WorkItem] = (), panels: Iterable[WorkPanel] = ()) -> None:
+    """An app's items and panels, from its ``AppConfig.ready``."""
+    for item in items:
+        register_item(item)
+    for panel in panels:
+        register_panel(panel)
 
 
 def register_link(link: WorkLink) -> None:

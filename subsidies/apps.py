@@ -16,10 +16,11 @@ class SubsidiesConfig(AppConfig):
             register_nav_link,
             register_sitemap,
         )
+        from registry.workbench import register as register_work
 
+        from . import work_items
         from .sitemaps import SubsidiesSitemap
         from .views import provider_subsidies_section
-        from .work_items import register_work_items
 
         register_nav_link(NavLink(url_name="public_subsidies", label=_("Subsidies"), order=20))
         register_sitemap("subsidies", SubsidiesSitemap)
@@ -27,4 +28,4 @@ class SubsidiesConfig(AppConfig):
             DetailSection(template="subsidies/provider_section.html", context=provider_subsidies_section, order=20)
         )
         # Our part of the back-office workbench: what waits for the clerk, reviewer and finance.
-        register_work_items()
+        register_work(items=work_items.ITEMS, panels=work_items.PANELS)

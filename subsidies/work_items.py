@@ -23,7 +23,7 @@ from registry.admin_filters import started_this_week
 from registry.models import ProviderHold, User
 from registry.scoping import scope_by_coverage, scope_queryset
 from registry.staff import roles
-from registry.workbench import WorkItem, WorkPanel, register_item, register_panel
+from registry.workbench import WorkItem, WorkPanel
 
 from . import waiting
 from .forecast import payment_forecast
@@ -240,10 +240,3 @@ PANELS = [
         order=ORDER + 30,
     )
 ]
-
-
-def register_work_items() -> None:
-    for item in ITEMS:
-        register_item(item)
-    for panel in PANELS:
-        register_panel(panel)
