@@ -725,7 +725,8 @@ def import_limit(data: bytes) -> ImportResult:
         now = timezone.now()
         rows = []
         for cells in table[1:]:
-            number, name, uscc, bed, admitted, discharged, level, kinds = (str(c or "") for c in cells)
+            # The roster's first eight columns; the rows leave 户籍所在地 (and any later column) empty.
+            number, name, uscc, bed, admitted, discharged, level, kinds = (str(c or "") for c in cells[:8])
             rows.append(
                 {
                     "name": name,
