@@ -104,7 +104,7 @@ def test_each_demo_role_lands_on_its_own_work(live_server: Any, save_screenshot:
             charts = page.locator(".indicator-chart")
             assert page.locator(".indicator-chart canvas").count() == charts.count() > 0
             assert page.locator(".indicator-table table").count() == charts.count()
-            assert "包头市" in page.locator("#content-main").inner_text()
+            assert "包头市" in page.locator("h1").inner_text()
             assert not errors, errors
             save_screenshot(page, f"dashboard-reviewer_baotou-{width}")
             if width == 1280:
