@@ -35,16 +35,22 @@ def _sharing_days_with_outer() -> QuerySet[Resident]:
     )
 
 
-def overlaps_undecided() -> Exists:
+def overlaps_undecided() -> Q:
     """The condition on a stay: it shares a day with another provider's stay of the same
-    person, and no decision has been recorded between the two. A filter of its own (an
-    index probe per stay), so that a list filters by it rather than by ``pk IN`` the list
-    of such stays, which PostgreSQL can plan as one scan of that list per stay."""
+    person, and no decision has been recorded between the two.
+
+    Meant as an index probe per stay (``resident_person``), not as a join: PostgreSQL
+    turns an EXISTS at the top of WHERE into a semi-join, and for a county's few thousand
+    stays it chose to hash every stay of the region instead (500 ms at 500,000 residents,
+    most of a district clerk's workbench). An EXISTS under an OR stays a subplan that
+    probes the index once per stay (130 ms, the same rows): the OR's other side,
+    ``pk IS NULL``, is never true. A filter of its own for the same reason: a list
+    filters by it rather than by ``pk IN`` the list of such stays."""
     decided = OverlapDecision.objects.filter(
         Q(kept=OuterRef("pk"), set_aside=OuterRef(OuterRef("pk")))
         | Q(kept=OuterRef(OuterRef("pk")), set_aside=OuterRef("pk"))
     )
-    return Exists(_sharing_days_with_outer().filter(~Exists(decided)))
+    return Q(Exists(_sharing_days_with_outer().filter(~Exists(decided)))) | Q(pk__isnull=True)
 
 
 def overlapping_stays() -> QuerySet[Resident]:
