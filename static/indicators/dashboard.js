@@ -59,6 +59,12 @@
     });
   }
 
+  // The 24-month tables are folded on screen (the chart above says the same); printed,
+  // every table is open, since paper has no chart to hover.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.indicator-table").forEach(function (details) { details.open = true; });
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
