@@ -5,6 +5,7 @@ in the words of the workbench."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -19,7 +20,11 @@ from . import waiting
 
 
 class _OneChoiceFilter(admin.SimpleListFilter):
+    """One choice; each subclass defines ``narrow(request, queryset)``, the rule of
+    ``waiting.py`` applied to the list's rows."""
+
     choice: tuple[str, Any]
+    narrow: Callable[[HttpRequest, QuerySet[Any]], QuerySet[Any]]
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [self.choice]
@@ -28,9 +33,6 @@ class _OneChoiceFilter(admin.SimpleListFilter):
         if self.value() != self.choice[0]:
             return queryset
         return self.narrow(request, queryset)
-
-    def narrow(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        raise NotImplementedError
 
 
 class RunNotPreparedFilter(_OneChoiceFilter):
