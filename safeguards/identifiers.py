@@ -155,11 +155,16 @@ def make_uscc(*, authority: str, entity_type: str, area_code: str, serial: int) 
 
 
 def mask_id_number(value: str) -> str:
-    """``150203194001011234`` → ``150203********1234``: area code and last four kept."""
+    """``150203194001011234`` → ``150203********1234``: area code and last four kept.
+
+    Any other shape (a child's birth-certificate number ``M510123456``) keeps its first
+    character and last two only: six and four of ten would hide nothing."""
     number = normalise_id_number(value)
+    if len(number) in (15, 18):
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
     if len(number) < 10:
         return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:1] + "*" * (len(number) - 3) + number[-2:]
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-－()（）.]+")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "subsidies",
     "inspections",
     "indicators",
+    "childcare",
     # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
     "demo",
 ]

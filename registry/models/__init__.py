@@ -6,6 +6,7 @@ hold data, choices and the database constraints that keep it consistent. One mod
 part of the domain; every model is importable from ``registry.models``.
 """
 
+from .childcare import AgeBand, Attendance, CareMode, ChildcarePlaces, ChildcareSetting, DemonstrationLevel
 from .divisions import Division
 from .insurance import AccidentPolicy
 from .people import (
@@ -38,16 +39,22 @@ from .providers import (
     money_field,
 )
 from .records import DataExport, RosterImport
-from .staff import RoleGrant, User
+from .staff import RoleGrant, StaffDepartment, User
 
 __all__ = [
     "AccidentPolicy",
+    "AgeBand",
     "AnnualReport",
+    "Attendance",
     "CareLevel",
+    "CareMode",
     "Caregiver",
     "CertificateLevel",
+    "ChildcarePlaces",
+    "ChildcareSetting",
     "CreditRecord",
     "DataExport",
+    "DemonstrationLevel",
     "Division",
     "FeeItem",
     "FilingAuthority",
@@ -69,6 +76,7 @@ __all__ = [
     "ResidentCategory",
     "RoleGrant",
     "RosterImport",
+    "StaffDepartment",
     "User",
     "money_field",
     "validate_resident_categories",

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from safeguards.identifiers import normalise_uscc, validate_uscc
 
 from ..pinyin import PINYIN_MAX_LENGTH, name_pinyin
+from .childcare import CareMode, ChildcareSetting, DemonstrationLevel
 from .divisions import Division
 from .staff import User
 
@@ -151,6 +152,35 @@ class Provider(models.Model):
     beds = models.PositiveIntegerField(_("beds"), default=0)
     nursing_beds = models.PositiveIntegerField(_("nursing-type beds"), default=0)
     childcare_places = models.PositiveIntegerField(_("childcare places"), default=0)
+    # A day-care centre or service station: how many people it can serve a day (its
+    # occupancy is the day's attendance, ``Attendance``; it has no vacant beds).
+    day_capacity = models.PositiveIntegerField(
+        _("people served a day (capacity)"),
+        null=True,
+        blank=True,
+        help_text=_("Day-care centres and service stations."),
+    )
+    # Infant care (issue 17): how it is run, inclusive (普惠) places and their price cap,
+    # demonstration status, and the registration data pushed to the health commission.
+    childcare_setting = models.CharField(
+        _("childcare setting"), max_length=20, choices=ChildcareSetting.choices, blank=True
+    )
+    inclusive_places = models.PositiveIntegerField(
+        _("inclusive places"), default=0, help_text=_("Places offered at the inclusive (普惠) price.")
+    )
+    inclusive_price = money_field(
+        _("inclusive price cap (yuan a month)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    demonstration_level = models.CharField(
+        _("demonstration provider named by"), max_length=20, choices=DemonstrationLevel.choices, blank=True
+    )
+    demonstration_year = models.PositiveSmallIntegerField(_("demonstration year"), null=True, blank=True)
+    registration_pushed_on = models.DateField(
+        _("registration data pushed to the health commission on"),
+        null=True,
+        blank=True,
+        help_text=_("Childcare: the registration authority sends its data to the health commission (000:175-177)."),
+    )
     grade = models.PositiveSmallIntegerField(
         _("grade"),
         default=0,
@@ -190,6 +220,13 @@ class Provider(models.Model):
             models.CheckConstraint(condition=Q(nursing_beds__lte=F("beds")), name="provider_nursing_beds_lte_beds"),
             models.CheckConstraint(condition=Q(grade__gte=0, grade__lte=5), name="provider_grade_0_5"),
             models.CheckConstraint(
+                condition=Q(inclusive_places__lte=F("childcare_places")), name="provider_inclusive_places_lte_places"
+            ),
+            models.CheckConstraint(
+                condition=Q(demonstration_level="") | Q(demonstration_year__isnull=False),
+                name="provider_demonstration_has_year",
+            ),
+            models.CheckConstraint(
                 condition=~Q(premises_basis=PremisesBasis.LEASED) | Q(lease_end__isnull=False),
                 name="provider_leased_has_lease_end",
             ),
@@ -222,6 +259,10 @@ class Provider(models.Model):
         errors: dict[str, Any] = {}
         if self.nursing_beds > self.beds:
             errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
+        if self.inclusive_places > self.childcare_places:
+            errors["inclusive_places"] = _("Inclusive places cannot exceed the childcare places.")
+        if self.demonstration_level and not self.demonstration_year:
+            errors["demonstration_year"] = _("Give the year the provider was named a demonstration provider.")
         if self.premises_basis == PremisesBasis.LEASED and not self.lease_end:
             errors["lease_end"] = _("Leased premises need the date the lease ends.")
         if errors:
@@ -339,6 +380,7 @@ class FeeItem(models.Model):
     class Unit(models.TextChoices):
         MONTH = "month", _("per month")
         DAY = "day", _("per day")
+        HOUR = "hour", _("per hour")
         ONCE = "once", _("one-off")
 
     provider = models.ForeignKey(Provider, models.CASCADE, related_name="fee_items", verbose_name=_("provider"))
@@ -346,6 +388,13 @@ class FeeItem(models.Model):
     name = models.CharField(_("item"), max_length=100)
     amount = money_field(_("amount (yuan)"), validators=[MinValueValidator(0)])
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.MONTH)
+    care_mode = models.CharField(
+        _("childcare service mode"),
+        max_length=20,
+        choices=CareMode.choices,
+        blank=True,
+        help_text=_("Childcare fees: the service mode the fee is for."),
+    )
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
 

@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from .divisions import Division
 
 
+class StaffDepartment(models.TextChoices):
+    """The department a staff user works for. Which providers each department supervises
+    is ``registry.scoping.DEPARTMENT_KINDS`` (a health-commission inspector sees childcare only)."""
+
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil Affairs")
+    HEALTH_COMMISSION = "health_commission", _("Health Commission")
+    EMERGENCY_MANAGEMENT = "emergency_management", _("Emergency Management")
+    MARKET_REGULATION = "market_regulation", _("Market Regulation")
+    FIRE_RESCUE = "fire_rescue", _("Fire and Rescue Detachment")
+
+
 class User(AbstractUser):
     """A staff user. Every staff user works inside one jurisdiction (a division)."""
 
@@ -25,6 +36,16 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("jurisdiction"),
         help_text=_("The user sees and changes only providers inside this division."),
+    )
+    department = models.CharField(
+        _("department"),
+        max_length=30,
+        choices=StaffDepartment.choices,
+        blank=True,
+        help_text=_(
+            "Empty for the bureau's own staff, who see every kind of provider. A health-commission "
+            "account sees childcare providers only; a civil-affairs account, elderly-care providers only."
+        ),
     )
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
 

@@ -305,3 +305,8 @@ def test_an_id_number_typed_in_fullwidth_characters_is_the_same_number():
 
     assert normalise_id_number("１５０２０３１９４００１０１１２３Ｘ") == "15020319400101123X"
     assert normalise_id_number("１５０２０３１９４００１０１１２３ｘ") == "15020319400101123X"
+
+
+def test_a_birth_certificate_number_keeps_one_letter_and_two_digits():
+    """Ten characters masked as an ID number would keep all ten (six and four)."""
+    assert mask_id_number("M510123456") == "M*******56"
