@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import accident_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
+from . import accident_admin, attendance_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
 from .admin_filters import (
     DivisionFilter,
     ProviderNameFilter,
@@ -44,6 +44,7 @@ from .models import (
     AnnualReport,
     Caregiver,
     CareLevel,
+    ChildcarePlaces,
     CreditRecord,
     Division,
     FeeItem,
@@ -56,6 +57,7 @@ from .models import (
     ResidentCategory,
     User,
 )
+from .occupancy import sync_childcare_places
 from .roster_admin import RosterAdminMixin
 from .selectors import in_care_on, residents_in_care
 
@@ -88,7 +90,14 @@ class LicenceInline(ProviderInline):
 
 class FeeItemInline(ProviderInline):
     model = FeeItem
-    fields = ["kind", "name", "amount", "unit", "effective_from", "effective_to"]
+    fields = ["kind", "name", "amount", "unit", "care_mode", "effective_from", "effective_to"]
+
+
+class ChildcarePlacesInline(ProviderInline):
+    """Places (托位) by service mode and age band: a childcare provider's capacity."""
+
+    model = ChildcarePlaces
+    fields = ["mode", "age_band", "places"]
 
 
 class AnnualReportInline(ProviderInline):
@@ -230,7 +239,30 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         ),
         (
             _("Capacity"),
-            {"fields": ["beds", "nursing_beds", "childcare_places", "households_served", "residents_summary"]},
+            {
+                "fields": [
+                    "beds",
+                    "nursing_beds",
+                    "childcare_places",
+                    "day_capacity",
+                    "households_served",
+                    "residents_summary",
+                ]
+            },
+        ),
+        (
+            _("Infant care"),
+            {
+                "fields": [
+                    "childcare_setting",
+                    "inclusive_places",
+                    "inclusive_price",
+                    "demonstration_level",
+                    "demonstration_year",
+                    "registration_pushed_on",
+                ],
+                "classes": ["collapse"],
+            },
         ),
         (
             _("Premises"),
@@ -256,6 +288,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [
+        ChildcarePlacesInline,
         LicenceInline,
         FeeItemInline,
         AnnualReportInline,
@@ -267,6 +300,16 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
         return super().get_queryset(request).annotate(in_care=residents_in_care(timezone.localdate()))
+
+    def get_inlines(self, request: HttpRequest, obj: Provider | None) -> list[Any]:
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and not obj.is_childcare:
+            inlines.remove(ChildcarePlacesInline)
+        return inlines
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        sync_childcare_places(form.instance)
 
     @admin.display(description=_("residents in care"), ordering="in_care")
     def residents_in_care(self, obj: WithAnnotations[Provider, _InCare]) -> int:

@@ -9,13 +9,25 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
-from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, Resident
+from .models import (
+    AgeBand,
+    CareMode,
+    ChildcarePlaces,
+    Division,
+    FeeItem,
+    LegalForm,
+    OperationMode,
+    Provider,
+    ProviderKind,
+    Resident,
+)
+from .occupancy import providers_with_occupancy_changes
 from .pinyin import pinyin_keyword
 from .public import MONTHLY_FEE_DIGITS, providers_by_monthly_fee
 
@@ -37,7 +49,12 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         if value in EMPTY_VALUES:
             return qs
         ordering = [self.get_ordering_value(param) for param in value if param not in EMPTY_VALUES]
-        return qs.order_by(*ordering, "name", "pk")
+        # Providers with no such figure (a day-care centre's vacancies) come last either way.
+        expressions = [
+            F(field[1:]).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True)
+            for field in ordering
+        ]
+        return qs.order_by(*expressions, "name", "pk")
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -79,6 +96,11 @@ def keyword_matches(word: str) -> Q:
     return matches
 
 
+def offered_places() -> QuerySet[ChildcarePlaces]:
+    """The provider row's childcare places that exist (more than none)."""
+    return ChildcarePlaces.objects.filter(provider=OuterRef("pk"), places__gt=0)
+
+
 class ProviderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Keyword"), method="filter_keyword")
     league = django_filters.ChoiceFilter(label=_("League/City"), method="filter_division", empty_label=_("All"))
@@ -101,6 +123,22 @@ class ProviderFilter(django_filters.FilterSet):
     )
     medical = django_filters.BooleanFilter(
         label=_("Has an in-house medical unit"), method="filter_medical", widget=forms.CheckboxInput
+    )
+    # Infant care: what a family of a child under 3 asks first (issue 17).
+    age_band = django_filters.ChoiceFilter(
+        label=_("Childcare: takes children aged"),
+        choices=AgeBand.choices,
+        method="filter_age_band",
+        empty_label=_("Any"),
+    )
+    care_mode = django_filters.ChoiceFilter(
+        label=_("Childcare: service mode"), choices=CareMode.choices, method="filter_care_mode", empty_label=_("Any")
+    )
+    inclusive = django_filters.BooleanFilter(
+        label=_("Childcare: has inclusive places"), method="filter_inclusive", widget=forms.CheckboxInput
+    )
+    demonstration = django_filters.BooleanFilter(
+        label=_("Childcare: demonstration provider"), method="filter_demonstration", widget=forms.CheckboxInput
     )
     # Amounts in yuan and fen, as the monthly fee is: PostgreSQL refuses to compare with a
     # number as large or as precise as 1e1000000 or 1e-1000000 (a server error otherwise).
@@ -181,10 +219,17 @@ class ProviderFilter(django_filters.FilterSet):
 
     def filter_modified_after(self, queryset: QuerySet[Provider], name: str, value: Any) -> QuerySet[Provider]:
         """Providers whose published row may have changed: the provider itself, its fees
-        (monthly fee) or its residents (vacancies), as their history rows show."""
-        fee_changes = FeeItem.history.filter(history_date__gt=value).values("provider_id")
-        resident_changes = Resident.history.filter(history_date__gt=value).values("provider_id")
-        return queryset.filter(Q(updated_at__gt=value) | Q(pk__in=fee_changes) | Q(pk__in=resident_changes))
+        (monthly fee), its residents, children or attendance (vacancies) or its childcare
+        places, as their history rows show."""
+        changed = Q(updated_at__gt=value)
+        for changes in [
+            FeeItem.history.filter(history_date__gt=value).values("provider_id"),
+            Resident.history.filter(history_date__gt=value).values("provider_id"),
+            ChildcarePlaces.history.filter(history_date__gt=value).values("provider_id"),
+            *providers_with_occupancy_changes(value),
+        ]:
+            changed |= Q(pk__in=changes)
+        return queryset.filter(changed)
 
     def filter_min_grade(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
         return queryset.filter(grade__gte=int(value))
@@ -200,6 +245,18 @@ class ProviderFilter(django_filters.FilterSet):
         # fee subquery, which PostgreSQL would compute for every certified provider first.
         lookup = self.filters[name].lookup_expr
         return queryset.filter(pk__in=providers_by_monthly_fee(timezone.localdate(), **{f"fee__{lookup}": value}))
+
+    def filter_age_band(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+        return queryset.filter(Exists(offered_places().filter(age_band=value)))
+
+    def filter_care_mode(self, queryset: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+        return queryset.filter(Exists(offered_places().filter(mode=value)))
+
+    def filter_inclusive(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
+        return queryset.filter(inclusive_places__gt=0) if value else queryset
+
+    def filter_demonstration(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
+        return queryset.exclude(demonstration_level="") if value else queryset
 
     def filter_medical(self, queryset: QuerySet[Provider], name: str, value: bool) -> QuerySet[Provider]:
         return queryset.filter(has_medical_unit=True) if value else queryset

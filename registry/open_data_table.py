@@ -13,8 +13,18 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .labels import choice_label, field_label, yes_no
-from .models import LegalForm, OperationMode, Provider, ProviderKind
+from .labels import choice_label, choice_labels, field_label, yes_no
+from .models import (
+    CareMode,
+    ChildcareSetting,
+    DemonstrationLevel,
+    FilingAuthority,
+    LegalForm,
+    OperationMode,
+    Provider,
+    ProviderKind,
+)
+from .occupancy import VacancyBasis
 from .public import OPEN_DATA_FIELDS
 
 # Columns that are not a provider field of the same name.
@@ -24,10 +34,27 @@ OPEN_DATA_HEADERS = {
     "county": _("banner/county/district"),
     "phone": _("contact phone"),
     "vacancies": _("vacancies"),
+    "vacancy_basis": _("vacancies counted as"),
+    "attendance": _("latest daily attendance"),
+    "occupancy_as_of": _("occupancy as of"),
+    "places_under_1": _("places for children under 1"),
+    "places_1_2": _("places for children of 1 to 2"),
+    "places_2_3": _("places for children of 2 to 3"),
+    "care_modes": _("childcare service modes"),
     "monthly_fee": _("monthly fee from (yuan)"),
 }
 
-OPEN_DATA_CHOICES: dict[str, Any] = {"kind": ProviderKind, "legal_form": LegalForm, "operation_mode": OperationMode}
+OPEN_DATA_CHOICES: dict[str, Any] = {
+    "kind": ProviderKind,
+    "legal_form": LegalForm,
+    "operation_mode": OperationMode,
+    "vacancy_basis": VacancyBasis,
+    "demonstration_level": DemonstrationLevel,
+    "childcare_setting": ChildcareSetting,
+    "filing_authority": FilingAuthority,
+}
+# Several codes in one cell, separated by ";".
+OPEN_DATA_CODE_LISTS: dict[str, Any] = {"care_modes": CareMode}
 OPEN_DATA_BOOLEANS = frozenset({"has_medical_unit"})
 
 
@@ -49,6 +76,8 @@ def readable_value(name: str, value: Any) -> Any:
     """One open-data value as a person reads it: a choice by its label, a boolean as 是/否."""
     if name in OPEN_DATA_CHOICES and value:
         return choice_label(value, OPEN_DATA_CHOICES[name])
+    if name in OPEN_DATA_CODE_LISTS and value:
+        return choice_labels(value.split(";"), OPEN_DATA_CODE_LISTS[name])
     if name in OPEN_DATA_BOOLEANS:
         return yes_no(value)
     if isinstance(value, datetime.datetime):  # the bureau's time, to the minute

@@ -15,21 +15,38 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
+    BooleanField,
+    Case,
     DecimalField,
-    F,
+    Exists,
+    IntegerField,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Division, FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
+from .models import (
+    AgeBand,
+    CareMode,
+    ChildcarePlaces,
+    Division,
+    FeeItem,
+    LegalForm,
+    OperationMode,
+    Provider,
+    ProviderKind,
+    ProviderStatus,
+)
+from .occupancy import occupancy_annotations, vacancy_basis
 from .renewals import report_year_due
-from .selectors import in_force_on, residents_in_care
+from .selectors import in_force_on
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -71,7 +88,8 @@ def providers_by_monthly_fee(day: datetime.date, **bounds: Decimal) -> QuerySet[
 
 
 def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
-    """Certified providers with residents in care, vacancies and the monthly fee, as of ``day``.
+    """Certified providers with their occupancy and vacancies by kind (``occupancy.py``),
+    the monthly fee and the childcare places, as of ``day``.
 
     Everything is computed in the one query (subqueries), so a page costs the same
     whatever its size.
@@ -84,12 +102,35 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     return (
         Provider.objects.filter(status=ProviderStatus.CERTIFIED)
         .select_related("division")
-        .annotate(
-            in_care=residents_in_care(day),
-            vacancies=Greatest(F("beds") - F("in_care"), Value(0)),
-            monthly_fee=monthly_fee,
-        )
+        .annotate(**occupancy_annotations(day))
+        .annotate(monthly_fee=monthly_fee, occupancy_on=Value(day), **childcare_annotations())
     )
+
+
+def childcare_annotations() -> dict[str, Any]:
+    """A childcare provider's places per age band and whether it offers each service
+    mode (for the list, the filters' neighbours and the open data). Elderly providers
+    skip the subqueries (CASE evaluates only the branch it takes)."""
+    childcare = Q(kind__in=ProviderKind.childcare())
+    offers = ChildcarePlaces.objects.filter(provider=OuterRef("pk"), places__gt=0).order_by()
+    annotations: dict[str, Any] = {}
+    for band in AgeBand:
+        places = offers.filter(age_band=band).values("provider").annotate(n=Sum("places")).values("n")
+        annotations[f"places_{band.value}"] = Case(
+            When(childcare, then=Coalesce(Subquery(places, output_field=IntegerField()), Value(0))),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    for mode in CareMode:
+        annotations[f"offers_{mode.value}"] = Case(
+            When(childcare, then=Exists(offers.filter(mode=mode))), default=Value(False), output_field=BooleanField()
+        )
+    return annotations
+
+
+def care_modes_offered(provider: Any) -> list[str]:
+    """The service modes an annotated childcare provider offers, in the order of CareMode."""
+    return [mode.value for mode in CareMode if getattr(provider, f"offers_{mode.value}", False)]
 
 
 def division_names() -> dict[str, str]:
@@ -123,7 +164,24 @@ OPEN_DATA_FIELDS: dict[str, Callable[[Any, dict[str, str]], Any]] = {
     "beds": lambda p, n: p.beds,
     "nursing_beds": lambda p, n: p.nursing_beds,
     "childcare_places": lambda p, n: p.childcare_places,
+    "day_capacity": lambda p, n: p.day_capacity,
+    "vacancy_basis": lambda p, n: vacancy_basis(p.kind),
     "vacancies": lambda p, n: p.vacancies,
+    "attendance": lambda p, n: p.attendance,
+    "occupancy_as_of": lambda p, n: (
+        p.attendance_on if p.attendance_on else (p.occupancy_on if p.vacancies is not None else None)
+    ),
+    "places_under_1": lambda p, n: p.places_under_1,
+    "places_1_2": lambda p, n: p.places_1_2,
+    "places_2_3": lambda p, n: p.places_2_3,
+    "care_modes": lambda p, n: ";".join(care_modes_offered(p)),
+    "inclusive_places": lambda p, n: p.inclusive_places if p.kind in ProviderKind.childcare() else None,
+    "inclusive_price": lambda p, n: p.inclusive_price,
+    "demonstration_level": lambda p, n: p.demonstration_level,
+    "demonstration_year": lambda p, n: p.demonstration_year,
+    "childcare_setting": lambda p, n: p.childcare_setting,
+    "filing_authority": lambda p, n: p.filing_authority,
+    "filing_number": lambda p, n: p.filing_number,
     "has_medical_unit": lambda p, n: p.has_medical_unit,
     "monthly_fee": lambda p, n: p.monthly_fee,
     "certified_on": lambda p, n: p.certified_on,

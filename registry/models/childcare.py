@@ -49,6 +49,16 @@ class ChildcareSetting(models.TextChoices):
     EMPLOYER = "employer", _("Run by an employer for its staff")
 
 
+# 000:169-177: a non-profit infant-care provider registers with the establishment
+# (staffing) office or civil affairs, a for-profit one with market regulation, and once
+# registered it files with the health commission.
+CHILDCARE_REGISTRATION_AUTHORITIES = {
+    "non_profit": frozenset({"establishment_office", "civil_affairs"}),
+    "for_profit": frozenset({"market_regulation"}),
+}
+CHILDCARE_FILING_AUTHORITY = "health_commission"
+
+
 class ChildcarePlaces(models.Model):
     """Places (托位) a childcare provider offers in one service mode for one age band."""
 

@@ -17,7 +17,13 @@ from simple_history.models import HistoricalRecords
 from safeguards.identifiers import normalise_uscc, validate_uscc
 
 from ..pinyin import PINYIN_MAX_LENGTH, name_pinyin
-from .childcare import CareMode, ChildcareSetting, DemonstrationLevel
+from .childcare import (
+    CHILDCARE_FILING_AUTHORITY,
+    CHILDCARE_REGISTRATION_AUTHORITIES,
+    CareMode,
+    ChildcareSetting,
+    DemonstrationLevel,
+)
 from .divisions import Division
 from .staff import User
 
@@ -259,6 +265,15 @@ class Provider(models.Model):
         errors: dict[str, Any] = {}
         if self.nursing_beds > self.beds:
             errors["nursing_beds"] = _("Nursing-type beds cannot exceed the total number of beds.")
+        if self.is_childcare:
+            allowed = CHILDCARE_REGISTRATION_AUTHORITIES.get(self.legal_form)
+            if allowed is not None and self.registration_authority and self.registration_authority not in allowed:
+                errors["registration_authority"] = _(
+                    "A non-profit childcare provider registers with the establishment office or civil affairs, "
+                    "a for-profit one with market regulation (000:169-177)."
+                )
+            if self.filing_authority and self.filing_authority != CHILDCARE_FILING_AUTHORITY:
+                errors["filing_authority"] = _("A childcare provider files with the health commission (000:175).")
         if self.inclusive_places > self.childcare_places:
             errors["inclusive_places"] = _("Inclusive places cannot exceed the childcare places.")
         if self.demonstration_level and not self.demonstration_year:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
@@ -10,6 +11,9 @@ from django.urls import translate_url as django_translate_url
 from django.utils import translation
 from django.utils.functional import Promise
 
+from registry.labels import choice_labels
+from registry.models import CareMode
+from registry.public import care_modes_offered
 from registry.public_sections import nav_links
 
 register = template.Library()
@@ -43,3 +47,9 @@ def public_nav_links() -> list[tuple[str, str | Promise]]:
 @register.filter
 def stars(grade: int) -> str:
     return "★" * int(grade or 0)
+
+
+@register.filter
+def care_mode_labels(provider: Any) -> str:
+    """The service modes an annotated childcare provider offers, as words ("全日托、半日托")."""
+    return choice_labels(care_modes_offered(provider), CareMode)
