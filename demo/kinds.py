@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from registry.models import FeeItem, LegalForm, OperationMode, ProviderKind, RegistrationAuthority
+from registry.models import CareMode, FeeItem, LegalForm, OperationMode, ProviderKind, RegistrationAuthority
 
 from .people import money
 
@@ -135,6 +135,9 @@ def plan_capacity(rng: random.Random, kind: str) -> dict[str, Any]:
         "floor_area_m2": money(area),
     }
 
+
+# The childcare fee items' service modes (issue 17: fees per mode).
+FEE_CARE_MODES: dict[str, str] = {"保育费(全日托)": CareMode.FULL_DAY, "临时托(每日)": CareMode.TEMPORARY}
 
 FEE_RANGES: dict[str, list[tuple[str, str, str, int, int]]] = {
     # group → (fee kind, item name, unit, lowest, highest) in yuan

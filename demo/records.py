@@ -13,7 +13,7 @@ from django.conf import settings
 from registry.models import CreditRecord, LegalForm, Licence, ProviderKind, ProviderStatus
 
 from .baotou import CREDIT_RECORDS, OVERDUE_REPORTS, District
-from .kinds import CANTEEN_KINDS, FEE_RANGES, group_of
+from .kinds import CANTEEN_KINDS, FEE_CARE_MODES, FEE_RANGES, group_of
 from .people import INSURERS, add_years, days, money, random_date
 from .providers import ProviderPlan
 
@@ -136,6 +136,7 @@ def plan_fees(rng: random.Random, plan: ProviderPlan) -> list[dict[str, Any]]:
         fees.append(
             {
                 "kind": kind,
+                "care_mode": FEE_CARE_MODES.get(name, ""),
                 "name": name,
                 "amount": money(amount),
                 "unit": unit,

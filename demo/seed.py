@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from simple_history.utils import bulk_create_with_history
 
+from childcare.models import ChildcareWorker
 from registry import reference_data
 from registry.lifecycle import provider_transition
 from registry.models import (
@@ -61,6 +62,7 @@ from .baotou import (
     SYSTEM_USERNAME,
     Listing,
 )
+from .childcare import childcare_staff
 from .people import ensure_system_user
 from .providers import ProviderPlan, plan_filing, plan_opening, plan_provider_fields, plan_registration, plan_steps
 from .records import (
@@ -235,6 +237,9 @@ def related_objects(plan: ProviderPlan, provider: Provider) -> dict[type[Model],
         Resident: plan.residents,
         Caregiver: plan.caregivers,
     }
+    if provider.is_childcare:  # childcare staff are not elderly caregivers (issue 17)
+        rows[ChildcareWorker] = childcare_staff(plan.caregivers)
+        rows[Caregiver] = []
     objects: dict[type[Model], list[Model]] = {}
     for model, values in rows.items():
         objects[model] = [model(provider=provider, **v) for v in values]

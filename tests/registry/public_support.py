@@ -22,7 +22,8 @@ from django.utils import timezone
 from inspections.models import Draw, Finding, Inspection, Regime
 from inspections.random_draw import draw_freeze
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
-from registry.models import Division, FeeItem, Provider, ProviderStatus, Resident, User
+from childcare.models import Child
+from registry.models import Division, FeeItem, Provider, ProviderKind, ProviderStatus, Resident, User
 from subsidies.models import GrantLine, GrantRun, PayerLevel, PaymentBatch, PaymentItem, SubsidyScheme
 
 # The pattern the issue names, and a stricter one: in Python's Unicode regexes a Chinese
@@ -69,7 +70,7 @@ class Expected:
     nursing_beds: int
     has_medical_unit: bool
     in_care: int
-    vacancies: int
+    vacancies: int | None  # None: a day-care kind, which has no vacancies (issue 17)
     monthly_fee: Decimal | None
     updated_at: datetime.datetime
 
@@ -83,6 +84,18 @@ def expected_providers(day: datetime.date | None = None) -> dict[str, Expected]:
     ):
         if admitted <= day and (discharged is None or discharged >= day):
             in_care[provider_id] = in_care.get(provider_id, 0) + 1
+    enrolled: dict[int, int] = {}
+    for provider_id, enrolled_on, left_on in Child.objects.values_list("provider_id", "enrolled_on", "left_on"):
+        if enrolled_on <= day and (left_on is None or left_on >= day):
+            enrolled[provider_id] = enrolled.get(provider_id, 0) + 1
+
+    def vacancies(p: Provider) -> int | None:
+        if p.kind in ProviderKind.childcare():
+            return max(p.childcare_places - enrolled.get(p.pk, 0), 0)
+        if p.kind in {ProviderKind.DAY_CARE_CENTRE, ProviderKind.SERVICE_STATION}:
+            return None
+        return max(p.beds - in_care.get(p.pk, 0), 0)
+
     # What one person pays a month at the cheapest options: the cheapest item of each kind.
     cheapest: dict[tuple[int, str], Decimal] = {}
     for fee in FeeItem.objects.all():
@@ -108,7 +121,7 @@ def expected_providers(day: datetime.date | None = None) -> dict[str, Expected]:
             nursing_beds=p.nursing_beds,
             has_medical_unit=p.has_medical_unit,
             in_care=in_care.get(p.pk, 0),
-            vacancies=max(p.beds - in_care.get(p.pk, 0), 0),
+            vacancies=vacancies(p),
             monthly_fee=fees.get(p.pk),
             updated_at=p.updated_at,
         )

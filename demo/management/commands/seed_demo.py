@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from demo import (
+    childcare,
     construction,
     indicators,
     inspections,
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(seed.format_summary(summary))
         activities = (
             ("registry", upkeep),
+            ("infant care", childcare),
             ("inspections", inspections),
             ("construction grants", construction),
             ("subsidies", subsidies),
