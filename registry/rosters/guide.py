@@ -54,6 +54,9 @@ def choice_labels(kind: RosterKind, column: Column) -> tuple[str, ...]:
 
 def _accepted(kind: RosterKind, column: Column) -> str:
     field = _field(kind, column)
+    described = getattr(column.parse, "accepted", None)  # a parser that says what it reads
+    if described is not None:
+        return str(described)
     base = getattr(field, "base_field", None)
     if base is not None and base.choices:  # several choices in one cell
         with translation.override("zh-hans"):

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # registry first: every other app's data points at divisions.
         app_names = ["registry"] + [
-            a.name for a in apps.get_app_configs() if a.name in {"subsidies", "inspections", "indicators"}
+            a.name for a in apps.get_app_configs() if a.name in {"subsidies", "inspections", "indicators", "childcare"}
         ]
         with transaction.atomic():
             for name in app_names:
