@@ -7,12 +7,22 @@ class ChildcareConfig(AppConfig):
     verbose_name = _("Infant care")
 
     def ready(self) -> None:
-        # The children roster and our part of the workbench, without the registry importing us.
+        # The children roster, our part of the workbench, how the public register counts
+        # children enrolled (vacant places) and a block of the provider page, without the
+        # registry importing us.
+        from registry.occupancy import Enrolment, register_enrolment
+        from registry.public_sections import DetailSection, register_detail_section
         from registry.rosters.kinds import register_kind
         from registry.workbench import register as register_work
 
         from . import work_items
+        from .enrolment import enrolled_count, providers_with_child_changes
+        from .public import provider_childcare_section
         from .rosters import CHILDREN
 
         register_kind(CHILDREN)
         register_work(items=work_items.ITEMS)
+        register_enrolment(Enrolment(count=enrolled_count, changed=providers_with_child_changes))
+        register_detail_section(
+            DetailSection(template="childcare/provider_section.html", context=provider_childcare_section, order=5)
+        )

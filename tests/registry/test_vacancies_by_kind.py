@@ -38,7 +38,7 @@ from registry.models import (
 from registry.occupancy import sync_childcare_places
 from safeguards.identifiers import make_id_number, mask_id_number, mask_phone
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("divisions", "fresh_cache")]
 
 DAY = datetime.timedelta(days=1)
 
