@@ -28,6 +28,7 @@ import random
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
 from childcare.models import Child, ChildcareClass, ChildcareWorker, ClassStandard, ClassType, SkillLevel, StaffRole
@@ -303,7 +304,11 @@ def enrol_children(provider: Provider, today: datetime.date, actor: User) -> int
         turning = children[-1]
         turning.birth_date = add_years(today.replace(day=1), -3)
         turning.id_number = child_identifier(rng, turning.birth_date, used)
-    staff = list(provider.childcare_staff.filter(role__in=[StaffRole.NURSERY_CARER, StaffRole.INFANT_CARER]))
+    staff = list(  # carers at work today; those who left stay unassigned
+        provider.childcare_staff.filter(
+            role__in=[StaffRole.NURSERY_CARER, StaffRole.INFANT_CARER], employed_from__lte=today
+        ).filter(Q(employed_to__isnull=True) | Q(employed_to__gte=today))
+    )
     new_staff: list[ChildcareWorker] = []
     for band, members in by_band.items():
         class_type = BAND_CLASS[band]
