@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.admin_base import ModelAdminBase, staff_user
@@ -94,7 +94,7 @@ class EnrolledFilter(ChoiceFilter):
     parameter_name = "enrolled"
     rules = {
         "today": (_("Enrolled today"), lambda qs: qs.filter(enrolled_on(timezone.localdate()))),
-        "left": (_("Left"), lambda qs: qs.filter(left_on__lt=timezone.localdate())),
+        "left": (pgettext_lazy("child enrolment", "Left"), lambda qs: qs.filter(left_on__lt=timezone.localdate())),
     }
 
 

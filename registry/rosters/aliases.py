@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db.models import TextChoices
 
-from ..models import CareLevel, CertificateLevel, FeeItem, LegalForm, OperationMode, ResidentCategory
+from ..models import CareLevel, CareMode, CertificateLevel, FeeItem, LegalForm, OperationMode, ResidentCategory
 
 CHOICE_ALIASES: dict[type[TextChoices], dict[str, tuple[str, ...]]] = {
     # 照护等级: the capacity assessment's words (000:501, 000:666 "失能、半失能老年人";
@@ -58,6 +58,13 @@ CHOICE_ALIASES: dict[type[TextChoices], dict[str, tuple[str, ...]]] = {
     OperationMode: {
         OperationMode.PUBLIC: ("公办公营",),
         OperationMode.PRIVATE: ("民办民营", "社会办"),
+    },
+    # 托育类型: the draft infant-care opinion's words for three of the modes (000:124-126
+    # "全日制、半日制或计时制"; 002:151 names them 全日托、半日托、计时托、临时托, the labels).
+    CareMode: {
+        CareMode.FULL_DAY: ("全日制",),
+        CareMode.HALF_DAY: ("半日制",),
+        CareMode.HOURLY: ("计时制",),
     },
     FeeItem.Kind: {
         FeeItem.Kind.MEAL: ("餐费", "膳食费"),

@@ -35,6 +35,7 @@ from factories import (
     ResidentFactory,
 )
 
+from childcare.models import Child, ChildcareClass, ChildcareWorker, ClassType, StaffRole
 from indicators.models import CommunityCount, Indicator, IndicatorSnapshot, PopulationFigure
 from inspections.models import Draw, InspectionTask, Notification, Regime
 from inspections.records import FindingInput, record_inspection
@@ -47,12 +48,14 @@ from registry.models import (
     OverlapDecision,
     OverlappingStay,
     Provider,
+    ProviderKind,
     ProviderStatus,
     ProviderStatusChange,
     RoleGrant,
     RosterImport,
 )
 from registry.staff import roles
+from safeguards.identifiers import make_id_number
 from safeguards.models import AuditEntry, DeferredTask
 from subsidies.models import (
     Award,
@@ -131,6 +134,7 @@ def samples(divisions, superuser, clerk):
         *overlap_samples(provider, clerk),
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
         *indicator_samples(divisions[KUNDULUN]),
+        *childcare_samples(),
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
         ),
@@ -144,6 +148,33 @@ def samples(divisions, superuser, clerk):
         LogEntry.objects.log_actions(superuser.pk, [provider], ADDITION, single_object=True),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def childcare_samples() -> list:
+    """A nursery in Kundulun with a class, a child in it and a carer."""
+    nursery = ProviderFactory(kind=ProviderKind.NURSERY, beds=0, nursing_beds=0, childcare_places=30)
+    group = ChildcareClass.objects.create(provider=nursery, name="托小班", class_type=ClassType.TODDLER_SMALL)
+    birth = datetime.date(2024, 6, 15)
+    child = Child.objects.create(
+        provider=nursery,
+        name="王小宝",
+        id_number=make_id_number(KUNDULUN, birth, 1),
+        birth_date=birth,
+        mode="full_day",
+        enrolled_on=datetime.date(2025, 9, 1),
+        childcare_class=group,
+        guardian_name="王伟",
+        phone="13700000001",
+    )
+    worker = ChildcareWorker.objects.create(
+        provider=nursery,
+        name="刘保育",
+        id_number=make_id_number("150202", datetime.date(1990, 5, 1), 1),
+        role=StaffRole.NURSERY_CARER,
+        childcare_class=group,
+        employed_from=datetime.date(2020, 1, 1),
+    )
+    return [group, child, worker]
 
 
 def indicator_samples(division) -> list:

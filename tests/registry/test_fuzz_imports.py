@@ -32,8 +32,9 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rosters_support import ALIASES, HEADERS, caregiver_row, provider_row, resident_row, xlsx_file
 
+from childcare.models import Child
 from inspections.models import Inspection, Regime
-from registry.models import ProviderStatus, ProviderStatusChange, Resident, User
+from registry.models import CareMode, ProviderKind, ProviderStatus, ProviderStatusChange, Resident, User
 from registry.rosters import sources, xlsx
 from registry.rosters.engine import CHANGED, NEW, UNCHANGED, Plan, apply_roster, validate_roster
 from registry.rosters.formats import Table, UnreadableFile, parse_date, parse_int, read_table
@@ -392,7 +393,9 @@ class World:
 @pytest.fixture
 def world(divisions: Any, clerk: User) -> World:
     home = ProviderFactory(name="昆都仑幸福院", status=ProviderStatus.CERTIFIED)
+    nursery = ProviderFactory(name="昆都仑阳光托育园", kind=ProviderKind.NURSERY, beds=0, nursing_beds=0)
     regime = Regime.objects.get(code="BT-DISTRICT-SAFETY")
+    toddler_birth = datetime.date(2024, 6, 15)
     existing = {
         "providers": [home],
         "residents": [ResidentFactory(provider=home)],
@@ -405,6 +408,18 @@ def world(divisions: Any, clerk: User) -> World:
                 inspected_on=datetime.date(2025, 11, 3),
                 outcome=Inspection.Outcome.PASSED,
                 recorded_by=clerk,
+            )
+        ],
+        "children": [
+            Child.objects.create(
+                provider=nursery,
+                name="王小宝",
+                id_number=make_id_number("150203", toddler_birth, 1),
+                birth_date=toddler_birth,
+                mode=CareMode.FULL_DAY,
+                enrolled_on=datetime.date(2025, 9, 1),
+                guardian_name="王伟",
+                phone="13700000001",
             )
         ],
     }
@@ -434,6 +449,22 @@ def world(divisions: Any, clerk: User) -> World:
                 "检查日期": f"2025-12-0{n}",
                 "检查结果": "合格",
                 "检查情况": "消防设施完好",
+            }
+        )
+        rows["children"].append(
+            {
+                "姓名": f"李小宝{n}",
+                "证件号码（身份证或出生医学证明）": f"M51012345{n}"
+                if n == 3
+                else make_id_number("150203", toddler_birth, 10 + n),
+                "机构统一社会信用代码": nursery.uscc,
+                "出生日期": toddler_birth.isoformat(),
+                "托育类型": "半日托",
+                "入托日期": "2026-01-05",
+                "离托日期": "",
+                "班级": "",
+                "监护人": f"李家长{n}",
+                "监护人电话": "",
             }
         )
     return World(clerk, rows)
@@ -535,7 +566,7 @@ def check_import(kind: str, data: bytes, filename: str, user: User | None) -> Pl
 @pytest.mark.parametrize("kind", list(KINDS))
 @given(data=st.data())
 def test_any_roster_is_refused_whole_or_imported_exactly(world: World, kind: str, data: st.DataObject) -> None:
-    assert set(KINDS) == {"providers", "residents", "caregivers", "fees", "inspections"}
+    assert set(KINDS) == {"providers", "residents", "caregivers", "fees", "inspections", "children"}
     file = data.draw(roster(kind, world.rows[kind]), label="file")
     user = data.draw(st.sampled_from([world.clerk, None]), label="user")
 
