@@ -139,7 +139,7 @@ def test_minimum_grade(client: Client, grade: int) -> None:
     ("param", "predicate"),
     [
         ("nursing", lambda row: row.nursing_beds > 0),
-        ("vacancies", lambda row: row.vacancies > 0),
+        ("vacancies", lambda row: (row.vacancies or 0) > 0),
         ("medical", lambda row: row.has_medical_unit),
     ],
 )

@@ -17,7 +17,8 @@ from downloads import file_bytes
 from factories import FeeItemFactory, ProviderFactory
 from public_support import RARE_EARTH_ZONE, api_results, expected_providers, listed, query_of
 
-from registry.models import FeeItem, Provider, ProviderStatus, Resident
+from childcare.models import Child
+from registry.models import Attendance, ChildcarePlaces, FeeItem, Provider, ProviderStatus, Resident
 from registry.public import OPEN_DATA_FIELDS
 from registry.views import API_PAGE_SIZE
 
@@ -72,7 +73,7 @@ def test_csv_values_match_the_database(client: Client) -> None:
         assert row["league_city"] == "包头市"
         assert int(row["beds"]) == want.beds
         assert int(row["nursing_beds"]) == want.nursing_beds
-        assert int(row["vacancies"]) == want.vacancies
+        assert (int(row["vacancies"]) if row["vacancies"] else None) == want.vacancies
         assert int(row["grade"]) == want.grade
         assert row["monthly_fee"] == ("" if want.monthly_fee is None else f"{want.monthly_fee:.2f}")
         assert row["has_medical_unit"] == str(want.has_medical_unit)
@@ -175,6 +176,9 @@ def test_modified_after_returns_only_providers_changed_since(client: Client) -> 
     # Fee and roster changes count too (their history rows): none since the cutoff here.
     FeeItem.history.update(history_date=cutoff - datetime.timedelta(days=30))
     Resident.history.update(history_date=cutoff - datetime.timedelta(days=30))
+    # So do children, childcare places and attendance (vacancies by kind).
+    for history in (Child.history, ChildcarePlaces.history, Attendance.history):
+        history.update(history_date=cutoff - datetime.timedelta(days=30))
     exactly, after, much_later = certified.order_by("uscc")[:3]
     Provider.objects.filter(pk=exactly.pk).update(updated_at=cutoff)
     Provider.objects.filter(pk=after.pk).update(updated_at=cutoff + datetime.timedelta(seconds=1))
