@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 from demo_snapshot import seeded_demo
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from registry.models import FeeItem, Provider, ProviderStatus, Resident
+from childcare.models import Child
+from registry.models import AgeBand, CareMode, FeeItem, Provider, ProviderStatus, Resident
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -39,6 +40,7 @@ LAUNCH_ARGS = [
 KUNDULUN = "150203"
 LONG_NAME = "达尔罕茂明安联合旗石宝镇乌兰嘎查互助幸福院"
 MANY_FEES = "东河区仁爱养老院"
+NURSERY = "东河区机关托儿所"  # certified, a demonstration provider, full-day and other modes
 
 pytestmark = [
     pytest.mark.e2e,
@@ -70,6 +72,18 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class NurseryShown:
+    """A nursery's childcare block as its page must show it, read from the database."""
+
+    uscc: str
+    name: str
+    vacant_places: int
+    # Service mode (Chinese) → places under 1, 1-2, 2-3, total, vacant places.
+    modes: dict[str, list[str]]
+    children: list[str]  # their names and guardians' names: never on the page
+
+
+@dataclass(frozen=True)
 class Facts:
     keyword_yanglao: list[str]  # certified providers with 养老 in name or address
     kundulun_grade_2: list[str]  # certified, in 昆都仑区, grade ≥ 2
@@ -78,6 +92,7 @@ class Facts:
     opened: Shown
     long_name: str
     many_fees: str
+    nursery: NurseryShown
 
 
 def in_care_today(provider: Provider) -> int:
@@ -137,6 +152,35 @@ def facts(site: str) -> Facts:
         ),
         long_name=certified.get(name=LONG_NAME).uscc,
         many_fees=certified.get(name=MANY_FEES).uscc,
+        nursery=nursery_shown(certified.get(name=NURSERY)),
+    )
+
+
+def nursery_shown(provider: Provider) -> NurseryShown:
+    today = timezone.localdate()
+    enrolled: dict[str, int] = {}
+    children = []
+    for child in Child.objects.filter(provider=provider):
+        children += [child.name, child.guardian_name]
+        if child.enrolled_on <= today and (child.left_on is None or child.left_on >= today):
+            enrolled[child.mode] = enrolled.get(child.mode, 0) + 1
+    modes: dict[str, list[str]] = {}
+    with translation.override("zh-hans"):
+        for mode in CareMode:
+            by_band = [
+                sum(p.places for p in provider.childcare_place_offers.filter(mode=mode, age_band=band))
+                for band in AgeBand
+            ]
+            if sum(by_band):
+                vacant = max(sum(by_band) - enrolled.get(mode, 0), 0)
+                modes[str(mode.label)] = [str(n) for n in [*by_band, sum(by_band), vacant]]
+    places = sum(p.places for p in provider.childcare_place_offers.all())
+    return NurseryShown(
+        uscc=provider.uscc,
+        name=provider.name,
+        vacant_places=max(places - sum(enrolled.values()), 0),
+        modes=modes,
+        children=children,
     )
 
 
@@ -232,7 +276,7 @@ def test_citizen_searches_filters_opens_a_provider_and_switches_to_english(
     capacity = definitions(page, "capacity")
     assert capacity["床位数"] == str(shown.beds)
     assert capacity["护理型床位"] == str(shown.nursing_beds)
-    assert capacity["今日空余床位"] == str(shown.vacancies)
+    assert re.fullmatch(rf"空余床位：\s*{shown.vacancies}\s*（截至 \d{{4}}-\d\d-\d\d）", capacity["空余情况"])
     assert 0 < shown.occupied < shown.beds
     basic = definitions(page, "basic")
     assert basic["统一社会信用代码"] == shown.uscc
@@ -253,7 +297,7 @@ def test_citizen_searches_filters_opens_a_provider_and_switches_to_english(
     capacity = definitions(page, "capacity")
     assert capacity["Beds"] == str(shown.beds)
     assert capacity["Nursing-type beds"] == str(shown.nursing_beds)
-    assert capacity["Vacancies today"] == str(shown.vacancies)
+    assert re.fullmatch(rf"Vacant beds:\s*{shown.vacancies}\s*\(as of \d{{4}}-\d\d-\d\d\)", capacity["Occupancy"])
     assert definitions(page, "basic")["Certified on"] == shown.certified_on
     headings = {h.strip() for h in page.locator("main h2").all_inner_texts()}
     assert {"Basic information", "Beds and places", "Fees", "Latest inspections", "Subsidies received"} <= headings
@@ -326,3 +370,35 @@ def test_readable_on_a_360px_phone(
     save_screenshot(page, "detail-phone-360")
     page.goto(site + f"/en/providers/{facts.many_fees}/")
     save_screenshot(page, "detail-phone-360-en")
+
+
+def test_a_nursery_page_on_a_360px_phone(
+    site: str, facts: Facts, phone: Any, save_screenshot: Callable[[Any, str], Path]
+) -> None:
+    """Places and vacant places per service mode, fees, inclusive places and the health
+    filing, readable on a phone, and no child or guardian named."""
+    page = phone
+    nursery = facts.nursery
+    page.goto(site + "/providers/?age_band=under_1&care_mode=full_day")
+    assert nursery.name in result_names(page)
+    page.goto(site + f"/providers/{nursery.uscc}/")
+    no_horizontal_scroll(page)
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
+
+    capacity = definitions(page, "capacity")
+    assert re.fullmatch(rf"空余托位：\s*{nursery.vacant_places}\s*（截至 \d{{4}}-\d\d-\d\d）", capacity["空余情况"])
+    block = page.locator('section[aria-labelledby="childcare"]')
+    assert block.is_visible()
+    rows = {}
+    for row in block.locator("tbody tr").all():
+        cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
+        rows[row.locator("th").inner_text().strip()] = cells[:5]
+    assert rows == nursery.modes and "全日托" in rows
+    facts_shown = definitions(page, "childcare")
+    assert facts_shown["示范性托育机构"].startswith("自治区级")
+    assert facts_shown["卫生健康部门备案"] != "无备案记录"
+    table = block.locator(".table-wrap")
+    assert table.evaluate("el => el.scrollWidth <= el.clientWidth || getComputedStyle(el).overflowX === 'auto'")
+    text = page.locator("main").inner_text()
+    assert [name for name in nursery.children if name in text] == []
+    save_screenshot(page, "nursery-phone-360")
