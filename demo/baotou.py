@@ -12,7 +12,7 @@ import datetime
 import random
 from typing import NamedTuple
 
-from registry.models import CreditRecord, ProviderKind, ProviderStatus
+from registry.models import CreditRecord, ProviderKind, ProviderStatus, StaffDepartment
 from registry.staff import roles
 
 from .kinds import PBPA, PBPR, PRIVATE, PUBLIC
@@ -56,10 +56,15 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("finance_baotou", roles.FINANCE, BAOTOU),
     DemoUser("inspector_qingshan", roles.INSPECTOR, "150204"),
     DemoUser("inspector_kundulun", roles.INSPECTOR, "150203"),
+    DemoUser("inspector_health_baotou", roles.INSPECTOR, BAOTOU),  # the city's health commission: childcare only
     DemoUser("sysadmin", roles.SYSTEM_ADMIN, BAOTOU),
     DemoUser("secadmin", roles.SECURITY_ADMIN, BAOTOU),
     DemoUser("auditor", roles.AUDIT_ADMIN, BAOTOU),
 )
+
+# The department of a demo user who works for one (``User.department``; the others are the
+# bureau's own staff and see every kind of provider, as the demo's inspectors always have).
+DEMO_DEPARTMENTS: dict[str, str] = {"inspector_health_baotou": StaffDepartment.HEALTH_COMMISSION}
 
 
 # ----------------------------------------------------------------------- districts

@@ -106,8 +106,10 @@ class Staff:
     def __init__(self) -> None:
         self.clerk = User.objects.get(username="clerk_baotou")
         group = Group.objects.get(name=roles.INSPECTOR)
+        # The bureau's own inspectors record, verify and are drawn; a department's inspector
+        # (the health commission's) works on the tasks planning and the lists give them.
         self.inspectors = list(
-            group.user_set.filter(is_active=True).select_related("jurisdiction").order_by("username")
+            group.user_set.filter(is_active=True, department="").select_related("jurisdiction").order_by("username")
         )
         clerks = User.objects.filter(groups__name=roles.DISTRICT_CLERK, is_active=True).select_related("jurisdiction")
         self.clerk_of = {u.jurisdiction.code: u for u in clerks.order_by("username") if u.jurisdiction}

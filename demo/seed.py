@@ -54,6 +54,7 @@ from .baotou import (
     BAOTOU,
     CATALOGUE,
     CHANGE_REASON,
+    DEMO_DEPARTMENTS,
     DEMO_PASSWORD,
     DEMO_USERS,
     DISTRICTS,
@@ -177,6 +178,7 @@ def ensure_demo_users(divisions: dict[str, Division], summary: SeedSummary) -> N
             email=f"{demo.username}@demo.invalid",
             is_staff=True,
             jurisdiction=divisions[demo.jurisdiction],
+            department=DEMO_DEPARTMENTS.get(demo.username, ""),
         )
         user.groups.add(Group.objects.get(name=demo.role))
         summary.users_created.append(demo.username)

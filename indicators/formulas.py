@@ -31,7 +31,7 @@ HUNDRED, THOUSAND = Decimal(100), Decimal(1000)
 CENT = Decimal("0.01")
 
 # What a result may miss: an input not entered for a year, or nothing to divide by.
-POPULATION, COMMUNITIES, BEDS = "population", "communities", "beds"
+POPULATION, COMMUNITIES, BEDS, PLACES = "population", "communities", "beds", "places"
 
 
 @dataclass
@@ -61,10 +61,11 @@ def _ratio(numerator: int, denominator: int, scale: Decimal) -> Decimal:
     return (Decimal(numerator) * scale / Decimal(denominator)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _share(data: MonthInputs, division_id: int, part: int, whole: int) -> Result:
-    """``part`` as a percentage of ``whole`` beds; no beds: no data."""
+def _share(data: MonthInputs, division_id: int, part: int, whole: int, of: str = BEDS) -> Result:
+    """``part`` as a percentage of ``whole`` (beds, or places with ``of=PLACES``); nothing
+    to divide by: no data, saying so."""
     if whole == 0:
-        return Result(None, Decimal(part), Decimal(0), _missing(BEDS, data.tree, [division_id]))
+        return Result(None, Decimal(part), Decimal(0), _missing(of, data.tree, [division_id]))
     return Result(_ratio(part, whole, HUNDRED), Decimal(part), Decimal(whole))
 
 
@@ -118,6 +119,24 @@ def childcare_places_per_thousand(data: MonthInputs) -> Results:
     return results
 
 
+def inclusive_place_share(data: MonthInputs) -> Results:
+    """Inclusive (普惠) places as a share of the places of the infant-care kinds in
+    operation (the same providers as the places per 1,000). Monitored, no target: the plan
+    asks for "一定规模的普惠性托位" and more inclusive supply (002:151; 000:97 gives inclusive
+    providers priority) but sets no number. No places: no data, never 0 %."""
+    childcare = K.childcare()
+    totals = data.rollup(
+        (g.path, part, amount)
+        for g in data.groups
+        if g.kind in childcare
+        for part, amount in (("inclusive", g.inclusive_places), ("all", g.places))
+    )
+    return {
+        (d, ""): _share(data, d, totals.get(d, {}).get("inclusive", 0), totals.get(d, {}).get("all", 0), PLACES)
+        for d in data.tree.nodes
+    }
+
+
 def occupancy_by_kind(data: MonthInputs) -> Results:
     """Residents in care on the month's last day / beds, one result per residential kind
     (dimension = the kind); no target."""
@@ -166,4 +185,5 @@ FORMULAS: dict[str, Callable[[MonthInputs], Results]] = {
     FormulaKey.PUBLIC_BED_SHARE: public_bed_share,
     FormulaKey.OCCUPANCY_BY_KIND: occupancy_by_kind,
     FormulaKey.DAY_CARE_COVERAGE: day_care_coverage,
+    FormulaKey.INCLUSIVE_PLACE_SHARE: inclusive_place_share,
 }

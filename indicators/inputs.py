@@ -1,5 +1,6 @@
 """What the formulas read, in a constant number of queries per month: the division tree,
-the operating providers' capacities grouped by division, kind, operation mode and status,
+the operating providers' capacities (beds, nursing beds, childcare places and inclusive
+places) grouped by division, kind, operation mode and status,
 the residents in care, and the population and community figures in force.
 
 *Operating on a day* (DOMAIN §7, the lifecycle): the provider's status on the day is the
@@ -60,6 +61,7 @@ class ProviderGroup(NamedTuple):
     beds: int
     nursing_beds: int
     places: int
+    inclusive_places: int  # childcare places offered at the inclusive (普惠) price
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ def month_inputs(month: datetime.date, tree: Tree | None = None) -> MonthInputs:
             beds=Coalesce(Sum("beds"), 0),
             nursing_beds=Coalesce(Sum("nursing_beds"), 0),
             places=Coalesce(Sum("childcare_places"), 0),
+            inclusive_places=Coalesce(Sum("inclusive_places"), 0),
         )
     )
     groups = [
@@ -181,6 +184,7 @@ def month_inputs(month: datetime.date, tree: Tree | None = None) -> MonthInputs:
             r["beds"],
             r["nursing_beds"],
             r["places"],
+            r["inclusive_places"],
         )
         for r in grouped
     ]

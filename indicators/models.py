@@ -25,6 +25,7 @@ class FormulaKey(models.TextChoices):
     PUBLIC_BED_SHARE = "public_bed_share", _("Government-run beds / all elderly-care beds")
     OCCUPANCY_BY_KIND = "occupancy_by_kind", _("Residents in care / beds, by provider kind")
     DAY_CARE_COVERAGE = "day_care_coverage", _("Communities with a day-care centre / communities")
+    INCLUSIVE_PLACE_SHARE = "inclusive_place_share", _("Inclusive childcare places / childcare places")
 
 
 class Comparator(models.TextChoices):

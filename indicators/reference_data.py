@@ -39,6 +39,21 @@ INDICATORS: list[dict[str, Any]] = [
         "order": 20,
     },
     {
+        # Monitored without a target: the seeds ask for inclusive places (002:151 "设置一定
+        # 规模的普惠性托位", "增加普惠性托育服务供给"; 000:97) but set no share.
+        "code": "inclusive_place_share",
+        "name_zh": "普惠性托位占比",
+        "name_en": "Share of childcare places that are inclusive",
+        "formula": FormulaKey.INCLUSIVE_PLACE_SHARE,
+        "target": None,
+        "comparator": "",
+        "nature": "",
+        "target_year": None,
+        "unit": Unit.PERCENT,
+        "source": "002:151; 000:97",
+        "order": 25,
+    },
+    {
         "code": "public_bed_share",
         "name_zh": "政府运营的养老床位占比",
         "name_en": "Share of elderly-care beds run by the government",

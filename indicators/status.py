@@ -55,6 +55,8 @@ def missing_message(missing: list[dict[str, Any]]) -> str:
                 _("number of communities of %(year)s for %(divisions)s missing")
                 % {"year": year, "divisions": _names(names)}
             )
+        elif what == "places":
+            reasons.append(_("no childcare places in operation in %(divisions)s") % {"divisions": _names(names)})
         else:
             reasons.append(_("no beds in operation in %(divisions)s") % {"divisions": _names(names)})
     return _("no data: %(reasons)s") % {"reasons": "; ".join(reasons)}

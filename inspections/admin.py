@@ -25,6 +25,7 @@ from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
 from . import planning, random_draw, records, task_admin, workbench  # noqa: F401  (task_admin registers the task list)
+from .eligibility import ineligible_inspectors_error
 from .models import (
     Department,
     Draw,
@@ -234,6 +235,11 @@ class InspectionForm(forms.ModelForm):
             candidate = Inspection(provider=provider, regime=regime, inspected_on=inspected_on)
             for field, message in records.inspection_errors(candidate).items():
                 self.add_error(field, message)
+        inspectors = data.get("inspectors")
+        if provider is not None and regime is not None and inspectors is not None:
+            ineligible = ineligible_inspectors_error(provider, regime, inspectors)
+            if ineligible:
+                self.add_error("inspectors", ineligible)
         return data
 
     def checklist_results(self) -> dict[str, str]:

@@ -34,6 +34,7 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Every month")
     QUARTERLY = "quarterly", _("Every quarter")
     HALF_YEARLY = "half_yearly", _("Every half year")
+    YEARLY = "yearly", _("Every year")
     AD_HOC = "ad_hoc", _("As needed")
 
 

@@ -21,6 +21,7 @@ from registry.periods import period_bounds
 from registry.staff import roles
 from safeguards.audit import audit_record
 
+from .eligibility import department_may_inspect, regime_departments
 from .models import Frequency, InspectionTask, InspectorLevel, Regime
 
 PLANNED_STATUSES = [ProviderStatus.FILED, ProviderStatus.CERTIFIED, ProviderStatus.SUSPENDED]
@@ -58,14 +59,18 @@ def _ancestor_path(path: str, level: int) -> str:
 
 
 def _assign(tasks: list[InspectionTask], regime: Regime, inspectors: dict[str, list[User]]) -> None:
+    """Each task to the inspectors of the regime's level above its provider whose
+    department may inspect it under the regime (``eligibility``)."""
     level = LEVEL_OF.get(regime.inspector_level)
     if level is None:  # the provider inspects itself
         return
+    departments = regime_departments(regime)
     through = InspectionTask.assignees.through
     links = [
         through(inspectiontask_id=task.pk, user_id=user.pk)
         for task in tasks
         for user in inspectors.get(_ancestor_path(task.provider.division.path, level), [])
+        if department_may_inspect(user.department, task.provider.kind, departments)
     ]
     through.objects.bulk_create(links, ignore_conflicts=True)
 

@@ -8,9 +8,15 @@ recompute them:
 - providers are ranked by SHA-256("{draw id}|{random value}|{USCC}") and the first
   ``count`` are selected (count = the sample count, or ceil(ratio × providers));
 - for each selected provider, the pool's inspectors whose jurisdiction does not contain
-  the provider (never an inspector's own county) are ranked by
+  the provider (never an inspector's own county) and whose department may inspect it
+  (``eligibility``: their department supervises the provider's kind and leads or joins the
+  draw's regime; no department: any) are ranked by
   SHA-256("{draw id}|{random value}|{USCC}|{username}") and the first ``team size`` form
   its team.
+
+The inputs therefore publish each provider's kind, each inspector's department and the
+regime's departments. A draw published before departments has none of them: it is
+recomputed as it was made (every inspector eligible by department).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from django.utils.translation import gettext as _
 from registry.models import Provider, User
 from safeguards.audit import audit_record
 
+from .eligibility import department_may_inspect, regime_departments
 from .models import Draw
 from .planning import PLANNED_STATUSES
 from .workbench import draw_assign_tasks
@@ -51,12 +58,18 @@ def draw_inputs(draw: Draw) -> dict[str, Any]:
         "sample_ratio": str(draw.sample_ratio) if draw.sample_ratio is not None else None,
         "sample_count": draw.sample_count,
         "team_size": draw.team_size,
+        "departments": regime_departments(draw.regime),
         "providers": sorted(
-            ({"uscc": p.uscc, "name": p.name, "division_path": p.division.path} for p in providers),
+            ({"uscc": p.uscc, "name": p.name, "division_path": p.division.path, "kind": p.kind} for p in providers),
             key=lambda p: p["uscc"],
         ),
         "inspectors": [
-            {"username": u.username, "jurisdiction_path": u.jurisdiction.path if u.jurisdiction else ""} for u in pool
+            {
+                "username": u.username,
+                "jurisdiction_path": u.jurisdiction.path if u.jurisdiction else "",
+                "department": u.department,
+            }
+            for u in pool
         ],
     }
 
@@ -69,12 +82,14 @@ def compute_results(inputs: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         count = min(math.ceil(Decimal(inputs["sample_ratio"]) * len(providers)), len(providers))
     ranked = sorted(providers, key=lambda p: rank_key(inputs["draw"], inputs["random_value"], p["uscc"]))
+    departments = inputs.get("departments")  # absent from a draw published before departments
     results = []
     for position, provider in enumerate(ranked[:count], start=1):
         eligible = [
             i
             for i in inputs["inspectors"]
             if not (i["jurisdiction_path"] and provider["division_path"].startswith(i["jurisdiction_path"]))
+            and department_may_inspect(i.get("department", ""), provider.get("kind", ""), departments)
         ]
         team = sorted(
             eligible,
@@ -108,7 +123,8 @@ def draw_freeze(*, draw: Draw, user: User) -> Draw:
     short = [r["uscc"] for r in results if len(r["team"]) < locked.team_size]
     if short:
         raise ValidationError(
-            _("Not enough inspectors from other counties for: %(providers)s.") % {"providers": ", ".join(short)}
+            _("Not enough inspectors from other counties whose department inspects these providers: %(providers)s.")
+            % {"providers": ", ".join(short)}
         )
     locked.inputs, locked.results = inputs, results
     locked.status = Draw.Status.FROZEN

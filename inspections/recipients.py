@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.models import Division, Provider, User
+from registry.scoping import department_sees_kind
 from registry.staff import roles
 
 from .models import Finding, Inspection, Notification
@@ -38,7 +39,9 @@ class Recipient:
 
 
 class StaffDirectory:
-    """Staff by role and jurisdiction path, loaded once per run (constant queries)."""
+    """Staff by role and jurisdiction path, loaded once per run (constant queries). Who is
+    told about a provider sees it: inside their jurisdiction and of a kind their department
+    sees (``registry.scoping``: a health-commission clerk is not told about elderly homes)."""
 
     def __init__(self) -> None:
         self.by_role_path: dict[tuple[str, str], list[User]] = defaultdict(list)
@@ -48,16 +51,19 @@ class StaffDirectory:
             ):
                 self.by_role_path[(group.name, user.jurisdiction.path)].append(user)  # type: ignore[union-attr]  # isnull=False
 
-    def at(self, role: str, division_path: str, level: int) -> list[User]:
-        return self.by_role_path.get((role, _ancestor_path(division_path, level)), [])
+    def at(self, role: str, provider: Provider, level: int) -> list[User]:
+        """Users of ``role`` working at ``level`` above the provider (its county, its city)."""
+        users = self.by_role_path.get((role, _ancestor_path(provider.division.path, level)), [])
+        return [u for u in users if department_sees_kind(u.department, provider.kind)]
 
-    def covering(self, role: str, division_path: str) -> list[User]:
-        """Users of ``role`` whose jurisdiction contains the division."""
+    def covering(self, role: str, provider: Provider) -> list[User]:
+        """Users of ``role`` whose jurisdiction contains the provider's division."""
         return [
             u
             for (r, path), users in self.by_role_path.items()
-            if r == role and division_path.startswith(path)
+            if r == role and provider.division.path.startswith(path)
             for u in users
+            if department_sees_kind(u.department, provider.kind)
         ]
 
 
@@ -92,11 +98,9 @@ def rectification_notifications(finding: Finding, on: datetime.date, staff: Staf
         if overdue
         else _("Rectification at %(provider)s is due on %(date)s: %(finding)s")
     ) % {"provider": provider, "date": finding.deadline, "finding": finding}
-    users = list(finding.inspection.inspectors.all()) + staff.at(
-        roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY
-    )
+    users = list(finding.inspection.inspectors.all()) + staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
     if overdue:
-        users += staff.covering(roles.CITY_REVIEWER, provider.division.path)
+        users += staff.covering(roles.CITY_REVIEWER, provider)
     recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + _provider_contact(provider)
     for recipient in recipients:
         notifications.append(

@@ -25,6 +25,7 @@ from registry.holds import hold_close, hold_open
 from registry.models import Provider, User
 from safeguards.audit import audit_record
 
+from .eligibility import ineligible_inspectors_error
 from .models import Draw, Finding, Inspection, InspectionTask, Regime
 from .recipients import major_hazard_reminders_create
 
@@ -110,10 +111,12 @@ def record_inspection(
 ) -> Inspection:
     """Record a visit with its checklist and findings; close the task it fulfils.
 
-    Refuses (``ValidationError`` by field) what ``inspection_errors`` finds and a checklist
-    that is not the regime's. Writes one ``inspection.record`` audit entry."""
+    Refuses (``ValidationError`` by field) what ``inspection_errors`` finds, inspectors
+    whose department does not inspect the provider under the regime (``eligibility``) and
+    a checklist that is not the regime's. Writes one ``inspection.record`` audit entry."""
     results = checklist_results or {}
     findings = list(findings)
+    inspectors = list(inspectors)
     inspection = Inspection(
         provider=provider,
         regime=regime,
@@ -126,11 +129,14 @@ def record_inspection(
         recorded_by=recorded_by,
     )
     errors = inspection_errors(inspection)
+    ineligible = ineligible_inspectors_error(provider, regime, inspectors)
+    if ineligible:
+        errors["inspectors"] = ineligible
     if errors:
         raise ValidationError(errors)
     _check_checklist(regime, results)
     inspection.save()
-    inspection.inspectors.set(list(inspectors))
+    inspection.inspectors.set(inspectors)
     for item in findings:
         Finding.objects.create(
             inspection=inspection,

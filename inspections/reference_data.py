@@ -1,6 +1,7 @@
-"""Inspection regimes of DOMAIN §4 (Baotou cascade 004:94; infant care 000:136-140,
-337-339) with their checklists. Idempotent: regimes match by code and are created once;
-later edits by staff are kept."""
+"""Inspection regimes of DOMAIN §4 (Baotou cascade 004:94; infant care: health supervision
+000:136-140, 331-335, fire inspection 000:337-339, quality evaluation 000:179-184) with
+their checklists. Idempotent: regimes match by code and are created once (a regime added
+here is created by the next ``load_reference_data``); later edits by staff are kept."""
 
 from __future__ import annotations
 
@@ -54,6 +55,69 @@ CHILDCARE_CHECKLIST = [
     ),
     _item("building", "building", "场所安全、设施设备防护", "Premises and equipment safe"),
     _item("service-ratio", "service", "保育人员配备比例", "Caregiver-to-child ratio"),
+]
+
+# Quality evaluation of childcare providers (质量评估制度, 000:179-184; 002:151-153). The
+# seeds name the system, not its items: these follow what the other texts ask of a
+# provider (filing and disclosure 000:175-181, premises 000:120-122, ratios DOMAIN §7,
+# staff training 000:317-321, care and early development 000:331-335, health care
+# 000:136-140, safety 000:132-134 and 000:186-190) and what parents judge.
+QUALITY_CHECKLIST = [
+    _item(
+        "quality-filing",
+        "service",
+        "已向卫生健康部门备案，备案信息与实际一致",
+        "Filed with the health commission; the filing matches the provider as it is",
+    ),
+    _item(
+        "quality-disclosure",
+        "service",
+        "收费标准、服务内容、从业人员资质等按要求公示",
+        "Fees, services and staff qualifications disclosed as required",
+    ),
+    _item(
+        "quality-premises",
+        "building",
+        "场地设施、室内外活动空间符合托育机构设置标准",
+        "Premises and indoor and outdoor play space meet the setting standard",
+    ),
+    _item(
+        "quality-ratio",
+        "service",
+        "保育人员配备比例和班级规模符合标准",
+        "Carer-to-child ratios and class sizes meet the standard",
+    ),
+    _item(
+        "quality-staff",
+        "service",
+        "从业人员持证上岗，接受岗前和在岗培训",
+        "Staff qualified, trained before starting and while working",
+    ),
+    _item(
+        "quality-care",
+        "service",
+        "一日生活安排合理，开展回应性照护和早期发展活动",
+        "A sound daily routine, responsive care and early-development activities",
+    ),
+    _item(
+        "quality-health",
+        "medication",
+        "卫生保健制度落实：晨午检、健康档案、传染病防控",
+        "Health care in place: daily checks, health records, infectious-disease control",
+    ),
+    _item("quality-meals", "food", "膳食营养均衡，食品安全和留样制度落实", "Balanced meals, food safety, samples kept"),
+    _item(
+        "quality-safety",
+        "building",
+        "安全封闭管理、视频监控和安全应急预案",
+        "Closed and secure premises, video surveillance, emergency plans",
+    ),
+    _item(
+        "quality-parents",
+        "service",
+        "家长参与、家庭养育指导和家长满意度",
+        "Parents involved, parenting guidance, parents' satisfaction",
+    ),
 ]
 
 ELDERLY = sorted(ProviderKind.elderly())
@@ -133,6 +197,21 @@ REGIMES: list[dict[str, Any]] = [
         "lead_department": Department.EMERGENCY_MANAGEMENT,
         "checklist": [i for i in CHILDCARE_CHECKLIST if i["area"] == "fire"],
         "source": "000:337-339",
+    },
+    {
+        # Yearly: an evaluation judges a year of the provider's work (its records of health
+        # checks, staffing, meals and incidents), beside the half-yearly health supervision;
+        # registered organisations are evaluated on the year too (年检、评估, 000:4127-4131).
+        "code": "IM-CHILDCARE-QUALITY",
+        "name_zh": "托育机构质量评估",
+        "name_en": "Childcare quality evaluation",
+        "jurisdiction": "150000",
+        "provider_kinds": CHILDCARE,
+        "frequency": Frequency.YEARLY,
+        "inspector_level": InspectorLevel.COUNTY,
+        "lead_department": Department.HEALTH_COMMISSION,
+        "checklist": QUALITY_CHECKLIST,
+        "source": "000:179-184; 002:151-153",
     },
 ]
 

@@ -34,15 +34,15 @@ CATCH_UP_DAYS = 7
 
 
 def _task_recipients(task: InspectionTask, staff: StaffDirectory) -> list[Recipient]:
-    path = task.provider.division.path
+    provider = task.provider
     if task.regime.inspector_level == InspectorLevel.PROVIDER:
-        users = staff.at(roles.DISTRICT_CLERK, path, Division.Level.COUNTY)
-        return _provider_contact(task.provider) + [Recipient(user=u) for u in users]
+        users = staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
+        return _provider_contact(provider) + [Recipient(user=u) for u in users]
     users = list(task.assignees.all())
     if task.regime.inspector_level == InspectorLevel.CITY:
-        users += staff.at(roles.CITY_REVIEWER, path, Division.Level.LEAGUE_CITY)
+        users += staff.at(roles.CITY_REVIEWER, provider, Division.Level.LEAGUE_CITY)
     else:
-        users += staff.at(roles.DISTRICT_CLERK, path, Division.Level.COUNTY)
+        users += staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
     return [Recipient(user=u) for u in dict.fromkeys(users)]
 
 
@@ -107,7 +107,7 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
             "provider": provider,
             "date": licence.expires_on,
         }
-        users = staff.at(roles.DISTRICT_CLERK, provider.division.path, Division.Level.COUNTY)
+        users = staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
         for recipient in [Recipient(user=u) for u in users] + _provider_contact(provider):
             notifications.append(
                 _notification(

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from registry.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, staff_user
+from registry.models import User
 from registry.periods import add_months, period_bounds, period_label
 
 from . import planning, workbench
+from .eligibility import inspectors_eligible_for
 from .models import Frequency, InspectionTask
 
 
@@ -80,6 +82,21 @@ class InspectionTaskAdmin(ScopedHistoryAdmin):
             kwargs["queryset"] = workbench.inspectors_offered_to(staff_user(request))
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        assignees = form.base_fields.get("assignees")
+        if obj is not None and isinstance(assignees, forms.ModelMultipleChoiceField) and assignees.queryset is not None:
+            # Only inspectors whose department may inspect this provider under this regime
+            # (a health-commission inspector is never put on an elderly home); those already
+            # assigned stay ticked.
+            eligible = inspectors_eligible_for(assignees.queryset, obj.provider, obj.regime)
+            assignees.queryset = (
+                User.objects.filter(Q(pk__in=eligible.values("pk")) | Q(pk__in=obj.assignees.values("pk")))
+                .select_related("jurisdiction")
+                .order_by("jurisdiction__path", "username")
+            )
+        return form
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tasks come from planning

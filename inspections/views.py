@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from registry.models import Provider, User
+from registry.models import Provider, ProviderKind, User
 
-from .models import Draw, Finding, Inspection
+from .models import Department, Draw, Finding, Inspection
 
 
 @require_GET
@@ -46,8 +46,9 @@ def public_inspections(request: HttpRequest) -> HttpResponse:
 
 def public_inspector_names(usernames: set[str]) -> dict[str, str]:
     """How the public page names each inspector: their department (the jurisdiction they
-    work in) and their name, or their staff number when no name is recorded — never the
-    login name, which is half of what signing in needs (issue 21)."""
+    work in, and the department they work for if any) and their name, or their staff
+    number when no name is recorded — never the login name, which is half of what signing
+    in needs (issue 21)."""
     users = User.objects.filter(username__in=usernames).select_related("jurisdiction")
     return {user.username: public_inspector_name(user) for user in users}
 
@@ -59,11 +60,27 @@ def public_inspector_name(user: User) -> str:
     name = full or _("inspector no. %(number)04d") % {"number": user.pk}
     if user.jurisdiction is None:
         return name
-    return _("%(department)s · %(name)s") % {"department": user.jurisdiction.name, "name": name}
+    department = user.jurisdiction.name
+    if user.department:  # e.g. 包头市卫生健康委; the bureau's own inspectors by their area alone
+        department = _("%(area)s %(department)s") % {
+            "area": department,
+            "department": user.get_department_display(),
+        }
+    return _("%(department)s · %(name)s") % {"department": department, "name": name}
+
+
+SECTION_ROWS = 5  # the latest inspections of each list on the provider page
 
 
 def provider_inspections_section(provider: Provider) -> dict[str, Any]:
-    """The provider page's block: the last inspections with outcome and open/closed findings."""
+    """The provider page's block: the last inspections with the department that led each
+    (its regime's lead department), the outcome and open/closed findings.
+
+    A childcare provider's page shows the supervision led by the health commission (health
+    supervision, quality evaluation: 000:136-140, 179-184, 331-335) as a list of its own,
+    so that a parent finds those results whatever the other inspections since; the other
+    inspections (fire, ad hoc) follow. No inspector is named here (the draws page names
+    them by department and name, ``public_inspector_name``)."""
     inspections = (
         Inspection.objects.filter(provider=provider)
         .select_related("regime")
@@ -71,6 +88,12 @@ def provider_inspections_section(provider: Provider) -> dict[str, Any]:
             open_findings=Count("findings", filter=~Q(findings__status=Finding.Status.VERIFIED)),
             closed_findings=Count("findings", filter=Q(findings__status=Finding.Status.VERIFIED)),
         )
-        .order_by("-inspected_on", "-pk")[:5]
+        .order_by("-inspected_on", "-pk")
     )
-    return {"inspections": list(inspections)}
+    if provider.kind not in ProviderKind.childcare():
+        return {"inspections": list(inspections[:SECTION_ROWS])}
+    health = Q(regime__lead_department=Department.HEALTH_COMMISSION)
+    return {
+        "health_supervision": list(inspections.filter(health)[:SECTION_ROWS]),
+        "inspections": list(inspections.exclude(health)[:SECTION_ROWS]),
+    }

@@ -6,10 +6,12 @@ colleagues the inspection form offers them.
   if planning has not made it yet; an ad hoc regime's period is the quarter). The team
   comes from other counties, so the task lies outside the inspector's jurisdiction:
 - the task list shows a user the tasks inside their jurisdiction *and* every task assigned
-  to them (``tasks_visible_to``); the quarter overview reads the same list;
+  to them (``tasks_visible_to``); the quarter overview reads the same list; whichever the
+  way, only tasks of the provider kinds their department sees (``registry.scoping``: a
+  health-commission inspector sees childcare only);
 - a task is overdue while open after its due date (``task_is_overdue``);
 - the inspection list and the findings board show, beyond the jurisdiction, the
-  inspections the user took part in and their findings;
+  inspections the user took part in and their findings (of the kinds their department sees);
 - the workbench shows the tasks to do now (``tasks_to_do_now``): open, due by the end of
   this week, overdue first, then by due date and the provider's risk (more open findings,
   then more hazards found in the past, then the lower grade; not rated counts as lowest),
@@ -30,7 +32,7 @@ from django.db.models.functions import Coalesce
 
 from registry.models import Division, Provider, User
 from registry.periods import period_bounds
-from registry.scoping import jurisdiction_path, providers_visible_to
+from registry.scoping import jurisdiction_path, providers_visible_to, scope_by_kind
 from registry.staff import roles
 
 from .models import Draw, Finding, Frequency, Inspection, InspectionTask
@@ -38,10 +40,12 @@ from .planning import _ancestor_path
 
 
 def tasks_visible_to(tasks: QuerySet[InspectionTask], user: User) -> QuerySet[InspectionTask]:
-    """The tasks inside the user's jurisdiction and every task assigned to them."""
+    """The tasks inside the user's jurisdiction and every task assigned to them, of the
+    provider kinds the user's department sees."""
     path = jurisdiction_path(user)
     if path is None:
         return tasks.none()
+    tasks = scope_by_kind(tasks, user, "provider__kind")
     if path == "":
         return tasks
     assigned = InspectionTask.objects.filter(assignees=user).values("pk")
@@ -56,10 +60,12 @@ def providers_offered_to(user: User) -> QuerySet[Provider]:
 
 
 def inspections_visible_to(inspections: QuerySet[Inspection], user: User) -> QuerySet[Inspection]:
-    """The inspections inside the user's jurisdiction and those they took part in."""
+    """The inspections inside the user's jurisdiction and those they took part in, of the
+    provider kinds the user's department sees."""
     path = jurisdiction_path(user)
     if path is None:
         return inspections.none()
+    inspections = scope_by_kind(inspections, user, "provider__kind")
     if path == "":
         return inspections
     theirs = Inspection.objects.filter(Q(inspectors=user) | Q(recorded_by=user)).values("pk")
@@ -158,4 +164,7 @@ def tasks_to_do_now(user: User, today: datetime.date) -> QuerySet[InspectionTask
 
 
 def findings_to_verify(user: User) -> QuerySet[Finding]:
-    return Finding.objects.filter(status=Finding.Status.RECTIFIED, inspection__inspectors=user)
+    """Rectifications reported fixed of the inspections the user took part in (of the kinds
+    their department sees, as the findings board they are listed on)."""
+    findings = Finding.objects.filter(status=Finding.Status.RECTIFIED, inspection__inspectors=user)
+    return scope_by_kind(findings, user, "inspection__provider__kind")

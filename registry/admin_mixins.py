@@ -35,6 +35,7 @@ from .paginators import CappedCountPaginator
 from .personal_data import personal_data_reveal
 from .scoping import (
     divisions_visible_to,
+    kinds_visible_to,
     providers_visible_to,
     scope_queryset,
     user_can_see_personal_data,
@@ -101,6 +102,15 @@ class ScopedAdminMixin(HistoryAdminBase):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         hide_add_link(formfield, db_field)
         return formfield
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A provider's kind: only the kinds the user's department sees (a health-commission
+        # clerk does not add an elderly home they could not open afterwards).
+        if isinstance(db_field.model, type) and issubclass(db_field.model, Provider) and db_field.name == "kind":
+            kinds = kinds_visible_to(staff_user(request))
+            if kinds is not None:
+                kwargs["choices"] = [(v, label) for v, label in db_field.get_choices() if v == "" or v in kinds]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         # simple-history falls back to the historical rows of objects the queryset hides;

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from safeguards.audit import audit_record
 
 from .models import Provider, ProviderStatus, ProviderStatusChange, User
-from .scoping import user_can_see_division
+from .scoping import user_can_see_provider
 
 Action = ProviderStatusChange.Action
 S = ProviderStatus
@@ -50,7 +50,7 @@ def user_may_transition(user: User, provider: Provider, action: str) -> tuple[bo
     transition = TRANSITIONS.get(action)
     if transition is None:
         return False, _("Unknown action.")
-    if not user_can_see_division(user, provider.division):
+    if not user_can_see_provider(user, provider):
         return False, _("This provider is outside your jurisdiction.")
     if not user.has_perm(transition.permission):
         return False, _("You do not have permission to %(action)s providers.") % {

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from safeguards.audit import audit_record
 
 from .models import OverlapDecision, Resident, User
-from .scoping import user_can_see_division
+from .scoping import user_can_see_provider
 
 END_OF_TIME = datetime.date.max
 
@@ -93,7 +93,7 @@ def overlap_decide(
         if not shares_days(kept, other):
             raise ValidationError(_("These two stays share no day: a transfer needs no decision."))
         for stay in (kept, other):
-            if not user_can_see_division(user, stay.provider.division):
+            if not user_can_see_provider(user, stay.provider):
                 raise PermissionDenied(
                     _("%(provider)s is outside your jurisdiction.") % {"provider": stay.provider.name}
                 )

@@ -1,6 +1,6 @@
-"""Calendar arithmetic, written once: months, quarters, half years, years later, whole days.
+"""Calendar arithmetic, written once: months, quarters, half years, years, whole days.
 
-Subsidies pay by the month, inspections plan by the month, quarter or half year, and the
+Subsidies pay by the month, inspections plan by the month, quarter, half year or year, and the
 scale data counts months back from an anchor; they all call these. Pure functions, no
 database: ``registry`` imports neither ``subsidies`` nor ``inspections``, so the period
 names below are plain strings (inspections' ``Frequency`` values are the same strings).
@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-MONTHLY, QUARTERLY, HALF_YEARLY = "monthly", "quarterly", "half_yearly"
+MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY = "monthly", "quarterly", "half_yearly", "yearly"
 # A period that repeats (ad hoc has none: asking for its bounds is a KeyError).
-MONTHS_PER_PERIOD: dict[str, int] = {MONTHLY: 1, QUARTERLY: 3, HALF_YEARLY: 6}
+MONTHS_PER_PERIOD: dict[str, int] = {MONTHLY: 1, QUARTERLY: 3, HALF_YEARLY: 6, YEARLY: 12}
 
 
 def last_day_of_month(year: int, month: int) -> datetime.date:
@@ -65,7 +65,7 @@ def years_later(day: datetime.date, years: int) -> datetime.date:
 
 
 def period_bounds(day: datetime.date, period: str) -> tuple[datetime.date, datetime.date]:
-    """First and last day of the month, quarter or half year (``period``) containing ``day``.
+    """First and last day of the month, quarter, half year or year (``period``) containing ``day``.
 
     >>> period_bounds(datetime.date(2028, 2, 10), "quarterly")
     (datetime.date(2028, 1, 1), datetime.date(2028, 3, 31))
@@ -78,11 +78,13 @@ def period_bounds(day: datetime.date, period: str) -> tuple[datetime.date, datet
 
 
 def period_label(start: datetime.date, period: str) -> str:
-    """``2028-02``, ``2026 Q1`` or ``2026 H2`` for the period starting ``start``."""
+    """``2028-02``, ``2026 Q1``, ``2026 H2`` or ``2026`` for the period starting ``start``."""
     if period == MONTHLY:
         return f"{start:%Y-%m}"
     if period == QUARTERLY:
         return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    if period == YEARLY:
+        return f"{start.year}"
     return f"{start.year} H{(start.month - 1) // 6 + 1}"
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Provider, ProviderStatus, User
-from registry.scoping import user_can_see_division
+from registry.scoping import user_can_see_provider
 from safeguards.audit import audit_record
 
 from .maker_checker import add_preparer, refuse_preparer
@@ -168,7 +168,7 @@ def award_check(
     rate = award_range(scheme, evaluated_on)
     errors: dict[str, Any] = {}
     refusals = award_refusals(scheme, provider, rate)
-    if user is not None and not user_can_see_division(user, provider.division):
+    if user is not None and not user_can_see_provider(user, provider):
         refusals.append(_("%(provider)s is outside your jurisdiction.") % {"provider": provider})
     if refusals:
         errors["provider"] = refusals
@@ -298,7 +298,7 @@ def award_withdraw(*, award: Award, user: User) -> None:
     withdrawn. The history tables keep both rows; audited ``award.withdraw``."""
     locked = Award.objects.select_for_update().get(pk=award.pk)
     evaluation = OperationEvaluation.objects.select_related("provider__division", "scheme").get(pk=locked.evaluation_id)
-    if not user.has_perm("subsidies.add_award") or not user_can_see_division(user, evaluation.provider.division):
+    if not user.has_perm("subsidies.add_award") or not user_can_see_provider(user, evaluation.provider):
         raise PermissionDenied(_("You do not have permission to withdraw this award."))
     if locked.status != Award.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft award can be withdrawn.")})

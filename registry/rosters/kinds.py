@@ -27,7 +27,7 @@ from safeguards.identifiers import normalise_uscc
 from ..lifecycle import provider_transition
 from ..models import Caregiver, Division, FeeItem, Provider, ProviderStatusChange, RegistrationAuthority, Resident, User
 from ..pinyin import name_pinyin
-from ..scoping import divisions_visible_to, jurisdiction_path, providers_visible_to
+from ..scoping import divisions_visible_to, providers_visible_to, user_can_see_provider
 from .cells import RosterField
 from .resources import CaregiverResource, FeeResource, ProviderResource, ResidentResource, RosterResource, masked
 
@@ -163,8 +163,8 @@ def resolve_division(values: dict[str, Any], context: RowContext) -> dict[str, s
 
 
 def provider_in_jurisdiction(provider: Provider, user: User, context: RowContext) -> bool:
-    path = jurisdiction_path(user)
-    return path is not None and provider.division.path.startswith(path)
+    """Inside the user's jurisdiction and of a kind their department sees."""
+    return user_can_see_provider(user, provider)
 
 
 def complete_provider(provider: Provider) -> None:

@@ -168,7 +168,7 @@ def open_account(*, actor: User, user: User, site_url: str) -> PasswordReset:
             "account.create",
             actor=actor,
             obj=user,
-            after={"jurisdiction": str(user.jurisdiction or ""), "email": user.email},
+            after={"jurisdiction": str(user.jurisdiction or ""), "department": user.department, "email": user.email},
         )
     return _send_link(user, _("An account was opened for you in the care provider registry."), site_url=site_url)
 
@@ -217,7 +217,8 @@ def _send_link(user: User, opening: str, *, site_url: str = "") -> PasswordReset
 
 # --- every change to an account's power is on the record, whatever path made it ---------
 
-_WATCHED = ("password", "is_active", "is_staff", "is_superuser")
+# The password, then the flags and the department: each says what the account may do or see.
+_WATCHED = ("password", "is_active", "is_staff", "is_superuser", "department")
 
 
 @receiver(pre_save, sender=User)

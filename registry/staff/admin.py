@@ -4,7 +4,9 @@
   one-time link), edits names, e-mail and whether it is active, resets a password to a
   one-time link and withdraws a role. Roles, jurisdiction, superuser status and direct
   permissions are read-only here for everyone; nobody types another person's password
-  (the break-glass superuser aside).
+  (the break-glass superuser aside). The department (which kinds of provider the account
+  sees, ``registry.scoping.DEPARTMENT_KINDS``) is set here, never on one's own account;
+  every change of it is audited whatever path made it (``accounts``' watched fields).
 - **Roles (groups)** are read-only for everyone: their permissions come from migrations.
 - **Role grants.** The system admin requests a role (and jurisdiction); the security admin
   confirms or refuses it on its page. Only a confirmation changes the account.
@@ -43,7 +45,7 @@ class AccountCreationForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "first_name", "last_name", "email", "jurisdiction"]
+        fields = ["username", "first_name", "last_name", "email", "jurisdiction", "department"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,17 +68,20 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     scope_path_lookup = "jurisdiction__path"
     change_form_template = "admin/registry/user/change_form.html"
     add_form = AccountCreationForm
-    list_display = ["username", "first_name", "last_name", "jurisdiction", "roles", "is_active"]
-    list_filter = ["is_active", "groups", SecondFactorFilter, PasswordAgeFilter]
+    list_display = ["username", "first_name", "last_name", "jurisdiction", "department", "roles", "is_active"]
+    list_filter = ["is_active", "groups", "department", SecondFactorFilter, PasswordAgeFilter]
     list_select_related = ["jurisdiction"]
     fieldsets = [
         (None, {"fields": ["username"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Status"), {"fields": ["is_active", "is_staff", "last_login", "date_joined", "password_changed_at"]}),
-        (_("Roles and jurisdiction"), {"fields": ["roles", "jurisdiction", "is_superuser", "user_permissions"]}),
+        (
+            _("Roles and jurisdiction"),
+            {"fields": ["roles", "jurisdiction", "department", "is_superuser", "user_permissions"]},
+        ),
     ]
     add_fieldsets = [
-        (None, {"fields": ["username", "first_name", "last_name", "email", "jurisdiction"]}),
+        (None, {"fields": ["username", "first_name", "last_name", "email", "jurisdiction", "department"]}),
     ]
 
     @admin.display(description=_("roles"))
@@ -95,6 +100,8 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         # Roles change through confirmed role grants, the jurisdiction with them; only a
         # superuser (break-glass) may grant superuser status or direct permissions.
         readonly = ["roles", "jurisdiction", "last_login", "date_joined", "password_changed_at"]
+        if not separation.may_change_department(staff_user(request), obj):
+            readonly.append("department")
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
         return readonly

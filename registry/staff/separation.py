@@ -15,6 +15,8 @@ and the model-layer guard (``m2m_changed`` on ``User.groups``, below) all call t
 - **Two people grant power.** The system admin *requests* a role for an account; the
   security admin *confirms* it, and only then does it take effect. Nobody requests or
   confirms a role for their own account, nor confirms their own request.
+- **Nobody sets their own department** (what kinds of provider they see); the system
+  admin sets it on another person's account, and every change is audited.
 - **Nobody sets another person's password.** The system admin resets it to a one-time
   link; the owner sets their own password and enrols their own authenticator again.
 """
@@ -96,6 +98,12 @@ def check_may_reset_password(*, actor: User, user: User) -> None:
         raise ValidationError(_("Change your own password on the password page."), code="own_account")
     if user.is_superuser and not actor.is_superuser:
         raise ValidationError(_("Only a superuser may reset a superuser's password."), code="superuser")
+
+
+def may_change_department(actor: User, user: User) -> bool:
+    """The department decides which kinds of provider an account sees: the system admin
+    (``registry.change_user``) sets it on someone else's account, nobody on their own."""
+    return actor.has_perm("registry.change_user") and actor.pk != user.pk
 
 
 def may_set_password_directly(actor: Any) -> bool:

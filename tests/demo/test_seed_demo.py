@@ -121,6 +121,7 @@ def test_demo_users_have_roles_and_jurisdictions(reference_data: dict[str, Any])
         assert user.is_staff and user.check_password(baotou.DEMO_PASSWORD)
         assert user.groups.filter(name=role).exists()
         assert user.jurisdiction == Division.objects.get(code=code)
+        assert user.department == baotou.DEMO_DEPARTMENTS.get(username, "")
     system = User.objects.get(username=baotou.SYSTEM_USERNAME)
     assert not system.is_staff and not system.has_usable_password()
 

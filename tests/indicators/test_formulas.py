@@ -7,6 +7,7 @@ centre), g (filed day-care centre), h (public happiness home), i and j (Donghe).
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,14 +19,15 @@ from indicator_support import JUNE
 from indicators.formulas import (
     childcare_places_per_thousand,
     day_care_coverage,
+    inclusive_place_share,
     nursing_bed_share,
     occupancy_by_kind,
     public_bed_share,
 )
 from indicators.inputs import month_inputs
-from indicators.models import CommunityCount, PopulationFigure
-from indicators.status import missing_message
-from registry.models import Division, ProviderKind
+from indicators.models import CommunityCount, FormulaKey, Indicator, PopulationFigure
+from indicators.status import NO_TARGET, missing_message, target_status
+from registry.models import Division, Provider, ProviderKind
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +134,44 @@ def test_the_no_data_sentence_names_the_input_year_and_division() -> None:
     missing = [{"input": "population", "year": 2026, "division": KUNDULUN, "name": "昆都仑区"}]
     with translation.override("en"):
         assert missing_message(missing) == "no data: population of 2026 for 昆都仑区 missing"
+
+
+def test_the_inclusive_place_share_divides_inclusive_places_by_the_places_in_operation(
+    june: Any, make_provider: Any
+) -> None:
+    Provider.objects.filter(pk=june["e"].pk).update(inclusive_places=45)  # Kundulun nursery: 45 of 90
+    Provider.objects.filter(pk=june["j"].pk).update(inclusive_places=30)  # Donghe: all 30
+    # Not in operation on 30 June: filed in July, all 50 of its places inclusive.
+    make_provider(
+        ProviderKind.INFANT_CARE,
+        childcare_places=50,
+        inclusive_places=50,
+        filed=datetime.date(2025, 7, 5),
+        division=division(KUNDULUN),
+    )
+
+    results = inclusive_place_share(month_inputs(JUNE))
+
+    kundulun = at(results, KUNDULUN)
+    assert (kundulun.numerator, kundulun.denominator, kundulun.value) == (Decimal(45), Decimal(90), Decimal("50.00"))
+    assert at(results, DONGHE).value == Decimal("100.00")
+    baotou = at(results, BAOTOU)  # 75 / 120: the city sums its counties
+    assert (baotou.numerator, baotou.denominator, baotou.value) == (Decimal(75), Decimal(120), Decimal("62.50"))
+
+
+def test_the_inclusive_place_share_without_places_is_no_data_not_zero(june: Any) -> None:
+    result = at(inclusive_place_share(month_inputs(JUNE)), "150100")  # Hohhot: no provider
+
+    assert result.value is None
+    assert result.missing == [{"input": "places", "division": "150100", "name": "呼和浩特市"}]
+    with translation.override("en"):
+        assert missing_message(result.missing) == "no data: no childcare places in operation in 呼和浩特市"
+
+
+def test_the_inclusive_place_share_is_monitored_without_a_target(june: Any) -> None:
+    indicator = Indicator.objects.get(code="inclusive_place_share")
+
+    assert indicator.formula == FormulaKey.INCLUSIVE_PLACE_SHARE
+    assert (indicator.target, indicator.comparator, indicator.nature) == (None, "", "")
+    assert indicator.source == "002:151; 000:97"
+    assert target_status(indicator, Decimal("62.50")) == NO_TARGET

@@ -154,6 +154,7 @@ def test_the_regimes_are_loaded_as_data_and_a_reload_keeps_staff_edits(regimes):
         "IM-AD-HOC": (Frequency.AD_HOC, InspectorLevel.COUNTY),
         "IM-CHILDCARE-HEALTH": (Frequency.HALF_YEARLY, InspectorLevel.COUNTY),
         "IM-CHILDCARE-FIRE": (Frequency.HALF_YEARLY, InspectorLevel.COUNTY),
+        "IM-CHILDCARE-QUALITY": (Frequency.YEARLY, InspectorLevel.COUNTY),
     }
     assert {code: (r.frequency, r.inspector_level) for code, r in regimes.items()} == expected
     assert all(r.reminder_offsets == [-14, -3, 1] for r in regimes.values())

@@ -15,7 +15,7 @@ from inspection_support import QINGSHAN, SHIGUAI
 
 from inspections.models import Draw
 from inspections.random_draw import compute_results, draw_freeze, draw_inputs, draw_verify
-from registry.models import ProviderKind, ProviderStatus, User
+from registry.models import ProviderKind, ProviderStatus, StaffDepartment, User
 from registry.staff import roles
 from safeguards.models import AuditEntry
 
@@ -236,11 +236,12 @@ def test_the_published_inputs_hold_no_personal_data(providers, pool, make_draw, 
         "sample_ratio",
         "sample_count",
         "team_size",
+        "departments",
         "providers",
         "inspectors",
     }
-    assert all(set(p) == {"uscc", "name", "division_path"} for p in draw.inputs["providers"])
-    assert all(set(i) == {"username", "jurisdiction_path"} for i in draw.inputs["inspectors"])
+    assert all(set(p) == {"uscc", "name", "division_path", "kind"} for p in draw.inputs["providers"])
+    assert all(set(i) == {"username", "jurisdiction_path", "department"} for i in draw.inputs["inspectors"])
     for person in [*residents, *caregivers]:
         assert person.id_number not in published
         assert person.name not in published
@@ -268,3 +269,97 @@ def test_making_a_draw_writes_one_audit_entry_and_a_refused_one_none(providers, 
     [entry] = AuditEntry.objects.filter(action="draw.freeze")
     assert (entry.object_type, entry.object_id, entry.actor) == ("inspections.Draw", str(draw.pk), clerk)
     assert entry.after is not None and entry.after["selected"] == selected(draw.results)
+
+
+# --- departments: who may be drawn for whom -------------------------------------------------
+
+
+@pytest.fixture
+def department_pool(make_staff):
+    """In each of the four counties: a health-commission, a civil-affairs and an
+    emergency-management inspector."""
+    return {
+        department: [make_staff(roles.INSPECTOR, code, department=department) for code in COUNTIES]
+        for department in (
+            StaffDepartment.HEALTH_COMMISSION,
+            StaffDepartment.CIVIL_AFFAIRS,
+            StaffDepartment.EMERGENCY_MANAGEMENT,
+        )
+    }
+
+
+def drawn(draw):
+    return {username for row in draw.results for username in row["team"]}
+
+
+def usernames(users):
+    return {user.username for user in users}
+
+
+def test_the_draw_never_sends_a_health_commission_inspector_to_an_elderly_home(
+    providers, department_pool, regimes, make_draw, clerk
+):
+    everyone = [user for users in department_pool.values() for user in users]
+    draw = make_draw(
+        pool_users=everyone, regime=regimes["BT-DISTRICT-SAFETY"], sample_count=20, team_size=2
+    )  # 20 elderly homes
+
+    frozen = draw_freeze(draw=draw, user=clerk)
+
+    assert len(frozen.results) == 20 and all(len(row["team"]) == 2 for row in frozen.results)
+    assert not drawn(frozen) & usernames(department_pool[StaffDepartment.HEALTH_COMMISSION])
+    # civil affairs leads the district safety inspection, emergency management joins it
+    assert drawn(frozen) <= usernames(
+        department_pool[StaffDepartment.CIVIL_AFFAIRS] + department_pool[StaffDepartment.EMERGENCY_MANAGEMENT]
+    )
+    assert draw_verify(frozen)
+
+
+def test_a_childcare_health_supervision_draw_sends_health_commission_inspectors_only(
+    department_pool, regimes, make_provider, make_draw, clerk
+):
+    nurseries = [make_provider(kind=ProviderKind.NURSERY, division=division(code)) for code in COUNTIES]
+    everyone = [user for users in department_pool.values() for user in users]
+    draw = make_draw(
+        pool_users=everyone,
+        regime=regimes["IM-CHILDCARE-HEALTH"],
+        provider_kinds=[ProviderKind.NURSERY],
+        sample_count=4,
+        team_size=2,
+    )
+
+    frozen = draw_freeze(draw=draw, user=clerk)
+
+    assert {row["uscc"] for row in frozen.results} == {n.uscc for n in nurseries}
+    assert drawn(frozen) <= usernames(department_pool[StaffDepartment.HEALTH_COMMISSION])
+
+
+def test_a_draw_with_only_inspectors_of_another_department_is_refused_naming_the_providers(
+    providers, department_pool, regimes, make_draw, clerk
+):
+    draw = make_draw(
+        pool_users=department_pool[StaffDepartment.HEALTH_COMMISSION],
+        regime=regimes["BT-DISTRICT-SAFETY"],
+        sample_count=3,
+        team_size=1,
+    )
+
+    with pytest.raises(ValidationError) as error:
+        draw_freeze(draw=draw, user=clerk)
+
+    message = " ".join(error.value.messages)
+    assert sum(provider.uscc in message for provider in providers) == 3  # the three drawn, none staffed
+    draw.refresh_from_db()
+    assert draw.status == Draw.Status.DRAFT
+
+
+def test_a_draw_published_before_departments_is_recomputed_as_it_was_made(providers, pool, make_draw, clerk):
+    frozen = draw_freeze(draw=make_draw(sample_count=10, team_size=2), user=clerk)
+    old_inputs = copy.deepcopy(frozen.inputs)
+    del old_inputs["departments"]
+    for provider in old_inputs["providers"]:
+        del provider["kind"]
+    for inspector in old_inputs["inspectors"]:
+        del inspector["department"]
+
+    assert compute_results(old_inputs) == frozen.results

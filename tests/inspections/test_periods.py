@@ -1,4 +1,4 @@
-"""Period arithmetic: the month, quarter or half year containing a day (pure functions)."""
+"""Period arithmetic: the month, quarter, half year or year containing a day (pure functions)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from inspections.models import Frequency
 from registry.periods import period_bounds, period_label
 
 D = datetime.date
-M, Q, H = Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEARLY
+M, Q, H, Y = Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.HALF_YEARLY, Frequency.YEARLY
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,20 @@ def test_halves(day, start, end):
     assert period_bounds(day, H) == (start, end)
 
 
-@pytest.mark.parametrize("frequency", [M, Q, H])
+@pytest.mark.parametrize(
+    ("day", "start", "end"),
+    [
+        (D(2026, 1, 1), D(2026, 1, 1), D(2026, 12, 31)),
+        (D(2028, 2, 29), D(2028, 1, 1), D(2028, 12, 31)),
+        (D(2026, 12, 31), D(2026, 1, 1), D(2026, 12, 31)),  # Dec 31 / Jan 1
+        (D(2027, 1, 1), D(2027, 1, 1), D(2027, 12, 31)),
+    ],
+)
+def test_years(day, start, end):
+    assert period_bounds(day, Y) == (start, end)
+
+
+@pytest.mark.parametrize("frequency", [M, Q, H, Y])
 def test_every_day_of_a_leap_year_lies_in_exactly_one_period_that_tiles_the_year(frequency):
     day, periods = D(2028, 1, 1), []
     while day.year == 2028:
@@ -78,7 +91,7 @@ def test_every_day_of_a_leap_year_lies_in_exactly_one_period_that_tiles_the_year
     assert periods[0][0] == D(2028, 1, 1) and periods[-1][1] == D(2028, 12, 31)
     for (_, end), (next_start, _) in itertools.pairwise(periods):
         assert next_start == end + datetime.timedelta(days=1)
-    assert len(periods) == {M: 12, Q: 4, H: 2}[frequency]
+    assert len(periods) == {M: 12, Q: 4, H: 2, Y: 1}[frequency]
     assert sum((end - start).days + 1 for start, end in periods) == 366
 
 
@@ -96,6 +109,7 @@ def test_ad_hoc_has_no_period():
         (D(2026, 10, 1), Q, "2026 Q4"),
         (D(2026, 1, 1), H, "2026 H1"),
         (D(2026, 7, 1), H, "2026 H2"),
+        (D(2026, 1, 1), Y, "2026"),
     ],
 )
 def test_labels(start, frequency, label):

@@ -15,7 +15,7 @@ from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY, QI
 
 from inspections.models import Frequency, InspectionTask
 from inspections.planning import overdue_tasks, plan_inspections
-from registry.models import ProviderKind, ProviderStatus
+from registry.models import ProviderKind, ProviderStatus, StaffDepartment
 from registry.staff import roles
 from safeguards.models import AuditEntry
 
@@ -47,7 +47,7 @@ def test_one_task_per_regime_and_period_due_at_the_period_end(regimes, make_prov
         assert (task.period_start, task.period_end, task.due_on) == (start, end, end)
         assert task.status == InspectionTask.Status.OPEN
     assert created[CITY_JOINT] == created[DISTRICT_SAFETY] == created[INTERNAL_MONTHLY] == 1
-    assert created["IM-CHILDCARE-HEALTH"] == created["IM-CHILDCARE-FIRE"] == 0
+    assert created["IM-CHILDCARE-HEALTH"] == created["IM-CHILDCARE-FIRE"] == created["IM-CHILDCARE-QUALITY"] == 0
     assert "IM-AD-HOC" not in created  # ad hoc regimes are never planned
 
 
@@ -69,7 +69,7 @@ def test_only_operating_providers_of_the_regimes_kinds_inside_its_jurisdiction(r
     for provider in (draft, closed, revoked):
         assert tasks_of(provider) == {}
     assert set(tasks_of(hohhot)) == set()
-    assert set(tasks_of(nursery)) == {"IM-CHILDCARE-HEALTH", "IM-CHILDCARE-FIRE"}
+    assert set(tasks_of(nursery)) == {"IM-CHILDCARE-HEALTH", "IM-CHILDCARE-FIRE", "IM-CHILDCARE-QUALITY"}
     assert tasks_of(nursery)["IM-CHILDCARE-HEALTH"].due_on == D(2026, 12, 31)
 
 
@@ -176,6 +176,49 @@ def test_inspectors_are_assigned_by_the_regimes_level(regimes, make_provider, ma
     assert assignees(kundulun, CITY_JOINT) == assignees(donghe, CITY_JOINT) == {city_inspector}
     assert assignees(kundulun, INTERNAL_MONTHLY) == assignees(donghe, INTERNAL_MONTHLY) == set()
     assert assignees(nursery, "IM-CHILDCARE-HEALTH") == set()  # nobody in Qingshan
+
+
+@pytest.mark.django_db
+def test_the_yearly_quality_evaluation_is_one_task_per_calendar_year(regimes, make_provider):
+    nursery = make_provider(kind=ProviderKind.NURSERY)
+
+    plan_inspections(on=D(2026, 3, 2))
+    plan_inspections(on=ON)  # November: the same year, no second evaluation
+    plan_inspections(on=D(2027, 1, 4))
+
+    evaluations = InspectionTask.objects.filter(provider=nursery, regime__code="IM-CHILDCARE-QUALITY")
+    assert sorted(evaluations.values_list("period_start", "period_end", "due_on")) == [
+        (D(2026, 1, 1), D(2026, 12, 31), D(2026, 12, 31)),
+        (D(2027, 1, 1), D(2027, 12, 31), D(2027, 12, 31)),
+    ]
+    health = InspectionTask.objects.filter(provider=nursery, regime__code="IM-CHILDCARE-HEALTH")
+    assert health.count() == 3  # half-yearly beside it: 2026 H1, 2026 H2, 2027 H1
+
+
+@pytest.mark.django_db
+def test_planning_assigns_only_inspectors_whose_department_inspects_under_the_regime(
+    regimes, make_provider, make_staff
+):
+    bureau = make_staff(roles.INSPECTOR, KUNDULUN)  # no department: every kind, every regime
+    health = make_staff(roles.INSPECTOR, KUNDULUN, department=StaffDepartment.HEALTH_COMMISSION)
+    civil = make_staff(roles.INSPECTOR, KUNDULUN, department=StaffDepartment.CIVIL_AFFAIRS)
+    emergency = make_staff(roles.INSPECTOR, KUNDULUN, department=StaffDepartment.EMERGENCY_MANAGEMENT)
+    home = make_provider()
+    nursery = make_provider(kind=ProviderKind.NURSERY)
+
+    plan_inspections(on=ON)
+
+    def assignees(provider, code):
+        return set(InspectionTask.objects.get(provider=provider, regime__code=code).assignees.all())
+
+    # The elderly home's district safety inspection: civil affairs leads, emergency management joins.
+    assert assignees(home, DISTRICT_SAFETY) == {bureau, civil, emergency}
+    # The nursery: health supervision and quality evaluation are the health commission's,
+    # the fire inspection emergency management's; civil affairs sees no childcare.
+    assert assignees(nursery, "IM-CHILDCARE-HEALTH") == {bureau, health}
+    assert assignees(nursery, "IM-CHILDCARE-QUALITY") == {bureau, health}
+    assert assignees(nursery, "IM-CHILDCARE-FIRE") == {bureau, emergency}
+    assert not InspectionTask.objects.filter(assignees=health, provider=home).exists()
 
 
 @pytest.mark.django_db

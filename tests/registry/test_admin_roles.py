@@ -31,8 +31,8 @@ from django.utils.html import escape
 
 from demo.baotou import DEMO_USERS
 from inspections.admin import CHECK_CHOICES
-from inspections.models import Inspection
-from registry.models import User
+from inspections.models import Inspection, InspectionTask
+from registry.models import Provider, ProviderKind, User
 from registry.staff import roles
 from safeguards.security import MAX_QUERY_VALUE_LENGTH
 
@@ -42,6 +42,7 @@ MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 # One demo user per role: the first of each in DEMO_USERS (the clerk is the city-level one,
 # who sees every district's records).
 USERS = sorted({demo.role: demo.username for demo in reversed(DEMO_USERS)}.values())
+HEALTH_INSPECTOR = "inspector_health_baotou"  # an inspector of the health commission: childcare only
 LONG = "x" * 10_000
 # Of the wrong kind for one parameter or another: a word (no number, date or choice) and
 # a number too large for any column or date.
@@ -111,7 +112,7 @@ def test_every_role_has_a_demo_user_here() -> None:
     assert {User.objects.get(username=name).groups.get().name for name in USERS} == set(roles.ALL_ROLES)
 
 
-@pytest.mark.parametrize("username", USERS)
+@pytest.mark.parametrize("username", [*USERS, HEALTH_INSPECTOR])
 def test_every_page_opens_for_every_role_that_may_view_it(username: str) -> None:
     user = User.objects.get(username=username)
     client = client_as(user)
@@ -143,6 +144,20 @@ def test_every_page_opens_for_every_role_that_may_view_it(username: str) -> None
 
     assert not problems, "\n".join(problems)
     assert lists >= 3, f"{username} opened only {lists} lists"
+
+
+def test_the_demo_health_commission_inspector_sees_baotous_childcare_providers_only() -> None:
+    client = client_as(HEALTH_INSPECTOR)
+    childcare = Provider.objects.filter(kind__in=ProviderKind.childcare(), division__code__startswith="1502")
+
+    providers = client.get(url(Provider, "changelist"))
+    tasks = client.get(url(InspectionTask, "changelist"))
+
+    assert providers.context["cl"].result_count == childcare.count() > 0
+    assert tasks.context["cl"].result_count > 0  # health supervision, fire inspection, quality evaluation
+    assert {task.provider.kind for task in tasks.context["cl"].result_list} <= ProviderKind.childcare()
+    elderly = Provider.objects.filter(kind=ProviderKind.ELDERLY_INSTITUTION).first()
+    assert elderly is not None and client.get(url(Provider, "change", elderly.pk)).status_code == 404
 
 
 @pytest.mark.parametrize("model", MODELS, ids=label)
