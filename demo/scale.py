@@ -41,9 +41,11 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from childcare.models import Child
 from registry.bulk import copy_rows
 from registry.models import (
     Caregiver,
+    ChildcarePlaces,
     CreditRecord,
     Division,
     FeeItem,
@@ -59,6 +61,7 @@ from registry.staff import roles
 from safeguards.identifiers import make_id_number, validate_id_number, validate_uscc
 
 from .people import days, ensure_system_user
+from .scale_childcare import child_rows, childcare_providers, place_rows
 from .scale_people import IdNumbers, PeopleContext, caregiver_rows, resident_rows
 from .scale_providers import (
     STAFF_EMAIL_DOMAIN,
@@ -243,6 +246,23 @@ def generate(
             Caregiver, caregiver_rows(ctx, planned, caregiver_numbers, taken_caregivers)
         )
         say(f"caregivers: {summary.created['caregivers']}")
-        analyze([Provider, ProviderStatusChange, FeeItem, Licence, CreditRecord, ProviderHold, Resident, Caregiver])
+        nurseries = childcare_providers(planned)
+        summary.created["childcare places"] = copy_rows(ChildcarePlaces, place_rows(seed, nurseries))
+        summary.created["children"] = copy_rows(Child, child_rows(seed, nurseries, last_day))
+        say(f"children: {summary.created['children']}")
+        analyze(
+            [
+                Provider,
+                ProviderStatusChange,
+                FeeItem,
+                Licence,
+                CreditRecord,
+                ProviderHold,
+                Resident,
+                Caregiver,
+                ChildcarePlaces,
+                Child,
+            ]
+        )
     summary.seconds = time.perf_counter() - started
     return summary
