@@ -19,10 +19,10 @@ from demo_snapshot import seeded_demo
 from django.test import Client
 from django.utils import timezone
 
+from childcare.models import Child
 from inspections.models import Draw, Finding, Inspection, Regime
 from inspections.random_draw import draw_freeze
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
-from childcare.models import Child
 from registry.models import Division, FeeItem, Provider, ProviderKind, ProviderStatus, Resident, User
 from subsidies.models import GrantLine, GrantRun, PayerLevel, PaymentBatch, PaymentItem, SubsidyScheme
 
