@@ -10,6 +10,7 @@ open: children aged 3 or over still enrolled, classes over size or short of care
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -120,6 +121,11 @@ def scoped_classes(request: HttpRequest) -> QuerySet[ChildcareClass]:
     return scope_queryset(classes, staff_user(request), "provider__division__path")
 
 
+def date_span(start: datetime.date, end: datetime.date | None) -> str:
+    """ "2025-09-01 – 2026-06-30", or "2025-09-01 –" while it lasts."""
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if end else f"{start:%Y-%m-%d} –"
+
+
 class ClassChoiceMixin(ModelAdminBase):
     """A class is chosen among the classes in the user's jurisdiction (the form checks it
     belongs to the record's provider)."""
@@ -155,13 +161,17 @@ class ChildAdmin(ClassChoiceMixin, RosterAdminMixin, PersonalDataAdminMixin, Pro
         "age_band_today",
         "aged_three_today",
         "childcare_class",
-        "enrolled_on",
-        "left_on",
+        "enrolment_dates",
     ]
     list_select_related = ["provider", "provider__division", "childcare_class"]
     list_filter = [ProviderNameFilter, OverThreeFilter, EnrolledFilter, "mode", DivisionFilter]
     search_fields = ["name", "guardian_name", "provider__name"]
     ordering = ["name", "pk"]
+
+    @admin.display(description=_("enrolled"), ordering="enrolled_on")
+    def enrolment_dates(self, child: Child) -> str:
+        """One column for both dates: a list of nine columns would not fit 1280 px."""
+        return date_span(child.enrolled_on, child.left_on)
 
     @admin.display(description=_("age band today"))
     def age_band_today(self, child: Child) -> str:
@@ -251,13 +261,16 @@ class ChildcareWorkerAdmin(ClassChoiceMixin, PersonalDataAdminMixin, ProviderChi
         "qualification",
         "skill_level",
         "childcare_class",
-        "employed_from",
-        "employed_to",
+        "employment_dates",
     ]
     list_select_related = ["provider", "provider__division", "childcare_class"]
     list_filter = [ProviderNameFilter, "role", "skill_level", DivisionFilter]
     search_fields = ["name", "provider__name", "certificate_number"]
     ordering = ["name", "pk"]
+
+    @admin.display(description=_("employed"), ordering="employed_from")
+    def employment_dates(self, worker: ChildcareWorker) -> str:
+        return date_span(worker.employed_from, worker.employed_to)
 
     def save_model(self, request: HttpRequest, obj: ChildcareWorker, form: Any, change: bool) -> None:
         class_services.worker_save(worker=obj, actor=staff_user(request))

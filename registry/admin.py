@@ -244,6 +244,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     "beds",
                     "nursing_beds",
                     "childcare_places",
+                    "inclusive_places",
                     "day_capacity",
                     "households_served",
                     "residents_summary",
@@ -255,7 +256,6 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             {
                 "fields": [
                     "childcare_setting",
-                    "inclusive_places",
                     "inclusive_price",
                     "demonstration_level",
                     "demonstration_year",

@@ -42,6 +42,8 @@ from inspections.records import FindingInput, record_inspection
 from registry.accident_policies import accident_policy_save
 from registry.lifecycle import provider_transition
 from registry.models import (
+    Attendance,
+    ChildcarePlaces,
     DataExport,
     Division,
     FireExemptionRule,
@@ -174,7 +176,10 @@ def childcare_samples() -> list:
         childcare_class=group,
         employed_from=datetime.date(2020, 1, 1),
     )
-    return [group, child, worker]
+    ChildcarePlaces.objects.create(provider=nursery, mode="full_day", age_band="1_2", places=30)
+    centre = ProviderFactory(kind=ProviderKind.DAY_CARE_CENTRE, beds=10, nursing_beds=0, day_capacity=40)
+    attendance = Attendance.objects.create(provider=centre, day=datetime.date(2026, 11, 30), attended=28)
+    return [group, child, worker, attendance]
 
 
 def indicator_samples(division) -> list:

@@ -31,7 +31,9 @@ from public_support import ID_NUMBER_ANYWHERE, Page
 from inspections.models import Regime
 from registry.filters import GRADE_CHOICES, ProviderFilter
 from registry.models import (
+    AgeBand,
     Caregiver,
+    CareMode,
     Division,
     FeeItem,
     LegalForm,
@@ -144,6 +146,10 @@ FILTER_VALUES: dict[str, st.SearchStrategy[str]] = {
     "nursing": BOOLEANS,
     "vacancies": BOOLEANS,
     "medical": BOOLEANS,
+    "age_band": choices_or_text(AgeBand.values),
+    "care_mode": choices_or_text(CareMode.values),
+    "inclusive": BOOLEANS,
+    "demonstration": BOOLEANS,
     "fee_min": NUMBERS,
     "fee_max": NUMBERS,
     "modified_after": DATETIMES,

@@ -481,9 +481,10 @@ def test_detail_shows_latest_inspections_with_outcome_and_findings(client: Clien
 
     assert texts[0][0] == f"{latest.inspected_on:%Y-%m-%d}"  # newest first
     assert texts[0][1] == latest.regime.name_en
-    assert texts[0][2] == "Passed with findings to rectify"
-    assert texts[0][3:] == ["1", "1"]  # one open, one verified fixed
-    assert texts[1][3:] == ["2", "0"]
+    assert texts[0][2] == latest.regime.get_lead_department_display()  # led by
+    assert texts[0][3] == "Passed with findings to rectify"
+    assert texts[0][4:] == ["1", "1"]  # one open, one verified fixed
+    assert texts[1][4:] == ["2", "0"]
     zh = client.get(f"/providers/{home.uscc}/").content.decode()
     assert latest.regime.name_zh in zh and "最近检查" in zh
 
