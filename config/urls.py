@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("admin/dashboard/", include("indicators.urls")),  # before admin/: its catch-all would take it
     path("admin/", admin.site.urls),
     *(path(prefix, include(f"{label}.urls")) for label, prefix in CARE_APP_URLS.items() if apps.is_installed(label)),
+    path("portal/", include("portal.urls")),  # the providers' own door (issue 18)
     path("", include("registry.urls")),
     prefix_default_language=False,
 )

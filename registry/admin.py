@@ -27,6 +27,7 @@ from .admin_filters import (
     StartedThisWeekFilter,
 )
 from .admin_labels import CodeLabelsAdminMixin, resident_categories_field
+from .admin_links import provider_links
 from .admin_mixins import (
     PersonalDataAdminMixin,
     ProviderChildAdmin,
@@ -356,7 +357,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
             for action in lifecycle.allowed_actions(obj)
             if lifecycle.user_may_transition(staff_user(request), obj, action)[0]
         ]
-        extra_context = {**(extra_context or {}), "lifecycle_actions": actions}
+        links = provider_links(request, obj) if obj is not None else []
+        extra_context = {**(extra_context or {}), "lifecycle_actions": actions, "provider_links": links}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def lifecycle_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:

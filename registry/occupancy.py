@@ -12,6 +12,12 @@
   reported (``Attendance``), with that day as the figure's date.
 
 Every figure has its as-of date: the day asked for, or the attendance's own day.
+
+**Reported by the provider** (issue 18): once a clerk accepts a provider's own count of
+its vacant beds or places (``VacancyReport``, sent through the portal), the latest report
+on or before the day is the figure, with its date and "reported by the provider"; after
+``REPORTED_VACANCIES_STALE_DAYS`` it is marked out of date (and still shown: it is the
+last word the provider gave). Without a report the count from the records stands.
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Case, Expression, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Attendance, ProviderKind
+from safeguards.audit import audit_record
+
+from .models import Attendance, ProviderKind, VacancyReport
 from .selectors import residents_in_care
 
 K = ProviderKind
@@ -34,9 +45,9 @@ DAY_KINDS = frozenset({K.DAY_CARE_CENTRE, K.SERVICE_STATION})
 
 
 class VacancyBasis(models.TextChoices):
-    BEDS = "beds", _("Vacant beds")
-    PLACES = "places", _("Vacant childcare places")
-    ATTENDANCE = "attendance", _("Daily capacity and attendance")
+    BEDS = "beds", gettext_lazy("Vacant beds")
+    PLACES = "places", gettext_lazy("Vacant childcare places")
+    ATTENDANCE = "attendance", gettext_lazy("Daily capacity and attendance")
 
 
 def vacancy_basis(kind: str) -> str:
@@ -77,6 +88,13 @@ def latest_attendance(day: datetime.date, field: str) -> Subquery:
     return Subquery(latest.values(field)[:1], output_field=output)
 
 
+def latest_report(day: datetime.date, field: str) -> Subquery:
+    """``field`` of the provider's latest vacancy report on or before ``day``."""
+    latest = VacancyReport.objects.filter(provider=OuterRef("pk"), as_of__lte=day).order_by("-as_of")
+    output: models.Field[Any, Any] = IntegerField() if field == "vacant" else models.DateField()
+    return Subquery(latest.values(field)[:1], output_field=output)
+
+
 def occupancy_annotations(day: datetime.date) -> dict[str, Any]:
     """Annotations of a provider queryset: ``vacancy_basis`` (``vacancy_basis()`` in SQL),
     ``in_care`` (residents), ``enrolled``
@@ -93,7 +111,14 @@ def occupancy_annotations(day: datetime.date) -> dict[str, Any]:
     # Unknown without the childcare app: never "all places free". (GREATEST ignores a
     # NULL on PostgreSQL but not on SQLite, so the NULL is said, not computed.)
     childcare_vacancies: Any = Greatest(F("childcare_places") - F("enrolled"), Value(0)) if counted else Value(None)
+    reported = ~day_kinds
     return {
+        "reported_on": Case(
+            When(reported, then=latest_report(day, "as_of")), default=Value(None), output_field=models.DateField()
+        ),
+        "reported_vacancies": Case(
+            When(reported, then=latest_report(day, "vacant")), default=Value(None), output_field=IntegerField()
+        ),
         "vacancy_basis": Case(
             When(childcare, then=Value(VacancyBasis.PLACES.value)),
             When(day_kinds, then=Value(VacancyBasis.ATTENDANCE.value)),
@@ -103,6 +128,7 @@ def occupancy_annotations(day: datetime.date) -> dict[str, Any]:
         "in_care": residents_in_care(day),
         "enrolled": enrolled,
         "vacancies": Case(
+            When(reported_on__isnull=False, then=F("reported_vacancies")),
             When(childcare, then=childcare_vacancies),
             When(day_kinds, then=Value(None)),
             default=Greatest(F("beds") - F("in_care"), Value(0)),
@@ -121,10 +147,18 @@ def occupancy_annotations(day: datetime.date) -> dict[str, Any]:
 
 def occupancy_as_of(provider: Any) -> datetime.date | None:
     """The date of an annotated provider's occupancy figure: the attendance's own day for
-    a day-care kind, the day computed for the others, None when there is no figure."""
+    a day-care kind, the provider's report's day, or the day computed; None without one."""
     if vacancy_basis(provider.kind) == VacancyBasis.ATTENDANCE:
         return provider.attendance_on
+    if provider.reported_on is not None:
+        return provider.reported_on
     return provider.occupancy_on if provider.vacancies is not None else None
+
+
+def report_out_of_date(provider: Any, day: datetime.date) -> bool:
+    """The provider's reported figure is older than ``REPORTED_VACANCIES_STALE_DAYS``."""
+    reported_on = getattr(provider, "reported_on", None)
+    return reported_on is not None and (day - reported_on).days > settings.REPORTED_VACANCIES_STALE_DAYS
 
 
 def providers_with_occupancy_changes(since: datetime.datetime) -> list[QuerySet[Any, Any]]:
@@ -133,6 +167,7 @@ def providers_with_occupancy_changes(since: datetime.datetime) -> list[QuerySet[
     the directory's own)."""
     changes: list[QuerySet[Any, Any]] = [
         Attendance.history.filter(history_date__gt=since).values("provider_id"),
+        VacancyReport.history.filter(history_date__gt=since).values("provider_id"),
     ]
     counted = enrolment()
     if counted:
@@ -150,3 +185,41 @@ def sync_childcare_places(provider: Any) -> None:
     provider.childcare_places = total
     provider.inclusive_places = min(provider.inclusive_places, total)
     provider.save(update_fields=["childcare_places", "inclusive_places", "updated_at"])
+
+
+def vacancy_capacity(provider: Any) -> int | None:
+    """What a reported number of vacancies may not exceed: beds, or childcare places;
+    None for the kinds that report attendance instead."""
+    basis = vacancy_basis(provider.kind)
+    if basis == VacancyBasis.PLACES:
+        return int(provider.childcare_places)
+    if basis == VacancyBasis.BEDS:
+        return int(provider.beds)
+    return None
+
+
+@transaction.atomic
+def vacancy_report_save(*, provider: Any, as_of: datetime.date, vacant: int, source: str, actor: Any) -> VacancyReport:
+    """Record the provider's own count of its vacancies on ``as_of`` (a later report of the
+    same day replaces it); audited. Refused for a day-care kind and above its capacity."""
+    capacity = vacancy_capacity(provider)
+    if capacity is None:
+        raise ValidationError(_("A day-care centre or service station reports its attendance, not vacancies."))
+    if vacant > capacity:
+        raise ValidationError({"vacant": _("More vacancies than the %(capacity)d on record.") % {"capacity": capacity}})
+    report, _created = VacancyReport.objects.update_or_create(
+        provider=provider, as_of=as_of, defaults={"vacant": vacant, "source": source[:100]}
+    )
+    audit_record("occupancy.vacancies", actor=actor, obj=provider, detail=f"{as_of}: {vacant} ({source})")
+    return report
+
+
+@transaction.atomic
+def attendance_save(*, provider: Any, day: datetime.date, attended: int, actor: Any) -> Attendance:
+    """Record how many people a day-care centre or service station served on ``day``
+    (a second count of the same day replaces it); audited."""
+    if vacancy_basis(provider.kind) != VacancyBasis.ATTENDANCE:
+        raise ValidationError(_("Attendance is recorded for day-care centres and service stations only."))
+    record, _created = Attendance.objects.update_or_create(provider=provider, day=day, defaults={"attended": attended})
+    audit_record("occupancy.attendance", actor=actor, obj=provider, detail=f"{day}: {attended}")
+    return record

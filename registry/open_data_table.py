@@ -37,6 +37,7 @@ OPEN_DATA_HEADERS = {
     "vacancy_basis": _("vacancies counted as"),
     "attendance": _("latest daily attendance"),
     "occupancy_as_of": _("occupancy as of"),
+    "vacancies_reported_by_provider": _("vacancies reported by the provider"),
     "places_under_1": _("places for children under 1"),
     "places_1_2": _("places for children of 1 to 2"),
     "places_2_3": _("places for children of 2 to 3"),
@@ -55,7 +56,7 @@ OPEN_DATA_CHOICES: dict[str, Any] = {
 }
 # Several codes in one cell, separated by ";".
 OPEN_DATA_CODE_LISTS: dict[str, Any] = {"care_modes": CareMode}
-OPEN_DATA_BOOLEANS = frozenset({"has_medical_unit"})
+OPEN_DATA_BOOLEANS = frozenset({"has_medical_unit", "vacancies_reported_by_provider"})
 
 
 def open_data_header() -> list[str]:

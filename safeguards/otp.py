@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -150,53 +152,77 @@ def _signed_in(request: HttpRequest, device: TOTPDevice) -> None:
     django_otp.login(request, device)
 
 
-def _next_url(request: HttpRequest) -> str:
+@dataclass(frozen=True)
+class SecondFactorSite:
+    """Where the verify and enrol pages live and whom they serve: the back office (staff)
+    or the provider portal (provider users, ``portal.auth``), with the same rules."""
+
+    allowed: Callable[[Any], bool]
+    login_url_name: str
+    home_url_name: str
+    verify_url_name: str
+    enrol_url_name: str
+    verify_template: str
+    enrol_template: str
+    context: Callable[[HttpRequest], dict[str, Any]]
+
+
+def _admin_context(request: HttpRequest) -> dict[str, Any]:
+    return {**admin.site.each_context(request), "is_nav_sidebar_enabled": False}
+
+
+BACK_OFFICE = SecondFactorSite(
+    allowed=lambda user: user.is_authenticated and user.is_active and user.is_staff,
+    login_url_name="admin:login",
+    home_url_name="admin:index",
+    verify_url_name="otp_verify",
+    enrol_url_name="otp_enrol",
+    verify_template="admin/registry/otp_verify.html",
+    enrol_template="admin/registry/otp_enrol.html",
+    context=_admin_context,
+)
+
+
+def _next_url(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("admin:index")
+    return reverse(site.home_url_name)
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {
-        **admin.site.each_context(request),
-        "is_nav_sidebar_enabled": False,
-        "next": _next_url(request),
-        **extra,
-    }
+def _context(request: HttpRequest, site: SecondFactorSite, **extra: Any) -> dict[str, Any]:
+    return {**site.context(request), "next": _next_url(request, site), **extra}
 
 
-def _staff_only(request: HttpRequest) -> HttpResponse | None:
-    user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+def _refused(request: HttpRequest, site: SecondFactorSite) -> HttpResponse | None:
+    if not site.allowed(request.user):
+        return redirect_to_login(request.get_full_path(), reverse(site.login_url_name))
     return None
 
 
 @sensitive_post_parameters("token")
 @never_cache
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpResponse:
     """Ask for the current code of the user's confirmed device."""
-    if (refused := _staff_only(request)) is not None:
+    if (refused := _refused(request, site)) is not None:
         return refused
     if is_verified(request.user):
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request, site))
     device = confirmed_device(request.user)
     if device is None:
-        return HttpResponseRedirect(_with_next(reverse("otp_enrol"), _next_url(request)))
+        return HttpResponseRedirect(_with_next(reverse(site.enrol_url_name), _next_url(request, site)))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         error = _check_token(device, form.cleaned_data["token"], "verify")
         if error is None:
             _signed_in(request, device)
             audit_record("otp.verify", obj=device)
-            return HttpResponseRedirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request, site))
         form.add_error("token", error)
-    return render(
-        request, "admin/registry/otp_verify.html", _context(request, form=form, title=_("Two-factor verification"))
-    )
+    context = _context(request, site, form=form, title=_("Two-factor verification"))
+    return render(request, site.verify_template, context)
 
 
 def _grouped(secret: str) -> str:
@@ -205,15 +231,15 @@ def _grouped(secret: str) -> str:
 
 @sensitive_post_parameters("token")
 @never_cache
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpResponse:
     """Set up an authenticator app: QR code and secret, then one code to confirm."""
-    if (refused := _staff_only(request)) is not None:
+    if (refused := _refused(request, site)) is not None:
         return refused
     user = request.user
     if is_verified(user):
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request, site))
     if confirmed_device(user) is not None:  # only the security admin can reset a device
-        return HttpResponseRedirect(_with_next(reverse("otp_verify"), _next_url(request)))
+        return HttpResponseRedirect(_with_next(reverse(site.verify_url_name), _next_url(request, site)))
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -228,13 +254,14 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             _signed_in(request, device)
             audit_record("otp.enrol", obj=device)
-            return HttpResponseRedirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request, site))
         form.add_error("token", error)
     qr = segno.make(device.config_url, error="m")
     # Inline SVG made here (no script, no third party); black on white even in dark mode.
     qr_svg = qr.svg_inline(scale=5, dark="#000", light="#fff", title=_("QR code for your authenticator app"))
     context = _context(
         request,
+        site,
         form=form,
         title=_("Set up two-factor login"),
         qr_svg=mark_safe(qr_svg),  # noqa: S308  (segno escapes the title; the rest is path data)
@@ -242,7 +269,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         issuer=getattr(settings, "OTP_TOTP_ISSUER", ""),
         account=user.get_username(),
     )
-    return render(request, "admin/registry/otp_enrol.html", context)
+    return render(request, site.enrol_template, context)
 
 
 urlpatterns = [

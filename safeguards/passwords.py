@@ -109,8 +109,9 @@ def password_history_record(user: Any, old_hash: str, *, remember: int) -> None:
 
 
 def password_expired(user: Any, now: datetime.datetime | None = None) -> bool:
-    """Staff passwords expire after PASSWORD_MAX_AGE_DAYS (forced change)."""
-    if not user.is_authenticated or not user.is_staff or not user.has_usable_password():
+    """Passwords expire after PASSWORD_MAX_AGE_DAYS (forced change): staff's in the back
+    office (``PasswordExpiryMiddleware``), provider users' in the portal (``portal.auth``)."""
+    if not user.is_authenticated or not user.has_usable_password():
         return False  # no password to expire (e.g. single sign-on, or no password set)
     changed = getattr(user, "password_changed_at", None)
     if changed is None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "inspections",
     "indicators",
     "childcare",
+    "portal",
     # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
     "demo",
 ]
@@ -256,6 +257,21 @@ LICENCE_WARNING_DAYS = env_int("LICENCE_WARNING_DAYS", 30)
 # Annual financial reports of government-run and non-profit providers are due by this
 # (month, day) of the following year (000:533-540).
 ANNUAL_REPORT_DUE = (3, 31)
+
+# The provider portal (issue 18, docs/portal.md).
+# A provider's own count of its vacancies is shown as out of date after this many days.
+REPORTED_VACANCIES_STALE_DAYS = env_int("REPORTED_VACANCIES_STALE_DAYS", 45)
+# An invitation to open a provider account works once, for this long.
+PORTAL_INVITATION_TTL = datetime.timedelta(days=env_int("PORTAL_INVITATION_DAYS", 7))
+# Provider users prove a second factor too (an authenticator app), as staff do.
+PORTAL_OTP_REQUIRED = env_bool("PORTAL_OTP_REQUIRED", False)
+# What a provider may upload: the largest file, and the largest image (pixels) decoded.
+PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+PORTAL_IMAGE_MAX_PIXELS = env_int("PORTAL_IMAGE_MAX_PIXELS", 40_000_000)
+# The portal's address in the links invitations send (the public site's, behind nginx).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Rejected uploads, and uploads never attached to a submission, are deleted after this.
+UPLOAD_RETENTION_DAYS = env_int("UPLOAD_RETENTION_DAYS", 30)
 
 # The audit log keeps at least this many days (MLPS 2.0 level 3: six months).
 AUDIT_MIN_RETENTION_DAYS = 180

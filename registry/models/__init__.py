@@ -6,7 +6,15 @@ hold data, choices and the database constraints that keep it consistent. One mod
 part of the domain; every model is importable from ``registry.models``.
 """
 
-from .childcare import AgeBand, Attendance, CareMode, ChildcarePlaces, ChildcareSetting, DemonstrationLevel
+from .childcare import (
+    AgeBand,
+    Attendance,
+    CareMode,
+    ChildcarePlaces,
+    ChildcareSetting,
+    DemonstrationLevel,
+    VacancyReport,
+)
 from .divisions import Division
 from .insurance import AccidentPolicy
 from .people import (
@@ -78,6 +86,7 @@ __all__ = [
     "RosterImport",
     "StaffDepartment",
     "User",
+    "VacancyReport",
     "money_field",
     "validate_resident_categories",
 ]

@@ -108,3 +108,29 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.day}: {self.attended}"
+
+
+class VacancyReport(models.Model):
+    """Vacant beds or places as the provider itself reported them on a day, accepted by a
+    clerk (the provider portal, issue 18). The public register shows the latest report with
+    its date instead of the count from the residents on record, and marks it out of date
+    after ``REPORTED_VACANCIES_STALE_DAYS``."""
+
+    provider = models.ForeignKey(
+        "registry.Provider", models.CASCADE, related_name="vacancy_reports", verbose_name=_("provider")
+    )
+    as_of = models.DateField(_("as of"))
+    vacant = models.PositiveIntegerField(_("vacant beds or places"))
+    source = models.CharField(_("source"), max_length=100, help_text=_("e.g. the portal submission it came from."))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reported vacancies")
+        verbose_name_plural = _("reported vacancies")
+        ordering = ["provider", "-as_of"]
+        constraints = [models.UniqueConstraint(fields=["provider", "as_of"], name="vacancy_report_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.as_of}: {self.vacant}"

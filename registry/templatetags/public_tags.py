@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 from django import template
 from django.urls import reverse
 from django.urls import translate_url as django_translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 
+from registry import occupancy
 from registry.labels import choice_labels
 from registry.models import CareMode
 from registry.public import care_modes_offered
@@ -53,3 +54,9 @@ def stars(grade: int) -> str:
 def care_mode_labels(provider: Any) -> str:
     """The service modes an annotated childcare provider offers, as words ("全日托、半日托")."""
     return choice_labels(care_modes_offered(provider), CareMode)
+
+
+@register.filter
+def report_out_of_date(provider: Any) -> bool:
+    """The provider's own count of its vacancies is older than REPORTED_VACANCIES_STALE_DAYS."""
+    return occupancy.report_out_of_date(provider, timezone.localdate())

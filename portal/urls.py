@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+
+from safeguards import otp
+
+from . import views
+from .auth import SECOND_FACTOR, PortalLoginView, PortalLogoutView, PortalPasswordChangeView
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", PortalLoginView.as_view(), name="login"),
+    path("logout/", PortalLogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        login_required(PortalPasswordChangeView.as_view(), login_url="portal:login"),
+        name="password_change",
+    ),
+    path("otp/verify/", otp.verify, {"site": SECOND_FACTOR}, name="otp_verify"),
+    path("otp/enrol/", otp.enrol, {"site": SECOND_FACTOR}, name="otp_enrol"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("files/<int:upload_id>/", views.upload_file, name="upload"),
+    path("<int:provider_id>/", views.provider_home, name="provider"),
+    path("<int:provider_id>/new/<slug:kind>/", views.submission_edit, name="submission_new"),
+    path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
+    path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),
+    path("<int:provider_id>/submissions/<int:submission_id>/send/", views.submission_send, name="submission_send"),
+]
