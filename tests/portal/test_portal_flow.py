@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -65,9 +66,7 @@ def test_invited_person_opens_an_account_once_and_lands_on_their_provider(
     assert invitation.token_hash not in link.group()  # only the hash is stored
 
     visitor = Client()
-    opened = visitor.post(
-        path, {"username": "wang_yz", "password1": PASSWORD, "password2": PASSWORD}, follow=True
-    )
+    opened = visitor.post(path, {"username": "wang_yz", "password1": PASSWORD, "password2": PASSWORD}, follow=True)
     assert opened.redirect_chain[-1][0] == reverse("portal:provider", args=[home.pk])
     account = User.objects.get(username="wang_yz")
     assert not account.is_staff and account.check_password(PASSWORD)
@@ -79,7 +78,8 @@ def test_invited_person_opens_an_account_once_and_lands_on_their_provider(
 
 def test_an_expired_invitation_is_refused(home: Any, clerk: User) -> None:
     invited = invite(provider=home, name="李会计", phone="13904720000", actor=clerk)
-    Invitation.objects.filter(pk=invited.invitation.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    expired = timezone.now() - datetime.timedelta(seconds=1)
+    Invitation.objects.filter(pk=invited.invitation.pk).update(expires_at=expired)
     path = "/" + invited.link.split("/", 3)[3]
     assert Client().get(path).status_code == 410
 
@@ -148,13 +148,13 @@ def test_returned_with_a_reason_then_corrected_and_sent_again(home: Any, clerk: 
     user = provider_user(home)
     today = timezone.localdate().isoformat()
     draft = submission_save(provider=home, kind="vacancies", data={"as_of": today, "vacant": 70}, user=user)
-    with pytest.raises(Exception):  # 70 of 60 beds: refused when sent
+    with pytest.raises(ValidationError):  # 70 of 60 beds: refused when sent
         submission_submit(submission=draft, user=user)
     draft = submission_save(
         provider=home, kind="vacancies", data={"as_of": today, "vacant": 8}, user=user, submission=draft
     )
     submission_submit(submission=draft, user=user)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         submission_return(submission=draft, actor=clerk, reason=" ")
     submission_return(submission=draft, actor=clerk, reason="请核对：本月新入住3人")
     client = Client()
@@ -173,6 +173,6 @@ def test_a_clerk_of_another_district_cannot_review(home: Any, outsider: User) ->
         provider=home, kind="vacancies", data={"as_of": timezone.localdate().isoformat(), "vacant": 3}, user=user
     )
     submission_submit(submission=draft, user=user)
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         submission_accept(submission=draft, actor=outsider)
     assert Submission.objects.get().status == Submission.Status.SUBMITTED
