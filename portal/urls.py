@@ -22,6 +22,7 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("files/<int:upload_id>/", views.upload_file, name="upload"),
     path("<int:provider_id>/", views.provider_home, name="provider"),
+    path("<int:provider_id>/money/", views.money, name="money"),
     path("<int:provider_id>/new/<slug:kind>/", views.submission_edit, name="submission_new"),
     path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from registry.models import User
 from registry.scoping import user_can_see_provider
+from subsidies.statements import provider_statement
 
 from .access import provider_of, providers_of
 from .auth import provider_user_required
@@ -242,3 +243,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         login(request, account, backend="django.contrib.auth.backends.ModelBackend")
         return HttpResponseRedirect(reverse("portal:provider", args=[invited.provider_id]))
     return render(request, "portal/invitation.html", {"invitation": invited, "form": form})
+
+
+@provider_user_required
+def money(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """The provider's statement of account (``subsidies.statements``), read-only."""
+    provider = provider_of(request.user, provider_id)
+    return render(request, "portal/money.html", {"provider": provider, "statement": provider_statement(provider)})
