@@ -6,7 +6,7 @@ other grant, so the maker-checker rule holds."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -41,8 +41,7 @@ class ConstructionApplicationForm(SubmissionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        grant = self.fields["grant"]
-        assert isinstance(grant, forms.ChoiceField)
+        grant = cast(forms.ChoiceField, self.fields["grant"])
         grant.choices = construction_options(self.provider, timezone.localdate())
 
 
