@@ -7,7 +7,9 @@ vacancies (or the day's attendance) ten days ago, accepted by its district's cle
 public page shows "reported by the provider"; the Kundulun home and the Qingshan nursery
 have one waiting for review (the clerks' workbench shows it); the Donghe nursery had one
 returned with a reason. Everything goes through the portal's services; then the dates
-are set back to when the demo says it happened. Idempotent: an existing user is left as is.
+are set back to when the demo says it happened. The history is written only for a demo of
+today (the forms refuse counts older than a month, by the calendar, not the demo's day).
+Idempotent: an existing user is left as is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
 from portal.access import access_grant
 from portal.models import Submission
@@ -110,6 +113,8 @@ def seed(today: datetime.date) -> dict[str, int]:
         )
         access_grant(user=user, provider=provider, actor=clerk)
         created["provider users"] += 1
+        if today != timezone.localdate():
+            continue
         accepted = report(provider, user, today - days(10), 0.8)
         submission_accept(submission=accepted, actor=clerk)
         backdate(accepted, today - days(10), today - days(9))
