@@ -63,6 +63,21 @@ def provider_home(request: HttpRequest, provider_id: int) -> HttpResponse:
     return render(request, "portal/provider.html", context)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that lets the phone pick several photos at once."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Each of several files checked as ``FileField`` checks one (the view stores them all)."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
 def _form_for(
     request: HttpRequest,
     kind_code: str,
@@ -77,10 +92,10 @@ def _form_for(
     initial = submission.data if submission is not None else initial
     form = kind.form(data=data, files=request.FILES or None, initial=initial, provider=provider)
     if kind.upload_types:
-        form.fields["files"] = forms.FileField(
+        form.fields["files"] = MultipleFileField(
             label=gettext_lazy("Files (photos or PDF)"),
             required=False,
-            widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(kind.upload_types))}),
+            widget=MultipleFileInput(attrs={"accept": ",".join(sorted(kind.upload_types)), "multiple": True}),
         )
     return kind, form
 
