@@ -4,6 +4,8 @@ Exactly once: a notification's key (recipient, kind, object, due date) is unique
 are inserted with ``ON CONFLICT DO NOTHING``, so re-runs, retries and two workers create
 nothing twice; the digests are claimed, then sent, then marked sent (``digests.py``). A
 day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late are still created.
+What is told to a provider reaches its contact address and its portal accounts
+(``StaffDirectory.provider_contacts``), one digest per account.
 """
 
 from __future__ import annotations
