@@ -113,7 +113,8 @@ def _notification(
 
 def rectification_notifications(finding: Finding, on: datetime.date, staff: StaffDirectory) -> list[Notification]:
     """The notifications of one open finding's deadline: its inspectors, the county's
-    clerks and the provider; once overdue, also the reviewers of the city."""
+    clerks and the provider (its address and its portal accounts); once overdue, also the
+    reviewers of the city."""
     notifications = []
     provider = finding.inspection.provider
     overdue = finding.deadline < on

@@ -205,28 +205,28 @@ class SelfInspectionForm(ChecklistForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_tasks = open_self_inspections(self.provider)
-        cast(forms.ChoiceField, self.fields["task"]).choices = [(str(t.pk), task_label(t)) for t in self.open_tasks]
-        self.regime = self._regime()
-        if not self.is_bound:
+        if not self.is_bound:  # this month's, else the latest open one
             self.initial.setdefault("inspected_on", timezone.localdate())
             current = [t for t in self.open_tasks if t.period_start <= timezone.localdate() <= t.period_end]
             if self.open_tasks:
                 self.initial.setdefault("task", str((current or self.open_tasks)[-1].pk))
+        chosen = self._chosen_task()
+        shown = self.open_tasks + ([chosen] if chosen is not None and chosen not in self.open_tasks else [])
+        cast(forms.ChoiceField, self.fields["task"]).choices = [(str(t.pk), task_label(t)) for t in shown]
+        self.regime = chosen.regime if chosen is not None else self._regime()
         self.add_items()
 
-    def _regime(self) -> Regime | None:
-        """The regime whose checklist the form shows: the chosen task's (it may be done by
-        now: the stored submission is shown and checked again), else the provider's."""
+    def _chosen_task(self) -> InspectionTask | None:
+        """The provider's task the form is about, whatever its status: a submission sent for
+        a month recorded since is still shown with its month and checklist (and refused)."""
         chosen = str((self.data if self.is_bound else self.initial).get("task") or "")
-        if chosen.isdigit():
-            tasks = InspectionTask.objects.filter(
-                provider=self.provider, regime__inspector_level=InspectorLevel.PROVIDER
-            )
-            task = tasks.select_related("regime").filter(pk=int(chosen)).first()
-            if task is not None:
-                return task.regime
-        if self.open_tasks:
-            return self.open_tasks[-1].regime
+        if not chosen.isdigit():
+            return None
+        tasks = InspectionTask.objects.filter(provider=self.provider, pk=int(chosen))
+        return tasks.filter(regime__inspector_level=InspectorLevel.PROVIDER).select_related("regime").first()
+
+    def _regime(self) -> Regime | None:
+        """Without a month to choose, the regime the provider inspects itself under."""
         regimes = self_check_regimes(self.provider)
         return regimes[0] if regimes else None
 
@@ -237,11 +237,13 @@ class SelfInspectionForm(ChecklistForm):
         return next(t for t in self.open_tasks if str(t.pk) == self.cleaned_data["task"])
 
     def clean(self) -> dict[str, Any]:
-        if not self.open_tasks:
-            raise forms.ValidationError(_("No monthly self-inspection is due now."))
         data = super().clean()
         task_id, inspected_on = data.get("task"), data.get("inspected_on")
         task = next((t for t in self.open_tasks if str(t.pk) == task_id), None)
+        if task_id and task is None:  # recorded since this was sent
+            self.add_error("task", self.fields["task"].error_messages["invalid_choice"])
+        elif not self.open_tasks:
+            raise forms.ValidationError(_("No monthly self-inspection is due now."))
         if task is not None and inspected_on is not None and inspected_on < task.period_start:
             self.add_error("inspected_on", _("The inspection of a month cannot be dated before the month began."))
         return data

@@ -56,9 +56,14 @@ class RectificationForm(SubmissionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.findings = {str(f.pk): f for f in findings_to_rectify(self.provider).select_related("inspection")}
-        cast(forms.ChoiceField, self.fields["finding"]).choices = [
-            (pk, finding_label(f)) for pk, f in self.findings.items()
-        ]
+        shown = dict(self.findings)
+        chosen = str((self.data if self.is_bound else self.initial).get("finding") or "")
+        if chosen.isdigit() and chosen not in shown:  # verified since it was sent: shown, refused
+            done = Finding.objects.filter(inspection__provider=self.provider, pk=int(chosen)).first()
+            if done is not None:
+                shown[chosen] = done
+        choices = [(pk, finding_label(finding)) for pk, finding in shown.items()]
+        cast(forms.ChoiceField, self.fields["finding"]).choices = choices
         if not self.is_bound:
             self.initial.setdefault("rectified_on", timezone.localdate())
 
@@ -68,6 +73,8 @@ class RectificationForm(SubmissionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         finding = self.findings.get(data.get("finding") or "")
+        if data.get("finding") and finding is None:
+            self.add_error("finding", self.fields["finding"].error_messages["invalid_choice"])
         rectified_on = data.get("rectified_on")
         if finding is not None and rectified_on is not None and rectified_on < finding.inspection.inspected_on:
             self.add_error("rectified_on", _("It cannot be rectified before it was found."))

@@ -151,6 +151,8 @@ def test_a_month_already_recorded_cannot_be_accepted_twice(
         submission_accept(submission=second, actor=clerk)
     assert Inspection.objects.filter(provider=home).count() == 1
     submission_return(submission=second, actor=clerk, reason="本月已报送")
+    shown = portal.get(reverse("portal:submission", args=[home.pk, second.pk]))
+    assert f"{month_task.period_start:%Y-%m}" in [str(value) for _label, value in shown.context["rows"]]  # not an id
 
 
 def test_an_overdue_month_is_offered_and_reminded_as_overdue(home: Any, portal: Client, today: datetime.date) -> None:
