@@ -3,7 +3,7 @@ from django.urls import path
 
 from safeguards import otp
 
-from . import views
+from . import finding_views, views
 from .auth import SECOND_FACTOR, PortalLoginView, PortalLogoutView, PortalPasswordChangeView
 
 app_name = "portal"
@@ -27,4 +27,6 @@ urlpatterns = [
     path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),
     path("<int:provider_id>/submissions/<int:submission_id>/send/", views.submission_send, name="submission_send"),
+    path("<int:provider_id>/findings/", finding_views.findings, name="findings"),
+    path("<int:provider_id>/findings/<int:finding_id>/rectify/", finding_views.finding_rectify, name="finding_rectify"),
 ]
