@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from factories import ProviderFactory
 
+from inspections.models import Finding, Regime
+from inspections.records import FindingInput, record_inspection
 from portal.access import access_grant
 from portal.submissions import submission_save
 from portal.uploads import CSV, store_upload
@@ -32,7 +34,20 @@ def portal_patterns() -> list[URLPattern]:
     return [p for p in portal.url_patterns if isinstance(p, URLPattern)]
 
 
-def a_sample_of(provider: Provider, user: User) -> dict[str, Any]:
+def a_finding_of(provider: Provider, inspector: User) -> Finding:
+    today = timezone.localdate()
+    inspection = record_inspection(
+        provider=provider,
+        regime=Regime.objects.get(code="BT-DISTRICT-SAFETY"),
+        inspected_on=today - datetime.timedelta(days=3),
+        recorded_by=inspector,
+        inspectors=[inspector],
+        findings=[FindingInput(Finding.Category.FIRE, Finding.Severity.GENERAL, "疏散通道堆放杂物", today)],
+    )
+    return inspection.findings.get()
+
+
+def a_sample_of(provider: Provider, user: User, inspector: User) -> dict[str, Any]:
     submission = submission_save(
         provider=provider,
         kind="vacancies",
@@ -45,18 +60,24 @@ def a_sample_of(provider: Provider, user: User) -> dict[str, Any]:
         file=SimpleUploadedFile("名册.csv", "姓名,证件\n张三,1\n".encode()),
         accept=frozenset({CSV}),
     )
-    return {"provider_id": provider.pk, "submission_id": submission.pk, "upload_id": upload.pk, "kind": "vacancies"}
+    return {
+        "provider_id": provider.pk,
+        "submission_id": submission.pk,
+        "upload_id": upload.pk,
+        "kind": "vacancies",
+        "finding_id": a_finding_of(provider, inspector).pk,
+    }
 
 
-def test_every_portal_url_with_another_providers_ids_is_not_found() -> None:
+def test_every_portal_url_with_another_providers_ids_is_not_found(inspector: User) -> None:
     mine = ProviderFactory(status=ProviderStatus.CERTIFIED)
     theirs = ProviderFactory(status=ProviderStatus.CERTIFIED)
     me = User.objects.create_user(username="me", password="x")
     them = User.objects.create_user(username="them", password="x")
     access_grant(user=me, provider=mine, actor=None)
     access_grant(user=them, provider=theirs, actor=None)
-    own = a_sample_of(mine, me)
-    other = a_sample_of(theirs, them)
+    own = a_sample_of(mine, me, inspector)
+    other = a_sample_of(theirs, them, inspector)
     client = Client()
     client.force_login(me)
 

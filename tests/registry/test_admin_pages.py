@@ -56,6 +56,7 @@ from registry.models import (
     ProviderStatusChange,
     RoleGrant,
     RosterImport,
+    User,
 )
 from registry.staff import roles
 from safeguards.identifiers import make_id_number
@@ -138,6 +139,7 @@ def samples(divisions, superuser, clerk):
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
         *indicator_samples(divisions[KUNDULUN]),
         *childcare_samples(),
+        *portal_samples(provider, clerk),
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
         ),
@@ -151,6 +153,28 @@ def samples(divisions, superuser, clerk):
         LogEntry.objects.log_actions(superuser.pk, [provider], ADDITION, single_object=True),
     ]
     return {type(obj): obj for obj in objects}
+
+
+def portal_samples(provider, clerk) -> list:
+    """An invitation, a provider user's access and a submission sent for review."""
+    from portal.access import access_grant
+    from portal.invitations import invite
+    from portal.submissions import submission_save, submission_submit
+
+    member = User.objects.create_user(username="portal_member", password="x")
+    access = access_grant(user=member, provider=provider, actor=clerk)
+    sent = submission_save(
+        provider=provider,
+        kind="vacancies",
+        data={"as_of": timezone.localdate().isoformat(), "vacant": 10, "note": ""},
+        user=member,
+    )
+    submission_submit(submission=sent, user=member)
+    return [
+        invite(provider=provider, name="王院长", email="wang@example.invalid", actor=clerk).invitation,
+        access,
+        sent,
+    ]
 
 
 def childcare_samples() -> list:
