@@ -21,9 +21,10 @@ from registry.admin_base import staff_user
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedHistoryAdmin
 from registry.admin_services import run_service
 from registry.models import Provider
-from registry.scoping import providers_visible_to
+from registry.scoping import providers_visible_to, user_can_see_personal_data
 
 from .access import access_revoke
+from .display import shown_fields, shown_value
 from .invitations import invite
 from .models import Invitation, ProviderAccess, Submission
 from .submissions import KINDS, bound_form, may_review, submission_accept, submission_return
@@ -81,20 +82,36 @@ class SubmissionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
     @admin.display(description=gettext_lazy("content"))
     def sent(self, submission: Submission) -> str:
+        """What was sent, personal numbers masked (``sent_in_full`` for a clerk who may see them)."""
+        return self._content(submission, full_numbers=False)
+
+    @admin.display(description=gettext_lazy("content"))
+    def sent_in_full(self, submission: Submission) -> str:
+        return self._content(submission, full_numbers=True)
+
+    def _content(self, submission: Submission, *, full_numbers: bool) -> str:
         form = bound_form(submission)
         form.is_valid()
-        rows = []
-        for name, field in form.fields.items():
-            if name not in submission.data:
-                continue
-            value = submission.data[name]
-            choices = dict(getattr(field, "choices", []) or [])
-            shown = choices.get(value, value) if choices else value
-            if isinstance(shown, bool):
-                shown = _("Yes") if shown else _("No")
-            rows.append(format_html("<dt>{}</dt><dd>{}</dd>", field.label, shown if shown not in (None, "") else "-"))
+        rows = [
+            format_html(
+                "<dt>{}</dt><dd>{}</dd>",
+                form.fields[name].label,
+                shown_value(form, name, submission.data[name], full_numbers=full_numbers),
+            )
+            for name in shown_fields(form, submission.data)
+        ]
         errors = [format_html("<dd class='errornote'>{}</dd>", e) for e in form.errors.get("__all__", [])]
         return format_html("<dl>{}</dl>", format_html("".join(str(r) for r in rows + errors))) if rows else "-"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The content with personal numbers in full for a clerk who may see personal data."""
+        fields = list(super().get_fields(request, obj))
+        if user_can_see_personal_data(staff_user(request)):
+            fields = ["sent_in_full" if f == "sent" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
 
     @admin.display(description=gettext_lazy("files"))
     def files(self, submission: Submission) -> str:

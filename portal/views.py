@@ -27,6 +27,7 @@ from registry.scoping import user_can_see_provider
 
 from .access import provider_of, providers_of
 from .auth import provider_user_required
+from .display import shown_fields, shown_value
 from .invitations import invitation_accept, open_invitation
 from .models import Submission, Upload
 from .reminders import reminders_for
@@ -72,7 +73,7 @@ def _form_for(request: HttpRequest, kind_code: str, provider: Any, submission: S
     form = kind.form(data=data, files=request.FILES or None, initial=initial, provider=provider)
     if kind.upload_types:
         form.fields["files"] = forms.FileField(
-            label=gettext_lazy("Files (photos or PDF)"),
+            label=getattr(kind.form, "files_label", gettext_lazy("Files (photos or PDF)")),
             required=False,
             widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(kind.upload_types))}),
         )
@@ -135,21 +136,15 @@ def submission_detail(request: HttpRequest, provider_id: int, submission_id: int
     )
     form = bound_form(submission)
     form.is_valid()
-    rows = [(form.fields[name].label, _shown(form, name)) for name in form.fields if name in submission.data]
+    rows = [(form.fields[name].label, _shown(form, name)) for name in shown_fields(form, submission.data)]
     context = {"provider": provider, "submission": submission, "kind": KINDS.get(submission.kind), "rows": rows}
     return render(request, "portal/submission_detail.html", context)
 
 
 def _shown(form: Any, name: str) -> Any:
-    """A submitted value as words: a choice by its label."""
-    value = form.data.get(name)
-    field = form.fields[name]
-    choices = dict(getattr(field, "choices", []) or [])
-    if choices and value in choices:
-        return choices[value]
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return value if value not in (None, "") else "-"
+    """A submitted value as words (``display.shown_value``): the provider sees a personal
+    number it sent masked, not the number again."""
+    return shown_value(form, name, form.data.get(name), full_numbers=False)
 
 
 @require_POST

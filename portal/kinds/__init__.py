@@ -3,4 +3,4 @@ registers them all (``PortalConfig.ready``). Each kind's ``apply`` calls the bac
 own service for the subject, so an accepted submission does exactly what a clerk's entry
 would have done, and is audited the same way."""
 
-from . import occupancy  # noqa: F401
+from . import annual_report, census, fees, occupancy, rosters  # noqa: F401
