@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -92,16 +93,20 @@ class SubmissionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     def _content(self, submission: Submission, *, full_numbers: bool) -> str:
         form = bound_form(submission)
         form.is_valid()
-        rows = [
-            format_html(
-                "<dt>{}</dt><dd>{}</dd>",
-                form.fields[name].label,
-                shown_value(form, name, submission.data[name], full_numbers=full_numbers),
-            )
-            for name in shown_fields(form, submission.data)
-        ]
-        errors = [format_html("<dd class='errornote'>{}</dd>", e) for e in form.errors.get("__all__", [])]
-        return format_html("<dl>{}</dl>", format_html("".join(str(r) for r in rows + errors))) if rows else "-"
+        names = shown_fields(form, submission.data)
+        rows = format_html_join(
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            (
+                (
+                    form.fields[name].label,
+                    linebreaksbr(shown_value(form, name, submission.data[name], full_numbers=full_numbers)),
+                )
+                for name in names
+            ),
+        )
+        errors = format_html_join("", "<dd class='errornote'>{}</dd>", ((e,) for e in form.errors.get("__all__", [])))
+        return format_html("<dl>{}{}</dl>", rows, errors) if names else "-"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """The content with personal numbers in full for a clerk who may see personal data."""
@@ -115,11 +120,13 @@ class SubmissionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
     @admin.display(description=gettext_lazy("files"))
     def files(self, submission: Submission) -> str:
-        links = [
-            format_html('<a href="{}">{}</a>', reverse("portal:upload", args=[u.pk]), u.original_name or u.pk)
-            for u in submission.uploads.all()
-        ]
-        return format_html(" · ".join(str(link) for link in links)) if links else "-"
+        uploads = list(submission.uploads.all())
+        links = format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse("portal:upload", args=[u.pk]), u.original_name or u.pk) for u in uploads),
+        )
+        return links if uploads else "-"
 
     def get_urls(self) -> list[Any]:
         return [

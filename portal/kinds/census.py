@@ -36,7 +36,7 @@ from registry.residents import check_admission, resident_admit, resident_dischar
 from safeguards.identifiers import mask_id_number, validate_id_number
 
 from ..models import Submission
-from ..personal import SealedNumberField, unsealed
+from ..personal import SealedInput, SealedNumberField, unsealed
 from ..submissions import SubmissionForm, SubmissionKind, register_kind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -146,7 +146,7 @@ class ResidentMovementForm(MovementForm):
         max_length=200,
         required=False,
         validators=[validate_id_number],
-        widget=forms.TextInput(shown_for("in")),
+        widget=SealedInput(shown_for("in")),
     )
     care_level = forms.ChoiceField(
         label=gettext_lazy("Care level"),
@@ -332,7 +332,7 @@ class ChildMovementForm(MovementForm):
         max_length=200,
         required=False,
         validators=[validate_child_identifier],
-        widget=forms.TextInput(shown_for("in")),
+        widget=SealedInput(shown_for("in")),
     )
     birth_date = forms.DateField(
         label=gettext_lazy("Date of birth"), required=False, widget=forms.DateInput({"type": "date", **shown_for("in")})
@@ -356,7 +356,7 @@ class ChildMovementForm(MovementForm):
         label=gettext_lazy("Guardian's phone"),
         max_length=200,
         required=False,
-        widget=forms.TextInput({"type": "tel", **shown_for("in")}),
+        widget=SealedInput({"type": "tel", **shown_for("in")}),
     )
     child = ChildChoiceField(
         label=gettext_lazy("Child"),
