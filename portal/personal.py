@@ -57,7 +57,7 @@ class SealedNumberField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        text: str = super().to_python(unsealed(value))
+        text = super().to_python(unsealed(value)) or ""
         return normalise_id_number(text).upper() if self.id_number and text else text
 
     def clean(self, value: Any) -> str:

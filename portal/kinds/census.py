@@ -39,7 +39,7 @@ from ..models import Submission
 from ..personal import SealedInput, SealedNumberField, unsealed
 from ..submissions import SubmissionForm, SubmissionKind, register_kind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def census_window_start(day: datetime.date) -> datetime.date:
@@ -223,7 +223,7 @@ class ResidentMovementForm(MovementForm):
             provider=self.provider,
             name=data.get("name", "").strip(),
             id_number=unsealed(data.get("id_number")),
-            admitted_on=data.get("day"),
+            admitted_on=data["day"],
             care_level=data.get("care_level", ""),
             categories=sorted(data.get("categories") or []),
             bed_number=data.get("bed_number", "").strip(),
@@ -335,7 +335,9 @@ class ChildMovementForm(MovementForm):
         widget=SealedInput(shown_for("in")),
     )
     birth_date = forms.DateField(
-        label=gettext_lazy("Date of birth"), required=False, widget=forms.DateInput({"type": "date", **shown_for("in")})
+        label=gettext_lazy("Date of birth"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", **shown_for("in")}),
     )
     mode = forms.ChoiceField(
         label=gettext_lazy("Service mode"),
@@ -405,9 +407,9 @@ class ChildMovementForm(MovementForm):
             provider=self.provider,
             name=data.get("name", "").strip(),
             id_number=unsealed(data.get("id_number")),
-            birth_date=data.get("birth_date"),
+            birth_date=data["birth_date"],
             mode=data.get("mode", ""),
-            enrolled_on=data.get("day"),
+            enrolled_on=data["day"],
             guardian_name=data.get("guardian_name", "").strip(),
             phone=unsealed(data.get("phone")),
             childcare_class=data.get("childcare_class"),

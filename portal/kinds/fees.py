@@ -67,7 +67,7 @@ class FeeForm(SubmissionForm):
     )
     effective_from = forms.DateField(
         label=gettext_lazy("Effective from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         validators=[fee_effective_day],
     )
 

@@ -22,6 +22,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,10 +49,10 @@ NAMES_SHOWN = 30  # names of new rows it lists
 class PreviewWidget(forms.Widget):
     """What the last check found, as text; nothing of it is posted back."""
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         text = value or _("Choose the file and check it: what it would change is shown here.")
         lines = format_html_join("", "{}<br>", ((line,) for line in str(text).splitlines()))
-        return str(format_html('<output id="id_{}" class="muted">{}</output>', name, lines))
+        return format_html('<output id="id_{}" class="muted">{}</output>', name, lines)
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> None:
         return None
