@@ -23,6 +23,7 @@ urlpatterns = [
     path("files/<int:upload_id>/", views.upload_file, name="upload"),
     path("<int:provider_id>/", views.provider_home, name="provider"),
     path("<int:provider_id>/new/<slug:kind>/", views.submission_edit, name="submission_new"),
+    path("<int:provider_id>/templates/<slug:kind>.xlsx", views.roster_template, name="roster_template"),
     path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),
     path("<int:provider_id>/submissions/<int:submission_id>/send/", views.submission_send, name="submission_send"),

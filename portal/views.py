@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from registry.models import User
+from registry.rosters.guide import template_workbook
 from registry.scoping import user_can_see_provider
 
 from .access import provider_of, providers_of
@@ -32,7 +33,7 @@ from .invitations import invitation_accept, open_invitation
 from .models import Submission, Upload
 from .reminders import reminders_for
 from .submissions import KINDS, bound_form, json_data, kinds_for, submission_save, submission_submit
-from .uploads import store_upload
+from .uploads import XLSX, store_upload
 
 
 def portal_user(request: HttpRequest) -> User:
@@ -159,6 +160,21 @@ def submission_send(request: HttpRequest, provider_id: int, submission_id: int) 
     else:
         messages.success(request, _("Sent. The district office will review it."))
     return HttpResponseRedirect(reverse("portal:submission", args=[provider.pk, submission.pk]))
+
+
+@provider_user_required
+def roster_template(request: HttpRequest, provider_id: int, kind: str) -> HttpResponse:
+    """The spreadsheet of a roster kind (its columns, drop-down lists, an example row with
+    the provider's own code), to fill in and send back; 404 for a kind the provider does
+    not send."""
+    provider = provider_of(request.user, provider_id)
+    spec = KINDS.get(kind)
+    roster = getattr(spec.form, "roster", None) if spec is not None else None
+    if spec is None or roster is None or not spec.applies_to(provider):
+        raise Http404
+    response = HttpResponse(template_workbook(roster, None, provider), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{roster.name}-template.xlsx"'
+    return response
 
 
 @never_cache

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -94,12 +95,20 @@ class RosterForm(SubmissionForm):
     """A roster file, checked by the engine for the provider's own rows."""
 
     roster: ClassVar[RosterKind]
+    code: ClassVar[str]  # the submission kind's
     check_first = True  # the generic page offers "Check the file" (a draft), then Send from the result
     files_label = gettext_lazy("Roster file (.xlsx or .csv)")
 
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
     preview = forms.CharField(label=gettext_lazy("What the file changes"), required=False, widget=PreviewWidget)
     checked = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        template = reverse("portal:roster_template", args=[self.provider.pk, self.code])
+        self.fields["preview"].help_text = format_html(
+            '<a href="{}">{}</a>', template, _("Download the spreadsheet with its columns")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -156,15 +165,17 @@ def apply_roster(submission: Submission, form: SubmissionForm, actor: User) -> s
 
 class ResidentsRosterForm(RosterForm):
     roster = OWN_RESIDENTS
+    code = "residents_roster"
 
 
 class ChildrenRosterForm(RosterForm):
     roster = OWN_CHILDREN
+    code = "children_roster"
 
 
 register_kind(
     SubmissionKind(
-        code="residents_roster",
+        code=ResidentsRosterForm.code,
         label=gettext_lazy("Residents roster (spreadsheet)"),
         form=ResidentsRosterForm,
         apply=apply_roster,
@@ -179,7 +190,7 @@ register_kind(
 )
 register_kind(
     SubmissionKind(
-        code="children_roster",
+        code=ChildrenRosterForm.code,
         label=gettext_lazy("Children roster (spreadsheet)"),
         form=ChildrenRosterForm,
         apply=apply_roster,

@@ -7,6 +7,7 @@ wherever the reader may not see them."""
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from factories import ProviderFactory, ResidentFactory
+from openpyxl import load_workbook
 from portal_support import (
     accept,
     form_errors,
@@ -345,3 +347,16 @@ def test_a_roster_needs_its_file(home: Any) -> None:
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     page = portal.get(reverse("portal:submission_new", args=[home.pk, "residents_roster"])).content.decode()
     assert 'name="draft"' in page and 'name="submit"' not in page  # checked first, sent from the result
+
+
+def test_the_provider_downloads_the_roster_spreadsheet_with_its_own_code(home: Any) -> None:
+    portal = portal_client(provider_user(home))
+    form = portal.get(reverse("portal:submission_new", args=[home.pk, "residents_roster"])).content.decode()
+    template_url = reverse("portal:roster_template", args=[home.pk, "residents_roster"])
+    assert template_url in form
+    response = portal.get(template_url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][: len(HEADERS)] == HEADERS
+    assert rows[1][HEADERS.index("机构统一社会信用代码")] == home.uscc

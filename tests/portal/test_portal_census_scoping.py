@@ -101,6 +101,10 @@ def test_a_provider_user_gets_404_for_every_url_with_another_providers_ids() -> 
             assert portal.get(reverse("portal:submission_edit", args=args)).status_code == 404, submission.kind
             assert portal.post(reverse("portal:submission_edit", args=args), {"draft": "1"}).status_code == 404
             assert portal.post(reverse("portal:submission_send", args=args)).status_code == 404
+    assert portal.get(reverse("portal:roster_template", args=[a.pk, "residents_roster"])).status_code == 200
+    assert portal.get(reverse("portal:roster_template", args=[b.pk, "residents_roster"])).status_code == 404
+    assert portal.get(reverse("portal:roster_template", args=[a.pk, "children_roster"])).status_code == 404
+    assert portal.get(reverse("portal:roster_template", args=[a.pk, "fee"])).status_code == 404
     for upload in Upload.objects.filter(provider=b):
         assert portal.get(reverse("portal:upload", args=[upload.pk])).status_code == 404
     after = dict(Submission.objects.filter(provider=b).values_list("pk", "status"))
@@ -169,6 +173,8 @@ def test_a_nursery_user_cannot_reach_another_nurserys_children() -> None:
     portal = portal_client(provider_user(a, "a_user"))
     for kind in NURSERY_KINDS:
         assert portal.get(reverse("portal:submission_new", args=[b.pk, kind])).status_code == 404
+    assert portal.get(reverse("portal:roster_template", args=[b.pk, "children_roster"])).status_code == 404
+    assert portal.get(reverse("portal:roster_template", args=[a.pk, "children_roster"])).status_code == 200
     leaving = send(
         portal,
         a,
