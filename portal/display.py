@@ -5,11 +5,16 @@ unless the reader may see it in full (``personal.shown_number``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.db.models import Model
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .personal import shown_number
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def shown_fields(form: Any, data: dict[str, Any]) -> list[str]:
@@ -30,3 +35,11 @@ def shown_value(form: Any, name: str, value: Any, *, full_numbers: bool) -> Any:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     return value if value not in (None, "") else "-"
+
+
+def model_label(model: type[Model], field: str | None = None) -> StrOrPromise:
+    """A form label from the register's own words: the model field's verbose name (or the
+    model's), capitalised lazily, as a ModelForm would; its translation is the register's."""
+    meta_field: Any = model._meta.get_field(field) if field else None
+    name = model._meta.verbose_name if meta_field is None else meta_field.verbose_name
+    return cast("StrOrPromise", capfirst(name))  # lazy in, lazy out: translated when shown

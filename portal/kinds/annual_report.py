@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.annual_reports import FIGURES, annual_report_publish, annual_report_year_errors
-from registry.models import Provider, User
+from registry.models import AnnualReport, Provider, User
 from registry.renewals import annual_report_deadline, annual_reports_owed, asked_for_annual_report
 
+from ..display import model_label
 from ..models import Submission
 from ..reminders import Reminder, register_reminder
 from ..submissions import SubmissionForm, SubmissionKind, register_kind
@@ -49,12 +50,12 @@ def money(label: Any) -> forms.DecimalField:
 class AnnualReportForm(SubmissionForm):
     files_label = gettext_lazy("The signed report (PDF)")
 
-    year = forms.TypedChoiceField(label=gettext_lazy("Financial year"), coerce=int, choices=())
-    total_income = money(gettext_lazy("Total income (yuan)"))
-    total_expenditure = money(gettext_lazy("Total expenditure (yuan)"))
-    total_assets = money(gettext_lazy("Total assets (yuan)"))
-    subsidies_received = money(gettext_lazy("Government subsidies received (yuan)"))
-    subsidies_used = money(gettext_lazy("Government subsidies used (yuan)"))
+    year = forms.TypedChoiceField(label=model_label(AnnualReport, "year"), coerce=int, choices=())
+    total_income = money(model_label(AnnualReport, "total_income"))
+    total_expenditure = money(model_label(AnnualReport, "total_expenditure"))
+    total_assets = money(model_label(AnnualReport, "total_assets"))
+    subsidies_received = money(model_label(AnnualReport, "subsidies_received"))
+    subsidies_used = money(model_label(AnnualReport, "subsidies_used"))
     document = forms.CharField(required=False, widget=forms.HiddenInput)  # the PDF's SHA-256
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

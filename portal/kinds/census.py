@@ -35,6 +35,7 @@ from registry.periods import previous_month
 from registry.residents import check_admission, resident_admit, resident_discharge, shares_days_elsewhere
 from safeguards.identifiers import mask_id_number, validate_id_number
 
+from ..display import model_label
 from ..models import Submission
 from ..personal import SealedInput, SealedNumberField, unsealed
 from ..submissions import SubmissionForm, SubmissionKind, register_kind
@@ -149,28 +150,32 @@ class ResidentMovementForm(MovementForm):
         widget=SealedInput(shown_for("in")),
     )
     care_level = forms.ChoiceField(
-        label=gettext_lazy("Care level"),
+        label=model_label(Resident, "care_level"),
         choices=[("", "---------"), *CareLevel.choices],
         required=False,
         widget=forms.Select(shown_for("in")),
     )
     categories = forms.MultipleChoiceField(
-        label=gettext_lazy("Categories"),
+        label=model_label(Resident, "categories"),
         choices=ResidentCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple(shown_for("in")),
     )
     bed_number = forms.CharField(
-        label=gettext_lazy("Bed number"), max_length=20, required=False, widget=forms.TextInput(shown_for("in"))
+        label=model_label(Resident, "bed_number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(shown_for("in")),
     )
     home_county = forms.ModelChoiceField(
-        label=gettext_lazy("Home county (household registration)"),
+        label=model_label(Resident, "home_county"),
+        help_text=Resident._meta.get_field("home_county").help_text,
         queryset=Division.objects.filter(level=Division.Level.COUNTY).order_by("code"),
         required=False,
         widget=forms.Select(shown_for("in")),
     )
     resident = ResidentChoiceField(
-        label=gettext_lazy("Resident"),
+        label=model_label(Resident),
         queryset=Resident.objects.none(),
         required=False,
         widget=forms.Select(shown_for("out")),
@@ -335,33 +340,36 @@ class ChildMovementForm(MovementForm):
         widget=SealedInput(shown_for("in")),
     )
     birth_date = forms.DateField(
-        label=gettext_lazy("Date of birth"),
+        label=model_label(Child, "birth_date"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", **shown_for("in")}),
     )
     mode = forms.ChoiceField(
-        label=gettext_lazy("Service mode"),
+        label=model_label(Child, "mode"),
         choices=[("", "---------"), *CareMode.choices],
         required=False,
         widget=forms.Select(shown_for("in")),
     )
     childcare_class = forms.ModelChoiceField(
-        label=gettext_lazy("Class"),
+        label=model_label(Child, "childcare_class"),
         queryset=ChildcareClass.objects.none(),
         required=False,
         widget=forms.Select(shown_for("in")),
     )
     guardian_name = forms.CharField(
-        label=gettext_lazy("Guardian"), max_length=50, required=False, widget=forms.TextInput(shown_for("in"))
+        label=model_label(Child, "guardian_name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(shown_for("in")),
     )
     phone = SealedNumberField(
-        label=gettext_lazy("Guardian's phone"),
+        label=model_label(Child, "phone"),
         max_length=200,
         required=False,
         widget=SealedInput({"type": "tel", **shown_for("in")}),
     )
     child = ChildChoiceField(
-        label=gettext_lazy("Child"),
+        label=model_label(Child),
         queryset=Child.objects.none(),
         required=False,
         widget=forms.Select(shown_for("out")),

@@ -22,6 +22,7 @@ from childcare.children import is_childcare_provider
 from registry.fees import fee_item_publish, fee_item_successor_errors
 from registry.models import CareMode, FeeItem, User
 
+from ..display import model_label
 from ..models import Submission
 from ..submissions import SubmissionForm, SubmissionKind, register_kind
 
@@ -47,26 +48,28 @@ def fee_effective_day(day: datetime.date) -> None:
 class FeeForm(SubmissionForm):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of fee"), choices=())
     name = forms.CharField(
-        label=gettext_lazy("Item"),
+        label=model_label(FeeItem, "name"),
         max_length=100,
         help_text=gettext_lazy("As on your price list, e.g. 双人间床位费. The same name replaces the item's price."),
     )
     amount = forms.DecimalField(
-        label=gettext_lazy("Amount (yuan)"),
+        label=model_label(FeeItem, "amount"),
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
-    unit = forms.ChoiceField(label=gettext_lazy("Unit"), choices=FeeItem.Unit.choices, initial=FeeItem.Unit.MONTH)
+    unit = forms.ChoiceField(
+        label=model_label(FeeItem, "unit"), choices=FeeItem.Unit.choices, initial=FeeItem.Unit.MONTH
+    )
     care_mode = forms.ChoiceField(
-        label=gettext_lazy("Childcare service mode"),
+        label=model_label(FeeItem, "care_mode"),
         choices=[("", "---------"), *CareMode.choices],
         required=False,
-        help_text=gettext_lazy("Childcare fees: the service mode the fee is for."),
+        help_text=FeeItem._meta.get_field("care_mode").help_text,
     )
     effective_from = forms.DateField(
-        label=gettext_lazy("Effective from"),
+        label=model_label(FeeItem, "effective_from"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         validators=[fee_effective_day],
     )
