@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django import forms
 from django.db.models import Model
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -27,6 +28,10 @@ def shown_value(form: Any, name: str, value: Any, *, full_numbers: bool) -> Any:
     field = form.fields[name]
     if name in getattr(form, "masked_fields", ()):
         return shown_number(name, value, full=full_numbers) or "-"
+    if isinstance(field, forms.ModelChoiceField) and field.queryset is not None and value not in (None, ""):
+        # One row, not the whole list of choices (a home's residents, each ID number decrypted).
+        chosen = field.queryset.filter(pk=value).first() if str(value).isdigit() else None
+        return field.label_from_instance(chosen) if chosen is not None else value
     choices = dict(getattr(field, "choices", []) or [])
     if isinstance(value, list):
         return ", ".join(str(choices.get(v, v)) for v in value) or "-"
