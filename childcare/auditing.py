@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Model
 
 from registry.models import User
-from safeguards.audit import audit_record
+from safeguards.audit import audited_delete, audited_save
 from safeguards.fields import KeyedHashField
 from safeguards.identifiers import mask_id_number, mask_phone
 
@@ -33,29 +33,11 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 
 def save_audited(obj: Model, *, action: str, actor: User | None) -> None:
     """Save ``obj`` (inside the caller's transaction) and write ``<action>.add`` with every
-    value, or ``<action>.change`` with the fields changed (nothing when none changed). The
-    stored row is locked while it is compared and saved. A changed ID number is named even
-    when its masked form reads the same."""
-    if obj.pk is None:
-        obj.save()
-        audit_record(f"{action}.add", actor=actor, obj=obj, after=shown(stored_values(obj)))
-        return
-    before = stored_values(type(obj)._default_manager.select_for_update().get(pk=obj.pk))
-    after = stored_values(obj)
-    changed = [name for name, value in after.items() if before[name] != value]
-    obj.save()
-    if changed:
-        audit_record(
-            f"{action}.change",
-            actor=actor,
-            obj=obj,
-            before=shown({name: before[name] for name in changed}),
-            after=shown({name: after[name] for name in changed}),
-        )
+    value, or ``<action>.change`` with the fields changed, personal numbers masked
+    (``safeguards.audit.audited_save``)."""
+    audited_save(obj, action=action, actor=actor, values=stored_values, shown=shown)
 
 
 def delete_audited(obj: Model, *, action: str, actor: User | None) -> None:
     """Delete ``obj`` (locked first) and write ``<action>.delete`` with the values it had."""
-    locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-    audit_record(f"{action}.delete", actor=actor, obj=locked, before=shown(stored_values(locked)))
-    locked.delete()
+    audited_delete(obj, action=action, actor=actor, values=stored_values, shown=shown)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce
 
 from registry.models import AgeBand, CareMode, Provider
+from registry.selectors import count_per_provider
 
 from .ages import BAND_LIMITS, enrolled_on, in_band_on
 from .models import Child
@@ -25,14 +26,7 @@ OVER_3 = "over_3"  # the key of the children aged 3 or more in ``enrolled_by_ban
 def enrolled_count(day: datetime.date) -> Coalesce:
     """The provider's (``OuterRef("pk")``) children enrolled on ``day``, as a correlated
     subquery that annotates a page of providers in the same query (0 without children)."""
-    enrolled = (
-        Child.objects.filter(enrolled_on(day), provider=OuterRef("pk"))
-        .order_by()
-        .values("provider")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(enrolled, output_field=IntegerField()), Value(0), output_field=IntegerField())
+    return count_per_provider(Child.objects.filter(enrolled_on(day)))
 
 
 def enrolled_by_mode(provider: Provider, day: datetime.date) -> dict[str, int]:

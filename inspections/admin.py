@@ -9,7 +9,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
@@ -24,7 +26,8 @@ from registry.models import ProviderKind, User
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
-from . import planning, random_draw, records, task_admin, workbench  # noqa: F401  (task_admin registers the task list)
+# task_admin and self_check_admin register the task list and the providers' own checks.
+from . import planning, random_draw, records, self_check_admin, task_admin, workbench  # noqa: F401
 from .eligibility import ineligible_inspectors_error
 from .models import (
     Department,
@@ -410,6 +413,10 @@ class EvidenceInline(admin.TabularInline):
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
+class ReturnRectificationForm(forms.Form):
+    reason = forms.CharField(label=_("What the provider must still do"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
 class VerifyFilter(admin.SimpleListFilter):
     """Rectifications reported fixed of the inspections the user took part in (the workbench's link)."""
 
@@ -445,11 +452,75 @@ class FindingAdmin(ScopedHistoryAdmin):
         "rectified_on",
         "verified_by",
         "verified_on",
+        "return_reason",
+        "returned_on",
         "escalated_on",
     ]
-    readonly_fields = ["inspection", "category", "severity", "status", "verified_by", "verified_on", "escalated_on"]
+    readonly_fields = [
+        "inspection",
+        "category",
+        "severity",
+        "status",
+        "verified_by",
+        "verified_on",
+        "return_reason",
+        "returned_on",
+        "escalated_on",
+    ]
     inlines = [EvidenceInline]
     actions = ["verify_findings"]
+    change_form_template = "admin/inspections/finding/change_form.html"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/return/",
+                self.admin_site.admin_view(self.return_view),
+                name="inspections_finding_return",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        finding = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_return": finding is not None
+            and finding.status == Finding.Status.RECTIFIED
+            and self.has_verify_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def return_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Send a reported rectification back to the provider with the reason."""
+        finding = self.get_object(request, object_id)
+        if finding is None:
+            raise Http404
+        form = ReturnRectificationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done = run_service(
+                request,
+                self,
+                lambda: records.finding_return_rectification(
+                    finding=finding,
+                    inspector=staff_user(request),
+                    reason=form.cleaned_data["reason"],
+                    on=timezone.localdate(),
+                ),
+                str(_("The rectification was returned to the provider.")),
+            )
+            if done:
+                return HttpResponseRedirect(reverse("admin:inspections_finding_change", args=[finding.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Return the rectification to the provider"),
+            "form": form,
+            "original": finding,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/inspections/finding/return.html", context)
 
     @admin.display(description=_("provider"), ordering="inspection__provider__name")
     def provider(self, finding: Finding) -> str:

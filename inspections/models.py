@@ -244,6 +244,10 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("verified by")
     )
     verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    # An inspector who finds the reported rectification not done sends it back: the
+    # finding is open again and the provider reads the reason in the portal.
+    return_reason = models.TextField(_("reason the rectification was returned"), blank=True)
+    returned_on = models.DateField(_("rectification returned on"), null=True, blank=True)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
 
     history = HistoricalRecords()
@@ -306,6 +310,7 @@ class Notification(models.Model):
         RECTIFICATION_DUE = "rectification_due", _("Rectification deadline approaching")
         RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification overdue")
         LICENCE_EXPIRING = "licence_expiring", _("Licence or insurance expiring")
+        ANNUAL_REPORT_DUE = "annual_report_due", _("Annual financial report due")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -351,3 +356,44 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+class SelfCheck(models.Model):
+    """A provider's own safety log (004:94): the weekly team self-check (班组自查) or the
+    daily shift-handover safety check (岗位安全专项交接班), one per provider, kind and week
+    (stored as its Monday) or day. Written by ``self_checks.self_check_record`` only."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly team self-check")
+        DAILY = "daily", _("Daily shift-handover safety check")
+
+    provider = models.ForeignKey(Provider, models.PROTECT, related_name="self_checks", verbose_name=_("provider"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    day = models.DateField(_("day (a week: its Monday)"))
+    results = models.JSONField(_("results"), default=dict, blank=True, help_text=_("Item code → ok, problem or n/a."))
+    notes = models.JSONField(_("notes on problems"), default=dict, blank=True)
+    all_ok = models.BooleanField(_("everything in order"))
+    people = models.CharField(_("who checked"), max_length=200)
+    remarks = models.TextField(_("remarks"), blank=True)
+    source = models.CharField(_("sent as"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("provider self-check")
+        verbose_name_plural = _("provider self-checks")
+        ordering = ["-day", "provider__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "kind", "day"], name="self_check_once"),
+            models.CheckConstraint(
+                condition=~Q(kind="weekly") | Q(day__week_day=2), name="weekly_self_check_on_monday"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "day"], name="self_check_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.get_kind_display()} {self.day}"

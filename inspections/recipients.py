@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,12 +39,29 @@ class Recipient:
         return f"user:{self.user.pk}" if self.user else f"email:{self.email.lower()}"
 
 
+ProviderUsers = Callable[[], dict[int, list[User]]]
+_PROVIDER_USERS: list[ProviderUsers] = []
+
+
+def register_provider_users(source: ProviderUsers) -> None:
+    """Called once by the provider portal: ``source()`` gives, by provider id, the accounts
+    that act for each provider, so that a provider's reminders reach its people too (issue
+    18) without this app importing the portal."""
+    _PROVIDER_USERS[:] = [source]
+
+
+def provider_users() -> dict[int, list[User]]:
+    return _PROVIDER_USERS[0]() if _PROVIDER_USERS else {}
+
+
 class StaffDirectory:
-    """Staff by role and jurisdiction path, loaded once per run (constant queries). Who is
-    told about a provider sees it: inside their jurisdiction and of a kind their department
-    sees (``registry.scoping``: a health-commission clerk is not told about elderly homes)."""
+    """Staff by role and jurisdiction path, and each provider's own accounts, loaded once
+    per run (constant queries). Who is told about a provider sees it: inside their
+    jurisdiction and of a kind their department sees (``registry.scoping``: a
+    health-commission clerk is not told about elderly homes)."""
 
     def __init__(self) -> None:
+        self.providers_users = provider_users()
         self.by_role_path: dict[tuple[str, str], list[User]] = defaultdict(list)
         for group in Group.objects.filter(name__in=[roles.DISTRICT_CLERK, roles.CITY_REVIEWER]):
             for user in group.user_set.filter(is_active=True, jurisdiction__isnull=False).select_related(
@@ -55,6 +73,17 @@ class StaffDirectory:
         """Users of ``role`` working at ``level`` above the provider (its county, its city)."""
         users = self.by_role_path.get((role, _ancestor_path(provider.division.path, level)), [])
         return [u for u in users if department_sees_kind(u.department, provider.kind)]
+
+    def provider_contacts(self, provider: Provider) -> list[Recipient]:
+        """Who is told about a provider's own deadlines: each account acting for it in the
+        portal (its own inbox key, so one digest per person whatever the number of their
+        providers) and its contact address, unless one of those accounts has that address
+        (one person, one digest)."""
+        users = self.providers_users.get(provider.pk, [])
+        addresses = {user.email.lower() for user in users if user.email}
+        contact = provider.contact_email
+        by_email = [Recipient(email=contact)] if contact and contact.lower() not in addresses else []
+        return by_email + [Recipient(user=user) for user in users]
 
     def covering(self, role: str, provider: Provider) -> list[User]:
         """Users of ``role`` whose jurisdiction contains the provider's division."""
@@ -82,13 +111,10 @@ def _notification(
     )
 
 
-def _provider_contact(provider: Provider) -> list[Recipient]:
-    return [Recipient(email=provider.contact_email)] if provider.contact_email else []
-
-
 def rectification_notifications(finding: Finding, on: datetime.date, staff: StaffDirectory) -> list[Notification]:
     """The notifications of one open finding's deadline: its inspectors, the county's
-    clerks and the provider; once overdue, also the reviewers of the city."""
+    clerks and the provider (its address and its portal accounts); once overdue, also the
+    reviewers of the city."""
     notifications = []
     provider = finding.inspection.provider
     overdue = finding.deadline < on
@@ -101,7 +127,7 @@ def rectification_notifications(finding: Finding, on: datetime.date, staff: Staf
     users = list(finding.inspection.inspectors.all()) + staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
     if overdue:
         users += staff.covering(roles.CITY_REVIEWER, provider)
-    recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + _provider_contact(provider)
+    recipients = [Recipient(user=u) for u in dict.fromkeys(users)] + staff.provider_contacts(provider)
     for recipient in recipients:
         notifications.append(
             _notification(

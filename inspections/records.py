@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -26,7 +27,7 @@ from registry.models import Provider, User
 from safeguards.audit import audit_record
 
 from .eligibility import ineligible_inspectors_error
-from .models import Draw, Finding, Inspection, InspectionTask, Regime
+from .models import Draw, Evidence, Finding, Inspection, InspectionTask, Regime
 from .recipients import major_hazard_reminders_create
 
 CHECK_RESULTS = {"pass", "fail", "n/a"}
@@ -227,29 +228,99 @@ def imported_inspections_finalise(*, inspections: list[Inspection]) -> None:
     ).update(status=InspectionTask.Status.DONE)
 
 
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file to keep as a finding's evidence: its name (the extension says its type:
+    .jpg, .png or .pdf) and its content, checked already by whoever received it (the
+    portal sniffs, re-encodes and parses what a provider sends)."""
+
+    name: str
+    content: bytes
+
+
+def evidence_add(*, finding: Finding, files: Iterable[EvidenceFile], caption: str, user: User | None) -> int:
+    """Keep ``files`` as evidence of ``finding`` (a copy each: the evidence stays whatever
+    becomes of the original); returns how many. Part of the service that calls it."""
+    count = 0
+    for item in files:
+        evidence = Evidence(finding=finding, caption=caption[:200], uploaded_by=user)
+        evidence.file.save(item.name, ContentFile(item.content), save=False)
+        evidence.save()
+        count += 1
+    return count
+
+
 @transaction.atomic
 def finding_report_rectification(
-    *, finding: Finding, report: str, rectified_on: datetime.date, user: User | None = None
+    *,
+    finding: Finding,
+    report: str,
+    rectified_on: datetime.date,
+    user: User | None = None,
+    evidence: Iterable[EvidenceFile] = (),
+    caption: str = "",
 ) -> Finding:
-    """The provider (or a clerk for it) reports the hazard fixed; an inspector then verifies.
+    """The provider (or a clerk for it) reports the hazard fixed, with its evidence (photos,
+    PDF); an inspector then verifies it or returns it. A rectification returned before is
+    reported again this way (the reason it was returned is cleared: this report answers it).
     Writes one ``finding.rectify`` audit entry (by ``user``, else the request's user)."""
     locked = Finding.objects.select_for_update().get(pk=finding.pk)
     if locked.status == Finding.Status.VERIFIED:
         raise ValidationError(_("This finding is already verified."))
     if not report.strip():
         raise ValidationError({"rectification_report": _("Describe what was done.")})
+    if rectified_on > timezone.localdate():
+        raise ValidationError({"rectified_on": _("The day cannot be in the future.")})
+    before = locked.status
     locked.rectification_report, locked.rectified_on = report, rectified_on
-    locked.status = Finding.Status.RECTIFIED
-    locked.save(update_fields=["rectification_report", "rectified_on", "status"])
+    locked.status, locked.return_reason = Finding.Status.RECTIFIED, ""
+    locked.save(update_fields=["rectification_report", "rectified_on", "status", "return_reason"])
+    files = evidence_add(finding=locked, files=evidence, caption=caption, user=user)
     audit_record(
         "finding.rectify",
         actor=user,
         obj=locked,
-        before={"status": Finding.Status.OPEN},
-        after={"status": locked.status, "rectified_on": rectified_on.isoformat()},
+        before={"status": before},
+        after={"status": locked.status, "rectified_on": rectified_on.isoformat(), "evidence": files},
         detail=report[:200],
     )
     return locked
+
+
+@transaction.atomic
+def finding_return_rectification(*, finding: Finding, inspector: User, reason: str, on: datetime.date) -> Finding:
+    """An inspector finds the reported rectification not done (or not shown): the finding is
+    open again, with the reason, which the provider reads in the portal; its deadline does
+    not move (overdue, it is escalated as any other). Writes one ``finding.return`` audit entry."""
+    locked = Finding.objects.select_for_update().get(pk=finding.pk)
+    if locked.status != Finding.Status.RECTIFIED:
+        raise ValidationError(_("Only a reported rectification can be returned."))
+    if not inspector.has_perm("inspections.verify_finding"):
+        raise PermissionDenied(_("You do not have permission to verify rectifications."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what the provider must still do.")})
+    locked.status, locked.return_reason, locked.returned_on = Finding.Status.OPEN, reason.strip(), on
+    locked.save(update_fields=["status", "return_reason", "returned_on"])
+    audit_record(
+        "finding.return",
+        actor=inspector,
+        obj=locked,
+        before={"status": Finding.Status.RECTIFIED},
+        after={"status": locked.status, "returned_on": on.isoformat()},
+        detail=reason[:200],
+    )
+    return locked
+
+
+def findings_to_rectify(provider: Provider) -> QuerySet[Finding]:
+    """The provider's findings not yet verified fixed (open, returned, or reported and
+    waiting for the inspector), the nearest deadline first: the portal's list."""
+    return (
+        Finding.objects.filter(inspection__provider=provider)
+        .exclude(status=Finding.Status.VERIFIED)
+        .select_related("inspection__regime")
+        .order_by("deadline", "pk")
+    )
 
 
 @transaction.atomic

@@ -4,6 +4,8 @@ Exactly once: a notification's key (recipient, kind, object, due date) is unique
 are inserted with ``ON CONFLICT DO NOTHING``, so re-runs, retries and two workers create
 nothing twice; the digests are claimed, then sent, then marked sent (``digests.py``). A
 day missed by beat is caught up: reminders up to ``CATCH_UP_DAYS`` late are still created.
+What is told to a provider reaches its contact address and its portal accounts
+(``StaffDirectory.provider_contacts``), one digest per account.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.models import Division, Licence, User
+from registry.renewals import providers_with_report_overdue
 from registry.staff import roles
 
 from .digests import send_digests
@@ -25,7 +28,6 @@ from .recipients import (
     Recipient,
     StaffDirectory,
     _notification,
-    _provider_contact,
     rectification_notifications,
 )
 from .records import escalate_overdue_findings
@@ -37,7 +39,7 @@ def _task_recipients(task: InspectionTask, staff: StaffDirectory) -> list[Recipi
     provider = task.provider
     if task.regime.inspector_level == InspectorLevel.PROVIDER:
         users = staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
-        return _provider_contact(provider) + [Recipient(user=u) for u in users]
+        return staff.provider_contacts(provider) + [Recipient(user=u) for u in users]
     users = list(task.assignees.all())
     if task.regime.inspector_level == InspectorLevel.CITY:
         users += staff.at(roles.CITY_REVIEWER, provider, Division.Level.LEAGUE_CITY)
@@ -108,7 +110,7 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
             "date": licence.expires_on,
         }
         users = staff.at(roles.DISTRICT_CLERK, provider, Division.Level.COUNTY)
-        for recipient in [Recipient(user=u) for u in users] + _provider_contact(provider):
+        for recipient in [Recipient(user=u) for u in users] + staff.provider_contacts(provider):
             notifications.append(
                 _notification(
                     recipient,
@@ -122,12 +124,59 @@ def licence_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notifica
     return notifications
 
 
+ANNUAL_REPORT_OFFSETS = [-14, -3, 1]  # as the regimes' default: 14 and 3 days before, the day after
+
+
+def annual_report_reminders(on: datetime.date, staff: StaffDirectory) -> list[Notification]:
+    """The annual financial report (000:533-540) coming due 14 and 3 days before
+    ``ANNUAL_REPORT_DUE`` (31 March) and overdue the day after, to each provider that owes
+    the last year's report and has not sent it (``registry.renewals``): its contact address
+    and its portal accounts. The district clerk's workbench lists the overdue ones already."""
+    month, due_day = settings.ANNUAL_REPORT_DUE
+    due = datetime.date(on.year, month, due_day)
+    offsets = [
+        offset
+        for offset in ANNUAL_REPORT_OFFSETS
+        if due + datetime.timedelta(days=offset) <= on <= due + datetime.timedelta(days=offset + CATCH_UP_DAYS)
+        and (offset > 0 or on <= due)  # no "coming due" once it is past
+    ]
+    if not offsets:
+        return []
+    year = due.year - 1
+    owing = providers_with_report_overdue(due + datetime.timedelta(days=1)).select_related("division")
+    notifications = []
+    for provider in owing:
+        for offset in offsets:
+            message = (
+                _("The annual financial report %(year)d of %(provider)s is due on %(date)s.")
+                if offset < 0
+                else _("The annual financial report %(year)d of %(provider)s was due on %(date)s and is not sent.")
+            ) % {"year": year, "provider": provider, "date": due}
+            for recipient in staff.provider_contacts(provider):
+                notifications.append(
+                    _notification(
+                        recipient,
+                        Notification.Kind.ANNUAL_REPORT_DUE,
+                        f"annual-report:{provider.pk}:{year}@{offset}",
+                        due,
+                        message,
+                        "",
+                    )
+                )
+    return notifications
+
+
 def create_reminders(*, on: datetime.date) -> int:
     """Create today's notifications (in Chinese); existing ones are left alone."""
     staff = StaffDirectory()
     with translation.override(settings.LANGUAGE_CODE):
         escalate_overdue_findings(on=on)
-        notifications = task_reminders(on, staff) + rectification_reminders(on, staff) + licence_reminders(on, staff)
+        notifications = (
+            task_reminders(on, staff)
+            + rectification_reminders(on, staff)
+            + licence_reminders(on, staff)
+            + annual_report_reminders(on, staff)
+        )
     before = Notification.objects.count()
     Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
     return Notification.objects.count() - before

@@ -5,6 +5,9 @@
 - Their tasks to do now (``workbench.tasks_to_do_now``), the first fifteen.
 - Findings waiting for their verification (``workbench.findings_to_verify``).
 - Draws to run: double-random draws still in draft in their jurisdiction.
+
+And the district clerk's: providers behind on their own self-inspections (004:94), the
+monthly one overdue or no team self-check last week (``self_checks``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import User
@@ -22,9 +26,11 @@ from registry.workbench import WorkItem, WorkPanel
 
 from .models import Draw, InspectionTask
 from .planning import overdue_tasks
+from .self_checks import providers_behind_visible_to
 from .workbench import findings_to_verify, tasks_to_do_now, tasks_visible_to
 
 INSPECTOR = frozenset({roles.INSPECTOR})
+CLERK = frozenset({roles.DISTRICT_CLERK})
 TASKS_SHOWN = 15
 
 
@@ -72,6 +78,16 @@ ITEMS = [
         ).count(),
         url=lambda user, today: changelist("inspections.draw", status__exact=Draw.Status.DRAFT),
         order=420,
+    ),
+    WorkItem(
+        key="inspections.self_checks_missing",
+        label=_("Providers behind on their self-inspections"),
+        roles=CLERK,
+        count=lambda user, today: providers_behind_visible_to(user, today).count(),
+        url=lambda user, today: reverse("admin:inspections_selfcheck_missing"),
+        hint=lambda: _("monthly self-inspection overdue, or no team self-check last week"),
+        order=60,
+        urgent=True,
     ),
 ]
 

@@ -35,7 +35,7 @@ from registry.periods import period_bounds
 from registry.scoping import jurisdiction_path, providers_visible_to, scope_by_kind
 from registry.staff import roles
 
-from .models import Draw, Finding, Frequency, Inspection, InspectionTask
+from .models import Draw, Finding, Frequency, Inspection, InspectionTask, InspectorLevel
 from .planning import _ancestor_path
 
 
@@ -164,7 +164,18 @@ def tasks_to_do_now(user: User, today: datetime.date) -> QuerySet[InspectionTask
 
 
 def findings_to_verify(user: User) -> QuerySet[Finding]:
-    """Rectifications reported fixed of the inspections the user took part in (of the kinds
-    their department sees, as the findings board they are listed on)."""
-    findings = Finding.objects.filter(status=Finding.Status.RECTIFIED, inspection__inspectors=user)
+    """Rectifications reported fixed of the inspections the user took part in, and, for an
+    inspector of a district, those of the providers' own inspections in the district (a
+    self-inspection or a hazard the provider reported has no inspector of ours: the
+    district's inspectors verify it). Of the kinds their department sees, as the findings
+    board they are listed on."""
+    theirs = Q(inspection__in=Inspection.objects.filter(inspectors=user).values("pk"))
+    path = jurisdiction_path(user)
+    jurisdiction = user.jurisdiction
+    if path and jurisdiction is not None and jurisdiction.level == Division.Level.COUNTY:
+        theirs |= Q(
+            inspection__regime__inspector_level=InspectorLevel.PROVIDER,
+            inspection__provider__division__path__startswith=path,
+        )
+    findings = Finding.objects.filter(theirs, status=Finding.Status.RECTIFIED)
     return scope_by_kind(findings, user, "inspection__provider__kind")

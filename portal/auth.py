@@ -43,8 +43,8 @@ SECOND_FACTOR = SecondFactorSite(
     home_url_name="portal:home",
     verify_url_name="portal:otp_verify",
     enrol_url_name="portal:otp_enrol",
-    verify_template="portal/otp_verify.html",
-    enrol_template="portal/otp_enrol.html",
+    verify_template="portal/otp.html",  # one page: enrolment adds the QR code and the key
+    enrol_template="portal/otp.html",
     context=_portal_context,
 )
 

@@ -3,7 +3,7 @@ from django.urls import path
 
 from safeguards import otp
 
-from . import views
+from . import finding_views, views
 from .auth import SECOND_FACTOR, PortalLoginView, PortalLogoutView, PortalPasswordChangeView
 
 app_name = "portal"
@@ -22,9 +22,12 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("files/<int:upload_id>/", views.upload_file, name="upload"),
     path("<int:provider_id>/", views.provider_home, name="provider"),
+    path("<int:provider_id>/money/", views.money, name="money"),
     path("<int:provider_id>/new/<slug:kind>/", views.submission_edit, name="submission_new"),
     path("<int:provider_id>/templates/<slug:kind>.xlsx", views.roster_template, name="roster_template"),
     path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),
     path("<int:provider_id>/submissions/<int:submission_id>/send/", views.submission_send, name="submission_send"),
+    path("<int:provider_id>/findings/", finding_views.findings, name="findings"),
+    path("<int:provider_id>/findings/<int:finding_id>/rectify/", finding_views.finding_rectify, name="finding_rectify"),
 ]

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from registry.models import User
 from registry.rosters.guide import template_workbook
 from registry.scoping import user_can_see_provider
+from subsidies.statements import provider_statement
 
 from .access import provider_of, providers_of
 from .auth import provider_user_required
@@ -65,18 +66,39 @@ def provider_home(request: HttpRequest, provider_id: int) -> HttpResponse:
     return render(request, "portal/provider.html", context)
 
 
-def _form_for(request: HttpRequest, kind_code: str, provider: Any, submission: Submission | None) -> Any:
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that lets the phone pick several photos at once."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Each of several files checked as ``FileField`` checks one (the view stores them all)."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
+def _form_for(
+    request: HttpRequest,
+    kind_code: str,
+    provider: Any,
+    submission: Submission | None,
+    initial: dict[str, Any] | None = None,
+) -> Any:
     kind = KINDS.get(kind_code)
     if kind is None or not kind.applies_to(provider):
         raise Http404
     data = request.POST if request.method == "POST" else None
-    initial = submission.data if submission is not None else None
+    initial = submission.data if submission is not None else initial
     form = kind.form(data=data, files=request.FILES or None, initial=initial, provider=provider)
     if kind.upload_types:
-        form.fields["files"] = forms.FileField(
+        form.fields["files"] = MultipleFileField(
             label=getattr(kind.form, "files_label", gettext_lazy("Files (photos or PDF)")),
             required=False,
-            widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(kind.upload_types))}),
+            widget=MultipleFileInput(attrs={"accept": ",".join(sorted(kind.upload_types)), "multiple": True}),
         )
     return kind, form
 
@@ -84,9 +106,14 @@ def _form_for(request: HttpRequest, kind_code: str, provider: Any, submission: S
 @never_cache
 @provider_user_required
 def submission_edit(
-    request: HttpRequest, provider_id: int, kind: str = "", submission_id: int | None = None
+    request: HttpRequest,
+    provider_id: int,
+    kind: str = "",
+    submission_id: int | None = None,
+    initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """A new submission of ``kind``, or a draft / returned one to correct."""
+    """A new submission of ``kind`` (``initial``: what a page that leads here fills in,
+    e.g. the finding a rectification answers), or a draft / returned one to correct."""
     provider = provider_of(request.user, provider_id)
     submission = None
     if submission_id is not None:
@@ -94,7 +121,7 @@ def submission_edit(
         kind = submission.kind
         if submission.status not in {Submission.Status.DRAFT, Submission.Status.RETURNED}:
             return HttpResponseRedirect(reverse("portal:submission", args=[provider.pk, submission.pk]))
-    kind_spec, form = _form_for(request, kind, provider, submission)
+    kind_spec, form = _form_for(request, kind, provider, submission, initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -121,7 +148,7 @@ def submission_edit(
             form.add_error("files" if "files" in form.fields else None, error)
         else:
             if "submit" in request.POST:
-                messages.success(request, _("Sent. The district office will review it."))
+                messages.success(request, _sent_message(kind_spec))
             else:
                 messages.success(request, _("Saved as a draft."))
             return HttpResponseRedirect(reverse("portal:submission", args=[provider.pk, saved.pk]))
@@ -158,8 +185,15 @@ def submission_send(request: HttpRequest, provider_id: int, submission_id: int) 
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Sent. The district office will review it."))
+        messages.success(request, _sent_message(KINDS[submission.kind]))
     return HttpResponseRedirect(reverse("portal:submission", args=[provider.pk, submission.pk]))
+
+
+def _sent_message(kind: Any) -> str:
+    """A log recorded when sent says so; anything else waits for the district office."""
+    if kind.accepted_on_submit:
+        return _("Sent and recorded.")
+    return _("Sent. The district office will review it.")
 
 
 @provider_user_required
@@ -253,3 +287,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         login(request, account, backend="django.contrib.auth.backends.ModelBackend")
         return HttpResponseRedirect(reverse("portal:provider", args=[invited.provider_id]))
     return render(request, "portal/invitation.html", {"invitation": invited, "form": form})
+
+
+@provider_user_required
+def money(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """The provider's statement of account (``subsidies.statements``), read-only."""
+    provider = provider_of(request.user, provider_id)
+    return render(request, "portal/money.html", {"provider": provider, "statement": provider_statement(provider)})

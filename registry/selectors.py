@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .models import Resident
@@ -72,14 +73,14 @@ def holds_in_force(start: datetime.datetime, end: datetime.datetime | None = Non
     )
 
 
+def count_per_provider(rows: QuerySet[Any]) -> Coalesce:
+    """How many of ``rows`` (a queryset with a ``provider`` field) belong to the provider of
+    the outer row (``OuterRef("pk")``), as a correlated subquery: PostgreSQL counts only for
+    the rows it returns (a page), not for every provider before the LIMIT; 0 for none."""
+    counted = rows.filter(provider=OuterRef("pk")).order_by().values("provider").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0), output_field=IntegerField())
+
+
 def residents_in_care(day: datetime.date) -> Coalesce:
-    """A provider's residents in care on ``day``, as a correlated subquery: PostgreSQL counts
-    only the rows it returns (a page), not every resident before the LIMIT."""
-    in_care = (
-        Resident.objects.filter(in_care_on(day), provider=OuterRef("pk"))
-        .order_by()
-        .values("provider")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(in_care, output_field=IntegerField()), Value(0))
+    """A provider's residents in care on ``day`` (``count_per_provider``)."""
+    return count_per_provider(Resident.objects.filter(in_care_on(day)))

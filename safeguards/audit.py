@@ -196,14 +196,27 @@ def prune_audit(*, older_than_days: int) -> int:
     return deleted
 
 
-def audited_save(obj: M, *, action: str, actor: AbstractUser | None, values: Callable[[M], dict[str, Any]]) -> M:
+def _as_is(values: dict[str, Any]) -> dict[str, Any]:
+    return values
+
+
+def audited_save(
+    obj: M,
+    *,
+    action: str,
+    actor: AbstractUser | None,
+    values: Callable[[M], dict[str, Any]],
+    shown: Callable[[dict[str, Any]], dict[str, Any]] = _as_is,
+) -> M:
     """Save ``obj`` (a model instance, inside a transaction) and write one ``<action>.add``
     entry with every value of ``values(obj)``, or one ``<action>.change`` entry with the
     fields changed, before and after (none when nothing changed). The stored row is locked
-    while it is compared and saved."""
+    while it is compared and saved. ``shown`` turns values into what the log may hold (a
+    personal number masked): the comparison is of the values themselves, so a changed ID
+    number is named even when its masked form reads the same."""
     if obj.pk is None:
         obj.save()
-        audit_record(f"{action}.add", actor=actor, obj=obj, after=values(obj))
+        audit_record(f"{action}.add", actor=actor, obj=obj, after=shown(values(obj)))
         return obj
     before = values(type(obj)._default_manager.select_for_update().get(pk=obj.pk))
     after = values(obj)
@@ -214,15 +227,22 @@ def audited_save(obj: M, *, action: str, actor: AbstractUser | None, values: Cal
             f"{action}.change",
             actor=actor,
             obj=obj,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
+            before=shown({name: before[name] for name in changed}),
+            after=shown({name: after[name] for name in changed}),
         )
     return obj
 
 
-def audited_delete(obj: M, *, action: str, actor: AbstractUser | None, values: Callable[[M], dict[str, Any]]) -> None:
+def audited_delete(
+    obj: M,
+    *,
+    action: str,
+    actor: AbstractUser | None,
+    values: Callable[[M], dict[str, Any]],
+    shown: Callable[[dict[str, Any]], dict[str, Any]] = _as_is,
+) -> None:
     """Delete ``obj`` (locked first, inside a transaction) and write one ``<action>.delete``
-    entry with the values it had."""
+    entry with the values it had (through ``shown``, as ``audited_save``)."""
     locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-    audit_record(f"{action}.delete", actor=actor, obj=locked, before=values(locked))
+    audit_record(f"{action}.delete", actor=actor, obj=locked, before=shown(values(locked)))
     locked.delete()

@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.take_monthly_snapshots",
         "schedule": crontab(minute=0, hour=4, day_of_month=1),
     },
+    "portal: purge rejected and abandoned uploads": {
+        "task": "portal.tasks.purge_stale_uploads",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "registry: send tasks deferred while Redis was down": {
         "task": "registry.tasks.send_deferred_tasks",
         "schedule": crontab(minute="*/5"),

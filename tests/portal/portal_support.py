@@ -1,6 +1,7 @@
-"""Helpers of the portal tests of the census, fees and annual report kinds: a provider user,
-the page text, a kind sent through the portal's pages, the clerk's accept and return
-through the admin's buttons, and files as a provider's phone or computer would send them."""
+"""Helpers shared by the portal's tests (import as ``portal_support``: the tests folder is on
+``sys.path``): a provider user, the page text, a kind sent through the portal's pages, the
+clerk's accept and return through the admin's buttons, and files as a provider's phone or
+computer would send them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms import FileField
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
-from pypdf import PdfWriter
 
 from portal.access import access_grant
 from portal.models import Submission
@@ -26,10 +27,47 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def provider_user(provider: Provider, name: str = "provider1") -> User:
-    user = User.objects.create_user(username=name, password=PASSWORD)
+def provider_user(provider: Provider, name: str = "provider1", email: str = "") -> User:
+    user = User.objects.create_user(username=name, password=PASSWORD, email=email)
     access_grant(user=user, provider=provider, actor=None)
     return user
+
+
+def as_sent(response: Any, **changes: Any) -> dict[str, Any]:
+    """What the form on ``response`` sends when the user changes nothing but ``changes``
+    and taps Send: the one tap of a checklist where everything is in order."""
+    form = response.context["form"]
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value in (None, "") or isinstance(field, FileField):
+            continue
+        data[name] = value
+    data.update(changes)
+    data.setdefault("submit", "1")
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def png(name: str = "photo.png") -> SimpleUploadedFile:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (24, 16), (200, 30, 30)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def pdf(name: str = "report.pdf") -> SimpleUploadedFile:
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=200, height=200)
+    writer.write(out)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
+
+
+def status_of(client: Client, url: str, method: str = "get", **data: Any) -> int:
+    response = client.post(url, data) if method == "post" else client.get(url)
+    return response.status_code
 
 
 def portal_client(user: User) -> Client:
@@ -76,19 +114,3 @@ def xlsx_upload(header: list[str], rows: Iterable[Mapping[str, Any]], name: str 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
-
-
-def pdf_upload(name: str = "年度财务报告.pdf") -> SimpleUploadedFile:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
-
-
-def png_upload(name: str = "photo.png") -> SimpleUploadedFile:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")

@@ -18,8 +18,8 @@ from portal_support import (
     accept,
     form_errors,
     latest,
-    pdf_upload,
-    png_upload,
+    pdf,
+    png,
     portal_client,
     provider_user,
     return_to_provider,
@@ -79,7 +79,7 @@ def test_the_report_is_sent_with_its_pdf_accepted_and_its_figures_published(
 ) -> None:
     year = last_year()
     portal = portal_client(provider_user(home))
-    response = send_report(portal, home, year, pdf_upload())
+    response = send_report(portal, home, year, pdf())
     assert response.status_code == 302, form_errors(response)
     submission = latest(home, "annual_report")
     assert submission.status == Submission.Status.SUBMITTED and submission.uploads.count() == 1
@@ -107,7 +107,7 @@ def test_the_report_is_sent_with_its_pdf_accepted_and_its_figures_published(
         assert f"{label} {value}" in shown
     assert "overdue" not in shown
     # Published once: the same year again is refused.
-    again = send_report(portal, home, year, pdf_upload())
+    again = send_report(portal, home, year, pdf())
     assert "was published on" in form_errors(again)
 
 
@@ -115,7 +115,7 @@ def test_the_signed_pdf_is_required_and_nothing_else_will_do(home: Any) -> None:
     portal = portal_client(provider_user(home))
     without = send_report(portal, home, last_year())
     assert "Attach the signed report as a PDF." in form_errors(without)
-    photo = send_report(portal, home, last_year(), png_upload())
+    photo = send_report(portal, home, last_year(), png())
     assert "not accepted here" in form_errors(photo)
     assert not Submission.objects.exists()
 
@@ -124,7 +124,7 @@ def test_returned_with_a_reason_then_sent_again_with_the_same_pdf(
     home: Any, clerk: User, client_for: Callable[[User], Client]
 ) -> None:
     portal = portal_client(provider_user(home))
-    send_report(portal, home, last_year(), pdf_upload())
+    send_report(portal, home, last_year(), pdf())
     submission = latest(home, "annual_report")
     staff = client_for(clerk)
     return_to_provider(staff, submission, "资产总额与报表不符")

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 from factories import ProviderFactory, ResidentFactory
-from portal_support import form_errors, pdf_upload, portal_client, provider_user, send, xlsx_upload
+from portal_support import form_errors, pdf, portal_client, provider_user, send, xlsx_upload
 
 from childcare.models import Child
 from portal.models import Submission, Upload
@@ -74,7 +74,7 @@ def submissions_of_b(b: Any) -> list[Submission]:
             "total_assets": "1",
             "subsidies_received": "0",
             "subsidies_used": "0",
-            "files": pdf_upload(),
+            "files": pdf(),
             "draft": "1",
         },
     )
@@ -135,7 +135,7 @@ def test_another_providers_people_and_files_cannot_be_named_in_a_form() -> None:
             "total_assets": "1",
             "subsidies_received": "0",
             "subsidies_used": "0",
-            "files": pdf_upload(),
+            "files": pdf(),
             "draft": "1",
         },
     )

@@ -37,8 +37,9 @@ from factories import (
 
 from childcare.models import Child, ChildcareClass, ChildcareWorker, ClassType, StaffRole
 from indicators.models import CommunityCount, Indicator, IndicatorSnapshot, PopulationFigure
-from inspections.models import Draw, InspectionTask, Notification, Regime
+from inspections.models import Draw, InspectionTask, Notification, Regime, SelfCheck
 from inspections.records import FindingInput, record_inspection
+from inspections.self_checks import DAILY_ITEMS, self_check_record
 from registry.accident_policies import accident_policy_save
 from registry.lifecycle import provider_transition
 from registry.models import (
@@ -226,7 +227,15 @@ def inspection_samples(provider, clerk, division) -> list:
         due_on=task.due_on,
         message="测试提醒",
     )
-    return [task, draw, inspection, inspection.findings.get(), notification]
+    handover = self_check_record(  # a provider's own log, sent through the portal (issue 18)
+        provider=provider,
+        kind=SelfCheck.Kind.DAILY,
+        day=today(),
+        results={item["code"]: "ok" for item in DAILY_ITEMS},
+        people="夜班王某交白班李某",
+        actor=clerk,
+    )
+    return [task, draw, inspection, inspection.findings.get(), notification, handover]
 
 
 def subsidy_samples(provider, clerk, division) -> list:

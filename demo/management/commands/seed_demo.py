@@ -22,6 +22,7 @@ from demo import (
     indicators,
     inspections,
     living_allowances,
+    portal,
     reminders,
     seed,
     sign_ins,
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             ("living allowances", living_allowances),
             ("reminders", reminders),
             ("sign-ins", sign_ins),
+            ("provider portal", portal),
             ("indicators", indicators),
         )
         for app, activity in activities:
