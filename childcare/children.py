@@ -61,8 +61,10 @@ def child_errors(child: Child) -> dict[str, str]:
     return errors
 
 
-def _checked(child: Child) -> None:
-    """Every rule of a child's record, as one ValidationError by field."""
+def check_child(child: Child) -> None:
+    """Every rule of a child's record, as one ValidationError by field; nothing is saved.
+    The provider portal's enrolment form calls it so that the provider sees a refusal
+    before sending; ``child_save`` again when the clerk accepts."""
     messages: dict[str, list[str]] = {}
     try:
         child.full_clean()
@@ -78,7 +80,7 @@ def _checked(child: Child) -> None:
 def child_save(*, child: Child, actor: User | None) -> Child:
     """Enrol ``child`` (new) or save the changes made to it, after every check; one
     ``child.add`` entry with its values, or ``child.change`` with the fields changed."""
-    _checked(child)
+    check_child(child)
     save_audited(child, action="child", actor=actor)
     return child
 

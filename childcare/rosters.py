@@ -35,6 +35,7 @@ from registry.rosters.cells import (
 )
 from registry.rosters.formats import CellChecks, cell_checks
 from registry.rosters.kinds import RosterKind, RowContext, providers_in_scope
+from registry.rosters.own import own_variant
 from registry.rosters.resources import RosterResource, provider_cell
 from registry.scoping import scope_queryset
 from safeguards.identifiers import normalise_id_number
@@ -152,3 +153,15 @@ CHILDREN = RosterKind(
         "13900000000",
     ),
 )
+
+
+def own_classes(context: RowContext, provider: Provider) -> None:
+    """The classes a provider's own roster may name: its own."""
+    context.lookups[CLASSES] = {
+        (c.provider_id, c.name): c
+        for c in ChildcareClass.objects.filter(provider=provider).only("pk", "provider_id", "name")
+    }
+
+
+# The roster as a provider sends it through the portal (registry.rosters.own): its rows only.
+OWN_CHILDREN = own_variant(CHILDREN, lookups=own_classes)

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,9 +22,10 @@ from registry.admin_base import staff_user
 from registry.admin_mixins import ReadOnlyAdminMixin, ScopedHistoryAdmin
 from registry.admin_services import run_service
 from registry.models import Provider
-from registry.scoping import providers_visible_to
+from registry.scoping import providers_visible_to, user_can_see_personal_data
 
 from .access import access_revoke
+from .display import shown_fields, shown_value
 from .invitations import invite
 from .models import Invitation, ProviderAccess, Submission
 from .submissions import KINDS, bound_form, may_review, submission_accept, submission_return
@@ -81,28 +83,50 @@ class SubmissionAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
 
     @admin.display(description=gettext_lazy("content"))
     def sent(self, submission: Submission) -> str:
+        """What was sent, personal numbers masked (``sent_in_full`` for a clerk who may see them)."""
+        return self._content(submission, full_numbers=False)
+
+    @admin.display(description=gettext_lazy("content"))
+    def sent_in_full(self, submission: Submission) -> str:
+        return self._content(submission, full_numbers=True)
+
+    def _content(self, submission: Submission, *, full_numbers: bool) -> str:
         form = bound_form(submission)
         form.is_valid()
-        rows = []
-        for name, field in form.fields.items():
-            if name not in submission.data:
-                continue
-            value = submission.data[name]
-            choices = dict(getattr(field, "choices", []) or [])
-            shown = choices.get(value, value) if choices else value
-            if isinstance(shown, bool):
-                shown = _("Yes") if shown else _("No")
-            rows.append(format_html("<dt>{}</dt><dd>{}</dd>", field.label, shown if shown not in (None, "") else "-"))
-        errors = [format_html("<dd class='errornote'>{}</dd>", e) for e in form.errors.get("__all__", [])]
-        return format_html("<dl>{}</dl>", format_html("".join(str(r) for r in rows + errors))) if rows else "-"
+        names = shown_fields(form, submission.data)
+        rows = format_html_join(
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            (
+                (
+                    form.fields[name].label,
+                    linebreaksbr(shown_value(form, name, submission.data[name], full_numbers=full_numbers)),
+                )
+                for name in names
+            ),
+        )
+        errors = format_html_join("", "<dd class='errornote'>{}</dd>", ((e,) for e in form.errors.get("__all__", [])))
+        return format_html("<dl>{}{}</dl>", rows, errors) if names else "-"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The content with personal numbers in full for a clerk who may see personal data."""
+        fields = list(super().get_fields(request, obj))
+        if user_can_see_personal_data(staff_user(request)):
+            fields = ["sent_in_full" if f == "sent" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
 
     @admin.display(description=gettext_lazy("files"))
     def files(self, submission: Submission) -> str:
-        links = [
-            format_html('<a href="{}">{}</a>', reverse("portal:upload", args=[u.pk]), u.original_name or u.pk)
-            for u in submission.uploads.all()
-        ]
-        return format_html(" · ".join(str(link) for link in links)) if links else "-"
+        uploads = list(submission.uploads.all())
+        links = format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse("portal:upload", args=[u.pk]), u.original_name or u.pk) for u in uploads),
+        )
+        return links if uploads else "-"
 
     def get_urls(self) -> list[Any]:
         return [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:provider_id>/", views.provider_home, name="provider"),
     path("<int:provider_id>/money/", views.money, name="money"),
     path("<int:provider_id>/new/<slug:kind>/", views.submission_edit, name="submission_new"),
+    path("<int:provider_id>/templates/<slug:kind>.xlsx", views.roster_template, name="roster_template"),
     path("<int:provider_id>/submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("<int:provider_id>/submissions/<int:submission_id>/edit/", views.submission_edit, name="submission_edit"),
     path("<int:provider_id>/submissions/<int:submission_id>/send/", views.submission_send, name="submission_send"),

@@ -23,16 +23,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from registry.models import User
+from registry.rosters.guide import template_workbook
 from registry.scoping import user_can_see_provider
 from subsidies.statements import provider_statement
 
 from .access import provider_of, providers_of
 from .auth import provider_user_required
+from .display import shown_fields, shown_value
 from .invitations import invitation_accept, open_invitation
 from .models import Submission, Upload
 from .reminders import reminders_for
 from .submissions import KINDS, bound_form, json_data, kinds_for, submission_save, submission_submit
-from .uploads import store_upload
+from .uploads import XLSX, store_upload
 
 
 def portal_user(request: HttpRequest) -> User:
@@ -94,7 +96,7 @@ def _form_for(
     form = kind.form(data=data, files=request.FILES or None, initial=initial, provider=provider)
     if kind.upload_types:
         form.fields["files"] = MultipleFileField(
-            label=gettext_lazy("Files (photos or PDF)"),
+            label=getattr(kind.form, "files_label", gettext_lazy("Files (photos or PDF)")),
             required=False,
             widget=MultipleFileInput(attrs={"accept": ",".join(sorted(kind.upload_types)), "multiple": True}),
         )
@@ -162,21 +164,15 @@ def submission_detail(request: HttpRequest, provider_id: int, submission_id: int
     )
     form = bound_form(submission)
     form.is_valid()
-    rows = [(form.fields[name].label, _shown(form, name)) for name in form.fields if name in submission.data]
+    rows = [(form.fields[name].label, _shown(form, name)) for name in shown_fields(form, submission.data)]
     context = {"provider": provider, "submission": submission, "kind": KINDS.get(submission.kind), "rows": rows}
     return render(request, "portal/submission_detail.html", context)
 
 
 def _shown(form: Any, name: str) -> Any:
-    """A submitted value as words: a choice by its label."""
-    value = form.data.get(name)
-    field = form.fields[name]
-    choices = dict(getattr(field, "choices", []) or [])
-    if choices and value in choices:
-        return choices[value]
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return value if value not in (None, "") else "-"
+    """A submitted value as words (``display.shown_value``): the provider sees a personal
+    number it sent masked, not the number again."""
+    return shown_value(form, name, form.data.get(name), full_numbers=False)
 
 
 @require_POST
@@ -198,6 +194,21 @@ def _sent_message(kind: Any) -> str:
     if kind.accepted_on_submit:
         return _("Sent and recorded.")
     return _("Sent. The district office will review it.")
+
+
+@provider_user_required
+def roster_template(request: HttpRequest, provider_id: int, kind: str) -> HttpResponse:
+    """The spreadsheet of a roster kind (its columns, drop-down lists, an example row with
+    the provider's own code), to fill in and send back; 404 for a kind the provider does
+    not send."""
+    provider = provider_of(request.user, provider_id)
+    spec = KINDS.get(kind)
+    roster = getattr(spec.form, "roster", None) if spec is not None else None
+    if spec is None or roster is None or not spec.applies_to(provider):
+        raise Http404
+    response = HttpResponse(template_workbook(roster, None, provider), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{roster.name}-template.xlsx"'
+    return response
 
 
 @never_cache

@@ -103,7 +103,17 @@ class ChildcarePlacesInline(ProviderInline):
 
 class AnnualReportInline(ProviderInline):
     model = AnnualReport
-    fields = ["year", "submitted_on", "published_on", "total_income", "total_expenditure", "document"]
+    fields = [
+        "year",
+        "submitted_on",
+        "published_on",
+        "total_income",
+        "total_expenditure",
+        "total_assets",
+        "subsidies_received",
+        "subsidies_used",
+        "document",
+    ]
 
 
 class CreditRecordInline(ProviderInline):

@@ -38,14 +38,12 @@ from .models import (
     ChildcarePlaces,
     Division,
     FeeItem,
-    LegalForm,
-    OperationMode,
     Provider,
     ProviderKind,
     ProviderStatus,
 )
 from .occupancy import occupancy_annotations, vacancy_basis
-from .renewals import report_year_due
+from .renewals import asked_for_annual_report, report_year_due
 from .selectors import in_force_on
 
 if TYPE_CHECKING:
@@ -209,9 +207,7 @@ def annual_report_overdue(provider: Provider, day: datetime.date | None = None) 
     the next year — 31 March (000:533-540).
     """
     day = day or timezone.localdate()
-    if provider.kind not in ProviderKind.elderly():
-        return None
-    if provider.legal_form != LegalForm.NON_PROFIT and provider.operation_mode != OperationMode.PUBLIC:
+    if not asked_for_annual_report(provider):
         return None
     year = report_year_due(day)
     operating_since = provider.filed_on or provider.certified_on

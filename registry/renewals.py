@@ -49,6 +49,36 @@ def owes_annual_report() -> Q:
     )
 
 
+def asked_for_annual_report(provider: Provider) -> bool:
+    """``owes_annual_report`` for one provider: government-run or non-profit elderly care
+    (000:533-540; childcare providers are not asked, DOMAIN §7)."""
+    return provider.kind in ProviderKind.elderly() and (
+        provider.legal_form == LegalForm.NON_PROFIT or provider.operation_mode == OperationMode.PUBLIC
+    )
+
+
+def annual_report_deadline(year: int) -> datetime.date:
+    """The day the report of financial year ``year`` is due: ``ANNUAL_REPORT_DUE`` of the next year."""
+    month, due_day = settings.ANNUAL_REPORT_DUE
+    return datetime.date(year + 1, month, due_day)
+
+
+def annual_reports_owed(provider: Provider, day: datetime.date) -> list[int]:
+    """The financial years whose report ``provider`` owes on ``day``, oldest first: the one
+    overdue (``report_year_due``) and the year just ended, due by its deadline; a year the
+    provider was not yet operating in, or whose report was submitted, is not owed."""
+    if not asked_for_annual_report(provider):
+        return []
+    operating_since = provider.filed_on or provider.certified_on
+    years = sorted({report_year_due(day), day.year - 1})
+    submitted = set(
+        provider.annual_reports.filter(year__in=years, submitted_on__isnull=False).values_list("year", flat=True)
+    )
+    return [
+        year for year in years if year not in submitted and (operating_since is None or operating_since.year <= year)
+    ]
+
+
 def providers_with_report_overdue(day: datetime.date) -> QuerySet[Provider]:
     """Providers in operation whose annual report of ``report_year_due(day)`` is not submitted."""
     year = report_year_due(day)

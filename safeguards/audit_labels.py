@@ -53,6 +53,7 @@ ACTION_LABELS = {
 SUBJECT_LABELS = {
     "accident_policy": _("Accident insurance policy"),
     "account": _("Staff account"),
+    "annual_report": _("Annual financial report"),
     "audit": _("Audit log"),
     "award": _("Operating award"),
     "backup": _("Backup"),
@@ -61,6 +62,7 @@ SUBJECT_LABELS = {
     "data": _("Data"),
     "division": _("Administrative division"),
     "draw": _("Random draw"),
+    "fee_item": _("Fee item"),
     "finding": _("Inspection finding"),
     "grant": _("Construction grant"),
     "inspection": _("Inspection"),
@@ -70,6 +72,7 @@ SUBJECT_LABELS = {
     "rate": _("Rate"),
     "review": _("Review"),
     "recovery": _("Recovery"),
+    "resident": _("Resident"),
     "role": _("Role"),
     "roster": _("Roster"),
     "run": _("Grant run"),
@@ -79,6 +82,7 @@ SUBJECT_LABELS = {
 # What was done (the part after the dot).
 VERB_LABELS = {
     "add": pgettext_lazy("audit verb", "added"),
+    "admit": pgettext_lazy("audit verb", "admitted"),
     "approve": pgettext_lazy("audit verb", "approved"),
     "approved": pgettext_lazy("audit verb", "approved"),  # review.approved (subsidies/review.py)
     "cancel": pgettext_lazy("audit verb", "cancelled"),
@@ -90,6 +94,7 @@ VERB_LABELS = {
     "create": pgettext_lazy("audit verb", "created"),
     "decide": pgettext_lazy("audit verb", "decided"),
     "delete": pgettext_lazy("audit verb", "deleted"),
+    "discharge": pgettext_lazy("audit verb", "discharged"),
     "edit": pgettext_lazy("audit verb", "edited"),
     "escalate": pgettext_lazy("audit verb", "escalated"),
     "export": pgettext_lazy("audit verb", "exported"),
@@ -101,6 +106,7 @@ VERB_LABELS = {
     "permissions": pgettext_lazy("audit verb", "permissions changed"),
     "plan": pgettext_lazy("audit verb", "planned"),
     "prepare": pgettext_lazy("audit verb", "prepared"),
+    "publish": pgettext_lazy("audit verb", "published"),
     "raise": pgettext_lazy("audit verb", "raised"),
     "reconcile": pgettext_lazy("audit verb", "reconciled"),
     "record": pgettext_lazy("audit verb", "recorded"),

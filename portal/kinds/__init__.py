@@ -4,4 +4,4 @@ own service for the subject, so an accepted submission does exactly what a clerk
 would have done, and is audited the same way. A module may register reminders for the
 provider's page too (``portal.reminders``), and ``deadlines`` has no kind: only reminders."""
 
-from . import checks, deadlines, money, occupancy, rectification  # noqa: F401
+from . import annual_report, census, checks, deadlines, fees, money, occupancy, rectification, rosters  # noqa: F401

@@ -33,7 +33,9 @@ def recent_day(day: datetime.date) -> None:
 
 class VacanciesForm(SubmissionForm):
     as_of = forms.DateField(
-        label=gettext_lazy("As of"), widget=forms.DateInput(attrs={"type": "date"}), validators=[recent_day]
+        label=gettext_lazy("As of"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[recent_day],
     )
     vacant = forms.IntegerField(label=gettext_lazy("Vacant beds or places"), min_value=0)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
@@ -72,7 +74,9 @@ def has_vacancies(provider: Provider) -> bool:
 
 class AttendanceForm(SubmissionForm):
     day = forms.DateField(
-        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}), validators=[recent_day]
+        label=gettext_lazy("Day"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=[recent_day],
     )
     attended = forms.IntegerField(label=gettext_lazy("People served that day"), min_value=0, max_value=100_000)
 

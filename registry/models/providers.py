@@ -433,8 +433,19 @@ class AnnualReport(models.Model):
     year = models.PositiveSmallIntegerField(_("financial year"))
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
-    total_income = money_field(_("total income (yuan)"), null=True, blank=True)
-    total_expenditure = money_field(_("total expenditure (yuan)"), null=True, blank=True)
+    total_income = money_field(_("total income (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    total_expenditure = money_field(
+        _("total expenditure (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # The balance sheet's total and the public money of the year (issue 18: what the
+    # provider reports with its income and expenditure, published with them).
+    total_assets = money_field(_("total assets (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)])
+    subsidies_received = money_field(
+        _("government subsidies received (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    subsidies_used = money_field(
+        _("government subsidies used (yuan)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     document = models.FileField(_("report document"), upload_to="annual_reports/%Y/", blank=True)
 
     history = HistoricalRecords()

@@ -83,15 +83,18 @@ def _accepted(kind: RosterKind, column: Column) -> str:
     return _("text")
 
 
-def example_row(kind: RosterKind, user: User | None) -> list[str]:
+def example_row(kind: RosterKind, user: User | None, provider: Provider | None = None) -> list[str]:
     """The kind's example row, its provider and division replaced by the clerk's own first
-    provider and division (by name and by code) when the clerk has them."""
+    provider and division (by name and by code) when the clerk has them; ``provider``: the
+    provider's own code (its own roster, sent through the portal)."""
     row = list(EXAMPLES.get(kind.name, [""] * len(kind.columns)))
-    if user is None:
-        return row
-    provider = providers_visible_to(user).order_by("name", "pk").first()
-    divisions = divisions_visible_to(user).filter(level__gte=Division.Level.COUNTY).order_by("level", "code")
-    division = divisions.first()
+    division = None
+    if provider is None:
+        if user is None:
+            return row
+        provider = providers_visible_to(user).order_by("name", "pk").first()
+        divisions = divisions_visible_to(user).filter(level__gte=Division.Level.COUNTY).order_by("level", "code")
+        division = divisions.first()
     for index, column in enumerate(kind.columns):
         field = _field(kind, column)
         if not field.is_relation or index >= len(row):
@@ -103,8 +106,8 @@ def example_row(kind: RosterKind, user: User | None) -> list[str]:
     return row
 
 
-def column_guides(kind: RosterKind, user: User | None) -> list[ColumnGuide]:
-    example = example_row(kind, user)
+def column_guides(kind: RosterKind, user: User | None, provider: Provider | None = None) -> list[ColumnGuide]:
+    example = example_row(kind, user, provider)
     return [
         ColumnGuide(
             header=column.header,
@@ -118,11 +121,11 @@ def column_guides(kind: RosterKind, user: User | None) -> list[ColumnGuide]:
     ]
 
 
-def template_workbook(kind: RosterKind, user: User | None) -> bytes:
+def template_workbook(kind: RosterKind, user: User | None, provider: Provider | None = None) -> bytes:
     """The roster's headers and the example row; a drop-down list of the Chinese labels on
     every one-choice column (its values on a hidden sheet: a list in the rule itself may
     not exceed 255 characters)."""
-    guides = column_guides(kind, user)
+    guides = column_guides(kind, user, provider)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = kind.name[:31]

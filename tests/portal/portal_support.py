@@ -1,19 +1,30 @@
-"""Helpers shared by the portal's tests of self-checks and rectification (import as
-``portal_support``: the tests folder is on ``sys.path``)."""
+"""Helpers shared by the portal's tests (import as ``portal_support``: the tests folder is on
+``sys.path``): a provider user, the page text, a kind sent through the portal's pages, the
+clerk's accept and return through the admin's buttons, and files as a provider's phone or
+computer would send them."""
 
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import FileField
 from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook
 
 from portal.access import access_grant
+from portal.models import Submission
 from registry.models import Provider, User
 
 PASSWORD = "Bt-portal-2026!x"
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def provider_user(provider: Provider, name: str = "provider1", email: str = "") -> User:
@@ -57,3 +68,49 @@ def pdf(name: str = "report.pdf") -> SimpleUploadedFile:
 def status_of(client: Client, url: str, method: str = "get", **data: Any) -> int:
     response = client.post(url, data) if method == "post" else client.get(url)
     return response.status_code
+
+
+def portal_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def send(client: Client, provider: Provider, kind: str, data: Mapping[str, Any], *, button: str = "submit") -> Any:
+    """Fill in ``kind``'s form on the portal and press Send (or "draft": Save / Check)."""
+    return client.post(reverse("portal:submission_new", args=[provider.pk, kind]), {**data, button: "1"})
+
+
+def latest(provider: Provider, kind: str) -> Submission:
+    return Submission.objects.filter(provider=provider, kind=kind).latest("pk")
+
+
+def accept(staff: Client, submission: Submission) -> Any:
+    """The clerk's Accept button on the review page; the page it lands on."""
+    return staff.post(reverse("admin:portal_submission_accept", args=[submission.pk]), follow=True)
+
+
+def return_to_provider(staff: Client, submission: Submission, reason: str) -> Any:
+    return staff.post(reverse("admin:portal_submission_return", args=[submission.pk]), {"reason": reason}, follow=True)
+
+
+def review_page(staff: Client, submission: Submission) -> str:
+    return text_of(staff.get(reverse("admin:portal_submission_change", args=[submission.pk])).content.decode())
+
+
+def form_errors(response: Any) -> str:
+    """Every error of the form on a re-rendered portal page, as one text."""
+    form = response.context["form"]
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)
+
+
+def xlsx_upload(header: list[str], rows: Iterable[Mapping[str, Any]], name: str = "名册.xlsx") -> SimpleUploadedFile:
+    """A roster as a provider saves it from Excel (the browser's claimed type is not trusted)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append([row.get(column, None) for column in header])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
