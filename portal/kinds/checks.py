@@ -89,7 +89,10 @@ def recent(day: datetime.date) -> None:
 
 def date_field(label: Any, *validators: Any, required: bool = True) -> forms.DateField:
     return forms.DateField(
-        label=label, widget=forms.DateInput(attrs={"type": "date"}), validators=list(validators), required=required
+        label=label,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        validators=list(validators),
+        required=required,
     )
 
 

@@ -31,7 +31,7 @@ class ConstructionApplicationForm(SubmissionForm):
     lease_end = forms.DateField(
         label=gettext_lazy("Lease ends on (leased premises)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     note = forms.CharField(
         label=gettext_lazy("Premises documents sent"),
