@@ -6,7 +6,9 @@ in Baotou, preferring Kundulun and Qingshan, whose demo clerks review them:
 vacancies (or the day's attendance) ten days ago, accepted by its district's clerk, so the
 public page shows "reported by the provider"; the Kundulun home and the Qingshan nursery
 have one waiting for review (the clerks' workbench shows it); the Donghe nursery had one
-returned with a reason. Everything goes through the portal's services; then the dates
+returned with a reason. The home also sent last week's team self-check and yesterday's
+shift handover (one tap each), and the rectification of its earliest open finding, which
+waits for the inspector. Everything goes through the portal's services; then the dates
 are set back to when the demo says it happened. The history is written only for a demo of
 today (the forms refuse counts older than a month, by the calendar, not the demo's day).
 Idempotent: an existing user is left as is.
@@ -15,14 +17,24 @@ Idempotent: an existing user is left as is.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
+from inspections.models import Finding
+from inspections.records import findings_to_rectify
 from portal.access import access_grant
 from portal.models import Submission
-from portal.submissions import submission_accept, submission_return, submission_save, submission_submit
+from portal.submissions import (
+    KINDS,
+    json_data,
+    submission_accept,
+    submission_return,
+    submission_save,
+    submission_submit,
+)
 from registry.models import Provider, ProviderKind, ProviderStatus, User
 from registry.occupancy import vacancy_capacity
 from registry.staff import roles
@@ -87,6 +99,43 @@ def report(provider: Provider, user: User, day: datetime.date, share: float) -> 
     return submission_submit(submission=submission, user=user)
 
 
+def one_tap(provider: Provider, user: User, kind: str, **changes: Any) -> Submission | None:
+    """A checklist sent as a phone sends it when everything is in order: the form's own
+    starting values, and ``changes``; None when the form refuses it (nothing is due)."""
+    form = KINDS[kind].form(provider=provider)
+    data = {name: form[name].value() for name in form.fields if form[name].value() not in (None, "")}
+    data.update(changes)
+    bound = KINDS[kind].form(data=data, provider=provider)
+    if not bound.is_valid():
+        return None
+    submission = submission_save(provider=provider, kind=kind, data=json_data(bound.cleaned_data), user=user)
+    return submission_submit(submission=submission, user=user)
+
+
+def own_checks(provider: Provider, user: User, today: datetime.date) -> int:
+    """The home's own checks: last week's team self-check (three days ago), yesterday's shift
+    handover, and the rectification of its earliest open finding, waiting for the inspector."""
+    sent = 0
+    week = one_tap(provider, user, "weekly_check", day=(today - days(3)).isoformat(), people="护理部 李娜、王芳")
+    handover = one_tap(provider, user, "shift_handover", day=(today - days(1)).isoformat(), people="李娜交班，张伟接班")
+    for submission, day in ((week, today - days(3)), (handover, today - days(1))):
+        if submission is not None:
+            backdate(submission, day, day)
+            sent += 1
+    finding = findings_to_rectify(provider).filter(status=Finding.Status.OPEN).first()
+    if finding is not None and finding.inspection.inspected_on < today:
+        rectified = one_tap(
+            provider,
+            user,
+            "rectification",
+            finding=str(finding.pk),
+            statement="已按要求整改完毕，整改前后照片留存备查。",
+            rectified_on=(today - days(1)).isoformat(),
+        )
+        sent += rectified is not None
+    return sent
+
+
 def backdate(submission: Submission, sent: datetime.date, reviewed: datetime.date | None) -> None:
     at = datetime.datetime.combine(sent, datetime.time(9, 30), tzinfo=datetime.UTC)
     values = {"created_at": at, "submitted_at": at}
@@ -119,6 +168,8 @@ def seed(today: datetime.date) -> dict[str, int]:
         submission_accept(submission=accepted, actor=clerk)
         backdate(accepted, today - days(10), today - days(9))
         created["submissions"] += 1
+        if kind == ProviderKind.ELDERLY_INSTITUTION:
+            created["submissions"] += own_checks(provider, user, today)
         if username in WAITING:
             waiting = report(provider, user, today - days(1), 0.85)
             backdate(waiting, today - days(1), None)
