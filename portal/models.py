@@ -96,9 +96,13 @@ class Invitation(models.Model):
         return f"{self.name} ({self.provider})"
 
 
+ROSTER_CONTENT_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
+
+
 def upload_path(instance: Upload, filename: str) -> str:
     """A random name: nothing of the sender's file name reaches the disk."""
-    return f"portal/{instance.provider_id}/{uuid.uuid4().hex}{instance.extension}"
+    suffix = ".enc" if instance.encrypted else ""
+    return f"portal/{instance.provider_id}/{uuid.uuid4().hex}{instance.extension}{suffix}"
 
 
 class Upload(models.Model):
@@ -129,6 +133,11 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def encrypted(self) -> bool:
+        """A roster workbook or CSV: it holds ID numbers, so it is stored encrypted."""
+        return self.content_type in ROSTER_CONTENT_TYPES
 
     @property
     def extension(self) -> str:

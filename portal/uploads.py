@@ -8,8 +8,10 @@
 - A photo is decoded and written again: what is stored holds the pixels only, no EXIF
   (a phone's photo carries where it was taken), turned upright as the phone meant.
 - A PDF is kept byte for byte, but only if it parses (pypdf reads every page).
-- The file is stored under a random name (``models.upload_path``) and served only by
-  ``serve_upload``, which checks that the user may see its provider.
+- The file is stored under a random name (``models.upload_path``); a roster (it holds ID
+  numbers) is encrypted at rest like the clerks' roster imports. It is served only by
+  ``portal.views.upload_file``, which checks that the user may see its provider, and for a
+  roster that a staff user may see personal data.
 - ``purge_uploads`` deletes rejected and abandoned uploads after ``UPLOAD_RETENTION_DAYS``.
 """
 
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Provider, User
 from safeguards.audit import audit_record
+from safeguards.crypto import decrypt_bytes, encrypt_bytes
 
 from .models import Upload
 
@@ -139,10 +142,20 @@ def store_upload(*, provider: Provider, user: User, file: Any, accept: frozenset
         original_name=str(getattr(file, "name", "") or "")[:200],
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    upload.file.save("upload", ContentFile(data), save=False)
+    # A roster holds ID numbers: encrypted at rest, as the clerks' roster imports are
+    # (media backups must not hold them); photos and PDFs are kept as they are.
+    stored = encrypt_bytes(data) if content_type in ROSTER_TYPES else data
+    upload.file.save("upload", ContentFile(stored), save=False)
     upload.save()
     audit_record("portal.upload", actor=user, obj=upload, detail=f"{content_type} {len(data)} bytes")
     return upload
+
+
+def upload_bytes(upload: Upload) -> bytes:
+    """The file as it was sent (after cleaning): a roster decrypted."""
+    with upload.file.open("rb") as stored:
+        data: bytes = stored.read()
+    return decrypt_bytes(data) if upload.encrypted else data
 
 
 def purge_uploads(*, now: datetime.datetime | None = None) -> int:

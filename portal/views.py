@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from registry.models import User
 from registry.rosters.guide import template_workbook
-from registry.scoping import user_can_see_provider
+from registry.scoping import user_can_see_personal_data, user_can_see_provider
 from subsidies.statements import provider_statement
 
 from .access import provider_of, providers_of
@@ -34,7 +35,7 @@ from .invitations import invitation_accept, open_invitation
 from .models import Submission, Upload
 from .reminders import reminders_for
 from .submissions import KINDS, bound_form, json_data, kinds_for, submission_save, submission_submit
-from .uploads import XLSX, store_upload
+from .uploads import XLSX, store_upload, upload_bytes
 
 
 def portal_user(request: HttpRequest) -> User:
@@ -219,14 +220,16 @@ def upload_file(request: HttpRequest, upload_id: int) -> HttpResponseBase:
     user = request.user
     if not user.is_authenticated:
         raise Http404
-    allowed = (
-        user_can_see_provider(user, upload.provider)
-        if user.is_staff
-        else providers_of(user).filter(pk=upload.provider_id).exists()
-    )
+    if user.is_staff:
+        # A roster holds full ID numbers: only for staff who may see personal data.
+        allowed = user_can_see_provider(user, upload.provider) and (
+            not upload.encrypted or user_can_see_personal_data(user)
+        )
+    else:
+        allowed = providers_of(user).filter(pk=upload.provider_id).exists()
     if not allowed:
         raise Http404
-    response = FileResponse(upload.file.open("rb"), content_type=upload.content_type)
+    response = FileResponse(io.BytesIO(upload_bytes(upload)), content_type=upload.content_type)
     extension = mimetypes.guess_extension(upload.content_type) or ""
     disposition = "inline" if upload.content_type.startswith("image/") or extension == ".pdf" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="upload-{upload.pk}{upload.extension}"'

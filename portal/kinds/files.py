@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from registry.models import Provider
 
 from ..models import Submission, Upload
-from ..uploads import read_upload, sniff
+from ..uploads import read_upload, sniff, upload_bytes
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,4 @@ def submitted_file(submission: Submission, sha256: str) -> SentFile:
     upload = submission.uploads.filter(sha256=sha256).order_by("-pk").first()
     if upload is None:
         raise forms.ValidationError(_("The file that was checked is not part of this submission."), code="file")
-    with upload.file.open("rb") as file:
-        data: bytes = file.read()
-    return SentFile(data=data, content_type=upload.content_type, sha256=upload.sha256)
+    return SentFile(data=upload_bytes(upload), content_type=upload.content_type, sha256=upload.sha256)

@@ -138,3 +138,18 @@ def test_stale_uploads_are_purged_once_and_audited(provider: Any, member: User) 
     assert set(Upload.objects.values_list("pk", flat=True)) == {kept.pk, attached.pk}
     assert not os.path.exists(path)
     assert AuditEntry.objects.filter(action="portal.upload_purge").count() == 1
+
+
+def test_a_roster_is_stored_encrypted_and_served_only_to_who_may_see_personal_data(
+    provider: Any, member: User, clerk: User, reviewer: User, client_for: Any
+) -> None:
+    number = "150203194203080172"
+    roster = f"统一社会信用代码,姓名,身份证号\n{provider.uscc},张桂兰,{number}\n".encode()
+    stored = upload(provider, member, "名册.csv", roster, accept=ROSTER_TYPES)
+    on_disk = stored.file.open("rb").read()
+    assert number.encode() not in on_disk and "张桂兰".encode() not in on_disk
+    assert stored.file.name.endswith(".csv.enc")
+    url = reverse("portal:upload", args=[stored.pk])
+    assert b"".join(client_for(member).get(url).streaming_content) == roster
+    assert b"".join(client_for(clerk).get(url).streaming_content) == roster  # may see personal data
+    assert client_for(reviewer).get(url).status_code == 404  # may see the provider, not the numbers
