@@ -63,6 +63,11 @@ def encrypt_text(value: str) -> str:
     return _fernet().encrypt(value.encode()).decode("ascii")
 
 
+def rotate_bytes(token: bytes) -> bytes:
+    """An encrypted file's token, encrypted again with the first (current) key."""
+    return _fernet().rotate(token)
+
+
 def decrypt_text(token: str) -> str:
     """The plain text; raises ``InvalidToken`` when no configured key opens it."""
     return _fernet().decrypt(token.encode("ascii")).decode()

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.db import transaction
 
 from .fields import EncryptedTextField
+
+# Personal data encrypted outside an encrypted field (a token inside a JSON column, an
+# encrypted file), re-encrypted by the app that stores it: it registers a function that
+# returns {what: rows re-encrypted} (``portal`` for its submissions and roster uploads).
+EXTRA_ROTATIONS: list[Callable[[], dict[str, int]]] = []
+
+
+def register_rotation(rotation: Callable[[], dict[str, int]]) -> None:
+    if rotation not in EXTRA_ROTATIONS:
+        EXTRA_ROTATIONS.append(rotation)
 
 
 def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
@@ -31,4 +43,6 @@ def rotate_personal_data_key(*, batch_size: int = 2000) -> dict[str, int]:
             count += len(batch)
             last = getattr(batch[-1], pk)
         done[model._meta.db_table] = count
+    for rotation in EXTRA_ROTATIONS:
+        done.update(rotation())
     return done
