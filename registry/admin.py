@@ -274,13 +274,14 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         allowed, why = lifecycle.user_may_transition(staff_user(request), provider, action)
         if not allowed:
             raise PermissionDenied(why)
-        form = LifecycleForm(request.POST or None)
+        form = LifecycleForm(request.POST or None, removal=action in lifecycle.REMOVALS)
         if request.method == "POST" and form.is_valid():
             try:
                 lifecycle.provider_transition(
                     provider=provider,
                     action=action,
                     reason=form.cleaned_data["reason"],
+                    reason_category=form.cleaned_data.get("reason_category", ""),
                     effective_on=form.cleaned_data["effective_on"],
                     actor=staff_user(request),
                 )

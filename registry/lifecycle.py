@@ -2,6 +2,9 @@
 
 Every transition needs a reason, an effective date and an actor; it is written as a
 ``ProviderStatusChange`` and as a history row of the provider, in one transaction.
+A transition that takes the provider out of the directory (suspend, close, revoke) also
+has a reason category, which its public page shows (issue 19); the free-text reason
+stays in the back office.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from safeguards.audit import audit_record
 
-from .models import Provider, ProviderStatus, ProviderStatusChange, User
+from .models import Provider, ProviderStatus, ProviderStatusChange, StatusReason, User
 from .scoping import user_can_see_provider
 
 Action = ProviderStatusChange.Action
@@ -38,6 +41,10 @@ TRANSITIONS: dict[str, Transition] = {
     Action.CLOSE: Transition(frozenset({S.FILED, S.CERTIFIED, S.SUSPENDED}), S.CLOSED, "registry.close_provider"),
     Action.REVOKE: Transition(frozenset({S.FILED, S.CERTIFIED, S.SUSPENDED}), S.REVOKED, "registry.revoke_provider"),
 }
+
+
+# The actions after which the provider is no longer listed: their reason category is public.
+REMOVALS = frozenset({Action.SUSPEND, Action.CLOSE, Action.REVOKE})
 
 
 def allowed_actions(provider: Provider) -> list[str]:
@@ -71,12 +78,23 @@ def provider_transition(
     reason: str,
     effective_on: datetime.date,
     actor: User,
+    reason_category: str = "",
     check_permission: bool = True,
 ) -> ProviderStatusChange:
-    """Apply a lifecycle action; refuse illegal transitions with a clear message."""
+    """Apply a lifecycle action; refuse illegal transitions with a clear message.
+
+    A removal without a reason category (a command, an older caller) is recorded as
+    "other": the public page then says only that the provider is suspended, closed or
+    revoked, and when. The clerk's form asks for it."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for this change.")})
+    if reason_category and reason_category not in StatusReason.values:
+        raise ValidationError({"reason_category": _("Choose a reason category from the list.")})
+    if action in REMOVALS:
+        reason_category = reason_category or StatusReason.OTHER
+    else:
+        reason_category = ""
     if effective_on > timezone.localdate():
         raise ValidationError({"effective_on": _("The effective date cannot be in the future.")})
     if check_permission:
@@ -107,6 +125,7 @@ def provider_transition(
             from_status=locked.status,
             to_status=target,
             reason=reason,
+            reason_category=reason_category,
             effective_on=effective_on,
             actor=actor,
         )
@@ -124,7 +143,11 @@ def provider_transition(
             actor=actor,
             obj=locked,
             before={"status": change.from_status},
-            after={"status": change.to_status, "effective_on": effective_on.isoformat()},
+            after={
+                "status": change.to_status,
+                "effective_on": effective_on.isoformat(),
+                **({"reason_category": reason_category} if reason_category else {}),
+            },
             detail=reason,
         )
     provider.refresh_from_db()

@@ -19,6 +19,7 @@ from django.db.models import (
     Case,
     DecimalField,
     Exists,
+    F,
     IntegerField,
     Min,
     OuterRef,
@@ -41,6 +42,7 @@ from .models import (
     Provider,
     ProviderKind,
     ProviderStatus,
+    ProviderStatusChange,
 )
 from .occupancy import occupancy_annotations, vacancy_basis
 from .renewals import asked_for_annual_report, report_year_due
@@ -103,6 +105,79 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
         .annotate(**occupancy_annotations(day))
         .annotate(monthly_fee=monthly_fee, occupancy_on=Value(day), **childcare_annotations())
     )
+
+
+# Statuses with a public page: every provider that has ever been filed (DOMAIN §7 "Public
+# disclosure"). A draft has never been filed and has none. Only certified ones are listed.
+PAGE_STATUSES = frozenset(
+    {
+        ProviderStatus.FILED,
+        ProviderStatus.CERTIFIED,
+        ProviderStatus.SUSPENDED,
+        ProviderStatus.CLOSED,
+        ProviderStatus.REVOKED,
+    }
+)
+REMOVED_STATUSES = frozenset({ProviderStatus.SUSPENDED, ProviderStatus.CLOSED, ProviderStatus.REVOKED})
+
+
+def public_page_provider(uscc: str, day: datetime.date | None = None) -> Provider | None:
+    """The provider whose public page ``uscc`` is, or None: a certified provider with the
+    directory's figures; one filed but not (or no longer) certified as it stands, without
+    occupancy (it takes nobody in the directory's sense), so its page says its status."""
+    listed = public_providers(day).filter(uscc=uscc).first()
+    if listed is not None:
+        return listed
+    unlisted = Provider.objects.filter(uscc=uscc, status__in=PAGE_STATUSES).select_related("division").first()
+    return unlisted
+
+
+def status_notice(provider: Provider) -> ProviderStatusChange | None:
+    """The lifecycle change that gave a provider its current status, when that status is
+    not "certified": what its public page says at the top (date, reason category)."""
+    if provider.status == ProviderStatus.CERTIFIED:
+        return None
+    return (
+        provider.status_changes.filter(to_status=provider.status)
+        .only("action", "to_status", "reason_category", "effective_on")
+        .order_by("-effective_on", "-recorded_at", "-id")
+        .first()
+    )
+
+
+def removals_after(since: datetime.datetime) -> list[ProviderStatusChange]:
+    """Providers that left the directory after ``since``: the change feed's removals.
+
+    A provider is removed when it has been certified and is now suspended, closed or
+    revoked, and that change was recorded after ``since``; the latest such change of each
+    provider, so a provider suspended then closed is one removal, as it now stands
+    (removals are few: the newest per provider is picked here, not with DISTINCT ON)."""
+    changes = (
+        ProviderStatusChange.objects.filter(
+            recorded_at__gt=since,
+            to_status=F("provider__status"),
+            provider__status__in=REMOVED_STATUSES,
+            provider__certified_on__isnull=False,
+        )
+        .select_related("provider", "provider__division")
+        .order_by("-recorded_at", "-id")
+    )
+    latest: dict[int, ProviderStatusChange] = {}
+    for change in changes:
+        latest.setdefault(change.provider_id, change)
+    return sorted(latest.values(), key=lambda change: (change.recorded_at, change.pk))
+
+
+def removal_row(change: ProviderStatusChange) -> dict[str, Any]:
+    """One removal of the change feed: who, since when, in what status, and why (category)."""
+    return {
+        "uscc": change.provider.uscc,
+        "name": change.provider.name,
+        "status": change.to_status,
+        "status_changed_on": change.effective_on.isoformat(),
+        "reason_category": change.reason_category,
+        "recorded_at": change.recorded_at.isoformat(),
+    }
 
 
 def childcare_annotations() -> dict[str, Any]:

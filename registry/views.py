@@ -22,7 +22,7 @@ from safeguards.ratelimit import rate_limited
 
 from .exports import export_response, plain_table
 from .filters import ProviderFilter
-from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind
+from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
 from .open_data_table import open_data_header, readable_open_data_row
 from .public import (
     OPEN_DATA_FIELDS,
@@ -31,7 +31,11 @@ from .public import (
     division_names,
     json_value,
     open_data_row,
+    public_page_provider,
     public_providers,
+    removal_row,
+    removals_after,
+    status_notice,
 )
 from .public_sections import detail_sections
 from .selectors import in_force_on
@@ -115,14 +119,18 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     uscc = uscc.upper()
     if not USCC_SHAPE.fullmatch(uscc):  # not even shaped like a code: NUL, which PostgreSQL refuses, …
         raise Http404
-    provider = public_providers().filter(uscc=uscc).first()
+    provider = public_page_provider(uscc)
     if provider is None:
         raise Http404
     today = timezone.localdate()
-    fees = provider.fee_items.filter(in_force_on(today)).order_by("kind", "name")
+    listed = provider.status == ProviderStatus.CERTIFIED
+    # A provider no longer listed charges nobody: its last fees are history, not shown as current.
+    fees = provider.fee_items.filter(in_force_on(today)).order_by("kind", "name") if listed else []
     league, county = area_of(provider, division_names())
     context = {
         "provider": provider,
+        "listed": listed,
+        "notice": status_notice(provider),
         "league": league,
         "county": county,
         "fees": fees,
@@ -200,6 +208,10 @@ def providers_api(request: HttpRequest) -> HttpResponse:
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
         "results": [{k: json_value(v) for k, v in open_data_row(p, names).items()} for p in page.object_list],
     }
+    since = filterset.form.cleaned_data.get("modified_after") if filterset.is_bound else None
+    if since is not None:
+        # The change feed: who left the directory since, so a copy can drop them.
+        data["removed"] = [removal_row(change) for change in removals_after(since)]
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

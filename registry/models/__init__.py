@@ -43,6 +43,7 @@ from .providers import (
     ProviderKind,
     ProviderStatus,
     ProviderStatusChange,
+    StatusReason,
     RegistrationAuthority,
     money_field,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "ProviderKind",
     "ProviderStatus",
     "ProviderStatusChange",
+    "StatusReason",
     "RegistrationAuthority",
     "Resident",
     "ResidentCategory",

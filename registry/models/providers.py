@@ -288,6 +288,21 @@ class Provider(models.Model):
         return self.kind in ProviderKind.childcare()
 
 
+class StatusReason(models.TextChoices):
+    """Why a provider left the directory, as the public page says it (issue 19, DOMAIN §7
+    "Public disclosure": the date and the reason category). The clerk's own reason is free
+    text and stays in the back office: it may name people."""
+
+    PROVIDER_REQUEST = "provider_request", _("At the provider's request")
+    SAFETY = "safety", _("Safety hazards")
+    RECTIFICATION = "rectification", _("Rectification not completed in time")
+    VIOLATION = "violation", _("Violation of laws or regulations")
+    SUBSIDY_FRAUD = "subsidy_fraud", _("Subsidies obtained by fraud")
+    REGISTRATION = "registration", _("Registration or filing cancelled")
+    MERGER = "merger", _("Merged or relocated")
+    OTHER = "other", _("Other")
+
+
 class ProviderStatusChange(models.Model):
     """One lifecycle transition: who moved the provider from which status to which, and why."""
 
@@ -306,6 +321,10 @@ class ProviderStatusChange(models.Model):
     from_status = models.CharField(_("from status"), max_length=20, choices=ProviderStatus.choices)
     to_status = models.CharField(_("to status"), max_length=20, choices=ProviderStatus.choices)
     reason = models.TextField(_("reason"))
+    # Public: required when the provider leaves the directory (suspend, close, revoke).
+    reason_category = models.CharField(
+        _("reason category"), max_length=20, choices=StatusReason.choices, blank=True
+    )
     effective_on = models.DateField(_("effective on"))
     actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 
 from registry import occupancy
 from registry.labels import choice_labels
-from registry.models import CareMode
+from registry.models import CareMode, ProviderStatus
 from registry.public import care_modes_offered
 from registry.public_sections import nav_links
 
@@ -60,3 +60,16 @@ def care_mode_labels(provider: Any) -> str:
 def report_out_of_date(provider: Any) -> bool:
     """The provider's own count of its vacancies is older than REPORTED_VACANCIES_STALE_DAYS."""
     return occupancy.report_out_of_date(provider, timezone.localdate())
+
+
+@register.inclusion_tag("public/_provider_link.html")
+def provider_link(uscc: str, name: str, status: str) -> dict[str, Any]:
+    """A provider's name linked to its public page (every filed provider has one), with its
+    status when it is no longer listed, for the subsidy and inspection lists."""
+    listed = status == ProviderStatus.CERTIFIED
+    return {
+        "uscc": uscc,
+        "name": name,
+        "has_page": status != ProviderStatus.DRAFT,
+        "status": "" if listed else ProviderStatus(status).label,
+    }
