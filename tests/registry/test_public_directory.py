@@ -360,7 +360,7 @@ def test_filters_are_kept_in_the_form_so_results_can_be_bookmarked(client: Clien
         ProviderStatus.REVOKED,
     ],
 )
-def test_only_certified_providers_are_listed_or_have_a_page(client: Client, status: str) -> None:
+def test_only_certified_providers_are_listed_and_every_filed_one_has_a_page(client: Client, status: str) -> None:
     hidden = Provider.objects.filter(status=status)
     assert hidden.exists()  # the demo has each status
     listed_usccs = set(listed(client))
@@ -368,11 +368,13 @@ def test_only_certified_providers_are_listed_or_have_a_page(client: Client, stat
     csv_text = file_bytes(client.get("/providers.csv")).decode("utf-8-sig")
     sitemap = client.get("/sitemap.xml").content.decode()
 
+    # A draft was never filed and has no page; any other provider's page says its status.
+    page_status = 404 if status == ProviderStatus.DRAFT else 200
     for provider in hidden:
         assert provider.uscc not in listed_usccs
-        assert client.get(f"/providers/{provider.uscc}/").status_code == 404
-        assert client.get(f"/en/providers/{provider.uscc}/").status_code == 404
-        assert client.get(f"/providers/{provider.uscc.lower()}/").status_code == 404
+        assert client.get(f"/providers/{provider.uscc}/").status_code == page_status
+        assert client.get(f"/en/providers/{provider.uscc}/").status_code == page_status
+        assert client.get(f"/providers/{provider.uscc.lower()}/").status_code == page_status
         assert provider.uscc not in csv_text
         assert provider.uscc not in {row["uscc"] for row in api["results"]}
         assert provider.uscc not in sitemap
