@@ -7,7 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
-        from . import work_items, workbench
+        from . import open_data_api, work_items, workbench
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
@@ -15,3 +15,5 @@ class RegistryConfig(AppConfig):
         staff_admin.register()
         # The district clerk's and the security admins' part of the workbench.
         workbench.register(items=work_items.ITEMS, panels=work_items.PANELS)
+        # The registry's keys of a provider's open-data record (status history, fees, reports).
+        open_data_api.register()

@@ -49,6 +49,7 @@ from .spreadsheets import csv_chunks, xlsx_bytes
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
+ARCHIVE = "zip"  # a zip of CSV files (the open data's HSDS export), recorded like the others
 EXPORT_CHUNK_ROWS = 2000  # rows read from the database at a time by a streamed export
 
 Rows = Iterable[Sequence[Any]]
@@ -103,7 +104,7 @@ def export_record(
     phone numbers) and audit it once (``audit_action``, about ``audit_obj`` or else the
     record, with ``audit_after`` added to what it records); returns whether ID and phone
     numbers are written in full (never when ``reveal`` is False)."""
-    if file_format not in FORMATS:
+    if file_format not in (*FORMATS, ARCHIVE):
         raise ValueError(f"unknown export format {file_format!r}")
     personal = reveal and may_export_personal_data(user=user, table=table)
     with transaction.atomic():

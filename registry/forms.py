@@ -25,6 +25,7 @@ class LifecycleForm(forms.Form):
         super().__init__(data)
         if not removal:  # filing, certifying, reinstating: nothing to explain to the public
             del self.fields["reason_category"]
+
     effective_on = forms.DateField(
         label=_("Effective date"),
         initial=timezone.localdate,

@@ -91,10 +91,7 @@ def provider_transition(
         raise ValidationError({"reason": _("Give a reason for this change.")})
     if reason_category and reason_category not in StatusReason.values:
         raise ValidationError({"reason_category": _("Choose a reason category from the list.")})
-    if action in REMOVALS:
-        reason_category = reason_category or StatusReason.OTHER
-    else:
-        reason_category = ""
+    reason_category = (reason_category or StatusReason.OTHER) if action in REMOVALS else ""
     if effective_on > timezone.localdate():
         raise ValidationError({"effective_on": _("The effective date cannot be in the future.")})
     if check_permission:

@@ -94,13 +94,19 @@ def public_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
     Everything is computed in the one query (subqueries), so a page costs the same
     whatever its size.
     """
+    return page_providers(day).filter(status=ProviderStatus.CERTIFIED)
+
+
+def page_providers(day: datetime.date | None = None) -> QuerySet[Provider]:
+    """Every provider with a public page (``PAGE_STATUSES``), annotated as the directory's.
+    Only a certified provider's figures are published (``UNLISTED_NULLS``)."""
     day = day or timezone.localdate()
     monthly_fee = Subquery(
         monthly_fees(day).filter(provider=OuterRef("pk")).values("fee"),
         output_field=MONTHLY_FEE_FIELD,
     )
     return (
-        Provider.objects.filter(status=ProviderStatus.CERTIFIED)
+        Provider.objects.filter(status__in=PAGE_STATUSES)
         .select_related("division")
         .annotate(**occupancy_annotations(day))
         .annotate(monthly_fee=monthly_fee, occupancy_on=Value(day), **childcare_annotations())
@@ -123,13 +129,9 @@ REMOVED_STATUSES = frozenset({ProviderStatus.SUSPENDED, ProviderStatus.CLOSED, P
 
 def public_page_provider(uscc: str, day: datetime.date | None = None) -> Provider | None:
     """The provider whose public page ``uscc`` is, or None: a certified provider with the
-    directory's figures; one filed but not (or no longer) certified as it stands, without
-    occupancy (it takes nobody in the directory's sense), so its page says its status."""
-    listed = public_providers(day).filter(uscc=uscc).first()
-    if listed is not None:
-        return listed
-    unlisted = Provider.objects.filter(uscc=uscc, status__in=PAGE_STATUSES).select_related("division").first()
-    return unlisted
+    directory's figures; one filed but not (or no longer) certified as it stands, so its
+    page says its status (the page and the API leave its occupancy and fees out)."""
+    return page_providers(day).filter(uscc=uscc).first()
 
 
 def status_notice(provider: Provider) -> ProviderStatusChange | None:

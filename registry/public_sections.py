@@ -1,5 +1,5 @@
-"""What other apps add to the public site: navigation links, sitemap entries and sections
-of the provider page.
+"""What other apps add to the public site: navigation links, sitemap entries, sections
+of the provider page and keys of its open-data record.
 
 Each app registers its own contributions from its ``AppConfig.ready``. The registry's base
 template, sitemap and provider page iterate over what is registered and never name
@@ -42,11 +42,25 @@ class DetailSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ApiSection:
+    """A key of the provider's open-data record (``/api/providers/<uscc>/``): ``build``
+    returns its JSON value for a provider, which ``schema`` (JSON Schema) describes. The
+    OpenAPI document is made from the schemas, and a test checks responses against them,
+    so what is documented and what is served cannot drift apart."""
+
+    name: str
+    build: Callable[[Provider], Any]
+    schema: dict[str, Any]
+    order: int = 100
+
+
 @dataclass
 class PublicContributions:
     nav_links: list[NavLink] = field(default_factory=list)
     sitemaps: dict[str, type[Sitemap[Any]]] = field(default_factory=dict)
     detail_sections: list[DetailSection] = field(default_factory=list)
+    api_sections: list[ApiSection] = field(default_factory=list)
 
 
 # Filled by the apps' ready(); read on every request, so it holds nothing per request.
@@ -68,6 +82,17 @@ def register_detail_section(section: DetailSection) -> None:
     if section not in CONTRIBUTIONS.detail_sections:
         CONTRIBUTIONS.detail_sections.append(section)
         CONTRIBUTIONS.detail_sections.sort(key=lambda s: s.order)
+
+
+def register_api_section(section: ApiSection) -> None:
+    """A key of the provider record; ``name`` must be unique across apps."""
+    CONTRIBUTIONS.api_sections = [other for other in CONTRIBUTIONS.api_sections if other.name != section.name]
+    CONTRIBUTIONS.api_sections.append(section)
+    CONTRIBUTIONS.api_sections.sort(key=lambda s: (s.order, s.name))
+
+
+def api_sections() -> list[ApiSection]:
+    return list(CONTRIBUTIONS.api_sections)
 
 
 def nav_links() -> list[tuple[str, str | Promise]]:

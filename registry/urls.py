@@ -12,4 +12,7 @@ urlpatterns = [
     path("providers/<str:uscc>/", views.provider_detail, name="provider_detail"),
     path("api/", views.api_docs, name="api_docs"),
     path("api/providers/", views.providers_api, name="providers_api"),
+    path("api/providers/<str:uscc>/", views.provider_api, name="provider_api"),
+    path("api/openapi.json", views.openapi_json, name="openapi_json"),
+    path("open-data/hsds.zip", views.hsds_download, name="hsds_download"),
 ]

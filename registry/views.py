@@ -20,10 +20,13 @@ from django.views.decorators.http import require_GET
 
 from safeguards.ratelimit import rate_limited
 
-from .exports import export_response, plain_table
+from .exports import ARCHIVE, export_record, export_response, plain_table
 from .filters import ProviderFilter
+from .hsds import hsds_zip
 from .models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
+from .open_data_api import provider_record
 from .open_data_table import open_data_header, readable_open_data_row
+from .openapi import openapi_document
 from .public import (
     OPEN_DATA_FIELDS,
     annual_report_overdue,
@@ -204,6 +207,7 @@ def providers_api(request: HttpRequest) -> HttpResponse:
 
     data: dict[str, Any] = {
         "count": paginator.count,
+        "data_as_of": json_value(timezone.now()),
         "next": link(page.next_page_number()) if page.has_next() else None,
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
         "results": [{k: json_value(v) for k, v in open_data_row(p, names).items()} for p in page.object_list],
@@ -213,6 +217,45 @@ def providers_api(request: HttpRequest) -> HttpResponse:
         # The change feed: who left the directory since, so a copy can drop them.
         data["removed"] = [removal_row(change) for change in removals_after(since)]
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@rate_limited("open-data")
+def provider_api(request: HttpRequest, uscc: str) -> HttpResponse:
+    """One provider's public record, whatever its status (``open_data_api``)."""
+    uscc = uscc.upper()
+    provider = public_page_provider(uscc) if USCC_SHAPE.fullmatch(uscc) else None
+    if provider is None:
+        return JsonResponse({"errors": {"uscc": ["no provider with a public record has this code"]}}, status=404)
+    record = {**provider_record(provider, division_names()), "data_as_of": json_value(timezone.now())}
+    return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def openapi_json(request: HttpRequest) -> HttpResponse:
+    document = openapi_document(request.build_absolute_uri("/"))
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+@require_GET
+@rate_limited("open-data")
+def hsds_download(request: HttpRequest) -> HttpResponse:
+    """Certified providers as HSDS tables (``hsds.py``), recorded and audited as any download."""
+    taken_at = timezone.now()
+    providers = public_providers().order_by("uscc")
+    content, count = hsds_zip(
+        providers.iterator(chunk_size=500),
+        division_names(),
+        lambda uscc: request.build_absolute_uri(reverse("provider_detail", args=[uscc])),
+        taken_at,
+    )
+    user = request.user if request.user.is_authenticated else None
+    export_record(
+        user=user, table=plain_table(what="providers-hsds", header=[], rows=[], count=count), file_format=ARCHIVE
+    )
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="providers-hsds-{taken_at:%Y%m%d}.zip"'
+    return response
 
 
 @require_GET

@@ -322,9 +322,7 @@ class ProviderStatusChange(models.Model):
     to_status = models.CharField(_("to status"), max_length=20, choices=ProviderStatus.choices)
     reason = models.TextField(_("reason"))
     # Public: required when the provider leaves the directory (suspend, close, revoke).
-    reason_category = models.CharField(
-        _("reason category"), max_length=20, choices=StatusReason.choices, blank=True
-    )
+    reason_category = models.CharField(_("reason category"), max_length=20, choices=StatusReason.choices, blank=True)
     effective_on = models.DateField(_("effective on"))
     actor = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("actor"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

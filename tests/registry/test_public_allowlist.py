@@ -10,8 +10,10 @@ addresses and bank account numbers.
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +27,7 @@ from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, rec
 
 from inspections.models import Draw, Inspection, Regime
 from registry.models import Caregiver, Division, FeeItem, Provider, ProviderStatus, Resident, User
+from registry.public import PAGE_STATUSES
 from safeguards.identifiers import mask_id_number
 from subsidies.models import PaymentItem, SubsidyScheme
 
@@ -80,7 +83,9 @@ def public_responses(published: None) -> dict[str, str]:
     client = Client()
     cache.clear()
     certified = list(Provider.objects.filter(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
-    hidden = list(Provider.objects.exclude(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
+    # Every provider ever filed has a page and an open-data record (issue 19); drafts none.
+    unlisted = list(Provider.objects.filter(status__in=PAGE_STATUSES).exclude(status=ProviderStatus.CERTIFIED))
+    drafts = list(Provider.objects.filter(status=ProviderStatus.DRAFT).values_list("uscc", flat=True))
     responses: dict[str, str] = {}
     for prefix in ("", "/en"):
         for start in (
@@ -96,17 +101,30 @@ def public_responses(published: None) -> dict[str, str]:
             responses.update(all_pages(client, start))
         for uscc in certified:
             responses[f"{prefix}/providers/{uscc}/"] = fetch(client, f"{prefix}/providers/{uscc}/")[1]
-        for uscc in hidden:  # 404 pages too
+        for provider in unlisted:  # status pages: suspended, closed, revoked, filed
+            status, body = fetch(client, f"{prefix}/providers/{provider.uscc}/")
+            assert status == 200
+            responses[f"{prefix}/providers/{provider.uscc}/ ({provider.status})"] = body
+        for uscc in drafts:  # 404 pages too
             status, body = fetch(client, f"{prefix}/providers/{uscc}/")
             assert status == 404
             responses[f"{prefix}/providers/{uscc}/ (404)"] = body
         status, body = fetch(client, f"{prefix}/providers.csv")
         assert status == 200
         responses[f"{prefix}/providers.csv"] = body
-    for url in ("/sitemap.xml", "/robots.txt"):
+    for url in ("/sitemap.xml", "/robots.txt", "/api/openapi.json"):
         status, body = fetch(client, url)
         assert status == 200
         responses[url] = body
+    for uscc in [*certified, *(p.uscc for p in unlisted)]:
+        status, body = fetch(client, f"/api/providers/{uscc}/")
+        assert status == 200
+        responses[f"/api/providers/{uscc}/"] = body
+    hsds = client.get("/open-data/hsds.zip")
+    assert hsds.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(hsds.content)) as archive:
+        for name in archive.namelist():
+            responses[f"/open-data/hsds.zip:{name}"] = archive.read(name).decode("utf-8-sig")
     cache.clear()
     return responses
 
@@ -116,6 +134,9 @@ def test_the_scan_covers_every_page_kind(public_responses: dict[str, str]) -> No
     details = [u for u in public_responses if re.fullmatch(r"(/en)?/providers/\w{18}/", u)]
 
     assert len(details) == 2 * certified
+    assert sum(re.fullmatch(r"/api/providers/\w{18}/", u) is not None for u in public_responses) >= certified
+    assert any(" (suspended)" in u for u in public_responses) and any(" (closed)" in u for u in public_responses)
+    assert "/open-data/hsds.zip:organizations.csv" in public_responses
     assert sum("/inspections/" in u for u in public_responses) >= 2
     assert Draw.objects.filter(status=Draw.Status.FROZEN).exists()
     assert PaymentItem.objects.filter(state=PaymentItem.State.PAID, subject__gt="").count() >= 10
@@ -158,7 +179,7 @@ def allowed_public_text() -> str:
     """Text the directory legitimately shows, in which a short personal name may occur by chance
     (``乌兰`` is a given name and part of ``乌兰察布市`` and ``石宝镇乌兰嘎查``)."""
     parts: list[str] = []
-    for p in Provider.objects.filter(status=ProviderStatus.CERTIFIED):
+    for p in Provider.objects.filter(status__in=PAGE_STATUSES):
         parts += [p.name, p.address, p.services, p.facilities]
     parts += Division.objects.values_list("name", flat=True)
     parts += FeeItem.objects.values_list("name", flat=True)
