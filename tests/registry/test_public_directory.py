@@ -381,13 +381,14 @@ def test_only_certified_providers_are_listed_and_every_filed_one_has_a_page(clie
         assert listed(client, {"q": provider.name}) == []
 
 
-def test_a_provider_disappears_when_suspended(client: Client) -> None:
+def test_a_provider_leaves_the_list_when_suspended_and_its_page_says_so(client: Client) -> None:
     provider = Provider.objects.get(name="东河区仁爱养老院")
     assert client.get(f"/providers/{provider.uscc}/").status_code == 200
 
     Provider.objects.filter(pk=provider.pk).update(status=ProviderStatus.SUSPENDED)
 
-    assert client.get(f"/providers/{provider.uscc}/").status_code == 404
+    page = client.get(f"/providers/{provider.uscc}/")
+    assert page.status_code == 200 and 'class="status-notice status-suspended"' in page.content.decode()
     assert provider.uscc not in listed(client)
 
 

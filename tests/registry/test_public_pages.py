@@ -206,7 +206,7 @@ def test_the_home_search_goes_to_the_list(client: Client) -> None:
 
 
 def test_404_page_has_the_site_layout_language_and_switcher(client: Client) -> None:
-    hidden = Provider.objects.filter(status=ProviderStatus.SUSPENDED).first()
+    hidden = Provider.objects.filter(status=ProviderStatus.DRAFT).first()  # never filed: no page
     assert hidden is not None
     response = client.get(f"/providers/{hidden.uscc}/")
     page = Page(response.content.decode())
