@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from registry.models import FilingAuthority, PremisesBasis, ProviderKind, ProviderStatus, ProviderStatusChange
+from registry.models import (
+    FilingAuthority,
+    PremisesBasis,
+    ProviderKind,
+    ProviderStatus,
+    ProviderStatusChange,
+    StatusReason,
+)
 from safeguards.identifiers import make_uscc
 
 from .baotou import DISTRICTS, REINSTATED, District, Listing, landline, moved
@@ -35,6 +42,7 @@ class Step:
     action: str
     effective_on: datetime.date
     reason: str
+    reason_category: str = ""  # what the public page says of a removal (REASON_CATEGORIES)
 
 
 @dataclass
@@ -101,6 +109,21 @@ REASONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# The public reason category of each removal reason above (issue 19: status pages).
+REASON_CATEGORIES: dict[str, str] = {
+    "消防安全检查发现重大隐患，责令暂停收住老人并限期整改。": StatusReason.SAFETY,
+    "责任保险过期未续保，限期整改。": StatusReason.VIOLATION,
+    "未按规定公示收费标准，暂停整改。": StatusReason.VIOLATION,
+    "举办者申请停止运营，在院老人已妥善安置。": StatusReason.PROVIDER_REQUEST,
+    "场地调整，停止运营，服务对象已转介。": StatusReason.MERGER,
+    "整改期满仍存在重大安全隐患，撤销备案。": StatusReason.RECTIFICATION,
+    "骗取养老服务补贴，撤销备案。": StatusReason.SUBSIDY_FRAUD,
+    "卫生保健检查不合格，暂停收托并限期整改。": StatusReason.SAFETY,
+    "生源不足，举办者申请停止运营，在托婴幼儿已妥善转托。": StatusReason.PROVIDER_REQUEST,
+    "超范围收托且整改不到位，撤销备案。": StatusReason.VIOLATION,
+}
+
+
 def plan_steps(rng: random.Random, listing: Listing, anchor: datetime.date) -> list[Step]:
     """The lifecycle transitions that take a new provider to the listing's status, the
     last one before ``anchor``."""
@@ -119,7 +142,10 @@ def plan_steps(rng: random.Random, listing: Listing, anchor: datetime.date) -> l
     if overflow > 0:
         dates = [d - days(overflow) for d in dates]
     reasons = REASONS["childcare" if listing.kind in ProviderKind.childcare() else "elderly"]
-    return [Step(s.action, d, rng.choice(reasons[s.action])) for s, d in zip(history, dates, strict=True)]
+    steps = [Step(s.action, d, rng.choice(reasons[s.action])) for s, d in zip(history, dates, strict=True)]
+    for step in steps:
+        step.reason_category = REASON_CATEGORIES.get(step.reason, "")
+    return steps
 
 
 # -------------------------------------------------------------- provider fields

@@ -222,6 +222,7 @@ def create_provider(plan: ProviderPlan, division: Division, actor: User) -> Prov
             provider=provider,
             action=step.action,
             reason=step.reason,
+            reason_category=step.reason_category,
             effective_on=step.effective_on,
             actor=actor,
             check_permission=False,

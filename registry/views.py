@@ -92,6 +92,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
         "page_query": _query_without(request, "page"),
         "csv_query": _query_without(request, "page", "size"),
         "advice": no_results_advice(request) if not page.object_list else "",
+        "active_filters": len(active_filters(request)),
     }
     return render(request, "public/provider_list.html", context)
 
@@ -99,10 +100,18 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 NOT_FILTERS = frozenset({"q", "sort", "page", "size"})
 
 
+def active_filters(request: HttpRequest) -> list[str]:
+    """The filters set (not the keyword, the order or the page): the phone's "Filter"
+    button counts them."""
+    return [
+        name for name in ProviderFilter.base_filters if name not in NOT_FILTERS and request.GET.get(name, "").strip()
+    ]
+
+
 def no_results_advice(request: HttpRequest) -> str:
     """What to try when nothing is found, from what was asked: fewer filters only when a
     filter is set; another spelling of a keyword searched alone."""
-    filters = [name for name in request.GET if name not in NOT_FILTERS and request.GET.get(name, "").strip()]
+    filters = active_filters(request)
     keyword = request.GET.get("q", "").strip()
     if filters:
         return str(_("No certified provider matches. Try fewer filters."))
