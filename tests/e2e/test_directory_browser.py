@@ -270,7 +270,7 @@ def test_citizen_searches_filters_opens_a_provider_and_switches_to_english(
     page.locator("#id_q").fill("")
     page.locator("#id_county").select_option(label="昆都仑区")
     page.locator("#id_min_grade").select_option("2")
-    page.locator("form.filters").get_by_role("button").click()
+    page.locator("form.filters").get_by_role("button", name="显示结果").click()
     page.wait_for_url(re.compile(r"county=150203"))
     assert "min_grade=2" in page.url
     assert status_count(page) == len(facts.kundulun_grade_2) >= 3
