@@ -42,7 +42,7 @@ LANGUAGES = {
     "en": {"prefix": "/en", "lang": "en", "suspended": "Suspended", "filter": "Filter"},
     "mn": {"prefix": "/mn", "lang": "mn-Mong", "suspended": None, "filter": None},
 }
-WIDTHS = {"phone": 360, "desktop": 1280}
+WIDTHS = (360, 1280)  # a phone, a desktop
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def test_certified_and_suspended_pages_and_the_filter_button(
     site: Site, browser: Any, language: str, save_screenshot: Callable[[Any, str], Path]
 ) -> None:
     words = LANGUAGES[language]
-    for label, width in WIDTHS.items():
+    for width in WIDTHS:
         page = open_page(browser, width)
 
         # A certified provider: its page, no status notice.
