@@ -19,11 +19,12 @@ class InspectionsConfig(AppConfig):
         from registry.rosters.kinds import register_kind
         from registry.workbench import register as register_work
 
-        from . import work_items
+        from . import open_data, work_items
         from .rosters import INSPECTIONS
         from .sitemaps import InspectionsSitemap
         from .views import provider_inspections_section
 
+        open_data.register()  # its key of the provider's open-data record
         register_kind(INSPECTIONS)
         register_work(items=work_items.ITEMS, panels=work_items.PANELS)  # the inspector's part of the workbench
         register_nav_link(NavLink(url_name="public_inspections", label=_("Inspections"), order=10))

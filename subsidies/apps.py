@@ -18,10 +18,11 @@ class SubsidiesConfig(AppConfig):
         )
         from registry.workbench import register as register_work
 
-        from . import work_items
+        from . import open_data, work_items
         from .sitemaps import SubsidiesSitemap
         from .views import provider_subsidies_section
 
+        open_data.register()  # its key of the provider's open-data record
         register_nav_link(NavLink(url_name="public_subsidies", label=_("Subsidies"), order=20))
         register_sitemap("subsidies", SubsidiesSitemap)
         register_detail_section(

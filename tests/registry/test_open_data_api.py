@@ -21,9 +21,13 @@ from django.utils import timezone
 from factories import AnnualReportFactory, FeeItemFactory, ProviderFactory
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
+from public_support import pay
 
+from inspections.models import Finding, Regime
+from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
 from registry.lifecycle import provider_transition
 from registry.models import ProviderStatusChange, StatusReason
+from registry.staff import roles
 
 A = ProviderStatusChange.Action
 pytestmark = pytest.mark.django_db
@@ -46,10 +50,28 @@ def move(provider, *steps, actor, category=""):
 
 
 @pytest.fixture
-def register(divisions, superuser) -> dict[str, Any]:
-    """A certified home with fees and a published report, and a closed one."""
+def register(divisions, superuser, make_staff) -> dict[str, Any]:
+    """A certified home with fees, a published report, an inspection with findings and a
+    subsidy paid, and a closed one."""
     home = ProviderFactory(name="青山颐养中心", latitude=Decimal("40.656000"), longitude=Decimal("109.840000"))
     move(home, A.FILE, A.CERTIFY, actor=superuser)
+    inspector = make_staff(roles.INSPECTOR, "150203")
+    inspected = today() - datetime.timedelta(days=5)
+    inspection = record_inspection(
+        provider=home,
+        regime=Regime.objects.get(code="BT-DISTRICT-SAFETY"),
+        inspected_on=inspected,
+        recorded_by=inspector,
+        inspectors=[inspector],
+        findings=[
+            FindingInput(Finding.Category.FIRE, Finding.Severity.GENERAL, "疏散通道堆放杂物"),
+            FindingInput(Finding.Category.FOOD, Finding.Severity.GENERAL, "留样记录不全"),
+        ],
+    )
+    finding = inspection.findings.get(category=Finding.Category.FOOD)
+    finding = finding_report_rectification(finding=finding, report="已补全", rectified_on=inspected)
+    finding_verify(finding=finding, inspector=inspector, on=inspected)
+    pay(home, period=datetime.date(2026, 10, 1), amount=Decimal("1500.00"))
     FeeItemFactory(provider=home, name="床位费", amount=Decimal("1200.00"), effective_from=today().replace(day=1))
     AnnualReportFactory(
         provider=home,
@@ -154,6 +176,22 @@ def test_the_record_of_a_certified_provider(client: Client, register) -> None:
     assert [fee["amount"] for fee in record["fees"]] == ["1200.00"]
     assert record["annual_reports"][0]["subsidies_received"] == "420000.00"
     assert [change["to_status"] for change in record["status_history"]] == ["filed", "certified"]
+    [inspection] = record["inspections"]
+    assert inspection["outcome"] == "findings" and len(inspection["findings"]) == 2
+    assert {f["status"]: f["verified_on"] is not None for f in inspection["findings"]} == {
+        "open": False,
+        "verified": True,
+    }
+    assert "疏散通道堆放杂物" not in json.dumps(record, ensure_ascii=False)  # no text anyone wrote
+    assert record["subsidies"] == [
+        {
+            "year": 2026,
+            "scheme": "BT-OPERATING",
+            "scheme_name": record["subsidies"][0]["scheme_name"],
+            "scheme_name_en": record["subsidies"][0]["scheme_name_en"],
+            "paid": "1500.00",
+        }
+    ]
     assert record["data_as_of"].startswith(today().isoformat()[:4])
 
 
