@@ -28,6 +28,7 @@ from registry.scoping import scope_by_coverage
 
 # task_admin and self_check_admin register the task list and the providers' own checks.
 from . import notification_admin, planning, random_draw, records, self_check_admin, task_admin, workbench  # noqa: F401
+from .draw_publication import team_labels
 from .eligibility import ineligible_inspectors_error
 from .models import (
     Department,
@@ -160,7 +161,8 @@ class DrawAdmin(CodeLabelsAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     def published_results(self, draw: Draw) -> str:
         if draw.status != Draw.Status.FROZEN:
             return "-"
-        rows = ((r["rank"], r["uscc"], r["name"], ", ".join(r["team"])) for r in draw.results)
+        teams = team_labels(draw)  # by public name and code, never a login name
+        rows = ((r["rank"], r["uscc"], r["name"], team) for r, team in zip(draw.results, teams, strict=True))
         verified = (
             _("recomputed from the published inputs: matches") if random_draw.draw_verify(draw) else _("DOES NOT MATCH")
         )

@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from public_support import CJK, Page, pay, publish_draw, query_of, record_demo_inspection, today
 
-from inspections.models import Inspection
+from inspections.models import Draw, Inspection
 from registry.models import Provider, ProviderStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_demo", "fresh_cache")]
@@ -26,6 +26,9 @@ HOME_PROVIDER = "东河区仁爱养老院"
 def zh_pages() -> list[str]:
     """A URL of every kind of public HTML page, Chinese (unprefixed), with queries where they matter."""
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
+    inspection = Inspection.objects.filter(findings__isnull=False, provider__status=ProviderStatus.CERTIFIED).first()
+    draw = Draw.objects.filter(status=Draw.Status.FROZEN).order_by("pk").first()
+    assert inspection is not None and draw is not None
     return [
         "/",
         "/providers/",
@@ -36,6 +39,8 @@ def zh_pages() -> list[str]:
         "/inspections/",
         "/subsidies/",
         "/subsidies/?year=2026&scheme=BT-OPERATING",
+        f"/inspections/{inspection.pk}/",
+        f"/inspections/draws/{draw.pk}/",
     ]
 
 
