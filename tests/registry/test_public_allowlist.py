@@ -80,8 +80,10 @@ def public_responses(published: None) -> dict[str, str]:
     """Every public response by URL: pages in both languages, downloads, API, sitemap."""
     client = Client()
     cache.clear()
-    certified = list(Provider.objects.filter(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
-    hidden = list(Provider.objects.exclude(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
+    # Every provider ever filed has a page (issue 19: certified, filed, suspended, closed,
+    # revoked); a draft has none.
+    with_page = list(Provider.objects.filter(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
+    hidden = list(Provider.objects.exclude(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
     responses: dict[str, str] = {}
     for prefix in ("", "/en"):
         for start in (
@@ -95,7 +97,7 @@ def public_responses(published: None) -> dict[str, str]:
             f"{prefix}/subsidies/?year=2026&scheme=BT-CAREGIVER",
         ):
             responses.update(all_pages(client, start))
-        for uscc in certified:
+        for uscc in with_page:
             responses[f"{prefix}/providers/{uscc}/"] = fetch(client, f"{prefix}/providers/{uscc}/")[1]
         for uscc in hidden:  # 404 pages too
             status, body = fetch(client, f"{prefix}/providers/{uscc}/")
@@ -132,10 +134,10 @@ def inspection_and_draw_urls(prefix: str) -> list[str]:
 
 
 def test_the_scan_covers_every_page_kind(public_responses: dict[str, str]) -> None:
-    certified = Provider.objects.filter(status=ProviderStatus.CERTIFIED).count()
+    with_page = Provider.objects.filter(status__in=PAGE_STATUSES).count()
     details = [u for u in public_responses if re.fullmatch(r"(/en)?/providers/\w{18}/", u)]
 
-    assert len(details) == 2 * certified
+    assert len(details) == 2 * with_page
     assert sum("/inspections/" in u for u in public_responses) >= 2
     assert sum(bool(re.fullmatch(r"(/en)?/inspections/\d+/", u)) for u in public_responses) >= 20
     assert sum(u.endswith("/inputs.json") for u in public_responses) >= 2
@@ -180,7 +182,7 @@ def allowed_public_text() -> str:
     """Text the directory legitimately shows, in which a short personal name may occur by chance
     (``乌兰`` is a given name and part of ``乌兰察布市`` and ``石宝镇乌兰嘎查``)."""
     parts: list[str] = []
-    for p in Provider.objects.filter(status=ProviderStatus.CERTIFIED):
+    for p in Provider.objects.filter(status__in=PAGE_STATUSES):
         parts += [p.name, p.address, p.services, p.facilities]
     parts += Division.objects.values_list("name", flat=True)
     parts += FeeItem.objects.values_list("name", flat=True)
