@@ -28,7 +28,6 @@ from registry.scoping import scope_by_coverage
 
 # task_admin and self_check_admin register the task list and the providers' own checks.
 from . import notification_admin, planning, random_draw, records, self_check_admin, task_admin, workbench  # noqa: F401
-from .draw_publication import team_labels
 from .eligibility import ineligible_inspectors_error
 from .models import (
     Department,
@@ -39,6 +38,7 @@ from .models import (
     InspectionTask,
     Regime,
 )
+from .public_names import team_labels
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 

@@ -19,10 +19,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from registry.labels import choice_label, list_separator
+from registry.labels import choice_label
 from registry.models import Division, Provider, ProviderKind, StaffDepartment, User
 
-from .inspector_codes import draw_members, entry_key, inspector_code, is_coded
+from .inspector_codes import entry_key, is_coded, public_keys
 from .models import Department, Draw
 from .public_names import public_inspector_name
 from .random_draw import compute_results
@@ -33,21 +33,6 @@ OLDER_DRAW_NOTE = (
     "which are not published. The selection of providers can be recomputed from this file; the teams "
     "can be recomputed by the bureau only (python manage.py verify_draw {draw})."
 )
-
-
-def public_keys(draw: Draw, members: dict[str, User]) -> dict[str, str]:
-    """Each key of the draw (a code, or an older draw's username) → the code it is
-    published as. A username whose user is no longer on file gets a placeholder (X1, X2 …
-    by its place in the pool), never the username."""
-    keys: dict[str, str] = {}
-    for position, entry in enumerate(draw.inputs.get("inspectors", []), start=1):
-        key = entry_key(entry)
-        if entry.get("inspector"):
-            keys[key] = key
-        else:
-            user = members.get(key)
-            keys[key] = inspector_code(user) if user is not None else f"X{position}"
-    return keys
 
 
 def public_file(draw: Draw, members: dict[str, User]) -> dict[str, Any]:
@@ -156,20 +141,6 @@ def division_names_for(draw: Draw) -> dict[str, str]:
     if not codes:
         return {}
     return dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def team_labels(draw: Draw) -> list[str]:
-    """Each result's team as "public name (code)", in the order of the results, for the
-    back office: the code is how the public file names them, and no login name is shown."""
-    members = draw_members([draw])[draw.pk]
-    keys = public_keys(draw, members)
-
-    def label(key: str) -> str:
-        user = members.get(key)
-        code = keys.get(key, key)
-        return f"{public_inspector_name(user)} ({code})" if user is not None else code
-
-    return [list_separator().join(label(key) for key in row["team"]) for row in draw.results]
 
 
 def file_verify(published: dict[str, Any]) -> tuple[bool, bool | None]:

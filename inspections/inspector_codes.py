@@ -85,3 +85,18 @@ def draw_members(draws: Iterable[Draw]) -> dict[int, dict[str, User]]:
                 found[entry_key(entry)] = user
         members[draw.pk] = found
     return members
+
+
+def public_keys(draw: Draw, members: dict[str, User]) -> dict[str, str]:
+    """Each key of the draw (a code, or an older draw's username) → the code it is
+    published as. A username whose user is no longer on file gets a placeholder (X1, X2 …
+    by its place in the pool), never the username."""
+    keys: dict[str, str] = {}
+    for position, entry in enumerate(draw.inputs.get("inspectors", []), start=1):
+        key = entry_key(entry)
+        if entry.get("inspector"):
+            keys[key] = key
+        else:
+            user = members.get(key)
+            keys[key] = inspector_code(user) if user is not None else f"X{position}"
+    return keys

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
+from registry.labels import list_separator
 from registry.models import User
 
-from .inspector_codes import draw_members
+from .inspector_codes import draw_members, public_keys
 from .models import Draw
 
 
@@ -31,15 +32,29 @@ def public_inspector_name(user: User) -> str:
     return _("%(department)s · %(name)s") % {"department": department, "name": name}
 
 
-def draw_public_names(draws: Iterable[Draw]) -> dict[int, dict[str, str]]:
-    """For each draw (by id), the public name of each inspector by their key in the draw
-    (a code, or an older draw's username: ``inspector_codes``). Two queries at most."""
+def member_labels(draw: Draw, members: dict[str, User]) -> dict[str, str]:
+    """Each inspector of a draw by their key in it (a code, or an older draw's username):
+    "public name (code)", the code being how the published file names them; the code
+    alone for one no longer on file."""
     return {
-        pk: {key: public_inspector_name(user) for key, user in members.items()}
-        for pk, members in draw_members(draws).items()
+        key: f"{public_inspector_name(members[key])} ({code})" if key in members else code
+        for key, code in public_keys(draw, members).items()
     }
 
 
-def team_names(team: list[str], names: dict[str, str]) -> list[str]:
-    """A published team by public names; a member no longer on file as "Inspector"."""
-    return [names.get(key, _("Inspector")) for key in team]
+def draws_member_labels(draws: Iterable[Draw]) -> dict[int, dict[str, str]]:
+    """``member_labels`` of several draws (by id), two queries at most."""
+    draws = list(draws)
+    members = draw_members(draws)
+    return {draw.pk: member_labels(draw, members[draw.pk]) for draw in draws}
+
+
+def team_label(team: list[str], labels: dict[str, str]) -> str:
+    """A published team as one line of ``member_labels``, in the page's language."""
+    return list_separator().join(labels.get(key, str(_("Inspector"))) for key in team)
+
+
+def team_labels(draw: Draw) -> list[str]:
+    """Each result's team as ``team_label``, in the order of the results (the admin)."""
+    labels = draws_member_labels([draw])[draw.pk]
+    return [team_label(row["team"], labels) for row in draw.results]

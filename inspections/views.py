@@ -29,7 +29,7 @@ from .draw_publication import (
 )
 from .inspector_codes import draw_members, is_coded
 from .models import Department, Draw, Finding, Inspection
-from .public_names import draw_public_names, public_inspector_name, team_names
+from .public_names import draws_member_labels, member_labels, team_label
 from .public_record import (
     checklist_summary,
     finding_rows,
@@ -46,17 +46,13 @@ def public_inspections(request: HttpRequest) -> HttpResponse:
     draws = Paginator(Draw.objects.filter(status=Draw.Status.FROZEN).select_related("jurisdiction"), 5).get_page(
         request.GET.get("page")
     )
-    published = [(draw, draw_rows(draw, names)) for draw, names in _with_names(list(draws.object_list))]
+    labels = draws_member_labels(draws.object_list)
+    published = [(draw, draw_rows(draw, labels[draw.pk])) for draw in draws.object_list]
     return render(request, "inspections/public.html", {"page": draws, "draws": published})
 
 
-def _with_names(draws: list[Draw]) -> list[tuple[Draw, dict[str, str]]]:
-    names = draw_public_names(draws)
-    return [(draw, names.get(draw.pk, {})) for draw in draws]
-
-
-def draw_rows(draw: Draw, names: dict[str, str]) -> list[tuple[dict[str, Any], Inspection | None, str]]:
-    """Each drawn provider: its row (team by public names), the inspection recorded for
+def draw_rows(draw: Draw, labels: dict[str, str]) -> list[tuple[dict[str, Any], Inspection | None, str]]:
+    """Each drawn provider: its row (team by public name and code), the inspection recorded for
     the draw if any (linked when public) and the provider's status now (for its link)."""
     usccs = [row["uscc"] for row in draw.results]
     outcomes = {
@@ -68,7 +64,7 @@ def draw_rows(draw: Draw, names: dict[str, str]) -> list[tuple[dict[str, Any], I
     statuses = dict(Provider.objects.filter(uscc__in=usccs).values_list("uscc", "status"))
     return [
         (
-            {**row, "team": list_separator().join(team_names(row["team"], names))},
+            {**row, "team": team_label(row["team"], labels)},
             outcomes.get(row["uscc"]),
             statuses.get(row["uscc"], ""),
         )
@@ -88,7 +84,6 @@ def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
     """A draw's published inputs in readable form, its results and how to recompute it."""
     draw = _frozen_draw(pk)
     members = draw_members([draw])[draw.pk]
-    public_names = {key: public_inspector_name(user) for key, user in members.items()}
     names = division_names_for(draw)
     scope = Paginator(draw.inputs.get("providers", []), SCOPE_PAGE_SIZE).get_page(request.GET.get("page"))
     ratio = draw.inputs.get("sample_ratio")
@@ -100,7 +95,7 @@ def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
         "pool": readable_pool(draw, members, names),
         "departments": None if departments is None else list_separator().join(departments),
         "sample_percent": plain_number(Decimal(ratio) * 100) if ratio is not None else None,
-        "rows": draw_rows(draw, public_names),
+        "rows": draw_rows(draw, member_labels(draw, members)),
         "recomputable": is_coded(draw),
     }
     return render(request, "inspections/draw.html", context)
