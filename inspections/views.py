@@ -94,7 +94,7 @@ def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
         "scope_rows": readable_scope(list(scope.object_list), names),
         "pool": readable_pool(draw, members, names),
         "departments": None if departments is None else list_separator().join(departments),
-        "sample_percent": plain_number(Decimal(ratio) * 100) if ratio is not None else None,
+        "sample_share": f"{plain_number(Decimal(ratio) * 100)} %" if ratio is not None else None,
         "rows": draw_rows(draw, member_labels(draw, members)),
         "recomputable": is_coded(draw),
     }

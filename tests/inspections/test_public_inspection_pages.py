@@ -393,3 +393,24 @@ def test_the_inspection_record_keeps_what_the_page_leaves_out(inspected):
     assert {f.description for f in stored.findings.all()} == {DESCRIPTION_FIRE, DESCRIPTION_FOOD, DESCRIPTION_MEDS}
     assert stored.findings.filter(return_reason=RETURN_REASON).exists()
     assert stored.findings.filter(rectification_report=REPORT).count() == 3
+
+
+def test_a_draw_by_ratio_says_its_share_and_a_draw_without_regime_any_department(make_provider, pool, clerk, client):
+    for n in range(4):
+        make_provider(division=division(DONGHE if n % 2 else KUNDULUN))
+    draw = Draw.objects.create(
+        name="按比例抽查",
+        jurisdiction=division("150200"),
+        sample_ratio="0.2500",
+        team_size=1,
+        random_value="7",
+        created_by=clerk,
+    )
+    draw.inspector_pool.set(pool)
+    draw = draw_freeze(draw=draw, user=clerk)
+
+    shown = facts(html_of(client, f"/en/inspections/draws/{draw.pk}/"))
+
+    assert shown["Sample size"] == "25 % of the providers in scope, rounded up"
+    assert shown["Departments"] == "Any department"
+    assert len(draw.results) == 1
