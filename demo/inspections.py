@@ -38,6 +38,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from inspections import reference_data
+from inspections.inspector_codes import draw_members
 from inspections.models import Draw, Finding, Frequency, InspectionTask, InspectorLevel, Regime
 from inspections.planning import _inspectors_by_path, plan_inspections, plan_regime
 from inspections.random_draw import draw_freeze
@@ -193,7 +194,7 @@ def record_visits(today: datetime.date, staff: Staff, draw: Draw | None) -> int:
     )
     late = late_self_inspections(tasks, today)
     teams = {row["uscc"]: row["team"] for row in draw.results} if draw else {}
-    by_username = {u.username: u for u in staff.inspectors}
+    members = draw_members([draw])[draw.pk] if draw else {}  # a team names its inspectors by code
     recorded = 0
     for task in tasks:
         day = visit_day(task)
@@ -202,7 +203,7 @@ def record_visits(today: datetime.date, staff: Staff, draw: Draw | None) -> int:
         in_draw = task.regime.code == DISTRICT_REGIME and task.provider.uscc in teams
         in_draw = in_draw and task.period_start <= today <= task.period_end
         if in_draw:  # the drawn team, from another county, inspects
-            inspectors = [by_username[name] for name in teams[task.provider.uscc] if name in by_username]
+            inspectors = [members[key] for key in teams[task.provider.uscc] if key in members]
         else:
             inspectors = sorted(task.assignees.all(), key=lambda u: u.username)
         findings = []

@@ -38,6 +38,7 @@ from .models import (
     InspectionTask,
     Regime,
 )
+from .public_names import team_labels
 
 CHECK_CHOICES = [("pass", _("Pass")), ("fail", _("Fail")), ("n/a", _("Not applicable"))]
 
@@ -160,7 +161,8 @@ class DrawAdmin(CodeLabelsAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     def published_results(self, draw: Draw) -> str:
         if draw.status != Draw.Status.FROZEN:
             return "-"
-        rows = ((r["rank"], r["uscc"], r["name"], ", ".join(r["team"])) for r in draw.results)
+        teams = team_labels(draw)  # by public name and code, never a login name
+        rows = ((r["rank"], r["uscc"], r["name"], team) for r, team in zip(draw.results, teams, strict=True))
         verified = (
             _("recomputed from the published inputs: matches") if random_draw.draw_verify(draw) else _("DOES NOT MATCH")
         )

@@ -2,7 +2,7 @@
 
 Selection and assignment are computed only from published inputs — the draw id, the
 public random value (e.g. a lottery number announced after the draw was defined), the
-USCCs of the providers in scope and the usernames of the inspector pool — so anyone can
+USCCs of the providers in scope and the public codes of the inspector pool — so anyone can
 recompute them:
 
 - providers are ranked by SHA-256("{draw id}|{random value}|{USCC}") and the first
@@ -11,12 +11,18 @@ recompute them:
   the provider (never an inspector's own county) and whose department may inspect it
   (``eligibility``: their department supervises the provider's kind and leads or joins the
   draw's regime; no department: any) are ranked by
-  SHA-256("{draw id}|{random value}|{USCC}|{username}") and the first ``team size`` form
-  its team.
+  SHA-256("{draw id}|{random value}|{USCC}|{inspector code}") and the first ``team size``
+  form its team.
 
 The inputs therefore publish each provider's kind, each inspector's department and the
 regime's departments. A draw published before departments has none of them: it is
 recomputed as it was made (every inspector eligible by department).
+
+The inspector code is ``"I"`` and the staff number (``inspector_codes.inspector_code``). A
+draw made before codes (issue 19) published login names instead and ranked its teams by
+them: it is recomputed as it was made, by the bureau, which holds those inputs; its public
+file names the pool by code (``draw_publication``), so from that file alone only its
+selection of providers can be checked.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from registry.models import Provider, User
 from safeguards.audit import audit_record
 
 from .eligibility import department_may_inspect, regime_departments
+from .inspector_codes import entry_key, inspector_code
 from .models import Draw
 from .planning import PLANNED_STATUSES
 from .workbench import draw_assign_tasks
@@ -51,7 +58,7 @@ def draw_inputs(draw: Draw) -> dict[str, Any]:
     ).select_related("division")
     if draw.provider_kinds:
         providers = providers.filter(kind__in=draw.provider_kinds)
-    pool = draw.inspector_pool.select_related("jurisdiction").order_by("username")
+    pool = sorted(draw.inspector_pool.select_related("jurisdiction"), key=inspector_code)
     return {
         "draw": draw.pk,
         "random_value": draw.random_value,
@@ -65,7 +72,7 @@ def draw_inputs(draw: Draw) -> dict[str, Any]:
         ),
         "inspectors": [
             {
-                "username": u.username,
+                "inspector": inspector_code(u),
                 "jurisdiction_path": u.jurisdiction.path if u.jurisdiction else "",
                 "department": u.department,
             }
@@ -93,14 +100,14 @@ def compute_results(inputs: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         team = sorted(
             eligible,
-            key=lambda i: rank_key(inputs["draw"], inputs["random_value"], provider["uscc"], i["username"]),
+            key=lambda i: rank_key(inputs["draw"], inputs["random_value"], provider["uscc"], entry_key(i)),
         )[: inputs["team_size"]]
         results.append(
             {
                 "rank": position,
                 "uscc": provider["uscc"],
                 "name": provider["name"],
-                "team": [i["username"] for i in team],
+                "team": [entry_key(i) for i in team],
             }
         )
     return results

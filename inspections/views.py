@@ -1,20 +1,44 @@
-"""Public page: double-random draws and their results (双随机、一公开), and the section of
-the provider page with its latest inspections."""
+"""Public pages: double-random draws and their results (双随机、一公开), each draw's
+published inputs and how to recompute it, each inspection's page, and the section of the
+provider page with its latest inspections."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from registry.models import Provider, ProviderKind, User
+from registry.labels import list_separator, plain_number
+from registry.models import Provider, ProviderKind
+from registry.public import PAGE_STATUSES
+from safeguards.ratelimit import rate_limited
 
+from .draw_publication import (
+    division_names_for,
+    public_file,
+    readable_departments,
+    readable_pool,
+    readable_scope,
+)
+from .inspector_codes import draw_members, is_coded
 from .models import Department, Draw, Finding, Inspection
+from .public_names import draws_member_labels, member_labels, team_label
+from .public_record import (
+    checklist_summary,
+    finding_rows,
+    public_inspection,
+    published_draw,
+    regime_departments_shown,
+)
+
+SCOPE_PAGE_SIZE = 100  # providers in scope per page of a draw's inputs
 
 
 @require_GET
@@ -22,51 +46,90 @@ def public_inspections(request: HttpRequest) -> HttpResponse:
     draws = Paginator(Draw.objects.filter(status=Draw.Status.FROZEN).select_related("jurisdiction"), 5).get_page(
         request.GET.get("page")
     )
-    outcomes = {
-        (inspection.draw_id, inspection.provider.uscc): inspection
-        for inspection in Inspection.objects.filter(draw__in=list(draws.object_list)).select_related("provider")
-    }
-    usernames = {name for draw in draws.object_list for row in draw.results for name in row["team"]}
-    names = public_inspector_names(usernames)
-    published = [
-        (
-            draw,
-            [
-                (
-                    {**row, "team": [names.get(u, _("Inspector")) for u in row["team"]]},
-                    outcomes.get((draw.pk, row["uscc"])),
-                )
-                for row in draw.results
-            ],
-        )
-        for draw in draws.object_list
-    ]
+    labels = draws_member_labels(draws.object_list)
+    published = [(draw, draw_rows(draw, labels[draw.pk])) for draw in draws.object_list]
     return render(request, "inspections/public.html", {"page": draws, "draws": published})
 
 
-def public_inspector_names(usernames: set[str]) -> dict[str, str]:
-    """How the public page names each inspector: their department (the jurisdiction they
-    work in, and the department they work for if any) and their name, or their staff
-    number when no name is recorded — never the login name, which is half of what signing
-    in needs (issue 21)."""
-    users = User.objects.filter(username__in=usernames).select_related("jurisdiction")
-    return {user.username: public_inspector_name(user) for user in users}
+def draw_rows(draw: Draw, labels: dict[str, str]) -> list[tuple[dict[str, Any], Inspection | None, str]]:
+    """Each drawn provider: its row (team by public name and code), the inspection recorded for
+    the draw if any (linked when public) and the provider's status now (for its link)."""
+    usccs = [row["uscc"] for row in draw.results]
+    outcomes = {
+        inspection.provider.uscc: inspection
+        for inspection in Inspection.objects.filter(draw=draw, provider__status__in=PAGE_STATUSES).select_related(
+            "provider"
+        )
+    }
+    statuses = dict(Provider.objects.filter(uscc__in=usccs).values_list("uscc", "status"))
+    return [
+        (
+            {**row, "team": team_label(row["team"], labels)},
+            outcomes.get(row["uscc"]),
+            statuses.get(row["uscc"], ""),
+        )
+        for row in draw.results
+    ]
 
 
-def public_inspector_name(user: User) -> str:
-    # A Chinese name is family name first, unspaced (李晓东); others as Django writes them.
-    given, family = user.first_name.strip(), user.last_name.strip()
-    full = user.get_full_name().strip() if (given + family).isascii() else f"{family}{given}"
-    name = full or _("inspector no. %(number)04d") % {"number": user.pk}
-    if user.jurisdiction is None:
-        return name
-    department = user.jurisdiction.name
-    if user.department:  # e.g. 包头市卫生健康委; the bureau's own inspectors by their area alone
-        department = _("%(area)s %(department)s") % {
-            "area": department,
-            "department": user.get_department_display(),
-        }
-    return _("%(department)s · %(name)s") % {"department": department, "name": name}
+def _frozen_draw(pk: int) -> Draw:
+    draw = Draw.objects.filter(pk=pk, status=Draw.Status.FROZEN).select_related("jurisdiction", "regime").first()
+    if draw is None:  # a draft is not published
+        raise Http404
+    return draw
+
+
+@require_GET
+def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draw's published inputs in readable form, its results and how to recompute it."""
+    draw = _frozen_draw(pk)
+    members = draw_members([draw])[draw.pk]
+    names = division_names_for(draw)
+    scope = Paginator(draw.inputs.get("providers", []), SCOPE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ratio = draw.inputs.get("sample_ratio")
+    departments = readable_departments(draw)
+    context = {
+        "draw": draw,
+        "scope": scope,
+        "scope_rows": readable_scope(list(scope.object_list), names),
+        "pool": readable_pool(draw, members, names),
+        "departments": None if departments is None else list_separator().join(departments),
+        "sample_share": f"{plain_number(Decimal(ratio) * 100)} %" if ratio is not None else None,
+        "rows": draw_rows(draw, member_labels(draw, members)),
+        "recomputable": is_coded(draw),
+    }
+    return render(request, "inspections/draw.html", context)
+
+
+@require_GET
+@rate_limited("open-data")
+def public_draw_inputs(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draw's inputs and results as a file (no login name: ``draw_publication``)."""
+    draw = _frozen_draw(pk)
+    body = json.dumps(public_file(draw, draw_members([draw])[draw.pk]), ensure_ascii=False, indent=2)
+    response = HttpResponse(body + "\n", content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="draw-{draw.pk}-inputs.json"'
+    return response
+
+
+@require_GET
+def public_inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One inspection: provider, date, regime and departments, outcome, failed checklist
+    items and the findings' dates (``public_record``); no text anyone wrote, no inspector."""
+    inspection = public_inspection(pk)
+    if inspection is None:
+        raise Http404
+    lead, joint = regime_departments_shown(inspection.regime)
+    context = {
+        "inspection": inspection,
+        "provider": inspection.provider,
+        "lead_department": lead,
+        "joint_departments": list_separator().join(joint),
+        "checklist": checklist_summary(inspection),
+        "findings": finding_rows(inspection, timezone.localdate()),
+        "draw": published_draw(inspection),
+    }
+    return render(request, "inspections/inspection.html", context)
 
 
 SECTION_ROWS = 5  # the latest inspections of each list on the provider page

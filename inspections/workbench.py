@@ -35,6 +35,7 @@ from registry.periods import period_bounds
 from registry.scoping import jurisdiction_path, providers_visible_to, scope_by_kind
 from registry.staff import roles
 
+from .inspector_codes import draw_members
 from .models import Draw, Finding, Frequency, Inspection, InspectionTask, InspectorLevel
 from .planning import _ancestor_path
 
@@ -95,12 +96,13 @@ def draw_assign_tasks(*, draw: Draw, on: datetime.date) -> list[InspectionTask]:
     """Put each drawn team on its provider's task (the draw's regime, the period of ``on``).
 
     Called by ``draw_freeze`` inside its transaction; adding an assignee twice adds
-    nothing, so running it again changes nothing. A draw without a regime assigns none."""
+    nothing, so running it again changes nothing. A draw without a regime assigns none.
+    The team's members are found by their key in the draw (``inspector_codes``)."""
     if draw.regime is None:
         return []
     start, end = draw_period(draw, on)
     providers = {p.uscc: p for p in Provider.objects.filter(uscc__in=[row["uscc"] for row in draw.results])}
-    users = {u.username: u for u in User.objects.filter(username__in={n for r in draw.results for n in r["team"]})}
+    users = draw_members([draw])[draw.pk]
     tasks = []
     for row in draw.results:
         provider = providers.get(row["uscc"])
@@ -112,7 +114,7 @@ def draw_assign_tasks(*, draw: Draw, on: datetime.date) -> list[InspectionTask]:
             period_start=start,
             defaults={"period_end": end, "due_on": end},
         )
-        task.assignees.add(*[users[name] for name in row["team"] if name in users])
+        task.assignees.add(*[users[key] for key in row["team"] if key in users])
         tasks.append(task)
     return tasks
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 CITY_JOINT = "BT-CITY-JOINT"  # half-yearly, city inspectors
 DISTRICT_SAFETY = "BT-DISTRICT-SAFETY"  # quarterly, district inspectors
 INTERNAL_MONTHLY = "BT-INTERNAL-MONTHLY"  # monthly, the provider itself
@@ -37,3 +39,22 @@ class RefusingEmailBackend:
             if refused:
                 raise smtplib.SMTPRecipientsRefused(dict.fromkeys(refused, (550, b"unknown mailbox")))
         return self._inner.send_messages(messages)
+
+
+def as_made_before_codes(draw: Any) -> Any:
+    """Turn a frozen draw into one made before issue 19: its pool by login name
+    (``username``), its teams ranked by and named by them, as such draws are stored."""
+    import copy
+
+    from inspections.inspector_codes import inspector_code
+    from inspections.models import Draw
+    from inspections.random_draw import compute_results
+
+    by_code = {inspector_code(user): user for user in draw.inspector_pool.all()}
+    inputs = copy.deepcopy(draw.inputs)
+    inputs["inspectors"] = [
+        {"username": by_code[entry.pop("inspector")].username, **entry} for entry in inputs["inspectors"]
+    ]
+    Draw.objects.filter(pk=draw.pk).update(inputs=inputs, results=compute_results(inputs))
+    draw.refresh_from_db()
+    return draw

@@ -1,6 +1,8 @@
 """Double-random, one-public draws: deterministic from the published inputs, sample size
 by count or ratio (rounded up), teams of the right size never from the provider's own
-county, frozen once made, verifiable and tamper-evident, no personal data published."""
+county, frozen once made, verifiable and tamper-evident, no personal data and no login
+name published (the pool by public inspector code, issue 19); a draw made before codes,
+with usernames, still verifies and assigns its teams."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from factories import BAOTOU, DONGHE, HOHHOT, KUNDULUN, CaregiverFactory, ResidentFactory, division
-from inspection_support import QINGSHAN, SHIGUAI
+from inspection_support import QINGSHAN, SHIGUAI, as_made_before_codes
 
-from inspections.models import Draw
+from inspections.inspector_codes import draw_members, inspector_code
+from inspections.models import Draw, InspectionTask
 from inspections.random_draw import compute_results, draw_freeze, draw_inputs, draw_verify
+from inspections.workbench import draw_assign_tasks
 from registry.models import ProviderKind, ProviderStatus, StaffDepartment, User
 from registry.staff import roles
 from safeguards.models import AuditEntry
@@ -138,17 +143,17 @@ def test_no_inspector_gets_a_provider_in_their_own_county_and_teams_have_the_tea
     providers, pool, make_draw, clerk
 ):
     draw = draw_freeze(draw=make_draw(sample_count=20, team_size=3), user=clerk)
-    county_of = {user.username: user.jurisdiction.path for user in pool}
+    county_of = {inspector_code(user): user.jurisdiction.path for user in pool}
     division_of = {p.uscc: p.division.path for p in providers}
 
     assert len(draw.results) == 20
     for row in draw.results:
         assert len(row["team"]) == 3
         assert len(set(row["team"])) == 3
-        for username in row["team"]:
-            assert not division_of[row["uscc"]].startswith(county_of[username]), row
+        for code in row["team"]:
+            assert not division_of[row["uscc"]].startswith(county_of[code]), row
     # the pool is really used across counties
-    assert len({username for row in draw.results for username in row["team"]}) > 3
+    assert len({code for row in draw.results for code in row["team"]}) > 3
     assert draw_verify(draw)
 
 
@@ -241,7 +246,7 @@ def test_the_published_inputs_hold_no_personal_data(providers, pool, make_draw, 
         "inspectors",
     }
     assert all(set(p) == {"uscc", "name", "division_path", "kind"} for p in draw.inputs["providers"])
-    assert all(set(i) == {"username", "jurisdiction_path", "department"} for i in draw.inputs["inspectors"])
+    assert all(set(i) == {"inspector", "jurisdiction_path", "department"} for i in draw.inputs["inspectors"])
     for person in [*residents, *caregivers]:
         assert person.id_number not in published
         assert person.name not in published
@@ -249,16 +254,17 @@ def test_the_published_inputs_hold_no_personal_data(providers, pool, make_draw, 
     for user in pool:
         assert user.email not in published
         assert user.first_name not in published
+        assert f'"{user.username}"' not in published  # the login name, half of signing in (issue 21)
     json.loads(json.dumps(draw.inputs))  # plain JSON, publishable as it is
 
 
-def test_the_inputs_list_the_pool_in_username_order(providers, pool, make_draw):
+def test_the_inputs_list_the_pool_by_public_code_in_code_order(providers, pool, make_draw):
     inputs = draw_inputs(make_draw())
 
-    names = [i["username"] for i in inputs["inspectors"]]
-    assert names == sorted(names) == sorted(u.username for u in pool)
+    codes = [i["inspector"] for i in inputs["inspectors"]]
+    assert codes == sorted(codes) == sorted(f"I{u.pk:04d}" for u in pool)
     assert [p["uscc"] for p in inputs["providers"]] == sorted(p.uscc for p in providers)
-    assert User.objects.filter(username__in=names).count() == len(pool)
+    assert not {u.username for u in User.objects.all()} & set(codes)
 
 
 def test_making_a_draw_writes_one_audit_entry_and_a_refused_one_none(providers, make_draw, clerk):
@@ -289,11 +295,12 @@ def department_pool(make_staff):
 
 
 def drawn(draw):
-    return {username for row in draw.results for username in row["team"]}
+    return {code for row in draw.results for code in row["team"]}
 
 
-def usernames(users):
-    return {user.username for user in users}
+def codes(users):
+    """How a draw names these inspectors in its teams: by public code."""
+    return {inspector_code(user) for user in users}
 
 
 def test_the_draw_never_sends_a_health_commission_inspector_to_an_elderly_home(
@@ -307,9 +314,9 @@ def test_the_draw_never_sends_a_health_commission_inspector_to_an_elderly_home(
     frozen = draw_freeze(draw=draw, user=clerk)
 
     assert len(frozen.results) == 20 and all(len(row["team"]) == 2 for row in frozen.results)
-    assert not drawn(frozen) & usernames(department_pool[StaffDepartment.HEALTH_COMMISSION])
+    assert not drawn(frozen) & codes(department_pool[StaffDepartment.HEALTH_COMMISSION])
     # civil affairs leads the district safety inspection, emergency management joins it
-    assert drawn(frozen) <= usernames(
+    assert drawn(frozen) <= codes(
         department_pool[StaffDepartment.CIVIL_AFFAIRS] + department_pool[StaffDepartment.EMERGENCY_MANAGEMENT]
     )
     assert draw_verify(frozen)
@@ -331,7 +338,7 @@ def test_a_childcare_health_supervision_draw_sends_health_commission_inspectors_
     frozen = draw_freeze(draw=draw, user=clerk)
 
     assert {row["uscc"] for row in frozen.results} == {n.uscc for n in nurseries}
-    assert drawn(frozen) <= usernames(department_pool[StaffDepartment.HEALTH_COMMISSION])
+    assert drawn(frozen) <= codes(department_pool[StaffDepartment.HEALTH_COMMISSION])
 
 
 def test_a_draw_with_only_inspectors_of_another_department_is_refused_naming_the_providers(
@@ -363,3 +370,45 @@ def test_a_draw_published_before_departments_is_recomputed_as_it_was_made(provid
         del inspector["department"]
 
     assert compute_results(old_inputs) == frozen.results
+
+
+# --- draws made before inspector codes: the pool by login name -------------------------------
+
+
+def test_a_draw_made_before_codes_still_verifies_and_its_teams_are_its_users(providers, pool, make_draw, clerk):
+    draw = as_made_before_codes(draw_freeze(draw=make_draw(sample_count=8, team_size=2), user=clerk))
+    by_username = {user.username: user for user in pool}
+
+    assert all("username" in entry and "inspector" not in entry for entry in draw.inputs["inspectors"])
+    assert {name for row in draw.results for name in row["team"]} <= set(by_username)
+    assert draw_verify(draw)
+    members = draw_members([draw])[draw.pk]
+    assert members == {name: by_username[name] for name in by_username}
+
+    tampered = copy.deepcopy(draw.results)
+    tampered[0]["team"] = list(reversed(tampered[0]["team"]))
+    Draw.objects.filter(pk=draw.pk).update(results=tampered)
+    draw.refresh_from_db()
+    assert not draw_verify(draw)
+
+
+def test_a_draw_made_before_codes_puts_its_teams_on_their_tasks(providers, pool, make_draw, clerk, regimes):
+    draw = as_made_before_codes(
+        draw_freeze(draw=make_draw(regime=regimes["BT-DISTRICT-SAFETY"], sample_count=4, team_size=2), user=clerk)
+    )
+    InspectionTask.objects.all().delete()
+
+    tasks = draw_assign_tasks(draw=draw, on=timezone.localdate())
+
+    assert len(tasks) == 4
+    for task, row in zip(tasks, draw.results, strict=True):
+        assert task.provider.uscc == row["uscc"]
+        assert sorted(u.username for u in task.assignees.all()) == sorted(row["team"])
+
+
+def test_new_draws_put_the_coded_teams_on_their_tasks(providers, pool, make_draw, clerk, regimes):
+    draw = draw_freeze(draw=make_draw(regime=regimes["BT-DISTRICT-SAFETY"], sample_count=4, team_size=2), user=clerk)
+
+    for row in draw.results:
+        task = InspectionTask.objects.get(provider__uscc=row["uscc"], regime=draw.regime)
+        assert sorted(inspector_code(u) for u in task.assignees.all()) == sorted(row["team"])

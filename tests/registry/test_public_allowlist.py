@@ -25,7 +25,7 @@ from django.test import Client, override_settings
 from downloads import file_bytes
 from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, record_demo_inspection, today
 
-from inspections.models import Draw, Inspection, Regime
+from inspections.models import Draw, Finding, Inspection, Regime
 from registry.models import Caregiver, Division, FeeItem, Provider, ProviderStatus, Resident, User
 from registry.public import PAGE_STATUSES
 from safeguards.identifiers import mask_id_number
@@ -84,10 +84,10 @@ def public_responses(published: None) -> dict[str, str]:
     cache.clear()
     unlimited = override_settings(PUBLIC_RATE_LIMIT=1_000_000)  # hundreds of records are read
     unlimited.enable()
-    certified = list(Provider.objects.filter(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
-    # Every provider ever filed has a page and an open-data record (issue 19); drafts none.
-    unlisted = list(Provider.objects.filter(status__in=PAGE_STATUSES).exclude(status=ProviderStatus.CERTIFIED))
-    drafts = list(Provider.objects.filter(status=ProviderStatus.DRAFT).values_list("uscc", flat=True))
+    # Every provider ever filed has a page and an open-data record (issue 19: certified,
+    # filed, suspended, closed, revoked); a draft has none.
+    with_page = list(Provider.objects.filter(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
+    drafts = list(Provider.objects.exclude(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
     responses: dict[str, str] = {}
     for prefix in ("", "/en"):
         for start in (
@@ -101,12 +101,8 @@ def public_responses(published: None) -> dict[str, str]:
             f"{prefix}/subsidies/?year=2026&scheme=BT-CAREGIVER",
         ):
             responses.update(all_pages(client, start))
-        for uscc in certified:
+        for uscc in with_page:
             responses[f"{prefix}/providers/{uscc}/"] = fetch(client, f"{prefix}/providers/{uscc}/")[1]
-        for provider in unlisted:  # status pages: suspended, closed, revoked, filed
-            status, body = fetch(client, f"{prefix}/providers/{provider.uscc}/")
-            assert status == 200
-            responses[f"{prefix}/providers/{provider.uscc}/ ({provider.status})"] = body
         for uscc in drafts:  # 404 pages too
             status, body = fetch(client, f"{prefix}/providers/{uscc}/")
             assert status == 404
@@ -114,11 +110,15 @@ def public_responses(published: None) -> dict[str, str]:
         status, body = fetch(client, f"{prefix}/providers.csv")
         assert status == 200
         responses[f"{prefix}/providers.csv"] = body
+        for url in inspection_and_draw_urls(prefix):
+            status, body = fetch(client, url)
+            assert status == 200, url
+            responses[url] = body
     for url in ("/sitemap.xml", "/robots.txt", "/api/openapi.json"):
         status, body = fetch(client, url)
         assert status == 200
         responses[url] = body
-    for uscc in [*certified, *(p.uscc for p in unlisted)]:
+    for uscc in with_page:
         status, body = fetch(client, f"/api/providers/{uscc}/")
         assert status == 200
         responses[f"/api/providers/{uscc}/"] = body
@@ -132,15 +132,31 @@ def public_responses(published: None) -> dict[str, str]:
     return responses
 
 
+def inspection_and_draw_urls(prefix: str) -> list[str]:
+    """Inspection pages (those with findings, where staff and providers wrote the most, and
+    those of the draws) and every published draw's page and file."""
+    inspections = Inspection.objects.filter(provider__status__in=PAGE_STATUSES)
+    with_findings = inspections.filter(findings__isnull=False).distinct().order_by("pk")[:30]
+    drawn = inspections.filter(draw__isnull=False).order_by("pk")[:10]
+    pks = sorted({*with_findings.values_list("pk", flat=True), *drawn.values_list("pk", flat=True)})
+    draws = Draw.objects.filter(status=Draw.Status.FROZEN).values_list("pk", flat=True)
+    return [
+        *(f"{prefix}/inspections/{pk}/" for pk in pks),
+        *(f"{prefix}/inspections/draws/{pk}/" for pk in draws),
+        *(f"{prefix}/inspections/draws/{pk}/inputs.json" for pk in draws),
+    ]
+
+
 def test_the_scan_covers_every_page_kind(public_responses: dict[str, str]) -> None:
-    certified = Provider.objects.filter(status=ProviderStatus.CERTIFIED).count()
+    with_page = Provider.objects.filter(status__in=PAGE_STATUSES).count()
     details = [u for u in public_responses if re.fullmatch(r"(/en)?/providers/\w{18}/", u)]
 
-    assert len(details) == 2 * certified
-    assert sum(re.fullmatch(r"/api/providers/\w{18}/", u) is not None for u in public_responses) >= certified
-    assert any(" (suspended)" in u for u in public_responses) and any(" (closed)" in u for u in public_responses)
+    assert len(details) == 2 * with_page
+    assert sum(re.fullmatch(r"/api/providers/\w{18}/", u) is not None for u in public_responses) == with_page
     assert "/open-data/hsds.zip:organizations.csv" in public_responses
     assert sum("/inspections/" in u for u in public_responses) >= 2
+    assert sum(bool(re.fullmatch(r"(/en)?/inspections/\d+/", u)) for u in public_responses) >= 20
+    assert sum(u.endswith("/inputs.json") for u in public_responses) >= 2
     assert Draw.objects.filter(status=Draw.Status.FROZEN).exists()
     assert PaymentItem.objects.filter(state=PaymentItem.State.PAID, subject__gt="").count() >= 10
     texts = "\n".join(public_responses.values())
@@ -233,6 +249,25 @@ def test_no_personal_phone_email_or_bank_account(public_responses: dict[str, str
     assert "@demo.invalid" not in corpus
     assert sorted(v for v in accounts if v in corpus) == []
     assert sorted(v for v in certificates if v in corpus) == []
+
+
+def test_no_text_written_by_inspectors_or_providers_nor_a_login_name(public_responses: dict[str, str]) -> None:
+    """Inspection summaries, hazard descriptions, rectification reports and the reasons a
+    rectification was returned may name residents or staff: none is published (issue 19).
+    Nor is a staff user's login name (issue 21), on the inspection and draw pages and files."""
+    corpus = "\n".join(public_responses.values())
+    written = {
+        *Inspection.objects.exclude(summary="").values_list("summary", flat=True),
+        *Finding.objects.values_list("description", flat=True),
+        *Finding.objects.exclude(rectification_report="").values_list("rectification_report", flat=True),
+        *Finding.objects.exclude(return_reason="").values_list("return_reason", flat=True),
+    }
+    inspection_pages = "\n".join(body for url, body in public_responses.items() if "/inspections/" in url)
+    usernames = set(User.objects.values_list("username", flat=True))
+
+    assert len(written) >= 4 and len(usernames) > 10
+    assert sorted(text for text in written if text in corpus) == []
+    assert sorted(name for name in usernames if name in inspection_pages) == []
 
 
 def test_institution_phones_are_public(public_responses: dict[str, str]) -> None:

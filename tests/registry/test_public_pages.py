@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from public_support import CJK, Page, pay, publish_draw, query_of, record_demo_inspection, today
 
-from inspections.models import Inspection
+from inspections.models import Draw, Inspection
 from registry.models import Provider, ProviderStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_demo", "fresh_cache")]
@@ -26,6 +26,9 @@ HOME_PROVIDER = "东河区仁爱养老院"
 def zh_pages() -> list[str]:
     """A URL of every kind of public HTML page, Chinese (unprefixed), with queries where they matter."""
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
+    inspection = Inspection.objects.filter(findings__isnull=False, provider__status=ProviderStatus.CERTIFIED).first()
+    draw = Draw.objects.filter(status=Draw.Status.FROZEN).order_by("pk").first()
+    assert inspection is not None and draw is not None
     return [
         "/",
         "/providers/",
@@ -36,6 +39,8 @@ def zh_pages() -> list[str]:
         "/inspections/",
         "/subsidies/",
         "/subsidies/?year=2026&scheme=BT-OPERATING",
+        f"/inspections/{inspection.pk}/",
+        f"/inspections/draws/{draw.pk}/",
     ]
 
 
@@ -119,7 +124,12 @@ def test_english_pages_have_no_untranslated_interface_text(client: Client) -> No
     for url in ("/en/api/", "/en/inspections/", "/en/subsidies/"):
         html = client.get(url).content.decode()
         html = re.sub(r'<a href="/[^"]*" hreflang="zh-hans" lang="zh-hans">中文</a>', "", html)
-        html = re.sub(r"<td>(<a [^>]*>)?[^<]*[\u4e00-\u9fff][^<]*(</a>)?( <span[^>]*>\w+</span>)?</td>", "", html)
+        # A cell of data (a provider's name, linked, with its USCC or status badge: no Chinese in those)
+        html = re.sub(
+            r"<td>(<a [^>]*>)?[^<]*[\u4e00-\u9fff][^<]*(</a>)?(\s*<span[^>]*>[^<\u4e00-\u9fff]*</span>)*\s*</td>",
+            "",
+            html,
+        )
         html = re.sub(r"<h2 id=\"draw-\d+\">[^<]*</h2>|<p class=\"muted\">[^<]*</p>", "", html)
         assert not CJK.search(html), (url, CJK.findall(html)[:20])
 
