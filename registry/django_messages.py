@@ -7,11 +7,11 @@ Django's, so every Django message a citizen can meet on a public page is listed 
 own Chinese). ``scripts/check_translations.py`` counts this module as a public source:
 a message listed here without a Mongolian translation fails the check.
 
-What a public page can show of Django's: the filters' errors (a required field, a choice
-that is not one, a number too long, a date-time the API cannot read), the ":" after a
-form label, the month and weekday names of a date written out (the mn pages' formats are
-figures, config/formats/mn, but a template may ask for "F"), and the CSRF failure page of
-a public form.
+What a public page or file can show of Django's: the filters' errors (a required field, a
+choice that is not one, a number too long, a date-time the API cannot read), the ":" after
+a form label, the yes/no words of the readable open-data file, the month and weekday names
+of a date written out (the mn pages' formats are figures, config/formats/mn, but a
+template may ask for "F"), and the CSRF failure page of a public form.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ FORM_MESSAGES = [
     gettext_noop("Enter a valid email address."),
     gettext_noop("Enter a valid value."),
     gettext_noop(":"),
+    # The yesno filter's words: the readable open-data file's yes/no columns (labels.yes_no).
+    gettext_noop("yes,no,maybe"),
 ]
 
 FORM_PLURAL_MESSAGES = [

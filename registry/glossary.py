@@ -4,7 +4,7 @@ script) and in English, for the public pages under /mn/ and /en/.
 Division names are data (GB/T 2260 gives them in Chinese), not strings of the code, so
 they are not in the translation catalogues: they are columns of the division
 (``Division.name_mn``, ``Division.name_en``), filled from this table by
-``load_reference_data`` (``reference_data.load_division_glossary``) and read in the same
+``load_reference_data`` (``reference_data._upsert_division``) and read in the same
 query as the Chinese names (``public.local_division_names``). A unit a clerk adds
 (a development zone, a township) gets its names in the division admin. A name missing
 here (an empty string) shows in Chinese; so does any division not listed.

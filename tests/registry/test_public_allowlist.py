@@ -2,7 +2,8 @@
 
 The module loads the demo once, adds what the demo lacks (a published draw, inspections
 with findings, subsidies paid to providers and to caregivers, with bank accounts), then
-fetches every public page, download and API page in both languages and looks for ID
+fetches every public page, download and API page in every language (Chinese, English,
+Mongolian: the provider's Mongolian name among the public fields) and looks for ID
 numbers, names of residents, caregivers and contact persons, personal phones, e-mail
 addresses and bank account numbers.
 """
@@ -82,7 +83,7 @@ def public_responses(published: None) -> dict[str, str]:
     certified = list(Provider.objects.filter(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
     hidden = list(Provider.objects.exclude(status=ProviderStatus.CERTIFIED).values_list("uscc", flat=True))
     responses: dict[str, str] = {}
-    for prefix in ("", "/en"):
+    for prefix in ("", "/en", "/mn"):
         for start in (
             f"{prefix}/",
             f"{prefix}/providers/?size=100",
@@ -113,9 +114,9 @@ def public_responses(published: None) -> dict[str, str]:
 
 def test_the_scan_covers_every_page_kind(public_responses: dict[str, str]) -> None:
     certified = Provider.objects.filter(status=ProviderStatus.CERTIFIED).count()
-    details = [u for u in public_responses if re.fullmatch(r"(/en)?/providers/\w{18}/", u)]
+    details = [u for u in public_responses if re.fullmatch(r"(/en|/mn)?/providers/\w{18}/", u)]
 
-    assert len(details) == 2 * certified
+    assert len(details) == 3 * certified
     assert sum("/inspections/" in u for u in public_responses) >= 2
     assert Draw.objects.filter(status=Draw.Status.FROZEN).exists()
     assert PaymentItem.objects.filter(state=PaymentItem.State.PAID, subject__gt="").count() >= 10

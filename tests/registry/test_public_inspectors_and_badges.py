@@ -23,14 +23,14 @@ def test_the_inspections_page_shows_department_and_staff_number_not_the_login_na
     kundulun = User.objects.get(username="inspector_kundulun")
     assert {name for row in draw.results for name in row["team"]} == {qingshan.username, kundulun.username}
 
-    for path in ("/inspections/", "/en/inspections/"):
+    for path, area in (("/inspections/", "name"), ("/en/inspections/", "name_en")):
         html = client.get(path).content.decode()
         assert "inspector_qingshan" not in html and "inspector_kundulun" not in html
-        for user in (qingshan, kundulun):
-            assert f"{user.jurisdiction.name} · " in html
+        for user in (qingshan, kundulun):  # the district in the page's language (registry/glossary.py)
+            assert f"{getattr(user.jurisdiction, area)} · " in html
     english = client.get("/en/inspections/").content.decode()
     for user in (qingshan, kundulun):
-        assert f"{user.jurisdiction.name} · inspector no. {user.pk:04d}" in english
+        assert f"{user.jurisdiction.name_en} · inspector no. {user.pk:04d}" in english
 
 
 def test_an_inspector_with_a_recorded_name_is_shown_by_it() -> None:
