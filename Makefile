@@ -60,7 +60,7 @@ lint: install-dev
 
 ## make messages: refresh the translation catalogues after changing strings.
 messages: install-dev
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans -l mn --no-obsolete --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

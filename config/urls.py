@@ -1,9 +1,11 @@
-"""URL configuration. Chinese pages are unprefixed; English lives under /en/."""
+"""URL configuration. Chinese pages are unprefixed; English lives under /en/, Mongolian
+(traditional script, public pages only) under /mn/."""
 
 from django.apps import apps
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import RedirectView
 
 from registry import views as registry_views
 from registry.staff import views as account_views
@@ -18,6 +20,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("robots.txt", registry_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", registry_views.sitemap_xml, name="django.contrib.sitemaps.views.sitemap"),
+    # The back office and the portal are not in Mongolian: rather than a page mixing our
+    # strings with Django's Cyrillic "mn" catalogue, /mn/admin/… and /mn/portal/… are the
+    # Chinese pages (docs/mongolian.md).
+    re_path(
+        r"^mn/(?P<rest>(?:admin|portal)/.*)$",
+        RedirectView.as_view(url="/%(rest)s", query_string=True, permanent=False),
+        name="mn_back_office",
+    ),
 ]
 
 urlpatterns += i18n_patterns(

@@ -198,6 +198,14 @@ CATALOGUE: tuple[Listing, ...] = (
 
 # Two Kundulun homes between which two people move (a transfer and an overlap), and the
 # Jiuyuan home whose food business licence lapses (on hold: its money waits), demo/subsidies.py.
+# The Mongolian names (traditional script) a few demo providers record for the /mn/ pages
+# (docs/mongolian.md; written without a native speaker, like the glossary).
+MONGOLIAN_NAMES = {
+    "昆都仑区阳光颐养院": "ᠬᠦᠨᠳᠦᠯᠡᠨ ᠲᠣᠭᠣᠷᠢᠭ ᠤᠨ ᠨᠠᠷᠠᠨ ᠭᠡᠷᠡᠯ ᠥᠨᠳᠥᠷ ᠨᠠᠰᠤᠲᠠᠨ ᠠᠰᠠᠷᠠᠬᠤ ᠭᠡᠷ",
+    "昆都仑区贝贝乐托育中心": "ᠬᠦᠨᠳᠦᠯᠡᠨ ᠲᠣᠭᠣᠷᠢᠭ ᠤᠨ ᠪᠡᠢᠪᠡᠢᠯᠡ ᠨᠢᠯᠬ᠎ᠠ ᠬᠡᠦᠬᠡᠳ ᠠᠰᠠᠷᠠᠬᠤ ᠲᠥᠪ",
+    "达尔罕茂明安联合旗石宝镇乌兰嘎查互助幸福院": "ᠤᠯᠠᠭᠠᠨ ᠭᠠᠴᠠᠭ᠎ᠠ ᠶᠢᠨ ᠬᠠᠷᠢᠯᠴᠠᠨ ᠲᠤᠰᠠᠯᠠᠬᠤ ᠵᠢᠷᠭᠠᠯᠠᠩ ᠤᠨ ᠭᠡᠷ",
+}
+
 MOVED_FROM = "昆都仑区阳光颐养院"
 MOVED_TO = "包头市鹿城福寿养老院"
 FOOD_LICENCE_LAPSES = "九原区夕阳红养老中心"

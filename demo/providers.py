@@ -19,7 +19,7 @@ from registry.models import (
 )
 from safeguards.identifiers import make_uscc
 
-from .baotou import DISTRICTS, REINSTATED, District, Listing, landline, moved
+from .baotou import DISTRICTS, MONGOLIAN_NAMES, REINSTATED, District, Listing, landline, moved
 from .histories import status_history
 from .kinds import (
     DEFAULT_REGISTRANT,
@@ -282,6 +282,7 @@ def plan_provider_fields(
     )
     return {
         "name": listing.name,
+        "name_mn": MONGOLIAN_NAMES.get(listing.name, ""),
         "kind": listing.kind,
         "address": f"包头市{district.name}{listing.locality}{rng.randint(1, 188)}号",
         "latitude": Decimal(f"{district.lat + rng.uniform(-0.02, 0.02):.6f}"),

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from registry.labels import choice_label
-from registry.models import Division, Provider, ProviderKind, StaffDepartment, User
+from registry.models import Division, Provider, ProviderKind, StaffDepartment, User, name_in_language
 
 from .inspector_codes import entry_key, is_coded, public_keys
 from .models import Department, Draw
@@ -132,7 +132,7 @@ def readable_departments(draw: Draw) -> list[str] | None:
 
 
 def division_names_for(draw: Draw) -> dict[str, str]:
-    """Names of every division the draw's paths mention (one query)."""
+    """Names of every division the draw's paths mention, in the page's language (one query)."""
     codes: set[str] = set()
     for p in draw.inputs.get("providers", []):
         codes.update(c for c in p.get("division_path", "").split("/") if c)
@@ -140,7 +140,8 @@ def division_names_for(draw: Draw) -> dict[str, str]:
         codes.update(c for c in i.get("jurisdiction_path", "").split("/") if c)
     if not codes:
         return {}
-    return dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = Division.objects.filter(code__in=codes).values_list("code", "name", "name_mn", "name_en")
+    return {code: name_in_language(name, mn=mn, en=en) for code, name, mn, en in rows}
 
 
 def file_verify(published: dict[str, Any]) -> tuple[bool, bool | None]:

@@ -23,7 +23,7 @@ def public_inspector_name(user: User) -> str:
     name = full or _("inspector no. %(number)04d") % {"number": user.pk}
     if user.jurisdiction is None:
         return name
-    department = user.jurisdiction.name
+    department = user.jurisdiction.local_name()
     if user.department:  # e.g. 包头市卫生健康委; the bureau's own inspectors by their area alone
         department = _("%(area)s %(department)s") % {
             "area": department,

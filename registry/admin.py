@@ -115,7 +115,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     # The sections that hold a required field stay open; the others are folded (a section
     # opens by itself when one of its fields has an error). Required labels carry a "*".
     fieldsets = [
-        (None, {"fields": ["name", "uscc", "kind", "legal_form", "operation_mode", "status", "grade"]}),
+        (None, {"fields": ["name", "name_mn", "uscc", "kind", "legal_form", "operation_mode", "status", "grade"]}),
         (
             _("Registration and filing"),
             {
@@ -478,7 +478,7 @@ class DivisionAdmin(ListExportMixin, ScopedHistoryAdmin):
     list_select_related = ["parent"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = ["code", "name", "level", "kind", "parent", "is_standard"]
+        fields = ["code", "name", "name_mn", "name_en", "level", "kind", "parent", "is_standard"]
         # The confirmation box belongs to a form that can be saved; a read-only page (a
         # standard unit) would print it as "None".
         if (

@@ -71,12 +71,16 @@ def check_division_change(
     return losing
 
 
+# What a division's audit entry records (its names in every language among them).
+AUDITED_FIELDS = ("code", "name", "name_mn", "name_en", "level", "kind", "parent_id", "path")
+
+
 def division_save(*, actor: User, division: Division, before: dict[str, Any], confirmed_lost: bool = False) -> None:
     """Save an added or changed division after ``check_division_change``, audited."""
     losing = check_division_change(actor=actor, division=division, before=before, confirmed_lost=confirmed_lost)
     with transaction.atomic():
         division.save()
-        after = {name: getattr(division, name) for name in ("code", "name", "level", "kind", "parent_id", "path")}
+        after = {name: getattr(division, name) for name in AUDITED_FIELDS}
         audit_record(
             "division.create" if not before else "division.change",
             actor=actor,
@@ -91,7 +95,7 @@ def division_state(division: Division) -> dict[str, Any]:
     if division.pk is None:
         return {}
     stored = Division.objects.get(pk=division.pk)
-    return {name: getattr(stored, name) for name in ("code", "name", "level", "kind", "parent_id", "path")}
+    return {name: getattr(stored, name) for name in AUDITED_FIELDS}
 
 
 def _as_before(division: Division, before: dict[str, Any]) -> Division:

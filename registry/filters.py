@@ -26,6 +26,7 @@ from .models import (
     Provider,
     ProviderKind,
     Resident,
+    name_in_language,
 )
 from .occupancy import providers_with_occupancy_changes
 from .pinyin import pinyin_keyword
@@ -79,11 +80,11 @@ KEYWORD_DIVISIONS = 200  # divisions a keyword may name (their providers match):
 
 
 def keyword_matches(word: str) -> Q:
-    """A provider matches a keyword in its name or address; a keyword in pinyin also in
-    the pinyin of its name (full or initials: "kundulun", "kdl") or of its division or a
-    division above it ("kundulun" finds every provider of the district). Chinese
+    """A provider matches a keyword in its name (Chinese or Mongolian) or address; a keyword
+    in pinyin also in the pinyin of its name (full or initials: "kundulun", "kdl") or of its
+    division or a division above it ("kundulun" finds every provider of the district). Chinese
     characters match the name and address as written (the address names the district)."""
-    matches = Q(name__icontains=word) | Q(address__icontains=word)
+    matches = Q(name__icontains=word) | Q(name_mn__icontains=word) | Q(address__icontains=word)
     pinyin = pinyin_keyword(word)
     if pinyin is None:
         return matches
@@ -184,12 +185,16 @@ class ProviderFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One query for both lists. Counties are grouped under their league/city, so the
-        # choice reads "league, then county" without any script.
-        divisions = list(
-            Division.objects.filter(level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY])
+        # choice reads "league, then county" without any script. Names in the page's
+        # language (the glossary's columns, glossary.py), Chinese where one has none.
+        divisions = [
+            (code, name_in_language(name, mn=mn, en=en), level, path, parent)
+            for code, name, mn, en, level, path, parent in Division.objects.filter(
+                level__in=[Division.Level.LEAGUE_CITY, Division.Level.COUNTY]
+            )
             .order_by("path")
-            .values_list("code", "name", "level", "path", "parent__code")
-        )
+            .values_list("code", "name", "name_mn", "name_en", "level", "path", "parent__code")
+        ]
         self.division_paths = {code: path for code, _n, _l, path, _p in divisions}
         leagues = [
             (code, name) for code, name, level, _path, _parent in divisions if level == Division.Level.LEAGUE_CITY

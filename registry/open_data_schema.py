@@ -63,6 +63,7 @@ def moment(description: str) -> dict[str, Any]:
 FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
     "uscc": {**text("Unified social credit code (18 characters)"), "pattern": "^[0-9A-Z]{18}$"},
     "name": text("Registered name"),
+    "name_mn": text("Name in Mongolian (traditional script), if the provider recorded one"),
     "kind": code(ProviderKind.values, "Kind of provider"),
     "legal_form": code(LegalForm.values, "Legal form"),
     "operation_mode": code(OperationMode.values, "Operation mode"),

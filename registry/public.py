@@ -43,6 +43,7 @@ from .models import (
     ProviderKind,
     ProviderStatus,
     ProviderStatusChange,
+    name_in_language,
 )
 from .occupancy import occupancy_annotations, vacancy_basis
 from .renewals import asked_for_annual_report, report_year_due
@@ -209,8 +210,17 @@ def care_modes_offered(provider: Any) -> list[str]:
 
 
 def division_names() -> dict[str, str]:
-    """Names of the region, leagues/cities and counties by code (one small query)."""
+    """Names of the region, leagues/cities and counties by code, in Chinese as stored: the
+    machine-readable files' (one small query)."""
     return dict(Division.objects.filter(level__lte=Division.Level.COUNTY).values_list("code", "name"))
+
+
+def local_division_names(language: str | None = None) -> dict[str, str]:
+    """The same names as a page in ``language`` (the active one) shows them: in Mongolian
+    under /mn/, in English under /en/, from the glossary's columns (``glossary.py``), the
+    Chinese name where a division has none. Still one small query."""
+    rows = Division.objects.filter(level__lte=Division.Level.COUNTY).values_list("code", "name", "name_mn", "name_en")
+    return {code: name_in_language(name, mn=mn, en=en, language=language) for code, name, mn, en in rows}
 
 
 def area_of(provider: Provider, names: dict[str, str]) -> tuple[str, str]:
@@ -225,6 +235,7 @@ def area_of(provider: Provider, names: dict[str, str]) -> tuple[str, str]:
 OPEN_DATA_FIELDS: dict[str, Callable[[Any, dict[str, str]], Any]] = {
     "uscc": lambda p, n: p.uscc,
     "name": lambda p, n: p.name,
+    "name_mn": lambda p, n: p.name_mn,
     "kind": lambda p, n: p.kind,
     "legal_form": lambda p, n: p.legal_form,
     "operation_mode": lambda p, n: p.operation_mode,

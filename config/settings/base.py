@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -164,10 +165,29 @@ PERSONAL_DATA_HASH_KEY = env_str("PERSONAL_DATA_HASH_KEY", "development-only-has
 # signed facts file. Kept apart from the database (a file of its own in production).
 INTEGRITY_KEY = env_str("INTEGRITY_KEY", "development-only-integrity-key-do-not-use-in-production")
 
-# Internationalisation: English source strings, Chinese by default.
+# Internationalisation: English source strings, Chinese by default. The public pages are
+# also in Mongolian in the traditional script under /mn/ (docs/mongolian.md); the back
+# office and the portal are Chinese and English only (/mn/admin/ and /mn/portal/ redirect
+# to the Chinese pages, config/urls.py).
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LANGUAGES = [
+    ("zh-hans", _("Simplified Chinese")),
+    ("en", _("English")),
+    ("mn", _("Mongolian (traditional script)")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django knows "mn" as Mongolian in Cyrillic (Монгол): the language switcher names ours in
+# its own script. Our catalogue (LOCALE_PATHS) wins over Django's Cyrillic one, so every
+# Django message a public page can show is in it too (registry/django_messages.py).
+LANG_INFO["mn"] = {
+    "bidi": False,
+    "code": "mn",
+    "name": "Mongolian (traditional script)",
+    "name_local": "ᠮᠣᠩᠭᠣᠯ",
+}
+# Dates and numbers of the mn pages (config/formats/mn/formats.py): figures only, never
+# Django's Cyrillic month names.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True

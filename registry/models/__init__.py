@@ -15,7 +15,7 @@ from .childcare import (
     DemonstrationLevel,
     VacancyReport,
 )
-from .divisions import Division
+from .divisions import Division, name_in_language
 from .insurance import AccidentPolicy
 from .people import (
     Caregiver,
@@ -90,5 +90,6 @@ __all__ = [
     "User",
     "VacancyReport",
     "money_field",
+    "name_in_language",
     "validate_resident_categories",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -24,6 +25,11 @@ class Division(models.Model):
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The name in Mongolian (traditional script) and in English/pinyin, for the public
+    # pages under /mn/ and /en/ (an empty one: the Chinese name is shown). A GB/T 2260
+    # division's come from the glossary (registry/glossary.py, load_reference_data).
+    name_mn = models.CharField(_("name in Mongolian script"), max_length=100, blank=True)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     # The name's pinyin and initials, for the public keyword search (kept in step by save()).
     name_pinyin = models.CharField(_("name in pinyin"), max_length=PINYIN_MAX_LENGTH, blank=True, editable=False)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
@@ -76,3 +82,18 @@ class Division(models.Model):
 
     def contains(self, other: Division) -> bool:
         return other.path.startswith(self.path)
+
+    def local_name(self, language: str | None = None) -> str:
+        """The name in ``language`` (the active one by default), else the Chinese name."""
+        return name_in_language(self.name, mn=self.name_mn, en=self.name_en, language=language)
+
+
+def name_in_language(chinese: str, *, mn: str, en: str, language: str | None = None) -> str:
+    """A name as a page in ``language`` shows it: the Mongolian or English name where there
+    is one, the Chinese name otherwise (and on the Chinese pages)."""
+    language = (language or get_language() or "").lower()
+    if language.startswith("en") and en:
+        return en
+    if language.startswith("mn") and mn:
+        return mn
+    return chinese

@@ -109,6 +109,9 @@ class Provider(models.Model):
 
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField(_("name"), max_length=200)
+    # The name the provider writes in Mongolian (traditional script), if it has one: shown
+    # on the Mongolian pages and beside the Chinese name, and in the open data.
+    name_mn = models.CharField(_("name in Mongolian script"), max_length=200, blank=True)
     # The name's pinyin and initials, for the public keyword search (kept in step by save()).
     name_pinyin = models.CharField(_("name in pinyin"), max_length=PINYIN_MAX_LENGTH, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=40, choices=ProviderKind.choices)

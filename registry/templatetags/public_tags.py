@@ -39,6 +39,17 @@ def translate_url(path: str, language: str) -> str:
     return f"{translated}?{parts.query}" if parts.query else translated
 
 
+# The BCP 47 tag of a page's language where it says more than Django's code: our "mn"
+# is Mongolian in the traditional script (docs/mongolian.md), not Cyrillic.
+HTML_LANG = {"mn": "mn-Mong"}
+
+
+@register.simple_tag
+def html_lang(language: str) -> str:
+    """``lang``/``hreflang`` of a language: "mn-Mong" for ours, else Django's code."""
+    return HTML_LANG.get(language, language)
+
+
 @register.simple_tag
 def public_nav_links() -> list[tuple[str, str | Promise]]:
     """(URL, label) of the navigation links the installed apps registered."""

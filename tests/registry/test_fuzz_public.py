@@ -56,7 +56,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-LANGUAGES = st.sampled_from(["", "/en"])  # Chinese unprefixed, English under /en/
+LANGUAGES = st.sampled_from(["", "/en", "/mn"])  # Chinese unprefixed, English under /en/, Mongolian /mn/
 
 # --------------------------------------------------------------------------- values
 

@@ -2,7 +2,8 @@
 
 The module loads the demo once, adds what the demo lacks (a published draw, inspections
 with findings, subsidies paid to providers and to caregivers, with bank accounts), then
-fetches every public page, download and API page in both languages and looks for ID
+fetches every public page, download and API page in every language (Chinese, English,
+Mongolian: the provider's Mongolian name among the public fields) and looks for ID
 numbers, names of residents, caregivers and contact persons, personal phones, e-mail
 addresses and bank account numbers.
 """
@@ -89,7 +90,7 @@ def public_responses(published: None) -> dict[str, str]:
     with_page = list(Provider.objects.filter(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
     drafts = list(Provider.objects.exclude(status__in=PAGE_STATUSES).values_list("uscc", flat=True))
     responses: dict[str, str] = {}
-    for prefix in ("", "/en"):
+    for prefix in ("", "/en", "/mn"):
         for start in (
             f"{prefix}/",
             f"{prefix}/providers/?size=100",
@@ -149,9 +150,9 @@ def inspection_and_draw_urls(prefix: str) -> list[str]:
 
 def test_the_scan_covers_every_page_kind(public_responses: dict[str, str]) -> None:
     with_page = Provider.objects.filter(status__in=PAGE_STATUSES).count()
-    details = [u for u in public_responses if re.fullmatch(r"(/en)?/providers/\w{18}/", u)]
+    details = [u for u in public_responses if re.fullmatch(r"(/en|/mn)?/providers/\w{18}/", u)]
 
-    assert len(details) == 2 * with_page
+    assert len(details) == 3 * with_page
     assert sum(re.fullmatch(r"/api/providers/\w{18}/", u) is not None for u in public_responses) == with_page
     assert "/open-data/hsds.zip:organizations.csv" in public_responses
     assert sum("/inspections/" in u for u in public_responses) >= 2

@@ -294,7 +294,7 @@ def count_queries(client: Client, url: str, params: dict[str, Any]) -> int:
     return len(queries.captured_queries)
 
 
-@pytest.mark.parametrize("url", ["/providers/", "/en/providers/"])
+@pytest.mark.parametrize("url", ["/providers/", "/en/providers/", "/mn/providers/"])
 def test_list_page_queries_are_few_and_constant(client: Client, url: str) -> None:
     ProviderFactory.create_batch(120, status=ProviderStatus.CERTIFIED)
     counts = {

@@ -1,5 +1,6 @@
 """Every public page in both languages: lang, labels, switcher, size, title, sitemap, robots,
-and the inspections and subsidies disclosure pages (issue 5)."""
+and the inspections and subsidies disclosure pages (issue 5). The Mongolian pages have
+their own module (test_mongolian_pages.py); here they are in the switcher and the sitemap."""
 
 from __future__ import annotations
 
@@ -134,19 +135,26 @@ def test_english_pages_have_no_untranslated_interface_text(client: Client) -> No
         assert not CJK.search(html), (url, CJK.findall(html)[:20])
 
 
+# Each language's prefix and the switcher's name for it, by hreflang (Mongolian in the
+# traditional script: docs/mongolian.md).
+SWITCHER = {"zh-hans": ("", "中文"), "en": ("/en", "English"), "mn-Mong": ("/mn", "ᠮᠣᠩᠭᠣᠯ")}
+
+
 @pytest.mark.usefixtures("activity")
 def test_language_switcher_on_every_page_points_to_the_same_page(client: Client) -> None:
-    for url in all_urls():
+    for url in [*all_urls(), *("/mn" + url for url in zh_pages())]:
+        own = "en" if url.startswith("/en/") else "mn-Mong" if url.startswith("/mn/") else "zh-hans"
+        bare = url[len(SWITCHER[own][0]) :]
         page = Page(client.get(url).content.decode())
         links = page.language_links()
-        assert len(links) == 1, url
-        link = links[0]
-        target = url[3:] if url.startswith("/en/") else en(url)
-        assert link["hreflang"] == ("zh-hans" if url.startswith("/en/") else "en")
-        assert link["_text"].strip() == ("中文" if url.startswith("/en/") else "English")
-        assert urlsplit(link["href"]).path == urlsplit(target).path, url
-        assert query_of(link["href"]) == query_of(target), url
-        assert client.get(link["href"]).status_code == 200
+        assert {link["hreflang"] for link in links} == set(SWITCHER) - {own}, url
+        for link in links:
+            prefix, name = SWITCHER[link["hreflang"]]
+            target = prefix + bare
+            assert link["_text"].strip() == name
+            assert urlsplit(link["href"]).path == urlsplit(target).path, url
+            assert query_of(link["href"]) == query_of(target), url
+            assert client.get(link["href"]).status_code == 200
 
 
 # --------------------------------------------------------------------------- quality
@@ -229,7 +237,7 @@ def test_404_page_has_the_site_layout_language_and_switcher(client: Client) -> N
 # --------------------------------------------------------------------------- sitemap, robots
 
 
-def test_sitemap_lists_every_certified_provider_in_both_languages(client: Client) -> None:
+def test_sitemap_lists_every_certified_provider_in_every_language(client: Client) -> None:
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     root = ET.fromstring(response.content)  # noqa: S314 — our own sitemap
@@ -239,12 +247,13 @@ def test_sitemap_lists_every_certified_provider_in_both_languages(client: Client
     for provider in Provider.objects.filter(status=ProviderStatus.CERTIFIED):
         assert f"/providers/{provider.uscc}/" in locations
         assert f"/en/providers/{provider.uscc}/" in locations
+        assert f"/mn/providers/{provider.uscc}/" in locations
     for provider in Provider.objects.exclude(status=ProviderStatus.CERTIFIED):
         assert f"/providers/{provider.uscc}/" not in locations
     for page in ("/", "/providers/", "/api/", "/inspections/", "/subsidies/"):
-        assert page in locations and en(page) in locations
+        assert page in locations and en(page) in locations and f"/mn{page}" in locations
     assert not any("/admin/" in loc for loc in locations)
-    assert len(locations) == 2 * (41 + 5)
+    assert len(locations) == 3 * (41 + 5)
 
 
 def test_robots_txt_disallows_admin_and_names_the_sitemap(client: Client) -> None:
@@ -256,6 +265,7 @@ def test_robots_txt_disallows_admin_and_names_the_sitemap(client: Client) -> Non
     assert "User-agent: *" in lines
     assert "Disallow: /admin/" in lines
     assert "Disallow: /en/admin/" in lines
+    assert "Disallow: /mn/admin/" in lines
     assert "Disallow: /" not in lines  # the directory itself may be indexed
     assert any(line.startswith("Sitemap: http") and line.endswith("/sitemap.xml") for line in lines)
 

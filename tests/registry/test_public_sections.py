@@ -135,4 +135,4 @@ def test_without_the_apps_the_sitemap_lists_the_registry_pages_and_providers_onl
     assert {"/", "/providers/", "/api/", "/en/", "/en/providers/", "/en/api/"} <= paths
     for provider in Provider.objects.filter(status=ProviderStatus.CERTIFIED):
         assert f"/providers/{provider.uscc}/" in paths
-    assert len(paths) == 2 * (3 + CERTIFIED_IN_DEMO)
+    assert len(paths) == 3 * (3 + CERTIFIED_IN_DEMO)  # Chinese, English and Mongolian
