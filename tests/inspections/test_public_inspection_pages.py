@@ -33,7 +33,7 @@ from inspections.records import (
     finding_verify,
     record_inspection,
 )
-from registry.models import Provider, ProviderStatus, ProviderStatusChange, User
+from registry.models import Division, Provider, ProviderStatus, ProviderStatusChange, User
 from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
@@ -264,10 +264,11 @@ def test_the_draw_page_shows_the_inputs_the_results_and_how_to_recompute(drawn, 
     for provider in draw.inputs["providers"]:
         assert provider["uscc"] in html and provider["name"] in html
     assert html.count("Elderly-care institution") == 6
-    assert "包头市 昆都仑区" in html and "包头市 东河区" in html
+    baotou, kundulun, donghe = (Division.objects.get(code=code).name_en for code in ("150200", "150203", "150202"))
+    assert f"{baotou} {kundulun}" in html and f"{baotou} {donghe}" in html  # English names on /en/
     for user in pool:
         assert inspector_code(user) in html
-        assert f"{user.jurisdiction.name} · 检查员{user.first_name}" in html
+        assert f"{user.jurisdiction.name_en} · 检查员{user.first_name}" in html
     assert f"python manage.py verify_draw {draw.pk}" in html
     assert f'href="/en/inspections/draws/{draw.pk}/inputs.json"' in html
     assert f'href="/en/inspections/{inspection.pk}/"' in html  # the result recorded for the draw
@@ -347,7 +348,7 @@ def test_a_draw_made_before_codes_publishes_codes_and_says_who_can_recompute_its
     for stored, shown in zip(draw.results, published["results"], strict=True):
         assert [by_code[code].username for code in shown["team"]] == stored["team"]
     for user in pool:  # the page names them as before
-        assert f"{user.jurisdiction.name} · 检查员{user.first_name}" in html
+        assert f"{user.jurisdiction.name_en} · 检查员{user.first_name}" in html
 
 
 def verify(*args: str) -> str:
