@@ -42,6 +42,8 @@ def judge(*, honeypot: str, token: str, now: float | None = None) -> Verdict:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return Verdict.STALE
     now = time.time() if now is None else now
+    if now - shown_at > settings.CONCERN_FORM_MAX_AGE:
+        return Verdict.STALE
     if now - shown_at < settings.CONCERN_MIN_FILL_SECONDS:
         return Verdict.ROBOT
     return Verdict.PERSON

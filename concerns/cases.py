@@ -27,7 +27,7 @@ from safeguards.audit import audit_record
 from .contacts import contact_errors
 from .deadlines import response_due_on
 from .models import Category, Concern, Outcome, Status
-from .references import new_reference
+from .references import new_reference, normalise_reference
 from .replies import public_reply_errors
 
 RECEIVING_STATUSES = frozenset({ProviderStatus.FILED, ProviderStatus.CERTIFIED, ProviderStatus.SUSPENDED})
@@ -69,10 +69,12 @@ def concern_receive(
     contact_email: str = "",
     actor: User | None = None,
     received_at: datetime.datetime | None = None,
+    reference: str | None = None,
 ) -> Concern:
     """Record a concern about ``provider`` (sent by a citizen through the public form,
     ``actor`` None, or taken down by a clerk from a call or a letter) with its due date and
-    a fresh reference number."""
+    a fresh reference number (or ``reference``, fixed in advance: the demo's, so that its
+    README can name one; it must be well formed and free)."""
     received_at = received_at or timezone.now()
     if category not in Category.values:
         raise ValidationError({"category": _("Choose what the concern is about.")})
@@ -102,7 +104,14 @@ def concern_receive(
             due_on=response_due_on(received_at),
         )
         concern.full_clean(exclude=["reference"])
-        _save_with_fresh_reference(concern, year=timezone.localtime(received_at).year, actor=actor)
+        if reference is None:
+            _save_with_fresh_reference(concern, year=timezone.localtime(received_at).year, actor=actor)
+        else:
+            if normalise_reference(reference) != reference or Concern.objects.filter(reference=reference).exists():
+                raise ValidationError(_("This reference number is malformed or taken."))
+            concern.reference = reference
+            concern._history_user = actor
+            concern.save()
         audit_record(
             "concern.receive",
             actor=actor,

@@ -127,9 +127,9 @@ def concern_lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.POST or None)
     concern = None
     searched = False
-    if request.method == "POST" and form.is_valid():
-        searched = True
-        reference = form.cleaned_data["reference"]
+    if request.method == "POST":
+        searched = True  # whatever was typed: a text that is no reference is "not found" too
+        reference = form.cleaned_data["reference"] if form.is_valid() else ""
         if reference:
             concern = Concern.objects.select_related("provider").filter(reference=reference).first()
     context = {"form": form, "concern": concern, "searched": searched, "today": timezone.localdate()}
