@@ -32,7 +32,7 @@ from registry.models import Provider, User
 from .baotou import SEED
 from .people import days, mobile, person_name
 
-C, O = Category, Outcome
+C, OUT = Category, Outcome
 
 
 class Case(NamedTuple):
@@ -54,7 +54,7 @@ CASES: tuple[Case, ...] = (
         C.FEES,
         "三月份的账单多收了护理费：老人的护理等级没有变，却按失能老人的标准收费，问了几次都没有答复。",
         "name+phone",
-        O.SUBSTANTIATED,
+        OUT.SUBSTANTIATED,
         "经核查，该院三月份护理费按错误的护理等级收取。已责令退还多收费用，并按月出具费用清单。",
     ),
     Case(
@@ -63,7 +63,7 @@ CASES: tuple[Case, ...] = (
         C.FOOD,
         "孩子接回家后说午饭是凉的，连续几天都这样，餐具看起来也不干净。",
         "",
-        O.PARTLY_SUBSTANTIATED,
+        OUT.PARTLY_SUBSTANTIATED,
         "现场检查发现午餐保温设备故障，已维修；餐具消毒记录完整。已要求机构每日检查午餐温度。",
     ),
     Case(
@@ -72,7 +72,7 @@ CASES: tuple[Case, ...] = (
         C.STAFF_CONDUCT,
         "夜班护理员对老人说话很凶，老人晚上不敢按呼叫铃。",
         "name+phone",
-        O.SUBSTANTIATED,
+        OUT.SUBSTANTIATED,
         "经调查属实。机构已安排该护理员停岗培训，并增加夜班巡查；区民政部门将在下次检查时复查。",
     ),
     Case(
@@ -81,7 +81,7 @@ CASES: tuple[Case, ...] = (
         C.SAFETY,
         "三楼走廊的安全出口被杂物堵住了，晚上应急灯也不亮。",
         "",
-        O.PARTLY_SUBSTANTIATED,
+        OUT.PARTLY_SUBSTANTIATED,
         "现场核实安全出口有杂物占用，已当场清理；应急照明检测正常。已纳入季度安全检查复查。",
     ),
     Case(
@@ -90,7 +90,7 @@ CASES: tuple[Case, ...] = (
         C.HYGIENE,
         "教室里有异味，孩子最近经常拉肚子，担心卫生有问题。",
         "email",
-        O.NOT_SUBSTANTIATED,
+        OUT.NOT_SUBSTANTIATED,
         "卫生监督部门现场检查，环境卫生和消毒记录符合要求，未发现群体性疾病。已提醒机构加强通风。",
     ),
     Case(
@@ -99,7 +99,7 @@ CASES: tuple[Case, ...] = (
         C.CONTRACT,
         "老人退住以后，合同里剩下两个月的床位费一直不给退。",
         "name+phone",
-        O.SUBSTANTIATED,
+        OUT.SUBSTANTIATED,
         "经核查，机构未按合同退还未到期费用。已责令如数退还，机构已退款。",
     ),
     Case(
@@ -108,7 +108,7 @@ CASES: tuple[Case, ...] = (
         C.CARE_QUALITY,
         "老人身上长了褥疮，护理员没有按时帮老人翻身。",
         "phone",
-        O.PARTLY_SUBSTANTIATED,
+        OUT.PARTLY_SUBSTANTIATED,
         "调查发现翻身记录不完整。已要求机构按护理等级落实定时翻身，并请合作医疗机构会诊。",
         closed_after_days=19,
     ),
@@ -118,7 +118,7 @@ CASES: tuple[Case, ...] = (
         C.ABUSE_NEGLECT,
         "听其他家长说有老师打孩子，希望有人来查一查。",
         "",
-        O.REFERRED,
+        OUT.REFERRED,
         "该情况已转交公安机关和教育部门依法处理。",
         closed_after_days=2,
     ),
@@ -128,7 +128,7 @@ CASES: tuple[Case, ...] = (
         C.FEES,
         "托育费涨价没有提前通知家长。",
         "name+phone",
-        O.WITHDRAWN,
+        OUT.WITHDRAWN,
         "投诉人与机构协商解决后撤回投诉。",
         investigated=False,
         closed_after_days=6,

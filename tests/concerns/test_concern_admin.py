@@ -8,7 +8,6 @@ import datetime
 
 import pytest
 from concern_support import CONTACT, DESCRIPTION, receive
-from django.test import Client
 from django.utils import timezone
 
 from concerns.models import Concern, Status
@@ -122,14 +121,20 @@ def test_the_page_edits_the_internal_notes_only(home, clerk, client_for, admin_f
 
     assert client.post(change_url(concern), data).status_code == 302
     concern.refresh_from_db()
-    assert (concern.internal_notes, concern.description, concern.status) == ("已电话联系家属。", DESCRIPTION, "received")
+    assert concern.internal_notes == "已电话联系家属。"
+    assert (concern.description, concern.status) == (DESCRIPTION, "received")
     assert AuditEntry.objects.filter(action="concern.note").count() == 1
 
 
 def test_a_clerk_takes_down_a_concern_from_a_call(home, clerk, client_for) -> None:
     response = client_for(clerk).post(
         f"{LIST}add/",
-        {"provider": home.pk, "category": "food", "description": "电话反映：午饭经常是凉的。", "contact_phone": "0472-5123456"},
+        {
+            "provider": home.pk,
+            "category": "food",
+            "description": "电话反映：午饭经常是凉的。",
+            "contact_phone": "0472-5123456",
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:3000]

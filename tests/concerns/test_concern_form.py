@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 import re
 import time
+from pathlib import Path
 
 import pytest
 from concern_support import DESCRIPTION, form_data, send
+from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import timezone
 from factories import ProviderFactory
@@ -82,7 +84,8 @@ def test_the_honeypot_is_hidden_from_people_and_skipped_by_keyboard_and_autofill
     assert block, html
     assert 'name="website"' in block.group(1)
     assert 'tabindex="-1"' in block.group(1) and 'autocomplete="off"' in block.group(1)
-    assert ".hp-field { position: absolute; left: -10000px;" in open("static/css/public.css", encoding="utf-8").read()
+    stylesheet = (Path(settings.BASE_DIR) / "static/css/public.css").read_text(encoding="utf-8")
+    assert ".hp-field { position: absolute; left: -10000px;" in stylesheet
 
 
 def test_a_form_sent_within_seconds_of_being_shown_looks_sent_and_stores_nothing(home) -> None:

@@ -27,9 +27,7 @@ NOTES = "内部记录：已约谈院长。"
 
 
 def received_in(concern: Concern, year: int) -> Concern:
-    Concern.objects.filter(pk=concern.pk).update(
-        received_at=timezone.make_aware(datetime.datetime(year, 6, 1, 10, 0))
-    )
+    Concern.objects.filter(pk=concern.pk).update(received_at=timezone.make_aware(datetime.datetime(year, 6, 1, 10, 0)))
     return concern
 
 
@@ -83,7 +81,7 @@ def test_the_provider_page_block_is_one_query_and_shows_counts_only(home, counte
     html = Client().get(f"/en/providers/{home.uscc}/").content.decode()
     block = html.split('<h2 id="concerns">', 1)[1].split("</section>", 1)[0]
     assert "Concerns received in 2025, by subject and outcome" in block
-    assert "<th scope=\"row\">Fees and charges</th><td>2</td><td>0</td>" in block
+    assert '<th scope="row">Fees and charges</th><td>2</td><td>0</td>' in block
     assert f'href="/en/concerns/new/{home.uscc}/"' in block
 
 
