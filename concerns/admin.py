@@ -147,7 +147,7 @@ class ConcernAdmin(ScopedHistoryAdmin):
     @admin.display(description=gettext_lazy("contact"))
     def contact(self, concern: Concern) -> str:
         """Masked for everyone: the full contact is shown on request (``contact_view``)."""
-        return masked_contact(concern) or _("None left")
+        return masked_contact(concern) or _("No contact left")
 
     # --- the add page (a clerk takes a concern down) and the change page (notes only) ---
 
