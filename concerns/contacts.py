@@ -22,7 +22,7 @@ def contact_errors(phone: str, email: str) -> dict[str, str]:
         try:
             validate_email(email)
         except ValidationError:
-            errors["contact_email"] = _("Enter a valid email address.")
+            errors["contact_email"] = _("Enter an email address such as name@example.cn.")
     return errors
 
 

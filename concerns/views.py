@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.models import Provider, ProviderStatus
@@ -52,6 +53,7 @@ def _provider(uscc: str) -> Provider:
     return provider
 
 
+@never_cache  # a token and a time for this visitor alone: no shared cache may keep the page
 @require_http_methods(["GET", "POST"])
 @rate_limited(
     "concern-send",
@@ -102,6 +104,7 @@ def _sent(request: HttpRequest, reference: str, due_on: datetime.date) -> HttpRe
     return HttpResponseRedirect(reverse("concern_sent"))
 
 
+@never_cache
 @require_GET
 def concern_sent(request: HttpRequest) -> HttpResponse:
     sent = request.session.get(SESSION_KEY)
@@ -115,6 +118,7 @@ def concern_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/sent.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limited(
     "concern-lookup",

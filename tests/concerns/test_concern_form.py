@@ -186,3 +186,10 @@ def test_the_english_form_sends_too(home) -> None:
     sent = client.post(f"/en/concerns/new/{home.uscc}/", form_data(), REMOTE_ADDR="198.51.100.3")
     assert sent["Location"] == "/en/concerns/sent/"
     assert "Your concern has been received" in client.get(sent["Location"]).content.decode()
+
+
+def test_the_form_and_the_lookup_are_never_kept_by_a_shared_cache(home) -> None:
+    client = Client()
+    for url in (f"/concerns/new/{home.uscc}/", "/concerns/lookup/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+    assert "no-store" in client.get(send(client, home)["Location"])["Cache-Control"]
