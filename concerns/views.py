@@ -143,12 +143,13 @@ def concern_lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def concern_statistics(request: HttpRequest) -> HttpResponse:
     years = years_with_concerns()
+    latest = years[0] if years else timezone.localdate().year
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        year = years[0] if years else timezone.localdate().year
-    if years and year not in years:
-        year = years[0]
+        year = latest
+    if year not in years:  # a year without concerns (or no year at all): the latest
+        year = latest
     page = Paginator(providers_in_year(year), STATISTICS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(row, provider_row_cells(row)) for row in page.object_list]
     context = {

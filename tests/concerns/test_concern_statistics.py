@@ -117,3 +117,19 @@ def test_no_public_page_of_concerns_shows_a_text_a_note_or_a_contact(home, count
     assert DESCRIPTION not in corpus and NOTES not in corpus  # … never what the citizen wrote or staff noted
     assert not any(value in corpus for value in CONTACT.values())
     assert "139****" not in corpus and "赵*" not in corpus  # not even masked
+
+
+@pytest.mark.parametrize("year", ["abc", "99999999999", "-1", "0", "2025\x00"])
+def test_any_year_in_the_address_shows_a_year_with_concerns(home, counted, year: str) -> None:
+    response = Client().get("/en/concerns/statistics/", {"year": year, "page": "x"})
+
+    assert response.status_code in {200, 400}  # a NUL byte: the directory's own 400
+    if response.status_code == 200:
+        assert "By provider, 2026" in response.content.decode()
+
+
+def test_the_statistics_page_without_any_concern(divisions) -> None:
+    response = Client().get("/en/concerns/statistics/?year=1")
+
+    assert response.status_code == 200
+    assert "No concern has been received yet." in response.content.decode()
