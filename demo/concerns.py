@@ -9,8 +9,10 @@ in Kundulun, so that ``clerk_kundulun``'s workbench shows an overdue concern. Co
 a citizen left one, are demo values.
 
 Deterministic: the reference numbers are drawn from the demo's seed (their year is the
-year received), so ``seed_demo`` prints the same one to look up on every run of a day
+year received), so ``seed_demo`` prints the same one to look up on every run
 (``lookup_reference``). Idempotent: a concern already there (its reference) is left alone.
+Run on a later day, the demo moves forward: the open cases of the earlier day are closed
+(partly substantiated, replied to within 20 days) and the day's three open cases are new.
 Received through ``concerns.cases`` as a citizen or a clerk would; the times of the later
 steps are then set back to their demo days.
 """
@@ -24,7 +26,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from concerns.cases import concern_close, concern_receive, concern_start_investigation
-from concerns.models import Category, Concern, Outcome
+from concerns.models import Category, Concern, Outcome, Status
 from concerns.references import ALPHABET, RANDOM_LENGTH, format_reference
 from concerns.reminders import clerks_of, district_clerks
 from registry.models import Provider, User
@@ -139,20 +141,25 @@ CASES: tuple[Case, ...] = (
     Case("包头市鹿城福寿养老院", 27, C.STAFF_CONDUCT, "护理员向家属要红包，说不给就不好好照顾老人。", "name+phone"),
 )
 LOOKUP_CASE = 0  # the case whose reference seed_demo prints (closed, with a reply)
+# How an open case of an earlier run is closed when the demo moves forward.
+LATER_REPLY = "经核查，反映的问题部分属实，已要求机构限期整改，区民政部门将复查。"
 
 
 def _rng(index: int, purpose: str) -> random.Random:
     return random.Random(f"{SEED}:concerns:{index}:{purpose}")
 
 
-def reference_code(index: int) -> str:
-    rng = _rng(index, "reference")
+def reference_code(index: int, today: datetime.date) -> str:
+    """A closed case's code is the same whatever the day; an open case's is the day's own,
+    so that a run on a later day receives new open cases (``seed``)."""
+    purpose = "reference" if CASES[index].outcome else f"reference:{today.isoformat()}"
+    rng = _rng(index, purpose)
     return "".join(rng.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
 
 
 def lookup_reference() -> str | None:
     """The reference of the demo's case to look up (``LOOKUP_CASE``), if it was seeded."""
-    code = reference_code(LOOKUP_CASE)
+    code = reference_code(LOOKUP_CASE, timezone.localdate())  # closed: the same on every day
     wanted = format_reference(0, code)[-9:]  # "-XXXX-XXXX", whatever the year
     return Concern.objects.filter(reference__endswith=wanted).values_list("reference", flat=True).first()
 
@@ -177,9 +184,36 @@ def _clerk(provider: Provider, clerks: list[User]) -> User | None:
     return mine[0] if mine else None
 
 
+def close_earlier_open_cases(today: datetime.date, clerks: list[User]) -> int:
+    """The open cases of a run on an earlier day, closed as their clerk would have (a run
+    on a later day moves the demo forward: its open cases are that day's)."""
+    todays = {format_reference(0, reference_code(i, today))[-9:] for i, case in enumerate(CASES) if not case.outcome}
+    descriptions = [case.description for case in CASES if not case.outcome]
+    earlier = (
+        Concern.objects.filter(description__in=descriptions, received_at__date__lt=today)
+        .exclude(status=Status.CLOSED)
+        .select_related("provider__division")
+    )
+    closed = 0
+    for concern in earlier:
+        clerk = _clerk(concern.provider, clerks)
+        if clerk is None or concern.reference[-9:] in todays:
+            continue
+        if concern.status == Status.RECEIVED:
+            concern = concern_start_investigation(concern=concern, actor=clerk)
+        concern_close(concern=concern, outcome=OUT.PARTLY_SUBSTANTIATED, public_reply=LATER_REPLY, actor=clerk)
+        replied = min(timezone.localtime(concern.received_at).date() + days(20), today)
+        Concern.objects.filter(pk=concern.pk).update(
+            closed_at=timezone.make_aware(datetime.datetime.combine(replied, datetime.time(16, 0)))
+        )
+        closed += 1
+    return closed
+
+
 def seed(today: datetime.date) -> dict[str, int]:
     created = {"concerns received": 0, "concerns closed": 0, "concerns open": 0}
     clerks = district_clerks()
+    created["concerns closed"] += close_earlier_open_cases(today, clerks)
     providers = {p.name: p for p in Provider.objects.filter(name__in=[case.provider for case in CASES])}
     for index, case in enumerate(CASES):
         provider = providers.get(case.provider)
@@ -188,9 +222,8 @@ def seed(today: datetime.date) -> dict[str, int]:
             continue
         rng = _rng(index, "case")
         received_at = _received_at(today, case.received_days_ago, rng)
-        code = reference_code(index)
-        reference = format_reference(timezone.localtime(received_at).year, code)
-        if Concern.objects.filter(reference__endswith=reference[-9:]).exists():  # seeded on an earlier day
+        reference = format_reference(timezone.localtime(received_at).year, reference_code(index, today))
+        if Concern.objects.filter(reference__endswith=reference[-9:]).exists():  # seeded already
             continue
         concern = concern_receive(
             provider=provider,
