@@ -14,7 +14,7 @@ from safeguards import otp
 # The care apps' public pages, mounted only when the app is installed. Their navigation
 # links, sitemap sections and provider-page blocks come from their AppConfig.ready
 # (registry/public_sections.py), so an app left out of INSTALLED_APPS breaks no page.
-CARE_APP_URLS = {"inspections": "inspections/", "subsidies": "subsidies/"}
+CARE_APP_URLS = {"inspections": "inspections/", "subsidies": "subsidies/", "concerns": "concerns/"}
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -61,6 +61,11 @@ ACTION_LABELS = {
     "portal.submission_return": _("Provider submission returned"),
     "occupancy.vacancies": _("Vacancies reported by the provider"),
     "occupancy.attendance": _("Daily attendance recorded"),
+    # Concerns from citizens (issue 19).
+    "concern.receive": _("Concern received"),
+    "concern.investigate": _("Concern: investigation started"),
+    "concern.close": _("Concern closed"),
+    "concern.note": _("Concern: internal notes changed"),
 }
 
 # The thing an action is about (the part before the dot).
@@ -159,6 +164,7 @@ SYSTEM_ACTORS = {
     "run_operating_grants": _("Command line: operating grant run"),
     "manage.py grant_role": _("Command line: grant a role"),
     "server": _("Server administrator"),
+    "public concern form": _("A citizen, through the public concern form"),
 }
 
 
@@ -195,6 +201,7 @@ KEY_LABELS: dict[str, Promise] = {
     "tasks_assigned": _("tasks assigned"),
     "random_value": _("public random value"),
     "effective_on": _("effective on"),
+    "contact_left": _("contact left"),
 }
 
 

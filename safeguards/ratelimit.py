@@ -1,8 +1,14 @@
-"""A per-IP rate limit for the public open-data endpoints (in the cache).
+"""A per-IP rate limit for the public endpoints (in the cache).
 
 The window opens at a client's first request and lasts ``PUBLIC_RATE_WINDOW`` seconds;
 unlike a window aligned to the clock, a burst can never straddle a boundary and get a
 fresh budget half-way through.
+
+Each scope counts on its own. The open data shares the public budget
+(``PUBLIC_RATE_LIMIT`` per ``PUBLIC_RATE_WINDOW``); a scope that must be stricter names its
+own settings (``limit_setting``, ``window_setting``: the concern form allows
+``CONCERN_RATE_LIMIT`` sends an hour) and may count only some methods (``methods``: the
+form's POST, not the page that shows it).
 
 Behind a reverse proxy set ``NUM_PROXIES`` to the number of proxies that append to
 X-Forwarded-For; the client address is then taken that many entries from the right, so
@@ -70,14 +76,24 @@ def _count(key: str, window: int, now: int) -> tuple[int, int]:
     return count, int(cache.get(f"{key}:start", now)) + window
 
 
-def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Allow ``PUBLIC_RATE_LIMIT`` requests per ``PUBLIC_RATE_WINDOW`` seconds per IP and scope."""
+def rate_limited(
+    scope: str,
+    *,
+    limit_setting: str = "PUBLIC_RATE_LIMIT",
+    window_setting: str = "PUBLIC_RATE_WINDOW",
+    methods: frozenset[str] | None = None,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Allow the setting ``limit_setting``'s number of requests per ``window_setting``
+    seconds per IP and scope (read on each request); with ``methods``, only requests of
+    those methods count and may be refused."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            limit = settings.PUBLIC_RATE_LIMIT
-            window = settings.PUBLIC_RATE_WINDOW
+            if methods is not None and request.method not in methods:
+                return view(request, *args, **kwargs)
+            limit = int(getattr(settings, limit_setting))
+            window = int(getattr(settings, window_setting))
             now = int(time.time())
             # Hashed: the address may hold any text a proxy passed on, and cache keys may not.
             address = hashlib.sha256(client_ip(request).encode("utf-8", "surrogatepass")).hexdigest()[:32]

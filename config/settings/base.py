@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "inspections",
     "indicators",
     "childcare",
+    "concerns",
     "portal",
     # Demo and scale data (seed_demo, generate_scale_data): depends on every app above.
     "demo",
@@ -264,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_stale_uploads",
         "schedule": crontab(minute=30, hour=3),
     },
+    "concerns: daily reminders of replies due": {
+        "task": "concerns.tasks.send_concern_reminders",
+        "schedule": crontab(minute=10, hour=7),
+    },
     "registry: send tasks deferred while Redis was down": {
         "task": "registry.tasks.send_deferred_tasks",
         "schedule": crontab(minute="*/5"),
@@ -296,6 +301,21 @@ PORTAL_IMAGE_MAX_PIXELS = env_int("PORTAL_IMAGE_MAX_PIXELS", 40_000_000)
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # Rejected uploads, and uploads never attached to a submission, are deleted after this.
 UPLOAD_RETENTION_DAYS = env_int("UPLOAD_RETENTION_DAYS", 30)
+
+# Concerns and complaints from citizens (issue 19, the concerns app). The reply is due this
+# many calendar days after receipt (no period in the seeds; three weeks, about the 15
+# working days public hotlines promise: concerns/deadlines.py says why calendar days).
+CONCERN_RESPONSE_DAYS = env_int("CONCERN_RESPONSE_DAYS", 21)
+# Per IP: concerns sent per CONCERN_RATE_WINDOW seconds (stricter than browsing), and
+# reference lookups per the same window.
+CONCERN_RATE_LIMIT = env_int("CONCERN_RATE_LIMIT", 5)
+CONCERN_LOOKUP_RATE_LIMIT = env_int("CONCERN_LOOKUP_RATE_LIMIT", 20)
+CONCERN_RATE_WINDOW = env_int("CONCERN_RATE_WINDOW", 3600)
+# A form sent sooner than this after the page was shown is a robot's: it looks sent, and
+# nothing is stored (as with a filled honeypot field). A form older than
+# CONCERN_FORM_MAX_AGE seconds is shown again to be sent once more.
+CONCERN_MIN_FILL_SECONDS = env_int("CONCERN_MIN_FILL_SECONDS", 3)
+CONCERN_FORM_MAX_AGE = env_int("CONCERN_FORM_MAX_AGE", 24 * 3600)
 
 # The audit log keeps at least this many days (MLPS 2.0 level 3: six months).
 AUDIT_MIN_RETENTION_DAYS = 180

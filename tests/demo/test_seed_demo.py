@@ -180,3 +180,26 @@ def test_the_demo_shows_a_transfer_an_overlap_and_money_withheld_by_a_hold(refer
     assert by_run and all(len(lines) == 2 for lines in by_run.values())
     assert {line.provider.name for line in flagged} == {baotou.MOVED_FROM, baotou.MOVED_TO}
     assert withheld_lines().exists()  # the homes on hold (a lapsed licence, a major hazard) wait for their money
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_year_of_concerns_and_names_one_to_look_up(reference_data: dict[str, Any]) -> None:
+    import re
+
+    from django.test import Client
+
+    from concerns.models import Concern, Status
+    from registry.workbench import workbench_sections
+
+    concerns = Concern.objects.all()
+    assert concerns.count() == 12 and concerns.filter(status=Status.CLOSED).count() == 9
+    assert len({c.category for c in concerns}) >= 8 and len({c.provider.division_id for c in concerns}) >= 4
+    clerk = User.objects.get(username="clerk_kundulun")
+    counts = {item.url: item.count for section in workbench_sections(clerk) for item in section.items}
+    assert counts["/admin/concerns/concern/?state=overdue"] == 1
+    reference = re.search(r"concerns: look up (TS-\d{4}-\S{4}-\S{4}) ", reference_data["first"])
+    assert reference and reference.group(1) in reference_data["again"]
+    looked_up = Concern.objects.get(reference=reference.group(1))
+    assert looked_up.status == Status.CLOSED and looked_up.public_reply
+    page = Client().post("/en/concerns/lookup/", {"reference": reference.group(1)}).content.decode()
+    assert looked_up.public_reply in page

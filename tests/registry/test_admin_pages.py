@@ -140,6 +140,7 @@ def samples(divisions, superuser, clerk):
         *indicator_samples(divisions[KUNDULUN]),
         *childcare_samples(),
         *portal_samples(provider, clerk),
+        *concern_samples(provider),
         RosterImport.objects.create(
             kind="residents", filename="名册.csv", sha256="0" * 64, jurisdiction=divisions[KUNDULUN], uploaded_by=clerk
         ),
@@ -175,6 +176,20 @@ def portal_samples(provider, clerk) -> list:
         access,
         sent,
     ]
+
+
+def concern_samples(provider) -> list:
+    """A citizen's concern about the provider, with a contact."""
+    from concerns.cases import concern_receive
+
+    concern = concern_receive(
+        provider=provider,
+        category="food",
+        description="午饭经常是凉的，提过意见没有改。",
+        contact_name="赵淑芬",
+        contact_phone="13904721234",
+    )
+    return [concern]
 
 
 def childcare_samples() -> list:

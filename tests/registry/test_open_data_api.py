@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 from public_support import pay
 
+from concerns.cases import concern_receive
 from inspections.models import Finding, Regime
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
 from registry.lifecycle import provider_transition
@@ -72,6 +73,7 @@ def register(divisions, superuser, make_staff) -> dict[str, Any]:
     finding = finding_report_rectification(finding=finding, report="已补全", rectified_on=inspected)
     finding_verify(finding=finding, inspector=inspector, on=inspected)
     pay(home, period=datetime.date(2026, 10, 1), amount=Decimal("1500.00"))
+    concern_receive(provider=home, category="food", description="午餐常常是凉的，老人反映多次")
     FeeItemFactory(provider=home, name="床位费", amount=Decimal("1200.00"), effective_from=today().replace(day=1))
     AnnualReportFactory(
         provider=home,
@@ -183,6 +185,10 @@ def test_the_record_of_a_certified_provider(client: Client, register) -> None:
         "verified": True,
     }
     assert "疏散通道堆放杂物" not in json.dumps(record, ensure_ascii=False)  # no text anyone wrote
+    assert record["concerns"] == [
+        {"year": timezone.localdate().year, "category": "food", "outcome": "open", "count": 1}
+    ]
+    assert "午餐" not in json.dumps(record, ensure_ascii=False)
     assert record["subsidies"] == [
         {
             "year": 2026,

@@ -26,10 +26,11 @@ from django.test import Client, override_settings
 from downloads import file_bytes
 from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, record_demo_inspection, today
 
+from concerns.models import Concern
 from inspections.models import Draw, Finding, Inspection, Regime
 from registry.models import Caregiver, Division, FeeItem, Provider, ProviderStatus, Resident, User
 from registry.public import PAGE_STATUSES
-from safeguards.identifiers import mask_id_number
+from safeguards.identifiers import mask_id_number, mask_phone
 from subsidies.models import PaymentItem, SubsidyScheme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_demo", "fresh_cache")]
@@ -115,6 +116,17 @@ def public_responses(published: None) -> dict[str, str]:
             status, body = fetch(client, url)
             assert status == 200, url
             responses[url] = body
+    for prefix in ("", "/en", "/mn"):  # concerns: statistics of every year, the lookup of every case, a form
+        for year in Concern.objects.dates("received_at", "year"):
+            responses.update(all_pages(client, f"{prefix}/concerns/statistics/?year={year.year}"))
+        for reference in Concern.objects.values_list("reference", flat=True):
+            cache.clear()  # the lookup's rate limit
+            looked_up = client.post(f"{prefix}/concerns/lookup/", {"reference": reference})
+            assert looked_up.status_code == 200
+            responses[f"{prefix}/concerns/lookup/ {reference}"] = looked_up.content.decode()
+        certified = Provider.objects.filter(status=ProviderStatus.CERTIFIED).order_by("uscc")
+        for uscc in certified.values_list("uscc", flat=True)[:3]:
+            responses[f"{prefix}/concerns/new/{uscc}/"] = fetch(client, f"{prefix}/concerns/new/{uscc}/")[1]
     for url in ("/sitemap.xml", "/robots.txt", "/api/openapi.json"):
         status, body = fetch(client, url)
         assert status == 200
@@ -219,6 +231,7 @@ def test_no_name_of_a_resident_caregiver_or_contact_person(public_responses: dic
         *Resident.objects.values_list("name", flat=True),
         *Caregiver.objects.values_list("name", flat=True),
         *Provider.objects.exclude(contact_person="").values_list("contact_person", flat=True),
+        *Concern.objects.exclude(contact_name="").values_list("contact_name", flat=True),
     }
     ambiguous = sorted(n for n in names if n in allowed)
     leaked = sorted(n for n in names if n not in allowed and n in corpus)
@@ -233,10 +246,12 @@ def test_no_personal_phone_email_or_bank_account(public_responses: dict[str, str
     phones = {
         *Resident.objects.exclude(phone="").values_list("phone", flat=True),
         *Caregiver.objects.exclude(phone="").values_list("phone", flat=True),
+        *Concern.objects.exclude(contact_phone="").values_list("contact_phone", flat=True),
     }
     emails = {
         *Provider.objects.exclude(contact_email="").values_list("contact_email", flat=True),
         *User.objects.exclude(email="").values_list("email", flat=True),
+        *filter(None, Concern.objects.values_list("contact_email", flat=True)),  # encrypted: no lookup on it
     }
     accounts = {
         *Provider.objects.exclude(bank_account_number="").values_list("bank_account_number", flat=True),
@@ -269,6 +284,22 @@ def test_no_text_written_by_inspectors_or_providers_nor_a_login_name(public_resp
     assert len(written) >= 4 and len(usernames) > 10
     assert sorted(text for text in written if text in corpus) == []
     assert sorted(name for name in usernames if name in inspection_pages) == []
+
+
+def test_no_concern_text_note_or_contact_even_masked(public_responses: dict[str, str]) -> None:
+    """Citizens' concerns are public as counts and as the clerk's reply to a lookup, never
+    as what the citizen wrote, what staff noted, or who the citizen is (issue 19)."""
+    corpus = "\n".join(public_responses.values())
+    concerns = list(Concern.objects.all())
+    lookups = [url for url in public_responses if "/concerns/lookup/ TS-" in url]
+
+    assert len(concerns) >= 10 and len(lookups) == 3 * len(concerns)
+    assert any(c.public_reply and c.public_reply in corpus for c in concerns)  # the replies are public
+    assert [
+        c.reference for c in concerns if c.description in corpus or (c.internal_notes and c.internal_notes in corpus)
+    ] == []
+    masked = [mask_phone(c.contact_phone) for c in concerns if c.contact_phone]
+    assert masked and [m for m in masked if m in corpus] == []
 
 
 def test_institution_phones_are_public(public_responses: dict[str, str]) -> None:

@@ -250,10 +250,11 @@ def test_sitemap_lists_every_certified_provider_in_every_language(client: Client
         assert f"/mn/providers/{provider.uscc}/" in locations
     for provider in Provider.objects.exclude(status=ProviderStatus.CERTIFIED):
         assert f"/providers/{provider.uscc}/" not in locations
-    for page in ("/", "/providers/", "/api/", "/inspections/", "/subsidies/"):
+    pages = ("/", "/providers/", "/api/", "/inspections/", "/subsidies/", "/concerns/statistics/", "/concerns/lookup/")
+    for page in pages:
         assert page in locations and en(page) in locations and f"/mn{page}" in locations
     assert not any("/admin/" in loc for loc in locations)
-    assert len(locations) == 3 * (41 + 5)
+    assert len(locations) == 3 * (41 + len(pages))
 
 
 def test_robots_txt_disallows_admin_and_names_the_sitemap(client: Client) -> None:

@@ -14,6 +14,7 @@ import pytest
 from django.conf.urls.i18n import i18n_patterns
 from django.test import Client
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils import translation
 from public_support import Page
 
 from registry import public_sections
@@ -34,7 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 @pytest.fixture
 def registry_alone(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No URL of the subsidies and inspections apps and none of their contributions."""
+    """No URL of the subsidies, inspections and concerns apps and none of their contributions."""
     settings.ROOT_URLCONF = __name__
     monkeypatch.setattr(public_sections, "CONTRIBUTIONS", public_sections.PublicContributions())
 
@@ -74,12 +75,14 @@ def test_the_apps_links_sit_between_providers_and_open_data_in_both_languages(cl
         ("/providers/", "机构名录"),
         ("/inspections/", "安全检查"),
         ("/subsidies/", "补贴"),
+        ("/concerns/statistics/", translation.gettext("Concerns")),
         ("/api/", "开放数据"),
     ]
     assert main_navigation(client.get("/en/providers/").content.decode()) == [
         ("/en/providers/", "Providers"),
         ("/en/inspections/", "Inspections"),
         ("/en/subsidies/", "Subsidies"),
+        ("/en/concerns/statistics/", "Concerns"),
         ("/en/api/", "Open data"),
     ]
 
@@ -87,12 +90,21 @@ def test_the_apps_links_sit_between_providers_and_open_data_in_both_languages(cl
 def test_the_provider_page_shows_the_apps_sections_after_its_own(client: Client) -> None:
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
     html = client.get(f"/en/providers/{uscc}/").content.decode()
-    assert section_ids(html) == ["basic", "capacity", "services", "fees", "reports", "inspections", "subsidies"]
+    assert section_ids(html) == [
+        "basic",
+        "capacity",
+        "services",
+        "fees",
+        "reports",
+        "inspections",
+        "subsidies",
+        "concerns",
+    ]
 
 
 def test_the_sitemap_lists_the_apps_pages_in_both_languages(client: Client) -> None:
     paths = sitemap_paths(client)
-    for page in ("/inspections/", "/subsidies/"):
+    for page in ("/inspections/", "/subsidies/", "/concerns/statistics/", "/concerns/lookup/"):
         assert paths.count(page) == 1 and paths.count("/en" + page) == 1
 
 
@@ -113,7 +125,7 @@ def test_every_registry_page_renders_without_the_apps(client: Client) -> None:
 
 @pytest.mark.usefixtures("registry_alone")
 def test_without_the_apps_their_pages_are_not_found_and_the_404_page_renders(client: Client) -> None:
-    for url, prefix in (("/inspections/", ""), ("/en/subsidies/", "/en")):
+    for url, prefix in (("/inspections/", ""), ("/en/subsidies/", "/en"), ("/concerns/lookup/", "")):
         response = client.get(url)
         assert response.status_code == 404, url
         assert [href for href, _ in main_navigation(response.content.decode())] == [

@@ -1,7 +1,8 @@
 """Load the Baotou demo data set as of today (or ``--date``): providers, residents,
 caregivers and demo staff users, then each app's demo activity up to that day (licences
 renewed and reports sent, inspections, construction grants, grant runs and payments,
-living allowances), then the reminders of the last 30 days (demo/reminders.py) and the
+living allowances), then the reminders of the last 30 days (demo/reminders.py), a year of
+citizens' concerns (demo/concerns.py: the last line names one to look up) and the
 indicators' demo inputs and 24 months of snapshots (demo/indicators.py).
 
 Idempotent and deterministic for a given day; run again on a later day it moves the demo
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from demo import (
     childcare,
+    concerns,
     construction,
     indicators,
     inspections,
@@ -63,9 +65,13 @@ class Command(BaseCommand):
             ("reminders", reminders),
             ("sign-ins", sign_ins),
             ("provider portal", portal),
+            ("concerns", concerns),
             ("indicators", indicators),
         )
         for app, activity in activities:
             for what, count in activity.seed(today).items():
                 self.stdout.write(f"{app}: {what}: {count}")
+        reference = concerns.lookup_reference()
+        if reference:
+            self.stdout.write(f"concerns: look up {reference} at /concerns/lookup/ (closed, with the bureau's reply)")
         seed.analyze_tables()
