@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, attendance_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
+from .credit_admin import DisclosureInline, GradeInline
 from .admin_filters import (
     DivisionFilter,
     ProviderNameFilter,
@@ -104,6 +105,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     list_per_page = 50
     readonly_fields = [
         "status",
+        # The grade in force today, kept by the grade records (the "grade ratings" list below).
+        "grade",
         "filed_on",
         "certified_on",
         "status_changed_on",
@@ -198,8 +201,10 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         ChildcarePlacesInline,
         LicenceInline,
         FeeItemInline,
+        GradeInline,
         AnnualReportInline,
         CreditRecordInline,
+        DisclosureInline,
         CaregiverInline,
         HoldInline,
         StatusChangeInline,

@@ -33,6 +33,7 @@ from .public import (
     open_data_row,
     public_providers,
 )
+from .public_detail import public_detail_context
 from .public_sections import detail_sections
 from .selectors import in_force_on
 from .sitemaps import public_sitemaps
@@ -126,8 +127,8 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         "league": league,
         "county": county,
         "fees": fees,
-        "reports": provider.annual_reports.order_by("-year")[:3],
         "report_overdue": annual_report_overdue(provider),
+        **public_detail_context(provider, today),
         "sections": detail_sections(provider),
         "fee_units": dict(FeeItem.Unit.choices),
     }

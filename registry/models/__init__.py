@@ -15,7 +15,9 @@ from .childcare import (
     DemonstrationLevel,
     VacancyReport,
 )
+from .credit import CreditDisclosure, CreditObjection
 from .divisions import Division
+from .grades import DEFAULT_GRADE_STANDARD, ProviderGrade
 from .insurance import AccidentPolicy
 from .people import (
     Caregiver,
@@ -60,7 +62,10 @@ __all__ = [
     "CertificateLevel",
     "ChildcarePlaces",
     "ChildcareSetting",
+    "CreditDisclosure",
+    "CreditObjection",
     "CreditRecord",
+    "DEFAULT_GRADE_STANDARD",
     "DataExport",
     "DemonstrationLevel",
     "Division",
@@ -75,6 +80,7 @@ __all__ = [
     "PersonalDataMixin",
     "PremisesBasis",
     "Provider",
+    "ProviderGrade",
     "ProviderHold",
     "ProviderKind",
     "ProviderStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,8 @@ from django.utils.functional import Promise
 
 from registry import occupancy
 from registry.labels import choice_labels
-from registry.models import CareMode
+from registry.disclosure import entry_type_label
+from registry.models import CareMode, CreditDisclosure
 from registry.public import care_modes_offered
 from registry.public_sections import nav_links
 
@@ -60,3 +62,22 @@ def care_mode_labels(provider: Any) -> str:
 def report_out_of_date(provider: Any) -> bool:
     """The provider's own count of its vacancies is older than REPORTED_VACANCIES_STALE_DAYS."""
     return occupancy.report_out_of_date(provider, timezone.localdate())
+
+
+@register.filter
+def yuan(amount: Decimal | None) -> str:
+    """An amount of yuan with thousands separated and two decimals: 1250000.5 → 1,250,000.50."""
+    if amount is None:
+        return "-"
+    return f"{Decimal(amount):,.2f}"
+
+
+@register.filter
+def credit_type_label(code: str) -> str:
+    """A published credit entry's type as words (``registry.disclosure.public_credit_entries``)."""
+    return str(entry_type_label(code))
+
+
+@register.filter
+def penalty_type_label(code: str) -> str:
+    return str(CreditDisclosure.PenaltyType(code).label) if code in CreditDisclosure.PenaltyType.values else code
