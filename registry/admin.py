@@ -19,7 +19,6 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import accident_admin, attendance_admin, divisions, lifecycle, overlap_admin, records_admin  # noqa: F401  (they register their admins)
-from .credit_admin import DisclosureInline, GradeInline
 from .admin_filters import (
     DivisionFilter,
     ProviderNameFilter,
@@ -37,6 +36,7 @@ from .admin_mixins import (
     ScopedHistoryAdmin,
     staff_user,
 )
+from .credit_admin import DisclosureInline, GradeInline
 from .exports import ListExportMixin
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm

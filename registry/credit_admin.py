@@ -33,7 +33,7 @@ class ServiceCheckedForm(forms.ModelForm):
         return {}
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # the stubs omit ModelForm._post_clean (Django builds the instance there)
         if self.errors:
             return
         for field, message in self.service_errors().items():
@@ -69,7 +69,7 @@ class ProviderGradeAdmin(ProviderChildAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("assessed_on", timezone.localdate())
+        initial.setdefault("assessed_on", timezone.localdate().isoformat())
         return initial
 
     def save_model(self, request: HttpRequest, obj: ProviderGrade, form: Any, change: bool) -> None:
@@ -183,7 +183,6 @@ class CreditObjectionAdmin(ProviderChildAdmin):
     list_display = ["provider", "entry_label", "received_on", "status", "decided_on", "decide_link"]
     list_filter = ["status", DivisionFilter]
     list_select_related = ["provider", "provider__division", "disclosure", "record"]
-    autocomplete_fields: list[str] = []
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

@@ -142,8 +142,11 @@ def objection_record(
         raised_by=raised_by.strip(),
         grounds=grounds.strip(),
         recorded_by=actor,
-        **({"disclosure": entry} if isinstance(entry, CreditDisclosure) else {"record": entry}),
     )
+    if isinstance(entry, CreditDisclosure):
+        objection.disclosure = entry
+    else:
+        objection.record = entry
     objection.full_clean()
     objection.save()
     audit_record(

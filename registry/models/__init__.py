@@ -52,6 +52,7 @@ from .records import DataExport, RosterImport
 from .staff import RoleGrant, StaffDepartment, User
 
 __all__ = [
+    "DEFAULT_GRADE_STANDARD",
     "AccidentPolicy",
     "AgeBand",
     "AnnualReport",
@@ -65,7 +66,6 @@ __all__ = [
     "CreditDisclosure",
     "CreditObjection",
     "CreditRecord",
-    "DEFAULT_GRADE_STANDARD",
     "DataExport",
     "DemonstrationLevel",
     "Division",

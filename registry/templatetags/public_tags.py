@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from registry import occupancy
-from registry.labels import choice_labels
 from registry.disclosure import entry_type_label
+from registry.labels import choice_labels
 from registry.models import CareMode, CreditDisclosure
 from registry.public import care_modes_offered
 from registry.public_sections import nav_links

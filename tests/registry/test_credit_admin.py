@@ -43,7 +43,9 @@ def test_a_clerk_records_a_grade_and_the_provider_page_lists_the_history(home, c
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    grades = list(ProviderGrade.objects.filter(provider=home).order_by("valid_from").values_list("grade", "valid_until"))
+    grades = list(
+        ProviderGrade.objects.filter(provider=home).order_by("valid_from").values_list("grade", "valid_until")
+    )
     assert grades == [(2, D(2026, 6, 30)), (4, None)]
     assert Provider.objects.get(pk=home.pk).grade == 4
     page = client.get(reverse("admin:registry_provider_change", args=[home.pk])).content.decode()

@@ -153,9 +153,7 @@ def test_the_daily_sync_unrates_an_expired_grade_and_starts_a_new_one_once(home,
         actor=superuser,
     )
     later = ProviderFactory(status=ProviderStatus.CERTIFIED)
-    grade_record(
-        provider=later, grade=2, assessor=CITY, assessed_on=today(), valid_from=today() + DAY, actor=superuser
-    )
+    grade_record(provider=later, grade=2, assessor=CITY, assessed_on=today(), valid_from=today() + DAY, actor=superuser)
     Provider.objects.filter(pk=home.pk).update(grade=3)  # yesterday's value, before the task ran
 
     assert grades_sync(today()) == 1
@@ -326,7 +324,9 @@ def test_a_rejected_objection_leaves_the_entry_with_its_outcome(home, superuser)
     )
     with pytest.raises(ValidationError):  # an upheld objection needs the corrected text
         objection_decide(objection=objection, upheld=True, decided_on=today(), outcome_text="成立", actor=superuser)
-    objection_decide(objection=objection, upheld=False, decided_on=today(), outcome_text="异议理由不成立。", actor=superuser)
+    objection_decide(
+        objection=objection, upheld=False, decided_on=today(), outcome_text="异议理由不成立。", actor=superuser
+    )
     credit = section(page(home), "credit")
 
     assert fine.content in credit
