@@ -8,6 +8,8 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import work_items, workbench
+        from .admin_links import register_provider_link
+        from .credit_admin import PROVIDER_LINKS
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
@@ -15,3 +17,5 @@ class RegistryConfig(AppConfig):
         staff_admin.register()
         # The district clerk's and the security admins' part of the workbench.
         workbench.register(items=work_items.ITEMS, panels=work_items.PANELS)
+        for link in PROVIDER_LINKS:  # record a grade, publish a licence or penalty
+            register_provider_link(link)

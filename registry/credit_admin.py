@@ -5,6 +5,7 @@ through the service; the provider page lists them (``GradeInline``, ``Disclosure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -18,10 +19,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_filters import DivisionFilter
+from .admin_links import ProviderLink
 from .admin_mixins import ProviderChildAdmin, staff_user
 from .disclosure import disclosure_errors, disclosure_save, objection_decide, objection_record
 from .grades import grade_errors, grade_save
-from .models import CreditDisclosure, CreditObjection, CreditRecord, ProviderGrade
+from .models import CreditDisclosure, CreditObjection, CreditRecord, Provider, ProviderGrade
 from .provider_inlines import LogInline
 from .scoping import providers_visible_to
 
@@ -286,3 +288,18 @@ class CreditObjectionAdmin(ProviderChildAdmin):
             % {"text": getattr(objection.entry, "content", None) or getattr(objection.entry, "description", "")},
         }
         return TemplateResponse(request, "admin/simple_form.html", context)
+
+
+def _add_url(model_name: str) -> Callable[[Provider], str]:
+    return lambda provider: f"{reverse(f'admin:registry_{model_name}_add')}?provider={provider.pk}"
+
+
+# Next to the lifecycle actions of a provider's page (registered by ``RegistryConfig.ready``).
+PROVIDER_LINKS = [
+    ProviderLink(label=_("Record a grade"), url=_add_url("providergrade"), permission="registry.add_providergrade"),
+    ProviderLink(
+        label=_("Publish a licence or penalty"),
+        url=_add_url("creditdisclosure"),
+        permission="registry.add_creditdisclosure",
+    ),
+]

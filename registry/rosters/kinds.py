@@ -25,9 +25,19 @@ from django.utils.translation import gettext_lazy
 
 from safeguards.identifiers import normalise_uscc
 
-from ..grades import grade_end, grade_on, grade_record
+from ..grades import grade_end, grade_on, grade_record, grade_save
 from ..lifecycle import provider_transition
-from ..models import Caregiver, Division, FeeItem, Provider, ProviderStatusChange, RegistrationAuthority, Resident, User
+from ..models import (
+    Caregiver,
+    Division,
+    FeeItem,
+    Provider,
+    ProviderGrade,
+    ProviderStatusChange,
+    RegistrationAuthority,
+    Resident,
+    User,
+)
 from ..pinyin import name_pinyin
 from ..scoping import divisions_visible_to, providers_visible_to, user_can_see_provider
 from .cells import RosterField
@@ -236,7 +246,11 @@ def grades_from_roster(rows: list[tuple[Any, dict[str, Any]]], user: User | None
         provider = Provider.objects.get(uscc=normalise_uscc(values["uscc"])) if instance.pk is None else instance
         if grade == grade_on([provider.pk], today)[provider.pk]:
             continue
-        if grade:
+        imported_today = ProviderGrade.objects.filter(provider=provider, valid_from=today, notes=IMPORT_NOTE).first()
+        if grade and imported_today is not None:  # a second import the same day corrects the first
+            imported_today.grade = grade
+            grade_save(record=imported_today, actor=user, actor_name="" if user else "import_roster")
+        elif grade:
             grade_record(
                 provider=provider,
                 grade=grade,

@@ -50,6 +50,7 @@ def test_a_clerk_records_a_grade_and_the_provider_page_lists_the_history(home, c
     assert Provider.objects.get(pk=home.pk).grade == 4
     page = client.get(reverse("admin:registry_provider_change", args=[home.pk])).content.decode()
     assert "Grade ratings" in page and "包头市民政局" in page
+    assert f"{reverse('admin:registry_providergrade_add')}?provider={home.pk}" in page  # "Record a grade"
 
 
 def test_an_overlapping_grade_is_refused_on_the_form(home, clerk, client_for):
