@@ -131,7 +131,7 @@ def write_credit_disclosure(anchor: datetime.date, actor: User) -> int:
             disclosure_save(disclosure=_food_licence(providers[name], anchor), actor=actor)
             written += 1
     if FINED in providers:
-        short = DISTRICTS[providers[FINED].division.code].short
+        short = DISTRICTS[providers[FINED].division.code].short[0]
         number = f"包{short}消行罚决字〔{(anchor - days(210)).year}〕第0042号"
         disclosure_save(disclosure=_fire_penalty(providers[FINED], anchor, Decimal("5000"), number), actor=actor)
         written += 1
@@ -153,6 +153,7 @@ def write_credit_disclosure(anchor: datetime.date, actor: User) -> int:
             decided_on=anchor - days(170),
             outcome_text="经核对处罚决定书原件，罚款金额为3,000元，原公示信息录入有误，予以更正。",
             corrected_content=fine.content.replace("30,000", "3,000"),
+            corrected_fine_yuan=Decimal("3000"),
             actor=actor,
         )
         written += 1

@@ -170,6 +170,13 @@ class DecideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The entry's text as corrected; it replaces the published text."),
     )
+    corrected_fine_yuan = forms.DecimalField(
+        label=_("corrected fine (yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("A penalty's fine, if its amount was wrong."),
+    )
     withdraws_entry = forms.BooleanField(
         label=_("decision annulled"),
         required=False,

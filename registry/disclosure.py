@@ -25,6 +25,7 @@ information, and the objections a provider raises against it (issue 19).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -166,13 +167,15 @@ def objection_decide(
     decided_on: datetime.date,
     outcome_text: str,
     corrected_content: str = "",
+    corrected_fine_yuan: Decimal | None = None,
     withdraws_entry: bool = False,
     actor: User,
 ) -> CreditObjection:
     """Record the outcome of an open objection.
 
     Upheld with a corrected text: the entry's text becomes it, marked corrected on
-    ``decided_on`` (the earlier text is kept on the objection and in the entry's history).
+    ``decided_on`` (the earlier text is kept on the objection and in the entry's history);
+    a penalty's fine may be corrected with it (``corrected_fine_yuan``).
     Upheld in full (``withdraws_entry``): the decision was annulled, the entry is withdrawn.
     Rejected: the entry stands as it was. One ``credit_objection.decide`` audit entry."""
     objection = CreditObjection.objects.select_for_update().get(pk=objection.pk)
@@ -192,8 +195,13 @@ def objection_decide(
     corrected = corrected_content.strip()
     if upheld and not withdraws_entry and not corrected:
         errors["corrected_content"] = _("An upheld objection corrects the entry: give the corrected text.")
-    if not upheld and (withdraws_entry or corrected):
+    if not upheld and (withdraws_entry or corrected or corrected_fine_yuan is not None):
         errors["corrected_content"] = _("A rejected objection changes nothing in the entry.")
+    fine_corrected = upheld and not withdraws_entry and corrected_fine_yuan is not None
+    if fine_corrected and not (isinstance(entry, CreditDisclosure) and entry.fine_yuan is not None):
+        errors["corrected_fine_yuan"] = _("Only a fine's amount can be corrected.")
+    elif fine_corrected and corrected_fine_yuan is not None and corrected_fine_yuan <= 0:
+        errors["corrected_fine_yuan"] = _("A fine is more than 0 yuan.")
     if errors:
         raise ValidationError(errors)
     field = _entry_field(entry)
@@ -211,7 +219,11 @@ def objection_decide(
             objection.corrected_content = corrected
             setattr(entry, field, corrected)
             entry.corrected_on = decided_on
-            entry.save(update_fields=[field, "corrected_on"])
+            changed = [field, "corrected_on"]
+            if fine_corrected and isinstance(entry, CreditDisclosure):
+                entry.fine_yuan = corrected_fine_yuan
+                changed.append("fine_yuan")
+            entry.save(update_fields=changed)
     objection.full_clean()
     objection.save()
     audit_record(
@@ -224,6 +236,7 @@ def objection_decide(
             "decided_on": decided_on,
             "withdrawn": objection.withdraws_entry,
             field: getattr(entry, field),
+            **({"fine_yuan": str(corrected_fine_yuan)} if fine_corrected else {}),
         },
     )
     return objection

@@ -40,9 +40,11 @@ class CreditDisclosure(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     decision_number = models.CharField(_("decision number"), max_length=100)
-    decided_on = models.DateField(_("decided on"))
+    decided_on = models.DateField(_("date of decision"))
     authority = models.CharField(_("deciding authority"), max_length=200)
-    content = models.TextField(_("decision"), help_text=_("What was licensed, or the facts and the penalty: public."))
+    content = models.TextField(
+        _("decision content"), help_text=_("What was licensed, or the facts and the penalty: public.")
+    )
     legal_basis = models.TextField(_("legal basis"))
     penalty_type = models.CharField(_("penalty type"), max_length=20, choices=PenaltyType.choices, blank=True)
     fine_yuan = money_field(_("fine (yuan)"), null=True, blank=True)

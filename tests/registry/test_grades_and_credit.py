@@ -300,10 +300,13 @@ def test_an_upheld_objection_shows_the_corrected_text_and_not_the_original_as_cu
         decided_on=today() - 2 * DAY,
         outcome_text="经复核，处罚决定书载明罚款金额为叁仟元，原公示信息有误，予以更正。",
         corrected_content="消防设施未保持完好有效，责令改正，罚款人民币叁仟元。",
+        corrected_fine_yuan=Decimal("3000.00"),
         actor=superuser,
     )
     html = page(home)
     credit = section(html, "credit")
+
+    assert "Fine: 3,000.00 yuan" in credit and "5,000.00" not in credit
 
     assert f"Corrected {today() - 2 * DAY:%Y-%m-%d}" in credit
     assert "罚款人民币叁仟元" in credit and original not in html
@@ -324,6 +327,15 @@ def test_a_rejected_objection_leaves_the_entry_with_its_outcome(home, superuser)
     )
     with pytest.raises(ValidationError):  # an upheld objection needs the corrected text
         objection_decide(objection=objection, upheld=True, decided_on=today(), outcome_text="成立", actor=superuser)
+    with pytest.raises(ValidationError):  # a rejected one corrects nothing
+        objection_decide(
+            objection=objection,
+            upheld=False,
+            decided_on=today(),
+            outcome_text="不成立",
+            corrected_fine_yuan=Decimal("1.00"),
+            actor=superuser,
+        )
     objection_decide(
         objection=objection, upheld=False, decided_on=today(), outcome_text="异议理由不成立。", actor=superuser
     )
