@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from .admin_filters import DivisionFilter
 from .admin_links import ProviderLink
 from .admin_mixins import ProviderChildAdmin, staff_user
-from .disclosure import disclosure_errors, disclosure_save, objection_decide, objection_record
+from .disclosure import (
+    disclosure_errors,
+    disclosure_save,
+    objection_decide,
+    objection_record,
+    penalty_publication_bounds,
+)
 from .grades import grade_errors, grade_save
 from .models import CreditDisclosure, CreditObjection, CreditRecord, Provider, ProviderGrade
 from .provider_inlines import LogInline
@@ -79,6 +85,14 @@ class ProviderGradeAdmin(ProviderChildAdmin):
 
 
 class DisclosureForm(ServiceCheckedForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        penalty = data.get("kind") == CreditDisclosure.Kind.PENALTY
+        if penalty and not data.get("publish_until") and data.get("decided_on"):
+            # Empty: published for the longest period (before the model's constraint reads it).
+            data["publish_until"] = penalty_publication_bounds(data["decided_on"])[1]
+        return data
+
     def service_errors(self) -> dict[str, str]:
         return disclosure_errors(self.instance)
 

@@ -75,6 +75,10 @@ class CreditDisclosure(models.Model):
                 condition=Q(kind="penalty", publish_until__isnull=False) & ~Q(penalty_type="")
                 | Q(kind="licence", penalty_type="", fine_yuan__isnull=True),
                 name="credit_disclosure_penalty_fields",
+                violation_error_message=_(
+                    "A penalty has a penalty type and an end of publication; a licence has neither a penalty type "
+                    "nor a fine."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(fine_yuan__isnull=True) | Q(fine_yuan__gt=0), name="credit_disclosure_fine_positive"

@@ -139,3 +139,24 @@ def test_a_roster_grade_column_records_a_grade(home, superuser):
     newest = ProviderGrade.objects.filter(provider=home).order_by("-valid_from").first()
     assert newest is not None and (newest.valid_from, newest.assessor, newest.notes) == (today, "", "名册导入")
     assert ProviderGrade.objects.filter(provider=home).count() == 2
+
+
+def test_a_clerk_publishes_a_penalty_for_the_longest_period_unless_told(home, clerk, client_for):
+    response = client_for(clerk).post(
+        reverse("admin:registry_creditdisclosure_add"),
+        {
+            "provider": home.pk,
+            "kind": "penalty",
+            "decision_number": "包昆民罚决字〔2026〕第0002号",
+            "decided_on": "2026-02-10",
+            "authority": "包头市昆都仑区民政局",
+            "content": "未按规定公示收费标准，给予警告。",
+            "legal_basis": "《养老机构管理办法》第四十六条",
+            "penalty_type": "warning",
+            "fine_yuan": "",
+            "publish_until": "",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert CreditDisclosure.objects.get().publish_until == D(2029, 2, 10)

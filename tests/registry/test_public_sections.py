@@ -87,7 +87,17 @@ def test_the_apps_links_sit_between_providers_and_open_data_in_both_languages(cl
 def test_the_provider_page_shows_the_apps_sections_after_its_own(client: Client) -> None:
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
     html = client.get(f"/en/providers/{uscc}/").content.decode()
-    assert section_ids(html) == ["basic", "capacity", "services", "fees", "reports", "inspections", "subsidies"]
+    assert section_ids(html) == [
+        "basic",
+        "capacity",
+        "services",
+        "fees",
+        "grades",
+        "credit",
+        "reports",
+        "inspections",
+        "subsidies",
+    ]
 
 
 def test_the_sitemap_lists_the_apps_pages_in_both_languages(client: Client) -> None:
@@ -126,7 +136,7 @@ def test_without_the_apps_their_pages_are_not_found_and_the_404_page_renders(cli
 def test_without_the_apps_the_provider_page_has_only_its_own_sections(client: Client) -> None:
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
     html = client.get(f"/providers/{uscc}/").content.decode()
-    assert section_ids(html) == ["basic", "capacity", "services", "fees", "reports"]
+    assert section_ids(html) == ["basic", "capacity", "services", "fees", "grades", "credit", "reports"]
 
 
 @pytest.mark.usefixtures("registry_alone")
