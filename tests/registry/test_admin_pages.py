@@ -10,18 +10,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from credit_support import credit_samples
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_celery_beat.models import (
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import (
     KUNDULUN,
@@ -41,8 +36,6 @@ from inspections.models import Draw, InspectionTask, Notification, Regime, SelfC
 from inspections.records import FindingInput, record_inspection
 from inspections.self_checks import DAILY_ITEMS, self_check_record
 from registry.accident_policies import accident_policy_save
-from registry.disclosure import disclosure_save, objection_record
-from registry.grades import grade_record
 from registry.lifecycle import provider_transition
 from registry.models import (
     Attendance,
@@ -343,38 +336,6 @@ def subsidy_samples(provider, clerk, division) -> list:
         WithheldLine.objects.get(pk=waiting.pk),
         ProviderOnHold.objects.get(pk=provider.pk),
     ]
-
-
-def credit_samples(provider, clerk) -> list:
-    """A grade record, a penalty published (双公示) and an objection to it (issue 19)."""
-    from registry.models import CreditDisclosure
-
-    grade = grade_record(
-        provider=provider,
-        grade=3,
-        assessor="包头市民政局",
-        assessed_on=datetime.date(2025, 6, 1),
-        valid_from=datetime.date(2025, 7, 1),
-        actor=clerk,
-    )
-    penalty = disclosure_save(
-        disclosure=CreditDisclosure(
-            provider=provider,
-            kind=CreditDisclosure.Kind.PENALTY,
-            decision_number="包昆消行罚决字〔2026〕第0001号",
-            decided_on=datetime.date(2026, 3, 1),
-            authority="包头市昆都仑区消防救援大队",
-            content="消防设施未保持完好有效，罚款人民币伍仟元。",
-            legal_basis="《中华人民共和国消防法》第六十条",
-            penalty_type=CreditDisclosure.PenaltyType.FINE,
-            fine_yuan=Decimal("5000.00"),
-        ),
-        actor=clerk,
-    )
-    objection = objection_record(
-        entry=penalty, received_on=datetime.date(2026, 3, 20), raised_by="机构负责人", grounds="金额有误", actor=clerk
-    )
-    return [grade, penalty, objection]
 
 
 def overlap_samples(provider, clerk) -> list:
