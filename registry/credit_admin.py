@@ -169,14 +169,14 @@ class ObjectionForm(forms.ModelForm):
 
 class DecideForm(forms.Form):
     upheld = forms.TypedChoiceField(
-        label=_("outcome"),
+        label=_("outcome of the objection"),
         choices=[("1", _("Upheld: the entry is corrected")), ("0", _("Rejected: the entry stands"))],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
-    decided_on = forms.DateField(label=_("decided on"))
+    decided_on = forms.DateField(label=_("date of outcome"))
     outcome_text = forms.CharField(
-        label=_("outcome"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Published with the entry.")
+        label=_("published outcome"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Published with the entry.")
     )
     corrected_content = forms.CharField(
         label=_("corrected content"),
@@ -243,7 +243,7 @@ class CreditObjectionAdmin(ProviderChildAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description=_("entry"))
+    @admin.display(description=_("credit information entry"))
     def entry_label(self, objection: CreditObjection) -> str:
         return str(objection.entry)
 

@@ -129,8 +129,8 @@ class CreditObjection(models.Model):
     )
     grounds = models.TextField(_("grounds"), help_text=_("Not published."))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    outcome_text = models.TextField(_("outcome"), blank=True, help_text=_("Published with the entry."))
+    decided_on = models.DateField(_("date of outcome"), null=True, blank=True)
+    outcome_text = models.TextField(_("outcome of the objection"), blank=True, help_text=_("Published with the entry."))
     corrected_content = models.TextField(
         _("corrected content"), blank=True, help_text=_("The entry's text as corrected (an upheld objection).")
     )
