@@ -59,6 +59,7 @@ class ProviderPlan:
     fee_items: list[dict[str, Any]] = field(default_factory=list)
     annual_reports: list[dict[str, Any]] = field(default_factory=list)
     credit_records: list[dict[str, Any]] = field(default_factory=list)
+    grades: list[dict[str, Any]] = field(default_factory=list)
     residents: list[dict[str, Any]] = field(default_factory=list)
     caregivers: list[dict[str, Any]] = field(default_factory=list)
 

@@ -160,12 +160,17 @@ def annual_report(rng: random.Random, plan_fields: dict[str, Any], year: int) ->
     income = scale * rng.uniform(12_000, 30_000)
     submitted = random_date(rng, datetime.date(year + 1, 1, 15), datetime.date(year + 1, 3, 31))
     published = submitted + days(rng.randint(10, 40)) if rng.random() < 0.8 else None
+    # The balance sheet and the public money of the year follow from the income (no further
+    # draw: the rest of the demo stays as it was).
     return {
         "year": year,
         "submitted_on": submitted,
         "published_on": published,
         "total_income": money(round(income, -2)),
         "total_expenditure": money(round(income * rng.uniform(0.85, 1.08), -2)),
+        "total_assets": money(round(income * 2.3, -2)),
+        "subsidies_received": money(round(income * 0.12, -2)),
+        "subsidies_used": money(round(income * 0.11, -2)),
     }
 
 

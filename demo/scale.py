@@ -51,6 +51,7 @@ from registry.models import (
     FeeItem,
     Licence,
     Provider,
+    ProviderGrade,
     ProviderHold,
     ProviderStatusChange,
     Resident,
@@ -67,6 +68,7 @@ from .scale_providers import (
     STAFF_EMAIL_DOMAIN,
     credit_and_hold_rows,
     fee_rows,
+    grade_rows,
     licence_rows,
     plan_providers,
     status_change_rows,
@@ -228,6 +230,7 @@ def generate(
         say(f"providers: {len(planned)}")
 
         summary.created["status changes"] = copy_rows(ProviderStatusChange, status_change_rows(planned, actor))
+        summary.created["grade records"] = copy_rows(ProviderGrade, grade_rows(planned))
         summary.created["fee items"] = copy_rows(FeeItem, fee_rows(rng, planned))
         summary.created["licences"] = copy_rows(Licence, licence_rows(rng, planned, anchor))
         credit, holds = credit_and_hold_rows(rng, planned, first_month, last_day)
@@ -254,6 +257,7 @@ def generate(
             [
                 Provider,
                 ProviderStatusChange,
+                ProviderGrade,
                 FeeItem,
                 Licence,
                 CreditRecord,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from registry.bulk import copy_rows
 from registry.models import (
+    DEFAULT_GRADE_STANDARD,
     CreditRecord,
     Division,
     FilingAuthority,
@@ -268,6 +269,26 @@ def status_change_rows(planned: list[PlannedProvider], actor: User) -> Iterator[
                 "actor_id": actor.pk,
                 "recorded_at": noon(day),  # in the order of the transitions
             }
+
+
+def grade_rows(planned: list[PlannedProvider]) -> Iterator[dict[str, Any]]:
+    """The grade of each graded provider as a record, from its certification (no random
+    draw: the rest of the data stays as it was); the grade in force decides its rate."""
+    for p in planned:
+        grade = p.fields.get("grade") or 0
+        certified = next((day for action, _from, _to, day in p.steps if action == "certify"), None)
+        if not grade or certified is None:
+            continue
+        yield {
+            "provider_id": p.pk,
+            "grade": grade,
+            "standard": DEFAULT_GRADE_STANDARD,
+            "assessor": "盟市民政局",
+            "assessed_on": certified,
+            "valid_from": certified,
+            "valid_until": None,
+            "notes": "",
+        }
 
 
 def fee_rows(rng: random.Random, planned: list[PlannedProvider]) -> Iterator[dict[str, Any]]:

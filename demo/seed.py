@@ -37,11 +37,13 @@ from registry.lifecycle import provider_transition
 from registry.models import (
     AnnualReport,
     Caregiver,
+    CreditDisclosure,
     CreditRecord,
     Division,
     FeeItem,
     Licence,
     Provider,
+    ProviderGrade,
     ProviderStatus,
     ProviderStatusChange,
     Resident,
@@ -64,6 +66,7 @@ from .baotou import (
     Listing,
 )
 from .childcare import childcare_staff
+from .credit import plan_grades, write_credit_disclosure
 from .people import ensure_system_user
 from .providers import ProviderPlan, plan_filing, plan_opening, plan_provider_fields, plan_registration, plan_steps
 from .records import (
@@ -127,6 +130,7 @@ def plan_provider(
     plan.fee_items = plan_fees(rng, plan)
     plan.annual_reports = plan_annual_reports(rng, plan)
     plan.credit_records = plan_credit_records(rng, plan)
+    plan.grades = plan_grades(plan)  # a generator of its own: the rest of the plan is unchanged
     plan.residents = plan_residents(rng, plan)
     plan.caregivers = plan_caregivers(rng, plan, caregiver_ids)
     return plan
@@ -237,6 +241,7 @@ def related_objects(plan: ProviderPlan, provider: Provider) -> dict[type[Model],
         FeeItem: plan.fee_items,
         AnnualReport: plan.annual_reports,
         CreditRecord: plan.credit_records,
+        ProviderGrade: plan.grades,
         Resident: plan.residents,
         Caregiver: plan.caregivers,
     }
@@ -299,6 +304,7 @@ def seed(today: datetime.date) -> SeedSummary:
         ensure_demo_users(divisions, summary)
         ensure_demo_role_request(divisions, summary)
         write_plan(plans, divisions, actor, summary)
+        summary.created[CreditDisclosure.__name__] += write_credit_disclosure(today, actor)
     return summary
 
 

@@ -36,6 +36,7 @@ from .admin_mixins import (
     ScopedHistoryAdmin,
     staff_user,
 )
+from .credit_admin import DisclosureInline, GradeInline
 from .exports import ListExportMixin
 from .fire_safety import STATUS_LABELS, fire_safety_status
 from .forms import LifecycleForm
@@ -104,6 +105,8 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
     list_per_page = 50
     readonly_fields = [
         "status",
+        # The grade in force today, kept by the grade records (the "grade ratings" list below).
+        "grade",
         "filed_on",
         "certified_on",
         "status_changed_on",
@@ -198,8 +201,10 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
         ChildcarePlacesInline,
         LicenceInline,
         FeeItemInline,
+        GradeInline,
         AnnualReportInline,
         CreditRecordInline,
+        DisclosureInline,
         CaregiverInline,
         HoldInline,
         StatusChangeInline,

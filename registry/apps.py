@@ -8,6 +8,8 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import open_data_api, work_items, workbench
+        from .admin_links import register_provider_link
+        from .credit_admin import PROVIDER_LINKS
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
@@ -17,3 +19,5 @@ class RegistryConfig(AppConfig):
         workbench.register(items=work_items.ITEMS, panels=work_items.PANELS)
         # The registry's keys of a provider's open-data record (status history, fees, reports).
         open_data_api.register()
+        for link in PROVIDER_LINKS:  # record a grade, publish a licence or penalty
+            register_provider_link(link)

@@ -15,6 +15,7 @@ def blacklisted_providers(provider_ids: Iterable[int], on: datetime.date) -> fro
         covers(on, on, start="start_on", end="end_on"),
         provider_id__in=list(provider_ids),
         kind=CreditRecord.Kind.BLACKLIST,
+        withdrawn_on__isnull=True,  # annulled on objection: it never stood (registry.disclosure)
     )
     return frozenset(records.values_list("provider_id", flat=True))
 

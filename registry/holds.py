@@ -121,7 +121,7 @@ def providers_on_hold(at: datetime.datetime | None = None) -> QuerySet[Provider]
     open_hold = ProviderHold.objects.filter(holds_in_force(at), provider=OuterRef("pk"))
     blacklisted = CreditRecord.objects.filter(
         covers(today, today, start="start_on", end="end_on"), provider=OuterRef("pk"), kind=CreditRecord.Kind.BLACKLIST
-    )
+    ).filter(withdrawn_on__isnull=True)  # annulled on objection: it never stood (registry.disclosure)
     return Provider.objects.filter(Exists(open_hold) | Exists(blacklisted) | _lapsed_licence(today))
 
 
@@ -143,9 +143,9 @@ def hold_spans(provider_ids: Iterable[int], *, since: datetime.date) -> dict[int
     for hold in ProviderHold.objects.filter(provider_id__in=ids).exclude(ended_at__lt=start_of_day(since)):
         released = timezone.localdate(hold.ended_at) if hold.ended_at else None
         spans[hold.provider_id].append(HoldSpan(timezone.localdate(hold.started_at), released, released, hold.reason))
-    for record in CreditRecord.objects.filter(provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST).exclude(
-        end_on__lt=since
-    ):
+    for record in CreditRecord.objects.filter(
+        provider_id__in=ids, kind=CreditRecord.Kind.BLACKLIST, withdrawn_on__isnull=True
+    ).exclude(end_on__lt=since):
         released = record.end_on + ONE_DAY if record.end_on else None
         spans[record.provider_id].append(HoldSpan(record.start_on, record.end_on, released, _("Blacklisted.")))
     licences: dict[tuple[int, str], list[Licence]] = defaultdict(list)

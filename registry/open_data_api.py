@@ -18,7 +18,18 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import CareMode, FeeItem, Provider, ProviderStatus, ProviderStatusChange
+from .disclosure import public_credit_entries
+from .grades import public_grades
+from .models import (
+    CareMode,
+    CreditDisclosure,
+    CreditObjection,
+    CreditRecord,
+    FeeItem,
+    Provider,
+    ProviderStatus,
+    ProviderStatusChange,
+)
 from .open_data_schema import FIELD_SCHEMAS, REASON_SCHEMA, STATUS_SCHEMA, code, date, decimal, maybe, text
 from .public import json_value, open_data_row, status_notice
 from .public_sections import ApiSection, api_sections, register_api_section
@@ -126,6 +137,23 @@ def published_reports(provider: Provider) -> list[dict[str, Any]]:
     ]
 
 
+def jsonable(value: Any) -> Any:
+    """A value with its dates and amounts written as the API writes them, at any depth."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    return json_value(value)
+
+
+def grades(provider: Provider) -> list[dict[str, Any]]:
+    return jsonable(public_grades(provider))
+
+
+def credit_entries(provider: Provider) -> list[dict[str, Any]]:
+    return jsonable(public_credit_entries(provider))
+
+
 def register() -> None:
     """The registry's keys of the record, from its AppConfig.ready."""
     statuses = STATUS_SCHEMA["enum"]
@@ -162,6 +190,64 @@ def register() -> None:
                 "Fees in force today (none when the provider is not listed)",
             ),
             order=20,
+        )
+    )
+    register_api_section(
+        ApiSection(
+            "grades",
+            grades,
+            array_of(
+                {
+                    "grade": {"type": "integer", "minimum": 1, "maximum": 5, "description": "Grade (stars)"},
+                    "standard": text("Rating standard"),
+                    "assessor": text("Rating body (empty: not known)"),
+                    "assessed_on": date("Assessed on"),
+                    "valid_from": date("Valid from"),
+                    "valid_until": maybe(date("Valid until (null: until the next rating)")),
+                    "in_force": {"type": "boolean", "description": "The grade in force today"},
+                },
+                "Grades, newest first",
+            ),
+            order=25,
+        )
+    )
+    objection = {
+        "status": code(CreditObjection.Status.values, "Under review, upheld or rejected"),
+        "received_on": date("Objection received on"),
+        "decided_on": maybe(date("Objection decided on")),
+        "outcome": text("Published outcome of the objection"),
+    }
+    register_api_section(
+        ApiSection(
+            "credit",
+            credit_entries,
+            array_of(
+                {
+                    "type": code(
+                        [*CreditDisclosure.Kind.values, *CreditRecord.Kind.values],
+                        "Administrative licence or penalty (双公示), or a credit record",
+                    ),
+                    "decision_number": text("Number of the decision (empty for a credit record)"),
+                    "decided_on": date("Date of the decision, or the day the record took effect"),
+                    "authority": text("Deciding authority, or the record's source"),
+                    "content": text("The decision's public text, as corrected"),
+                    "legal_basis": text("Legal basis (empty for a credit record)"),
+                    "penalty_type": code(CreditDisclosure.PenaltyType.values, "Kind of penalty", blank=True),
+                    "fine_yuan": maybe(decimal("Fine (yuan)")),
+                    "period_start": date("Published or in force from"),
+                    "period_end": maybe(date("Published or in force until (null: no end)")),
+                    "corrected_on": maybe(date("Corrected on, after an upheld objection")),
+                    "objection": {
+                        "type": ["object", "null"],
+                        "properties": objection,
+                        "required": list(objection),
+                        "additionalProperties": False,
+                        "description": "The latest objection (who raised it and its grounds are never published)",
+                    },
+                },
+                "Credit information (双公示): licences, penalties in their publication period, records in force",
+            ),
+            order=26,
         )
     )
     register_api_section(

@@ -1,11 +1,12 @@
-"""Celery tasks of the registry: large roster imports in the background. Thin and idempotent:
-each acts only if the upload is still in the state it expects."""
+"""Celery tasks of the registry: large roster imports in the background, and the grade in
+force today. Thin and idempotent: each acts only if its rows are still in the state it expects."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
+from .grades import grades_sync
 from .models import RosterImport
 from .rosters import uploads
 
@@ -32,3 +33,11 @@ def apply_roster_upload(upload_id: int, digest: str) -> str:
         RosterImport.objects.filter(pk=upload_id).update(notice=" ".join(error.messages)[:255])
         return " ".join(error.messages)
     return f"imported {counts}"
+
+
+@shared_task(acks_late=True)
+def sync_current_grades() -> str:
+    """Daily, just after midnight: each provider's current grade is the one in force today
+    (grades that expired become "not rated", grades that start today take over).
+    Idempotent (``registry.grades.grades_sync``)."""
+    return f"{grades_sync()} providers regraded"

@@ -42,6 +42,7 @@ from .public import (
     removals_after,
     status_notice,
 )
+from .public_detail import public_detail_context
 from .public_sections import detail_sections
 from .selectors import in_force_on
 from .sitemaps import public_sitemaps
@@ -49,6 +50,8 @@ from .sitemaps import public_sitemaps
 PAGE_SIZES = (20, 50, 100)
 USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 API_PAGE_SIZE = 100
+# Closed or revoked: no report is asked of them any more (a suspended provider still owes it).
+REMOVED_FOR_GOOD = frozenset({ProviderStatus.CLOSED, ProviderStatus.REVOKED})
 
 
 def _filtered(request: HttpRequest) -> ProviderFilter:
@@ -148,8 +151,8 @@ def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         "league": league,
         "county": county,
         "fees": fees,
-        "reports": provider.annual_reports.order_by("-year")[:3],
-        "report_overdue": annual_report_overdue(provider),
+        "report_overdue": annual_report_overdue(provider) if provider.status not in REMOVED_FOR_GOOD else None,
+        **public_detail_context(provider, today),
         "sections": detail_sections(provider),
         "fee_units": dict(FeeItem.Unit.choices),
     }

@@ -8,6 +8,11 @@ lapsed fire licence) do not change its lines: they pause payment, and the paymen
 decides (``payments.payable_lines``), so the month is paid once the hold ends (DOMAIN §7).
 A resident whose stays at two providers overlap is flagged on both lines and counted for
 neither; a transfer from one to the other is not an overlap (``stay_conflicts.py``).
+
+A graded scheme pays the rate of the grade in force on the month's last day — the day the
+rates and care-level weights are read on — from the provider's grade records
+(``registry.grades.grade_on``), not its grade today: a month paid after a regrade pays the
+grade the provider had then, and a grade that expired before that day is "not rated".
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from registry.grades import grade_on
 from registry.models import (
     Division,
     Provider,
@@ -138,10 +144,12 @@ def _line_values(
     holds: list[dict[str, str]],
     masked: dict[str, str],
     spans: list[tuple[datetime.date, datetime.date]],
+    grade: int,
     weights: dict[str, Decimal] | None = None,
 ) -> dict[str, Any]:
-    """Quantity, rate, amount, basis and flags of one provider's line; ``weights``: the
-    run's care-level weights when one is not 1.00 (the quantity is then weighted)."""
+    """Quantity, rate, amount, basis and flags of one provider's line; ``grade``: its grade
+    in force on the month's reference day; ``weights``: the run's care-level weights when
+    one is not 1.00 (the quantity is then weighted)."""
     in_conflict, elsewhere = excluded_here(conflicts, provider.pk, winners)
     shared = conflicts.people_at(provider.pk)
     # People at two providers count by their days here after the clerks' decisions.
@@ -176,11 +184,11 @@ def _line_values(
             weighted=True,
         )
         quantity = capped_quantity(heads=counted, weighted=weighted, beds=provider.beds)
-    key = "any" if "any" in rates else str(provider.grade)
+    key = "any" if "any" in rates else str(grade)
     rate = rates.get(key)
     holds = list(holds)
     if rate is None:
-        holds.append(_hold("no_rate", _("No rate for grade %(grade)s.") % {"grade": provider.grade}))
+        holds.append(_hold("no_rate", _("No rate for grade %(grade)s.") % {"grade": grade}))
     rate_amount = rate.amount if rate else Decimal("0.00")
     flags = [
         {
@@ -199,7 +207,7 @@ def _line_values(
         "residents_excluded_as_duplicates": len(in_conflict),
         "cap_beds": provider.beds,
         "capped": counted > provider.beds,
-        "grade": provider.grade,
+        "grade": grade,
         "rate_key": key,
         "rate_id": rate.pk if rate else None,
         **(weighted_basis(weighted, weights) if weights else {}),
@@ -278,6 +286,8 @@ def _compute_lines(
     weights_used = weights if is_weighted(weights) else None
     context = _context_for(scheme, providers, period, weights_used)
     rates = rates_in_force(scheme, month_bounds(period)[1])
+    # The grade in force on the same day as the rates (module docstring).
+    grades = grade_on([p.pk for p in providers], month_bounds(period)[1])
     lines = {}
     for provider in providers:
         holds = provider_month_holds(context["changes"][provider.pk], period)
@@ -292,6 +302,7 @@ def _compute_lines(
             holds=holds,
             masked=context["masked"],
             spans=eligible_spans(context["changes"][provider.pk], period),
+            grade=grades[provider.pk],
             weights=weights_used,
         )
     return lines

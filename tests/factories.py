@@ -24,6 +24,7 @@ from registry.models import (
     Licence,
     OperationMode,
     Provider,
+    ProviderGrade,
     ProviderHold,
     ProviderKind,
     RegistrationAuthority,
@@ -36,6 +37,7 @@ DONGHE = "150202"  # 东河区, another county of Baotou
 BAOTOU = "150200"  # 包头市
 HOHHOT = "150100"  # 呼和浩特市
 REGION = "150000"  # 内蒙古自治区
+GRADED_SINCE = datetime.date(2020, 1, 1)  # a factory provider's grade is in force from this day
 
 
 def noon(day: datetime.date) -> datetime.datetime:
@@ -50,6 +52,7 @@ def division(code: str) -> Division:
 class ProviderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Provider
+        skip_postgeneration_save = True
 
     # Civil affairs (5), private non-enterprise unit (2), registered in Kundulun.
     uscc = factory.Sequence(lambda n: make_uscc(authority="5", entity_type="2", area_code="150203", serial=n + 1))
@@ -62,6 +65,19 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     address = factory.Sequence(lambda n: f"包头市昆都仑区钢铁大街{n}号")
     beds = 100
     nursing_beds = 60
+
+    @factory.post_generation
+    def grade_history(obj: Provider, create: bool, extracted: object, **kwargs: object) -> None:
+        """A provider made with a grade holds it as a record too (issue 19: the grade in
+        force on a day is read from the records), valid since ``GRADED_SINCE``."""
+        if create and obj.grade:
+            ProviderGrade.objects.create(
+                provider=obj,
+                grade=obj.grade,
+                assessor="包头市民政局",
+                assessed_on=GRADED_SINCE,
+                valid_from=GRADED_SINCE,
+            )
 
 
 def _birth(n: int, first_year: int) -> datetime.date:

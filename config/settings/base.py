@@ -269,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "concerns.tasks.send_concern_reminders",
         "schedule": crontab(minute=10, hour=7),
     },
+    "registry: the grade in force today (grades expired or starting)": {
+        "task": "registry.tasks.sync_current_grades",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "registry: send tasks deferred while Redis was down": {
         "task": "registry.tasks.send_deferred_tasks",
         "schedule": crontab(minute="*/5"),
@@ -286,6 +290,15 @@ LICENCE_WARNING_DAYS = env_int("LICENCE_WARNING_DAYS", 30)
 # Annual financial reports of government-run and non-profit providers are due by this
 # (month, day) of the following year (000:533-540).
 ANNUAL_REPORT_DUE = (3, 31)
+
+# Credit disclosure (双公示, 000:589-593; 002:245-247): how long an administrative penalty
+# stays published, at least and at most, in years. The seeds set no period; these are the
+# national rule for 信用中国 (ordinary penalties: at least one year, at most three). A
+# penalty recorded without an end of publication is published for the most.
+CREDIT_PENALTY_PUBLICATION_YEARS = (
+    env_int("CREDIT_PENALTY_PUBLICATION_MIN_YEARS", 1),
+    env_int("CREDIT_PENALTY_PUBLICATION_MAX_YEARS", 3),
+)
 
 # The provider portal (issue 18, docs/portal.md).
 # A provider's own count of its vacancies is shown as out of date after this many days.

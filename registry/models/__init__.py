@@ -15,7 +15,9 @@ from .childcare import (
     DemonstrationLevel,
     VacancyReport,
 )
+from .credit import CreditDisclosure, CreditObjection
 from .divisions import Division, name_in_language
+from .grades import DEFAULT_GRADE_STANDARD, ProviderGrade
 from .insurance import AccidentPolicy
 from .people import (
     Caregiver,
@@ -51,6 +53,7 @@ from .records import DataExport, RosterImport
 from .staff import RoleGrant, StaffDepartment, User
 
 __all__ = [
+    "DEFAULT_GRADE_STANDARD",
     "AccidentPolicy",
     "AgeBand",
     "AnnualReport",
@@ -61,6 +64,8 @@ __all__ = [
     "CertificateLevel",
     "ChildcarePlaces",
     "ChildcareSetting",
+    "CreditDisclosure",
+    "CreditObjection",
     "CreditRecord",
     "DataExport",
     "DemonstrationLevel",
@@ -76,6 +81,7 @@ __all__ = [
     "PersonalDataMixin",
     "PremisesBasis",
     "Provider",
+    "ProviderGrade",
     "ProviderHold",
     "ProviderKind",
     "ProviderStatus",

@@ -494,6 +494,11 @@ class CreditRecord(models.Model):
     end_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while still in force."))
     source = models.CharField(_("source"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Set by an upheld objection (``registry.disclosure.objection_decide``): the description
+    # was corrected on that day, or the decision was annulled and the record is no longer
+    # published nor read by the holds.
+    corrected_on = models.DateField(_("corrected on"), null=True, blank=True, editable=False)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

@@ -561,4 +561,6 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
         )
     if kind.saved is not None:
         kind.saved([(r.instance, r.values) for r in rows if r.action == NEW], user)
+    if kind.changed is not None and changed:
+        kind.changed([(r.instance, r.values) for r in changed], user)
     return new

@@ -12,6 +12,7 @@ are below (``PROVIDERS``); other apps contribute kinds the same way (inspection 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,19 @@ from django.utils.translation import gettext_lazy
 
 from safeguards.identifiers import normalise_uscc
 
+from ..grades import grade_end, grade_on, grade_record, grade_save
 from ..lifecycle import provider_transition
-from ..models import Caregiver, Division, FeeItem, Provider, ProviderStatusChange, RegistrationAuthority, Resident, User
+from ..models import (
+    Caregiver,
+    Division,
+    FeeItem,
+    Provider,
+    ProviderGrade,
+    ProviderStatusChange,
+    RegistrationAuthority,
+    Resident,
+    User,
+)
 from ..pinyin import name_pinyin
 from ..scoping import divisions_visible_to, providers_visible_to, user_can_see_provider
 from .cells import RosterField
@@ -127,6 +139,8 @@ class RosterKind:
     admit: Callable[[dict[str, Any], bool, RowContext], dict[str, str]] | None = None
     # saved(new, user) runs after each chunk is saved, with its new (instance, values);
     saved: Callable[[list[tuple[Any, dict[str, Any]]], User | None], None] | None = None
+    # changed(rows, user) runs after each chunk is saved, with its changed (instance, values);
+    changed: Callable[[list[tuple[Any, dict[str, Any]]], User | None], None] | None = None
     # after_apply(new_instances, user) runs inside the import's transaction, once saved.
     after_apply: Callable[[list[Any], User | None], None] | None = None
 
@@ -222,6 +236,48 @@ def file_new_providers(new: list[tuple[Any, dict[str, Any]]], user: User | None)
         )
 
 
+def grades_from_roster(rows: list[tuple[Any, dict[str, Any]]], user: User | None) -> None:
+    """A row's grade (等级) differing from the provider's current grade is a grade record
+    from the import day (``registry.grades``: the grade in force on a day is read from the
+    records), its rating body not known; 0 or empty ends the current grade the day before."""
+    today = timezone.localdate()
+    for instance, values in rows:
+        grade = values.get("grade") or 0
+        provider = Provider.objects.get(uscc=normalise_uscc(values["uscc"])) if instance.pk is None else instance
+        if grade == grade_on([provider.pk], today)[provider.pk]:
+            continue
+        imported_today = ProviderGrade.objects.filter(provider=provider, valid_from=today, notes=IMPORT_NOTE).first()
+        if grade and imported_today is not None:  # a second import the same day corrects the first
+            imported_today.grade = grade
+            grade_save(record=imported_today, actor=user, actor_name="" if user else "import_roster")
+        elif grade:
+            grade_record(
+                provider=provider,
+                grade=grade,
+                assessor="",
+                assessed_on=today,
+                valid_from=today,
+                notes=IMPORT_NOTE,
+                actor=user,
+                actor_name="" if user else "import_roster",
+            )
+        else:
+            grade_end(
+                provider=provider,
+                last_day=today - datetime.timedelta(days=1),
+                actor=user,
+                actor_name="" if user else "import_roster",
+                reason=IMPORT_NOTE,
+            )
+
+
+def providers_saved(new: list[tuple[Any, dict[str, Any]]], user: User | None) -> None:
+    file_new_providers(new, user)
+    grades_from_roster(new, user)
+
+
+IMPORT_NOTE = "名册导入"
+
 PROVIDERS = RosterKind(
     name="providers",
     label="机构",
@@ -229,7 +285,8 @@ PROVIDERS = RosterKind(
     resource=ProviderResource,
     key=("uscc",),
     create_only=frozenset({"filed_on"}),
-    set_by_hooks=frozenset({"filed_on"}),  # filed through the lifecycle (file_new_providers)
+    # Filed through the lifecycle (file_new_providers); graded through grade records (grades_from_roster).
+    set_by_hooks=frozenset({"filed_on", "grade"}),
     related=("division",),
     load=divisions_and_filing_actor,
     resolvers=(resolve_division,),
@@ -237,7 +294,8 @@ PROVIDERS = RosterKind(
     complete=complete_provider,
     derived=(("name", "name_pinyin"),),
     admit=filed_provider_needs_an_actor,
-    saved=file_new_providers,
+    saved=providers_saved,
+    changed=grades_from_roster,
 )
 
 # The residents roster: a row is a stay at a provider of the user's jurisdiction; the

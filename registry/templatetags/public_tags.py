@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,8 +13,9 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from registry import occupancy
+from registry.disclosure import entry_type_label
 from registry.labels import choice_labels
-from registry.models import CareMode, ProviderStatus
+from registry.models import CareMode, CreditDisclosure, ProviderStatus
 from registry.public import care_modes_offered
 from registry.public_sections import nav_links
 
@@ -84,3 +86,22 @@ def provider_link(uscc: str, name: str, status: str) -> dict[str, Any]:
         "has_page": status != ProviderStatus.DRAFT,
         "status": "" if listed else ProviderStatus(status).label,
     }
+
+
+@register.filter
+def yuan(amount: Decimal | None) -> str:
+    """An amount of yuan with thousands separated and two decimals: 1250000.5 → 1,250,000.50."""
+    if amount is None:
+        return "-"
+    return f"{Decimal(amount):,.2f}"
+
+
+@register.filter
+def credit_type_label(code: str) -> str:
+    """A published credit entry's type as words (``registry.disclosure.public_credit_entries``)."""
+    return str(entry_type_label(code))
+
+
+@register.filter
+def penalty_type_label(code: str) -> str:
+    return str(CreditDisclosure.PenaltyType(code).label) if code in CreditDisclosure.PenaltyType.values else code

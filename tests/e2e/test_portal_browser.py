@@ -230,7 +230,7 @@ def test_invite_send_review_and_see_it_published(
         public.goto(base + f"/providers/{home.uscc}/")
         shown = text(public)
         assert re.search(rf"空余床位：\s*{world['vacant_before'] - 1}\b", shown), shown[:1500]
-        assert "1250000.00" in shown and "3400000.00" in shown
+        assert "1,250,000.00" in shown and "3,400,000.00" in shown
         phone.goto(base + reverse("portal:provider", args=[home.pk]))
         assert "交班记录未写明夜间巡查情况" in text(phone)
         fits(phone)

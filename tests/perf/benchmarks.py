@@ -309,7 +309,12 @@ WITH scheme_prov AS (
     WHERE d.path LIKE %(path)s AND ({kinds}) AND ({eligibility})
 ),
 prov AS (
-    SELECT p.id, p.beds, p.grade
+    -- The grade in force on the month's last day, from the grade records (issue 19).
+    SELECT p.id, p.beds,
+           COALESCE((SELECT g.grade FROM registry_providergrade g
+                     WHERE g.provider_id = p.id AND g.valid_from <= %(last)s
+                       AND (g.valid_until IS NULL OR g.valid_until >= %(last)s)
+                     LIMIT 1), 0) AS grade
     FROM scheme_prov p
     WHERE p.filed_on IS NOT NULL AND p.filed_on <= %(last)s
       AND NOT (p.status IN ('closed', 'revoked') AND p.status_changed_on < %(first)s)

@@ -98,11 +98,11 @@ def test_the_report_is_sent_with_its_pdf_accepted_and_its_figures_published(
     shown = reports_shown(home)
     assert f"{year}: published {timezone.localdate():%Y-%m-%d}" in shown
     for label, value in [
-        ("Total income (yuan)", "1250000.00"),
-        ("Total expenditure (yuan)", "1180000.50"),
-        ("Total assets (yuan)", "3400000.00"),
-        ("Government subsidies received (yuan)", "360000.00"),
-        ("Government subsidies used (yuan)", "355000.00"),
+        ("Total income (yuan)", "1,250,000.00"),
+        ("Total expenditure (yuan)", "1,180,000.50"),
+        ("Total assets (yuan)", "3,400,000.00"),
+        ("Government subsidies received (yuan)", "360,000.00"),
+        ("Government subsidies used (yuan)", "355,000.00"),
     ]:
         assert f"{label} {value}" in shown
     assert "overdue" not in shown

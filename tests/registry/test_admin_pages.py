@@ -10,18 +10,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from credit_support import credit_samples
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_celery_beat.models import (
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factories import (
     KUNDULUN,
@@ -136,6 +131,7 @@ def samples(divisions, superuser, clerk):
         PeriodicTask.objects.create(name="每日提醒", task="inspections.tasks.send_reminders", interval=interval),
         *subsidy_samples(provider, clerk, divisions[KUNDULUN]),
         *overlap_samples(provider, clerk),
+        *credit_samples(provider, clerk),
         *inspection_samples(provider, clerk, divisions[KUNDULUN]),
         *indicator_samples(divisions[KUNDULUN]),
         *childcare_samples(),

@@ -26,8 +26,10 @@ from public_support import pay
 from concerns.cases import concern_receive
 from inspections.models import Finding, Regime
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
+from registry.disclosure import disclosure_save, objection_decide, objection_record
+from registry.grades import grade_record
 from registry.lifecycle import provider_transition
-from registry.models import ProviderStatusChange, StatusReason
+from registry.models import CreditDisclosure, ProviderStatusChange, StatusReason
 from registry.staff import roles
 
 A = ProviderStatusChange.Action
@@ -74,6 +76,52 @@ def register(divisions, superuser, make_staff) -> dict[str, Any]:
     finding_verify(finding=finding, inspector=inspector, on=inspected)
     pay(home, period=datetime.date(2026, 10, 1), amount=Decimal("1500.00"))
     concern_receive(provider=home, category="food", description="午餐常常是凉的，老人反映多次")
+    grade_record(
+        provider=home,
+        grade=2,
+        assessor="包头市民政局",
+        assessed_on=today() - datetime.timedelta(days=800),
+        valid_from=today() - datetime.timedelta(days=790),
+        actor=superuser,
+    )
+    grade_record(
+        provider=home,
+        grade=3,
+        assessor="包头市民政局",
+        assessed_on=today() - datetime.timedelta(days=100),
+        valid_from=today() - datetime.timedelta(days=90),
+        actor=superuser,
+    )
+    fine = disclosure_save(
+        disclosure=CreditDisclosure(
+            provider=home,
+            kind=CreditDisclosure.Kind.PENALTY,
+            decision_number="包应急罚〔2026〕12号",
+            decided_on=today() - datetime.timedelta(days=40),
+            authority="包头市消防救援支队",
+            content="疏散通道堵塞，罚款30000元",
+            legal_basis="《中华人民共和国消防法》第六十条",
+            penalty_type=CreditDisclosure.PenaltyType.FINE,
+            fine_yuan=Decimal("30000.00"),
+        ),
+        actor=superuser,
+    )
+    objection = objection_record(
+        entry=fine,
+        received_on=today() - datetime.timedelta(days=30),
+        raised_by="院长王某",
+        grounds="金额有误（不公开）",
+        actor=superuser,
+    )
+    objection_decide(
+        objection=objection,
+        upheld=True,
+        decided_on=today() - datetime.timedelta(days=20),
+        outcome_text="罚款金额更正为3000元",
+        corrected_content="疏散通道堵塞，罚款3000元",
+        corrected_fine_yuan=Decimal("3000.00"),
+        actor=superuser,
+    )
     FeeItemFactory(provider=home, name="床位费", amount=Decimal("1200.00"), effective_from=today().replace(day=1))
     AnnualReportFactory(
         provider=home,

@@ -28,7 +28,18 @@ from public_support import ID_NUMBER, ID_NUMBER_ANYWHERE, pay, publish_draw, rec
 
 from concerns.models import Concern
 from inspections.models import Draw, Finding, Inspection, Regime
-from registry.models import Caregiver, Division, FeeItem, Provider, ProviderStatus, Resident, User
+from registry.models import (
+    Caregiver,
+    CreditDisclosure,
+    CreditObjection,
+    Division,
+    FeeItem,
+    Provider,
+    ProviderGrade,
+    ProviderStatus,
+    Resident,
+    User,
+)
 from registry.public import PAGE_STATUSES
 from safeguards.identifiers import mask_id_number, mask_phone
 from subsidies.models import PaymentItem, SubsidyScheme
@@ -312,3 +323,25 @@ def test_institution_phones_are_public(public_responses: dict[str, str]) -> None
     )
 
     assert phones and all(phone in corpus for phone in phones)
+
+
+def test_grades_and_credit_entries_are_public_and_objections_are_not(public_responses: dict[str, str]) -> None:
+    """Issue 19: the grade history and the credit disclosure (双公示) are on the pages the
+    scan covers; who raised an objection, its grounds and a corrected entry's earlier text
+    never are."""
+    corpus = "\n".join(public_responses.values())
+    certified = {"provider__status": ProviderStatus.CERTIFIED}
+    disclosures = CreditDisclosure.objects.filter(withdrawn_on__isnull=True, **certified)
+    objections = CreditObjection.objects.all()
+
+    assert disclosures.count() >= 4 and objections.count() >= 2
+    assert ProviderGrade.objects.filter(**certified).values("provider").distinct().count() >= 10
+    for disclosure in disclosures:
+        assert disclosure.decision_number in corpus and disclosure.legal_basis in corpus
+        assert disclosure.content in corpus
+    for grade in ProviderGrade.objects.filter(**certified):
+        assert grade.assessor in corpus
+    for objection in objections:
+        assert objection.grounds not in corpus and objection.raised_by not in corpus
+        if objection.original_content:
+            assert objection.original_content not in corpus

@@ -95,6 +95,8 @@ def test_the_provider_page_shows_the_apps_sections_after_its_own(client: Client)
         "capacity",
         "services",
         "fees",
+        "grades",
+        "credit",
         "reports",
         "inspections",
         "subsidies",
@@ -138,7 +140,7 @@ def test_without_the_apps_their_pages_are_not_found_and_the_404_page_renders(cli
 def test_without_the_apps_the_provider_page_has_only_its_own_sections(client: Client) -> None:
     uscc = Provider.objects.get(name=HOME_PROVIDER).uscc
     html = client.get(f"/providers/{uscc}/").content.decode()
-    assert section_ids(html) == ["basic", "capacity", "services", "fees", "reports"]
+    assert section_ids(html) == ["basic", "capacity", "services", "fees", "grades", "credit", "reports"]
 
 
 @pytest.mark.usefixtures("registry_alone")
