@@ -143,10 +143,8 @@ def plan_steps(rng: random.Random, listing: Listing, anchor: datetime.date) -> l
     if overflow > 0:
         dates = [d - days(overflow) for d in dates]
     reasons = REASONS["childcare" if listing.kind in ProviderKind.childcare() else "elderly"]
-    steps = [Step(s.action, d, rng.choice(reasons[s.action])) for s, d in zip(history, dates, strict=True)]
-    for step in steps:
-        step.reason_category = REASON_CATEGORIES.get(step.reason, "")
-    return steps
+    chosen = [(s.action, d, rng.choice(reasons[s.action])) for s, d in zip(history, dates, strict=True)]
+    return [Step(action, day, reason, REASON_CATEGORIES.get(reason, "")) for action, day, reason in chosen]
 
 
 # -------------------------------------------------------------- provider fields
