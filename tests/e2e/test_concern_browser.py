@@ -70,7 +70,9 @@ def no_horizontal_scroll(page: Any, width: int) -> None:
     assert scroll <= width, f"{page.url}: {scroll} px wide on a {width} px screen"
 
 
-@pytest.mark.parametrize(("language", "width"), [("zh", 1280), ("zh", 360), ("en", 1280), ("en", 360)])
+@pytest.mark.parametrize(
+    ("language", "width"), [(language, width) for language in ("zh", "en", "mn") for width in (1280, 360)]
+)
 def test_a_citizen_raises_a_concern_and_looks_up_its_status(
     live_server: Any,
     home_uscc: str,
@@ -79,7 +81,7 @@ def test_a_citizen_raises_a_concern_and_looks_up_its_status(
     language: str,
     width: int,
 ) -> None:
-    prefix = "/en" if language == "en" else ""
+    prefix = {"zh": "", "en": "/en", "mn": "/mn"}[language]
     page = open_page(browser, width)
     name = f"concern-{language}-{width}"
 

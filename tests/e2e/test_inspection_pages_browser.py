@@ -183,6 +183,14 @@ def test_a_citizen_follows_a_home_to_its_inspection_and_the_draw_and_downloads_t
     assert page.locator("#checklist-failed + ul li").all_inner_texts() == ["Escape routes and exits clear"]
     save_screenshot(page, "inspection-desktop-1280-en")
 
+    # In Mongolian: the same page, written in vertical lines, the same failed item as data.
+    page.goto(f"{site.url}/mn/inspections/{site.inspection}/")
+    assert page.locator("html").get_attribute("lang") == "mn-Mong"
+    assert page.locator('section[aria-labelledby="findings"] tbody tr').count() == 2
+    assert DESCRIPTION not in page.locator("main").inner_text()
+    save_screenshot(page, "inspection-desktop-1280-mn")
+    page.goto(f"{site.url}/en/inspections/{site.inspection}/")
+
     page.get_by_role("link", name=site.draw_name).click()
     page.wait_for_url(f"**/en/inspections/draws/{site.draw}/")
     main = page.locator("main").inner_text()
@@ -203,7 +211,7 @@ def test_a_citizen_follows_a_home_to_its_inspection_and_the_draw_and_downloads_t
 
 def test_the_inspection_and_draw_pages_fit_a_360px_phone(site: Site, phone: Any, save_screenshot: Any) -> None:
     page = phone
-    for prefix in ("", "/en"):
+    for prefix in ("", "/en", "/mn"):
         for url in (f"/inspections/{site.inspection}/", f"/inspections/draws/{site.draw}/"):
             page.goto(f"{site.url}{prefix}{url}")
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -212,5 +220,7 @@ def test_the_inspection_and_draw_pages_fit_a_360px_phone(site: Site, phone: Any,
     save_screenshot(page, "inspection-phone-360")
     page.goto(f"{site.url}/en/inspections/{site.inspection}/")
     save_screenshot(page, "inspection-phone-360-en")
+    page.goto(f"{site.url}/mn/inspections/{site.inspection}/")
+    save_screenshot(page, "inspection-phone-360-mn")
     page.goto(f"{site.url}/inspections/draws/{site.draw}/")
     save_screenshot(page, "draw-phone-360")
