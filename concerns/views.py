@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from registry.forms import add_refusal
 from registry.models import Provider, ProviderStatus
 from safeguards.ratelimit import rate_limited
 
@@ -85,11 +86,7 @@ def concern_new(request: HttpRequest, uscc: str) -> HttpResponse:
                     contact_email=data["contact_email"],
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for name, messages in error.message_dict.items():
-                        form.add_error(name if name in form.fields else None, messages)
-                else:
-                    form.add_error(None, error.messages)
+                add_refusal(form, error)
             else:
                 return _sent(request, concern.reference, concern.due_on)
         else:

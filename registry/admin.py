@@ -39,7 +39,7 @@ from .admin_mixins import (
 from .credit_admin import DisclosureInline, GradeInline
 from .exports import ListExportMixin
 from .fire_safety import STATUS_LABELS, fire_safety_status
-from .forms import LifecycleForm
+from .forms import LifecycleForm, add_refusal
 from .labels import choice_labels
 from .models import (
     AnnualReport,
@@ -291,11 +291,7 @@ class ProviderAdmin(RosterAdminMixin, ScopedHistoryAdmin):
                     actor=staff_user(request),
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error.messages)
+                add_refusal(form, error)
             else:
                 self.message_user(
                     request,

@@ -28,6 +28,7 @@ from .disclosure import (
     objection_record,
     penalty_publication_bounds,
 )
+from .forms import add_refusal
 from .grades import grade_errors, grade_save
 from .models import CreditDisclosure, CreditObjection, CreditRecord, Provider, ProviderGrade
 from .provider_inlines import LogInline
@@ -291,11 +292,7 @@ class CreditObjectionAdmin(ProviderChildAdmin):
             try:
                 objection_decide(objection=objection, actor=staff_user(request), **form.cleaned_data)
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error.messages)
+                add_refusal(form, error)
             else:
                 self.message_user(request, _("The objection's outcome is recorded."), messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:registry_creditobjection_change", args=[objection.pk]))
