@@ -55,7 +55,7 @@ def test_a_case_goes_received_investigating_closed(home, clerk) -> None:
 
 def test_steps_out_of_order_are_refused(home, clerk) -> None:
     concern = receive(home)
-    with pytest.raises(ValidationError, match="investigate it first"):
+    with pytest.raises(ValidationError, match="请先开展调查"):
         concern_close(concern=concern, outcome="substantiated", public_reply=REPLY, actor=clerk)
 
     concern_start_investigation(concern=concern, actor=clerk)
@@ -63,7 +63,7 @@ def test_steps_out_of_order_are_refused(home, clerk) -> None:
         concern_start_investigation(concern=concern, actor=clerk)
 
     concern_close(concern=concern, outcome="not_substantiated", public_reply=REPLY, actor=clerk)
-    with pytest.raises(ValidationError, match="already closed"):
+    with pytest.raises(ValidationError, match="该投诉已办结"):
         concern_close(concern=concern, outcome="withdrawn", public_reply=REPLY, actor=clerk)
     with pytest.raises(ValidationError):
         concern_start_investigation(concern=concern, actor=clerk)

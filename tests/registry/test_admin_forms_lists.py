@@ -60,10 +60,10 @@ def test_add_provider_form_folds_optional_sections_and_lists_and_marks_required_
 
     # The folded sections are <details> the clerk opens by a click on the heading.
     assert page.count("<details>") >= folded_sections
-    # Every list below the form (childcare places, licences, fees, reports, credit, caregivers,
-    # holds, lifecycle) is folded.
+    # Every list below the form (childcare places, licences, fees, reports, credit, grades,
+    # credit disclosures, caregivers, holds, lifecycle) is folded.
     inlines = response.context["inline_admin_formsets"]
-    assert len(inlines) == 8
+    assert len(inlines) == 10
     assert all(inline.is_collapsible for inline in inlines)
 
     # Required labels carry the "required" class the "*" is drawn on, explained above the form.

@@ -49,7 +49,7 @@ def test_a_clerk_records_a_grade_and_the_provider_page_lists_the_history(home, c
     assert grades == [(2, D(2026, 6, 30)), (4, None)]
     assert Provider.objects.get(pk=home.pk).grade == 4
     page = client.get(reverse("admin:registry_provider_change", args=[home.pk])).content.decode()
-    assert "Grade ratings" in page and "包头市民政局" in page
+    assert "等级评定" in page and "包头市民政局" in page
     assert f"{reverse('admin:registry_providergrade_add')}?provider={home.pk}" in page  # "Record a grade"
 
 
@@ -69,7 +69,7 @@ def test_an_overlapping_grade_is_refused_on_the_form(home, clerk, client_for):
     )
 
     assert response.status_code == 200
-    assert "overlaps the 2★ grade" in str(response.context["adminform"].form.errors)
+    assert "的2★等级重叠" in str(response.context["adminform"].form.errors)
     assert ProviderGrade.objects.filter(provider=home).count() == 1
 
 
@@ -111,7 +111,7 @@ def test_a_clerk_records_an_objection_and_decides_it(home, clerk, client_for):
     assert (objection.provider, objection.status, objection.recorded_by) == (home, "received", clerk)
 
     listed = client.get(reverse("admin:registry_creditobjection_changelist")).content.decode()
-    assert "Decide" in listed
+    assert ">处理<" in listed or "处理</a>" in listed
     decided = client.post(
         reverse("admin:registry_creditobjection_decide", args=[objection.pk]),
         {

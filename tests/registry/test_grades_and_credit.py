@@ -123,7 +123,7 @@ def test_a_grade_overlapping_another_is_refused(home, superuser):
         grade_record(
             provider=home, grade=2, assessor=CITY, assessed_on=D(2024, 1, 1), valid_from=D(2024, 1, 1), actor=superuser
         )
-    assert "overlaps the 3★ grade valid from 2023-01-01 to 2025-12-31" in str(refused.value)
+    assert "与2023-01-01至2025-12-31的3★等级重叠" in str(refused.value)
     with pytest.raises(ValidationError):  # assessed after it was valid: the dates are out of order
         grade_record(
             provider=home, grade=2, assessor=CITY, assessed_on=D(2026, 2, 1), valid_from=D(2026, 1, 1), actor=superuser
@@ -258,7 +258,7 @@ def test_a_penalty_is_published_for_one_to_three_years(home, superuser):
     with pytest.raises(ValidationError):  # a fine needs its amount
         penalty(home, superuser, decided_on=decided, fine_yuan=None)
 
-    assert "from 2027-01-10 at the earliest to 2029-01-10 at the latest" in str(short.value)
+    assert "最早为2027-01-10，最晚为2029-01-10" in str(short.value)
     assert penalty(home, superuser, decided_on=decided, publish_until=D(2027, 1, 10)).pk
 
 

@@ -178,7 +178,7 @@ def test_no_cyrillic_on_any_public_page_in_mongolian(client: Client) -> None:
     """Django's catalogue for "mn" is Cyrillic; ours carries every message a public page
     can show, Django's own (form errors, yes/no) included, so none comes from Django's."""
     nursery = Provider.objects.get(name=NURSERY)
-    hidden = Provider.objects.exclude(status=ProviderStatus.CERTIFIED).first()
+    hidden = Provider.objects.filter(status=ProviderStatus.DRAFT).first()  # never filed: no page
     assert hidden is not None
     pages = [
         "/mn/",
@@ -188,6 +188,8 @@ def test_no_cyrillic_on_any_public_page_in_mongolian(client: Client) -> None:
         "/mn/providers/?min_grade=9&kind=x&county=1&fee_min=abc&fee_max=1e30&fee_min=1.234&age_band=x",
         f"/mn/providers/{Provider.objects.get(name=HOME).uscc}/",
         f"/mn/providers/{nursery.uscc}/",
+        # A status page: the notice, its date and reason category, in Mongolian.
+        f"/mn/providers/{Provider.objects.filter(status=ProviderStatus.SUSPENDED).first().uscc}/",
         "/mn/api/",
         "/mn/inspections/",
         "/mn/subsidies/",
