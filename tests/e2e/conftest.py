@@ -16,7 +16,7 @@ def screenshot_dir(pytestconfig: pytest.Config) -> Path:
     folder = Path(settings.BASE_DIR) / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
-        old.unlink()
+        old.unlink(missing_ok=True)  # the other pytest-xdist worker may have removed it first
     pytestconfig.stash[_SCREENSHOTS] = []
     return folder
 

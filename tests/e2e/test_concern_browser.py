@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 from demo_snapshot import seeded_demo
 from django.core.cache import cache
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
 from registry.models import Provider
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 HOME = "东河区仁爱养老院"
 DESCRIPTION = "夜班护理员对老人说话很凶，老人晚上不敢按呼叫铃，家属反映多次没有改进。"
 PHONE = "13904729876"
@@ -32,7 +31,7 @@ REFERENCE = re.compile(r"TS-\d{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}")
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

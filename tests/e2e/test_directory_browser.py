@@ -24,19 +24,11 @@ import pytest
 from demo_snapshot import seeded_demo
 from django.db.models import Q
 from django.utils import timezone, translation
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
 from childcare.models import Child
 from registry.models import AgeBand, CareMode, FeeItem, Provider, ProviderKind, ProviderStatus, Resident
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 KUNDULUN = "150203"
 LONG_NAME = "达尔罕茂明安联合旗石宝镇乌兰嘎查互助幸福院"
 MANY_FEES = "东河区仁爱养老院"
@@ -51,7 +43,7 @@ RESIDENTIAL = [
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     # serialized_rollback: the flush after each test would otherwise drop the role groups
     # that migrations created.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

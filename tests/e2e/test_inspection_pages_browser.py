@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 from factories import ProviderFactory, division
 
 from inspections.inspector_codes import inspector_code
@@ -32,14 +33,12 @@ from inspections.random_draw import compute_results, draw_freeze
 from inspections.records import FindingInput, finding_report_rectification, finding_verify, record_inspection
 from registry.models import Division, Provider, ProviderStatus, User
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 KUNDULUN, DONGHE, BAOTOU = "150203", "150202", "150200"
 DESCRIPTION = "住户王桂兰房间门口堆放杂物（不公开）"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

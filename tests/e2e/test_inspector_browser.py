@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 from factories import ProviderFactory, division
 
 from inspections.models import Draw, Regime
@@ -29,8 +29,6 @@ from registry.models import Division, Provider, ProviderKind, ProviderStatus, Us
 from registry.periods import add_months
 from registry.staff import roles
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PASSWORD = "Inspect-Qingshan-2026"
 KUNDULUN, QINGSHAN, BAOTOU = "150203", "150204", "150200"
 DRAWN = ["昆都仑区抽查福寿养老院", "昆都仑区抽查康和医养中心"]
@@ -38,7 +36,7 @@ OWN = "青山区逾期检查养老院"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

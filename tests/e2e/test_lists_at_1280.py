@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "demo-Pass-2026"  # README "Demo logins"
 # One demo user per role (README "Demo logins"): a city clerk, a district clerk, the
 # reviewer, finance, an inspector and the three administrators.
@@ -38,7 +37,7 @@ WIDTH = 1280
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -13,30 +13,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
 from registry.glossary import DIVISION_NAMES
 from registry.models import Provider
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 HOME = "昆都仑区阳光颐养院"  # a demo home that records its Mongolian name
 KUNDULUN = "150203"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -23,6 +23,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 from factories import ProviderFactory, ResidentFactory
 
 from inspections.models import Finding, Regime
@@ -31,14 +32,12 @@ from registry.models import Division, LegalForm, OperationMode, ProviderStatus, 
 from registry.staff import roles
 from safeguards.identifiers import make_id_number
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PASSWORD = "Bt-portal-2026!x"
 KUNDULUN = "150203"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -10,25 +10,23 @@ Everything the browser needs is in the database before it starts (see
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 from factories import ProviderFactory, ResidentFactory
 
 from portal.access import access_grant
 from registry.models import LegalForm, ProviderStatus, User
 from safeguards.identifiers import mask_id_number
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PASSWORD = "Bt-portal-2026!x"
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -18,19 +18,18 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 from factories import FeeItemFactory, ProviderFactory, division
 
 from registry.lifecycle import provider_transition
 from registry.models import ProviderStatusChange, StatusReason, User
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 KUNDULUN = "150203"
 A = ProviderStatusChange.Action
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

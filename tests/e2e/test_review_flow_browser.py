@@ -15,20 +15,18 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
 from django.urls import reverse
 from django.utils import timezone
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
 from registry.models import User
 from subsidies.models import ConstructionGrant, GrantRun, PaymentBatch
 from subsidies.review import review_events, review_summary
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "demo-Pass-2026"  # README "Demo logins"
 REASONS = {
     "run": "部分老人户籍县与花名册不一致，请核对后重新提交。",
@@ -38,7 +36,7 @@ REASONS = {
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -10,17 +10,15 @@ loop makes Django hand out another connection while it runs).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
 from django.urls import reverse
+from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
 
 from indicators.models import Indicator
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "demo-Pass-2026"  # README "Demo logins"
 
 # user → (the heading of their section, a card or table that must be on it)
@@ -37,7 +35,7 @@ HEADINGS = {heading for heading, _card in ROLES.values()}
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+    NEEDS_CHROMIUM,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
