@@ -137,6 +137,9 @@ DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
 
 AUTH_USER_MODEL = "registry.User"
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when ?next= is missing or unsafe (another host, //evil.example):
+# the workbench, not Django's default /accounts/profile/, which does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
 # One-time links to set a password (new accounts, resets) work for 24 hours, once.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
 

@@ -56,6 +56,20 @@ def login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
     return client.post(reverse("admin:login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/admin/", "/admin/registry/provider/"])
+def test_signing_in_goes_to_next_only_when_it_is_safe_and_else_to_the_workbench(make_staff, divisions, client, target):
+    user = staff_with_password(make_staff)
+
+    response = client.post(
+        f"{reverse('admin:login')}?next={target}", {"username": user.username, "password": GOOD, "next": target}
+    )
+
+    assert response.status_code == 302
+    safe = target.startswith("/") and not target.startswith("//")
+    assert response["Location"] == (target if safe else reverse("admin:index"))
+    assert client.get(response["Location"]).status_code == 200  # the workbench, or the list asked for
+
+
 def test_an_expired_password_must_be_changed_before_anything_else(make_staff, divisions, client):
     user = staff_with_password(make_staff)
     type(user).objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=91))
