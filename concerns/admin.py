@@ -59,7 +59,7 @@ class StateFilter(ChoiceFilter):
             lambda qs: qs.filter(pk__in=overdue_concerns(timezone.localdate()).values("pk")),
         ),
         "due_soon": (
-            gettext_lazy("Reply due within 3 days"),  # deadlines.DUE_SOON_DAYS
+            gettext_lazy("Reply due soon"),  # within settings.CONCERN_DUE_SOON_DAYS
             lambda qs: qs.filter(pk__in=due_soon_concerns(timezone.localdate()).values("pk")),
         ),
     }

@@ -21,8 +21,11 @@ from django.utils import timezone
 
 from .models import Concern, Status
 
-# Reminders start this many days before the due date (and go on daily once it is past).
-DUE_SOON_DAYS = 3
+
+def due_soon_days() -> int:
+    """How many days before the due date reminders start (and go on daily once it is
+    past): the setting ``CONCERN_DUE_SOON_DAYS``."""
+    return int(settings.CONCERN_DUE_SOON_DAYS)
 
 
 def response_due_on(received_at: datetime.datetime) -> datetime.date:
@@ -45,8 +48,9 @@ def overdue_concerns(today: datetime.date) -> QuerySet[Concern]:
 
 
 def due_soon_concerns(today: datetime.date) -> QuerySet[Concern]:
-    """Open concerns due today or within ``DUE_SOON_DAYS`` days."""
-    return open_concerns().filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+    """Open concerns due today or within ``due_soon_days()`` days."""
+    soon = today + datetime.timedelta(days=due_soon_days())
+    return open_concerns().filter(due_on__gte=today, due_on__lte=soon)
 
 
 def is_overdue(concern: Concern, today: datetime.date) -> bool:

@@ -1,4 +1,4 @@
-"""Daily reminders of concerns whose reply is due within ``DUE_SOON_DAYS`` days or overdue,
+"""Daily reminders of concerns whose reply is due within ``CONCERN_DUE_SOON_DAYS`` days or overdue,
 to the district clerks of each provider's jurisdiction: a row per concern, clerk and day,
 and one email a day per clerk listing them.
 
@@ -35,7 +35,7 @@ from registry.models import Provider, User
 from registry.scoping import department_sees_kind
 from registry.staff import roles
 
-from .deadlines import DUE_SOON_DAYS, open_concerns
+from .deadlines import due_soon_days, open_concerns
 from .models import ConcernReminder
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def create_reminders(today: datetime.date) -> int:
     """Today's reminder rows (at most one per concern and clerk); returns the rows new today."""
     concerns = (
         open_concerns()
-        .filter(due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+        .filter(due_on__lte=today + datetime.timedelta(days=due_soon_days()))
         .select_related("provider__division")
     )
     clerks = district_clerks()

@@ -160,7 +160,7 @@ def reference_code(index: int, today: datetime.date) -> str:
 def lookup_reference() -> str | None:
     """The reference of the demo's case to look up (``LOOKUP_CASE``), if it was seeded."""
     code = reference_code(LOOKUP_CASE, timezone.localdate())  # closed: the same on every day
-    wanted = format_reference(0, code)[-9:]  # "-XXXX-XXXX", whatever the year
+    wanted = format_reference(0, code)[-9:]  # its last two groups of four, whatever the year
     return Concern.objects.filter(reference__endswith=wanted).values_list("reference", flat=True).first()
 
 

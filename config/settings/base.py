@@ -322,6 +322,8 @@ UPLOAD_RETENTION_DAYS = env_int("UPLOAD_RETENTION_DAYS", 30)
 # many calendar days after receipt (no period in the seeds; three weeks, about the 15
 # working days public hotlines promise: concerns/deadlines.py says why calendar days).
 CONCERN_RESPONSE_DAYS = env_int("CONCERN_RESPONSE_DAYS", 21)
+# The clerks are reminded daily from this many days before a concern's reply is due.
+CONCERN_DUE_SOON_DAYS = env_int("CONCERN_DUE_SOON_DAYS", 3)
 # Per IP: concerns sent per CONCERN_RATE_WINDOW seconds (stricter than browsing), and
 # reference lookups per the same window.
 CONCERN_RATE_LIMIT = env_int("CONCERN_RATE_LIMIT", 5)
