@@ -211,19 +211,20 @@ def register_public_models(*models: type[Model], fields: Iterable[str] | None = 
     many-to-many links change. Each app calls it from its ``ready()`` for its own models;
     ``tests/registry/test_public_cache.py`` fails on a table a public page reads that no
     app registered."""
+    chosen = None if fields is None else frozenset(fields)
     for model in models:
-        _PUBLIC_MODELS[model] = PublicModel(model, None if fields is None else frozenset(fields))
+        _PUBLIC_MODELS[model] = PublicModel(model, chosen)
+        label = model._meta.label
         # A proxy's rows are the model's, but its signals name the proxy (an admin of
         # ``subsidies.ProviderLedger`` saves a provider).
         proxies = [m for m in apps.get_models() if m._meta.proxy and m._meta.concrete_model is model]
         for sender in (model, *proxies):
-            label = sender._meta.label
-            post_save.connect(_saved, sender=sender, dispatch_uid=f"public-cache-save:{label}")
-            post_delete.connect(_changed, sender=sender, dispatch_uid=f"public-cache-delete:{label}")
+            post_save.connect(_saved, sender=sender, dispatch_uid=f"public-cache-save:{sender._meta.label}")
+            post_delete.connect(_changed, sender=sender, dispatch_uid=f"public-cache-delete:{sender._meta.label}")
         for field in model._meta.local_many_to_many:
-            label = model._meta.label
-            through = field.remote_field.through
-            m2m_changed.connect(_changed, sender=through, dispatch_uid=f"public-cache-m2m:{label}.{field.name}")
+            if chosen is None or field.name in chosen:
+                through = field.remote_field.through
+                m2m_changed.connect(_changed, sender=through, dispatch_uid=f"public-cache-m2m:{label}.{field.name}")
 
 
 def public_models() -> dict[type[Model], PublicModel]:
