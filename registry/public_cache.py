@@ -194,7 +194,7 @@ _PUBLIC_MODELS: dict[type[Model], PublicModel] = {}
 
 
 def _saved(sender: type[Model], update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
-    entry = _PUBLIC_MODELS.get(sender._meta.concrete_model)
+    entry = _PUBLIC_MODELS.get(sender._meta.concrete_model or sender)
     if entry is None:
         return
     if entry.fields is not None and update_fields is not None and not entry.fields.intersection(update_fields):
@@ -244,7 +244,8 @@ def public_rows_written(model: type[Model]) -> None:
 def _release_folders() -> list[Path]:
     base = Path(settings.BASE_DIR)
     folders = {Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)}
-    folders |= {Path(folder) for template in settings.TEMPLATES for folder in template.get("DIRS", [])}
+    templates: list[dict[str, Any]] = settings.TEMPLATES
+    folders |= {Path(folder) for template in templates for folder in template.get("DIRS", [])}
     folders |= {Path(folder) for folder in settings.LOCALE_PATHS}
     return sorted(folders)
 
@@ -376,7 +377,7 @@ def cached_public_value(request: HttpRequest, build: Callable[[], T]) -> T:
     key = request_key(request, version, "value")
     stored = _get(key)
     if stored is not None:
-        return stored  # type: ignore[no-any-return]  # what build() returned for this key
+        return stored  # what build() returned for this key
     value = build()
     _set(key, value)
     return value

@@ -321,7 +321,7 @@ def test_the_version_survives_nothing_and_never_goes_back(certified: Provider) -
 
     cache.delete(VERSION_KEY)  # a flushed or evicted Redis
 
-    assert public_data_version() > version + 1
+    assert (public_data_version() or 0) > version + 1
 
 
 def test_a_bump_that_failed_is_made_when_the_cache_answers_again(
@@ -393,7 +393,7 @@ def table_models() -> dict[str, type[Model]]:
         owner = getattr(model, "instance_type", None) or model
         if model._meta.auto_created:
             owner = model._meta.auto_created
-        models.setdefault(model._meta.db_table, owner._meta.concrete_model)
+        models.setdefault(model._meta.db_table, owner._meta.concrete_model or owner)
     return models
 
 
