@@ -45,6 +45,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
+import django
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -242,8 +243,10 @@ def public_rows_written(model: type[Model]) -> None:
 
 
 def _release_folders() -> list[Path]:
+    """The project's apps and configuration, templates and translations (not the libraries)."""
     base = Path(settings.BASE_DIR)
-    folders = {Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)}
+    folders = {Path(app.path) for app in apps.get_app_configs() if Path(app.path).parent == base}
+    folders.add(base / "config")
     templates: list[dict[str, Any]] = settings.TEMPLATES
     folders |= {Path(folder) for template in templates for folder in template.get("DIRS", [])}
     folders |= {Path(folder) for folder in settings.LOCALE_PATHS}
@@ -253,7 +256,7 @@ def _release_folders() -> list[Path]:
 @functools.cache
 def code_release() -> str:
     """A digest of the project's code, templates and translations, read once per process."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(django.get_version().encode())
     for folder in _release_folders():
         for path in sorted(folder.rglob("*")):
             if path.suffix in RELEASE_SUFFIXES and path.is_file():

@@ -310,6 +310,14 @@ def test_each_download_is_recorded_and_audited_the_hsds_package_built_once(certi
     ]
 
 
+def test_the_release_in_the_key_is_the_project_s_code_templates_and_translations_not_the_libraries() -> None:
+    folders = public_cache._release_folders()
+
+    assert {"registry", "inspections", "concerns", "config", "templates", "locale"} <= {f.name for f in folders}
+    assert not any("site-packages" in str(folder) for folder in folders)
+    assert len(public_cache.code_release()) == 16
+
+
 # --------------------------------------------------------------------------- the version
 
 
