@@ -9,6 +9,7 @@ class ConcernsConfig(AppConfig):
     def ready(self) -> None:
         # A block of the provider page, a navigation link and sitemap entries for the public
         # pages, and the clerk's part of the workbench, without the registry importing us.
+        from registry.public_cache import register_public_models
         from registry.public_sections import (
             DetailSection,
             NavLink,
@@ -19,6 +20,7 @@ class ConcernsConfig(AppConfig):
         from registry.workbench import register as register_work
 
         from . import open_data, work_items
+        from .models import Concern
         from .public import provider_concerns_section
         from .sitemaps import ConcernsSitemap
 
@@ -29,3 +31,5 @@ class ConcernsConfig(AppConfig):
         register_detail_section(
             DetailSection(template="concerns/provider_section.html", context=provider_concerns_section, order=30)
         )
+        # Concerns are counted on the public pages: a change bumps the public cache's data version.
+        register_public_models(Concern)

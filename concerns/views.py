@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.forms import add_refusal
 from registry.models import Provider, ProviderStatus
+from registry.public_cache import cached_public_page
 from safeguards.ratelimit import rate_limited
 
 from .bot_checks import HONEYPOT_FIELD, Verdict, judge
@@ -138,6 +139,7 @@ def concern_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_public_page
 def concern_statistics(request: HttpRequest) -> HttpResponse:
     years = years_with_concerns()
     latest = years[0] if years else timezone.localdate().year

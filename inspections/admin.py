@@ -23,6 +23,7 @@ from registry.admin_mixins import ScopedAdminMixin, ScopedHistoryAdmin, staff_us
 from registry.admin_services import run_service
 from registry.labels import choice_label, choice_labels, list_separator
 from registry.models import ProviderKind, User
+from registry.public_cache import public_data_changed
 from registry.roster_admin import RosterAdminMixin
 from registry.scoping import scope_by_coverage
 
@@ -546,6 +547,7 @@ class FindingAdmin(ScopedHistoryAdmin):
             obj.refresh_from_db()
             if "deadline" in form.changed_data:
                 Finding.objects.filter(pk=obj.pk).update(deadline=form.cleaned_data["deadline"])
+                public_data_changed()  # the deadline is on the public inspection page
             return
         super().save_model(request, obj, form, change)
 

@@ -15,6 +15,9 @@ from registry.models import User
 from .inspector_codes import draw_members, public_keys
 from .models import Draw
 
+# What of a staff user ``public_inspector_name`` reads (jurisdiction: its area's names).
+PUBLIC_INSPECTOR_FIELDS = ("first_name", "last_name", "jurisdiction", "department")
+
 
 def public_inspector_name(user: User) -> str:
     # A Chinese name is family name first, unspaced (李晓东); others as Django writes them.

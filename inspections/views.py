@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from registry.labels import list_separator, plain_number
 from registry.models import Provider, ProviderKind
 from registry.public import PAGE_STATUSES
+from registry.public_cache import cached_public_page
 from safeguards.ratelimit import rate_limited
 
 from .draw_publication import (
@@ -42,6 +43,7 @@ SCOPE_PAGE_SIZE = 100  # providers in scope per page of a draw's inputs
 
 
 @require_GET
+@cached_public_page
 def public_inspections(request: HttpRequest) -> HttpResponse:
     draws = Paginator(Draw.objects.filter(status=Draw.Status.FROZEN).select_related("jurisdiction"), 5).get_page(
         request.GET.get("page")
@@ -80,6 +82,7 @@ def _frozen_draw(pk: int) -> Draw:
 
 
 @require_GET
+@cached_public_page
 def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
     """A draw's published inputs in readable form, its results and how to recompute it."""
     draw = _frozen_draw(pk)
@@ -103,6 +106,7 @@ def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @rate_limited("open-data")
+@cached_public_page
 def public_draw_inputs(request: HttpRequest, pk: int) -> HttpResponse:
     """The draw's inputs and results as a file (no login name: ``draw_publication``)."""
     draw = _frozen_draw(pk)
@@ -113,6 +117,7 @@ def public_draw_inputs(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cached_public_page
 def public_inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One inspection: provider, date, regime and departments, outcome, failed checklist
     items and the findings' dates (``public_record``); no text anyone wrote, no inspector."""

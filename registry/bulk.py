@@ -20,6 +20,8 @@ from simple_history.utils import bulk_create_with_history, get_history_model_for
 
 from safeguards.fields import EncryptedTextField
 
+from .public_cache import public_rows_written
+
 
 def copy_values(model: type[Model], fields: Sequence[Field[Any, Any]], rows: Iterable[Sequence[Any]]) -> int:
     """Write ``rows`` (one database value per field, in ``fields``' order) with one COPY."""
@@ -31,6 +33,7 @@ def copy_values(model: type[Model], fields: Sequence[Field[Any, Any]], rows: Ite
         for row in rows:
             copy.write_row(row)
             count += 1
+    public_rows_written(model)  # COPY sends no signal
     return count
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from safeguards.audit import audit_record
 
 from .models import Provider, ProviderGrade, User
+from .public_cache import public_data_changed
 from .selectors import covers
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -66,6 +67,8 @@ def _set_current_grade(provider_ids: list[int], day: datetime.date) -> dict[int,
         by_grade.setdefault(after, []).append(pk)
     for grade, ids in by_grade.items():
         Provider.objects.filter(pk__in=ids).update(grade=grade, updated_at=now)
+    if changed:  # an update sends no signal: the public pages show the grade
+        public_data_changed()
     return changed
 
 

@@ -4,6 +4,7 @@ login, no personal data (see ``public.py``)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -42,6 +43,7 @@ from .public import (
     removals_after,
     status_notice,
 )
+from .public_cache import cached_public_page, cached_public_value
 from .public_detail import public_detail_context
 from .public_sections import detail_sections
 from .selectors import in_force_on
@@ -75,6 +77,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 
 @require_GET
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     filterset = ProviderFilter(None, queryset=Provider.objects.none())
     context = {"filter": filterset, "count": public_providers().count(), "kinds": ProviderKind.choices}
@@ -82,6 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_public_page
 def provider_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
     # An invalid value is shown next to its field and skipped; the valid filters still apply.
@@ -132,6 +136,7 @@ def no_results_advice(request: HttpRequest) -> str:
 
 
 @require_GET
+@cached_public_page
 def provider_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     uscc = uscc.upper()
     if not USCC_SHAPE.fullmatch(uscc):  # not even shaped like a code: NUL, which PostgreSQL refuses, …
@@ -204,6 +209,7 @@ def providers_table_csv(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 @rate_limited("open-data")
+@cached_public_page
 def providers_api(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
     if filterset.is_bound and not filterset.is_valid():
@@ -236,6 +242,7 @@ def providers_api(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @rate_limited("open-data")
+@cached_public_page
 def provider_api(request: HttpRequest, uscc: str) -> HttpResponse:
     """One provider's public record, whatever its status (``open_data_api``)."""
     uscc = uscc.upper()
@@ -247,6 +254,7 @@ def provider_api(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 @require_GET
+@cached_public_page
 def openapi_json(request: HttpRequest) -> HttpResponse:
     document = openapi_document(request.build_absolute_uri("/"))
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
@@ -255,15 +263,21 @@ def openapi_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 @rate_limited("open-data")
 def hsds_download(request: HttpRequest) -> HttpResponse:
-    """Certified providers as HSDS tables (``hsds.py``), recorded and audited as any download."""
-    taken_at = timezone.now()
-    providers = public_providers().order_by("uscc")
-    content, count = hsds_zip(
-        providers.iterator(chunk_size=500),
-        division_names(),
-        lambda uscc: request.build_absolute_uri(reverse("provider_detail", args=[uscc])),
-        taken_at,
-    )
+    """Certified providers as HSDS tables (``hsds.py``), recorded and audited as any download:
+    the package is kept in the cache until the data changes, each download is recorded."""
+
+    def package() -> tuple[bytes, int, datetime.datetime]:
+        taken_at = timezone.now()
+        providers = public_providers().order_by("uscc")
+        content, count = hsds_zip(
+            providers.iterator(chunk_size=500),
+            division_names(),
+            lambda uscc: request.build_absolute_uri(reverse("provider_detail", args=[uscc])),
+            taken_at,
+        )
+        return content, count, taken_at
+
+    content, count, taken_at = cached_public_value(request, package)
     user = request.user if request.user.is_authenticated else None
     export_record(
         user=user, table=plain_table(what="providers-hsds", header=[], rows=[], count=count), file_format=ARCHIVE
@@ -274,6 +288,7 @@ def hsds_download(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_public_page
 def api_docs(request: HttpRequest) -> HttpResponse:
     context = {
         "fields": list(OPEN_DATA_FIELDS),
@@ -286,6 +301,7 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     return render(request, "public/api.html", context)
 
 
+@cached_public_page
 def sitemap_xml(request: HttpRequest) -> HttpResponse:
     """The sections are read per request: the ones the installed apps registered."""
     return sitemap(request, sitemaps=public_sitemaps())

@@ -9,6 +9,7 @@ class SubsidiesConfig(AppConfig):
     def ready(self) -> None:
         # Our part of the public site (navigation, sitemap, a block of the provider page),
         # without the registry importing us.
+        from registry.public_cache import register_public_models
         from registry.public_sections import (
             DetailSection,
             NavLink,
@@ -19,6 +20,7 @@ class SubsidiesConfig(AppConfig):
         from registry.workbench import register as register_work
 
         from . import open_data, work_items
+        from .models import ConstructionGrant, GrantLine, GrantRun, PaymentItem, SubsidyScheme
         from .sitemaps import SubsidiesSitemap
         from .views import provider_subsidies_section
 
@@ -28,5 +30,7 @@ class SubsidiesConfig(AppConfig):
         register_detail_section(
             DetailSection(template="subsidies/provider_section.html", context=provider_subsidies_section, order=20)
         )
+        # What our public pages read: a change bumps the public cache's data version.
+        register_public_models(SubsidyScheme, GrantRun, GrantLine, PaymentItem, ConstructionGrant)
         # Our part of the back-office workbench: what waits for the clerk, reviewer and finance.
         register_work(items=work_items.ITEMS, panels=work_items.PANELS)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from registry.models import Provider
+from registry.public_cache import cached_public_page
 
 from .models import ConstructionGrant, GrantLine, GrantRun, PaymentItem, SubsidyScheme
 
@@ -29,6 +30,7 @@ def _year(text: str) -> int | None:
 
 
 @require_GET
+@cached_public_page
 def public_subsidies(request: HttpRequest) -> HttpResponse:
     """Subsidies paid, and approved but not yet paid, by month, scheme and provider;
     construction grants approved."""

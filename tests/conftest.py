@@ -25,6 +25,7 @@ from django.utils import translation
 from factories import BAOTOU, DONGHE, KUNDULUN
 
 from registry.models import Division, User
+from registry.public_cache import bump_public_data_version
 from registry.staff import roles
 
 _usernames = itertools.count(1)
@@ -37,6 +38,13 @@ def _default_language():
     translation.activate("zh-hans")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_cache() -> None:
+    """Every test starts with no public page cached (a new data version): a page an earlier
+    test cached from rows it then rolled back is never served to a later one."""
+    bump_public_data_version()
 
 
 def pytest_configure(config: pytest.Config) -> None:

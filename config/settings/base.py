@@ -357,13 +357,23 @@ ROSTER_MAX_SHARED_STRINGS_BYTES = env_int("ROSTER_MAX_SHARED_STRINGS_BYTES", 64 
 PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 60)
 PUBLIC_RATE_WINDOW = env_int("PUBLIC_RATE_WINDOW", 60)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+# A Redis that stops answering fails a request's cache call within a second, and the page
+# is computed from the database (registry/public_cache.py), instead of waiting forever.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_CACHE_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_CACHE_URL"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if env_str("REDIS_CACHE_URL", "")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Public pages and open data (anonymous GET answers) are kept this many seconds in that
+# cache, under a data version that every change to them bumps (registry/public_cache.py,
+# docs/public-register.md "Caching"); 0 turns the cache off.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 600)
 
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout 15 minutes (renewed by every request), absolute lifetime 8 hours.

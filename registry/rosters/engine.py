@@ -35,6 +35,7 @@ from safeguards.crypto import id_number_hashes_cached
 
 from ..bulk import create_with_history
 from ..models import User
+from ..public_cache import public_rows_written
 from .cells import without_column_name
 from .formats import CellChecks, StreamedTable, Table, header_key
 from .kinds import Column, RosterKind, RowContext, resolve_references
@@ -559,6 +560,8 @@ def _save_rows(kind: RosterKind, rows: list[RowPlan], user: User | None) -> list
             default_user=user,
             default_change_reason=IMPORT_REASON,
         )
+    if new or changed:  # written in bulk, without signals
+        public_rows_written(kind.model)
     if kind.saved is not None:
         kind.saved([(r.instance, r.values) for r in rows if r.action == NEW], user)
     if kind.changed is not None and changed:

@@ -28,7 +28,17 @@ from public_support import (
     today,
 )
 
-from registry.models import FeeItem, LegalForm, OperationMode, Provider, ProviderKind, ProviderStatus
+from registry.lifecycle import provider_transition
+from registry.models import (
+    FeeItem,
+    LegalForm,
+    OperationMode,
+    Provider,
+    ProviderKind,
+    ProviderStatus,
+    ProviderStatusChange,
+    StatusReason,
+)
 from registry.views import PAGE_SIZES
 from subsidies.models import SubsidyScheme
 
@@ -381,11 +391,18 @@ def test_only_certified_providers_are_listed_and_every_filed_one_has_a_page(clie
         assert listed(client, {"q": provider.name}) == []
 
 
-def test_a_provider_leaves_the_list_when_suspended_and_its_page_says_so(client: Client) -> None:
+def test_a_provider_leaves_the_list_when_suspended_and_its_page_says_so(client: Client, superuser) -> None:
     provider = Provider.objects.get(name="东河区仁爱养老院")
     assert client.get(f"/providers/{provider.uscc}/").status_code == 200
 
-    Provider.objects.filter(pk=provider.pk).update(status=ProviderStatus.SUSPENDED)
+    provider_transition(
+        provider=provider,
+        action=ProviderStatusChange.Action.SUSPEND,
+        reason="消防通道堵塞",
+        reason_category=StatusReason.SAFETY,
+        effective_on=today(),
+        actor=superuser,
+    )
 
     page = client.get(f"/providers/{provider.uscc}/")
     assert page.status_code == 200 and 'class="status-notice status-suspended"' in page.content.decode()

@@ -31,6 +31,7 @@ from demo import (
     subsidies,
     upkeep,
 )
+from registry.public_cache import public_data_changed
 
 
 def _day(text: str) -> datetime.date:
@@ -75,3 +76,4 @@ class Command(BaseCommand):
         if reference:
             self.stdout.write(f"concerns: look up {reference} at /concerns/lookup/ (closed, with the bureau's reply)")
         seed.analyze_tables()
+        public_data_changed()  # much of it was written in bulk, without signals
