@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
     "django_otp",
     "safeguards.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards.otp_apps.BackupCodesConfig",  # django_otp.plugins.otp_static: one-time backup codes
     "safeguards",
     "registry",
     "subsidies",
