@@ -7,9 +7,12 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
+        from safeguards.key_rotation import register_rotation
+
         from . import open_data_api, work_items, workbench
         from .admin_links import register_provider_link
         from .credit_admin import PROVIDER_LINKS
+        from .rosters.uploads import rotate_roster_files
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
@@ -21,3 +24,4 @@ class RegistryConfig(AppConfig):
         open_data_api.register()
         for link in PROVIDER_LINKS:  # record a grade, publish a licence or penalty
             register_provider_link(link)
+        register_rotation(rotate_roster_files)  # stored roster files, encrypted a frame at a time

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "audit.export": _("Audit log exported"),
     "data.export": _("Data exported"),
     "roster.import": _("Roster imported"),
+    "roster.purge": _("Old roster files deleted"),
     "backup.create": _("Backup made"),
     "backup.restore_drill": _("Restore drill"),
     "lockout.unlock": _("Sign-in lock released"),
