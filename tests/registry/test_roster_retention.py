@@ -141,7 +141,7 @@ def test_the_admin_says_when_the_file_went_or_will_go(
 
     listing = client_for(auditor).get(reverse("admin:registry_rosterimport_changelist")).content.decode()
 
-    assert timezone.localtime(purged.file_purged_at).strftime("%Y-%m-%d") in listing  # type: ignore[arg-type]  # set by the purge
+    assert timezone.localtime(purged.file_purged_at).strftime("%Y-%m-%d") in listing
     until = timezone.localdate(waiting.created_at) + datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
     assert until.isoformat() in listing
     # The preview page of the purged upload explains, and offers no import or cancel.
