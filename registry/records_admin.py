@@ -77,6 +77,8 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
             day = formats.date_format(timezone.localtime(roster_import.file_purged_at), "Y-m-d")
             return gettext("Deleted on %(date)s (retention period over)") % {"date": day}
         if (until := file_kept_until(roster_import)) is not None:
+            if until <= timezone.localdate():
+                return gettext("Deleted at the next nightly purge, unless imported first")
             return gettext("Kept until %(date)s, unless imported") % {"date": formats.date_format(until, "Y-m-d")}
         if roster_import.file:
             return gettext("Kept while it is imported")

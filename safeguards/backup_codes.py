@@ -138,7 +138,9 @@ def use_backup_code(*, user: Any, code: str) -> StaticDevice | None:
         return None
     device.set_last_used_timestamp(commit=True)
     left = device.token_set.count()
-    audit_record("otp.backup_code_use", obj=device, after={"codes_left": left}, detail=f"{left} backup codes left")
+    audit_record(
+        "otp.backup_code_use", actor=user, obj=device, after={"codes_left": left}, detail=f"{left} backup codes left"
+    )
     return device
 
 
