@@ -62,11 +62,11 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
     @admin.display(description=_("set up at"), ordering="created_at")
     def set_up_at(self, obj: TOTPDevice) -> Any:
-        return obj.created_at
+        return obj.created_at or "—"
 
     @admin.display(description=_("last used at"), ordering="last_used_at")
     def last_used(self, obj: TOTPDevice) -> Any:
-        return obj.last_used_at
+        return obj.last_used_at or "—"  # never "None" on the page
 
     @admin.display(description=_("wrong codes in a row"), ordering="throttling_failure_count")
     def wrong_codes(self, obj: TOTPDevice) -> int:
@@ -74,7 +74,7 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
     @admin.display(description=_("last wrong code at"))
     def last_wrong(self, obj: TOTPDevice) -> Any:
-        return obj.throttling_failure_timestamp
+        return obj.throttling_failure_timestamp or "—"
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fieldsets  # never the key, whatever OTP_ADMIN_HIDE_SENSITIVE_DATA says
