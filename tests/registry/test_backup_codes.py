@@ -230,3 +230,18 @@ def test_django_otps_token_admin_is_not_offered(otp_on, divisions, superuser):
     client, _codes = enrolled(superuser)
 
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_a_password_reset_removes_the_codes_with_the_authenticator(divisions, clerk, make_staff):
+    from registry.staff import accounts
+
+    TOTPDevice.objects.create(user=clerk, name="TOTP", confirmed=True)
+    backup_codes.issue_backup_codes(user=clerk, actor=clerk)
+    sysadmin = make_staff(roles.SYSTEM_ADMIN, "150200")
+
+    accounts.reset_password(actor=sysadmin, user=clerk, site_url="https://x/")
+
+    assert not StaticDevice.objects.filter(user=clerk).exists() and backup_codes.codes_left(clerk) == 0
+    removed = AuditEntry.objects.get(action="otp.backup_codes_remove")
+    assert removed.actor == sysadmin and removed.before == {"codes_left": 10}
+    assert AuditEntry.objects.get(action="account.password_reset").after["devices_removed"] == 1
