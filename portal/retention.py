@@ -55,8 +55,8 @@ def stale_uploads(cutoff: datetime.datetime) -> QuerySet[Upload]:
 
 def _kind(upload: Upload) -> str:
     if upload.status == Upload.Status.REJECTED:
-        return "rejected"
-    return "abandoned" if upload.submissions.exists() else "unattached"
+        return "rejected_uploads"
+    return "abandoned_uploads" if upload.submissions.exists() else "unattached_uploads"
 
 
 def _purge_one(pk: int, cutoff: datetime.datetime) -> tuple[str, bool] | None:
@@ -85,7 +85,7 @@ def purge_portal_uploads(*, now: datetime.datetime | None = None) -> dict[str, i
         kind, found = outcome
         counts[kind] += 1
         if not found:
-            counts["file_missing"] += 1
+            counts["missing_files"] += 1
     result = dict(sorted(counts.items()))
     if result:
         audit_record(

@@ -212,6 +212,14 @@ KEY_LABELS: dict[str, Promise] = {
     "random_value": _("public random value"),
     "effective_on": _("effective on"),
     "contact_left": _("contact left"),
+    # Two-factor backup codes and the upload retention purges (issue 20).
+    "codes_left": _("backup codes left"),
+    "rejected_uploads": _("rejected uploads"),
+    "failed_uploads": _("failed uploads"),
+    "cancelled_uploads": _("cancelled uploads"),
+    "abandoned_uploads": _("abandoned uploads"),
+    "unattached_uploads": _("uploads on no submission"),
+    "missing_files": _("files already missing"),
 }
 
 

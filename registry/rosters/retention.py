@@ -40,8 +40,8 @@ from ..models import RosterImport
 
 Status = RosterImport.Status
 # The statuses whose file nobody will use again; the key names the kind in the audit entry.
-REJECTED = {Status.REJECTED: "rejected", Status.FAILED: "failed", Status.CANCELLED: "cancelled"}
-ABANDONED = {Status.PREVIEWED: "abandoned", Status.VALIDATING: "abandoned"}
+REJECTED = {Status.REJECTED: "rejected_uploads", Status.FAILED: "failed_uploads", Status.CANCELLED: "cancelled_uploads"}
+ABANDONED = {Status.PREVIEWED: "abandoned_uploads", Status.VALIDATING: "abandoned_uploads"}
 PURGEABLE = {**REJECTED, **ABANDONED}
 
 
@@ -108,7 +108,7 @@ def purge_roster_files(*, now: datetime.datetime | None = None) -> dict[str, int
         kind, found = outcome
         counts[kind] += 1
         if not found:
-            counts["file_missing"] += 1
+            counts["missing_files"] += 1
     result = dict(sorted(counts.items()))
     if result:
         audit_record(

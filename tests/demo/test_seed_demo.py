@@ -232,6 +232,6 @@ def test_the_demo_has_a_clerk_short_of_backup_codes_and_a_roster_file_due_for_th
     abandoned = RosterImport.objects.get(filename=roster_uploads.ABANDONED)
     rejected = RosterImport.objects.get(filename=roster_uploads.REJECTED)
     assert abandoned.status == RosterImport.Status.PREVIEWED and rejected.status == RosterImport.Status.REJECTED
-    assert purge_roster_files() == {"abandoned": 1}
+    assert purge_roster_files() == {"abandoned_uploads": 1}
     rejected.refresh_from_db()
     assert rejected.file and rejected.file_purged_at is None

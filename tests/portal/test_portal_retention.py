@@ -105,7 +105,7 @@ def test_files_nothing_came_of_go_and_evidence_stays(provider: Any, member: User
 
     counts = purge_portal_uploads()
 
-    assert counts == {"abandoned": 2, "rejected": 1, "unattached": 1}
+    assert counts == {"abandoned_uploads": 2, "rejected_uploads": 1, "unattached_uploads": 1}
     assert not any(default_storage.exists(u.file.name) for u in gone)
     assert not Upload.objects.filter(pk__in=[u.pk for u in gone]).exists()
     assert list(draft.uploads.all()) == []  # the draft asks for its file again
@@ -119,7 +119,7 @@ def test_files_nothing_came_of_go_and_evidence_stays(provider: Any, member: User
 def test_a_second_run_deletes_nothing_and_records_nothing(provider: Any, member: User) -> None:
     sent(provider, member, OLD)
 
-    assert purge_stale_uploads() == {"unattached": 1}  # the beat task
+    assert purge_stale_uploads() == {"unattached_uploads": 1}  # the beat task
     assert purge_stale_uploads() == {}
     assert AuditEntry.objects.filter(action="portal.upload_purge").count() == 1
 
@@ -128,7 +128,7 @@ def test_a_file_already_missing_does_not_stop_the_run(provider: Any, member: Use
     gone, there = sent(provider, member, OLD), sent(provider, member, OLD)
     default_storage.delete(gone.file.name)
 
-    assert purge_portal_uploads() == {"file_missing": 1, "unattached": 2}
+    assert purge_portal_uploads() == {"missing_files": 1, "unattached_uploads": 2}
     assert not Upload.objects.filter(pk__in=[gone.pk, there.pk]).exists()
 
 

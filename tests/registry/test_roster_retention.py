@@ -21,6 +21,7 @@ from registry.models import RosterImport, User
 from registry.rosters import retention, uploads
 from registry.staff import roles
 from registry.tasks import purge_stale_roster_files
+from safeguards.audit_labels import entry_changes
 from safeguards.key_rotation import rotate_personal_data_key
 from safeguards.models import AuditEntry
 
@@ -65,7 +66,7 @@ def test_old_rejected_and_abandoned_files_go_and_the_records_stay(roster):
 
     counts = retention.purge_roster_files()
 
-    assert counts == {"abandoned": 2, "failed": 1, "rejected": 1}
+    assert counts == {"abandoned_uploads": 2, "failed_uploads": 1, "rejected_uploads": 1}
     for record in (rejected, failed, abandoned, stuck):
         name = files[record.pk]
         record.refresh_from_db()
@@ -80,12 +81,15 @@ def test_old_rejected_and_abandoned_files_go_and_the_records_stay(roster):
         assert stored(kept) and kept.file_purged_at is None and kept.changes
     entry = AuditEntry.objects.get(action="roster.purge")
     assert entry.actor is None and entry.after == counts
+    # The audit log names the counts in words, not by their keys.
+    shown = entry_changes(object_type=entry.object_type, before=entry.before, after=entry.after)
+    assert {label for label, _old, _new in shown}.isdisjoint(counts)
     assert "张桂兰" not in entry.detail + str(entry.after) + entry.object_repr
 
 
 def test_a_second_run_deletes_nothing_and_records_nothing(roster):
     roster(Status.REJECTED, settings.UPLOAD_RETENTION_DAYS + 5)
-    assert purge_stale_roster_files() == {"rejected": 1}  # the beat task
+    assert purge_stale_roster_files() == {"rejected_uploads": 1}  # the beat task
 
     assert purge_stale_roster_files() == {}
     assert AuditEntry.objects.filter(action="roster.purge").count() == 1
@@ -96,7 +100,11 @@ def test_a_file_already_missing_does_not_stop_the_run(roster):
     there = roster(Status.REJECTED, 40)
     default_storage.delete(gone.file.name)
 
-    assert retention.purge_roster_files(now=timezone.now()) == {"abandoned": 1, "file_missing": 1, "rejected": 1}
+    assert retention.purge_roster_files(now=timezone.now()) == {
+        "abandoned_uploads": 1,
+        "missing_files": 1,
+        "rejected_uploads": 1,
+    }
     there.refresh_from_db()
     gone.refresh_from_db()
     assert there.file_purged_at is not None and gone.file_purged_at is not None
@@ -107,7 +115,7 @@ def test_the_period_is_the_setting(roster, settings):
     record = roster(Status.REJECTED, 60)
 
     assert retention.purge_roster_files() == {}
-    assert retention.purge_roster_files(now=timezone.now() + datetime.timedelta(days=31)) == {"rejected": 1}
+    assert retention.purge_roster_files(now=timezone.now() + datetime.timedelta(days=31)) == {"rejected_uploads": 1}
     record.refresh_from_db()
     assert record.file.name == ""
 
