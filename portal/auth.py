@@ -6,7 +6,8 @@
 - django-axes locks out repeated failures exactly as for staff (it wraps every
   ``authenticate``); the password validators and ``PASSWORD_MAX_AGE_DAYS`` apply as for
   staff; with ``PORTAL_OTP_REQUIRED`` the same authenticator-app second factor is asked
-  (``safeguards.otp`` with the portal's pages).
+  (``safeguards.otp`` with the portal's pages), with the same one-time backup codes
+  (``safeguards.backup_codes``: shown once at enrolment, a new set from "Two-factor login").
 - ``provider_user_required`` guards every portal page: signed in, a provider user, the
   second factor proved when required, the password not expired.
 """
@@ -43,8 +44,10 @@ SECOND_FACTOR = SecondFactorSite(
     home_url_name="portal:home",
     verify_url_name="portal:otp_verify",
     enrol_url_name="portal:otp_enrol",
+    backup_codes_url_name="portal:otp_backup_codes",
     verify_template="portal/otp.html",  # one page: enrolment adds the QR code and the key
     enrol_template="portal/otp.html",
+    backup_codes_template="portal/otp_backup_codes.html",
     context=_portal_context,
 )
 

@@ -12,12 +12,11 @@
   numbers) is encrypted at rest like the clerks' roster imports. It is served only by
   ``portal.views.upload_file``, which checks that the user may see its provider, and for a
   roster that a staff user may see personal data.
-- ``purge_uploads`` deletes rejected and abandoned uploads after ``UPLOAD_RETENTION_DAYS``.
+- Rejected and abandoned uploads are deleted after ``UPLOAD_RETENTION_DAYS`` (``retention.py``).
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import io
 import zipfile
@@ -27,8 +26,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Provider, User
@@ -156,20 +153,3 @@ def upload_bytes(upload: Upload) -> bytes:
     with upload.file.open("rb") as stored:
         data: bytes = stored.read()
     return decrypt_bytes(data) if upload.encrypted else data
-
-
-def purge_uploads(*, now: datetime.datetime | None = None) -> int:
-    """Delete rejected uploads and uploads never attached to a submission older than
-    ``UPLOAD_RETENTION_DAYS`` (idempotent: a second run finds nothing); one audit entry."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.UPLOAD_RETENTION_DAYS)
-    stale = Upload.objects.filter(
-        Q(status=Upload.Status.REJECTED) | Q(status=Upload.Status.PENDING), uploaded_at__lt=cutoff
-    )
-    count = 0
-    for upload in stale.iterator():
-        upload.file.delete(save=False)
-        upload.delete()
-        count += 1
-    if count:
-        audit_record("portal.upload_purge", actor=None, detail=f"{count} uploads older than {cutoff:%Y-%m-%d}")
-    return count

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("otp/verify/", otp.verify, {"site": SECOND_FACTOR}, name="otp_verify"),
     path("otp/enrol/", otp.enrol, {"site": SECOND_FACTOR}, name="otp_enrol"),
+    path("otp/backup-codes/", otp.backup_codes_page, {"site": SECOND_FACTOR}, name="otp_backup_codes"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("files/<int:upload_id>/", views.upload_file, name="upload"),
     path("<int:provider_id>/", views.provider_home, name="provider"),

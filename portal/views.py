@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from registry.models import User
 from registry.rosters.guide import template_workbook
 from registry.scoping import user_can_see_personal_data, user_can_see_provider
+from safeguards.backup_codes import backup_code_status
 from subsidies.statements import provider_statement
 
 from .access import provider_of, providers_of
@@ -63,6 +64,7 @@ def provider_home(request: HttpRequest, provider_id: int) -> HttpResponse:
         "submissions": submissions,
         "reminders": reminders_for(provider),
         "several": providers_of(request.user).count() > 1,
+        "backup_codes": backup_code_status(request.user),
     }
     return render(request, "portal/provider.html", context)
 

@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
+from safeguards.backup_codes import backup_code_status
+
 from .workbench import workbench_links, workbench_sections
 
 
@@ -37,6 +39,7 @@ class CareAdminSite(admin.AdminSite):
             "subtitle": None,
             "sections": workbench_sections(user),  # type: ignore[arg-type]  # admin_view: a staff User
             "links": workbench_links(),
+            "backup_codes": backup_code_status(user),  # how many are left, a warning when few
             **(extra_context or {}),
         }
         request.current_app = self.name

@@ -8,6 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Provider registry")
 
     def ready(self) -> None:
+        from safeguards.key_rotation import register_rotation
+
         from . import open_data_api, work_items, workbench
         from .admin_links import register_provider_link
         from .credit_admin import PROVIDER_LINKS
@@ -27,6 +29,7 @@ class RegistryConfig(AppConfig):
             VacancyReport,
         )
         from .public_cache import bump_after_migrate, register_public_models
+        from .rosters.uploads import rotate_roster_files
         from .staff import admin as staff_admin
         from .staff import otp_admin, separation  # noqa: F401  (signal handlers)
 
@@ -57,3 +60,4 @@ class RegistryConfig(AppConfig):
         )
         # A migration may rewrite rows with SQL: no page computed before it is served after.
         post_migrate.connect(bump_after_migrate, sender=self, dispatch_uid="public-cache-migrate")
+        register_rotation(rotate_roster_files)  # stored roster files, encrypted a frame at a time

@@ -15,7 +15,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from safeguards.audit_labels import action_label, actor_label, entry_changes, object_type_label, readable_value
@@ -31,6 +33,7 @@ from .models import (
     DataExport,
     RosterImport,
 )
+from .rosters.retention import file_kept_until
 
 
 @admin.register(RosterImport)
@@ -47,6 +50,7 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "counts_display",
         "created_at",
         "finished_at",
+        "file_state",
     ]
     list_filter = ["kind", "status"]
     fields = readonly_fields = (
@@ -62,7 +66,23 @@ class RosterImportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "errors_display",
         "created_at",
         "finished_at",
+        "file_state",
     )
+
+    @admin.display(description=_("uploaded file"))
+    def file_state(self, roster_import: RosterImport) -> str:
+        """Where the file stands: deleted by the retention purge (and when), kept until a
+        day, or deleted when it was imported or cancelled."""
+        if roster_import.file_purged_at is not None:
+            day = formats.date_format(timezone.localtime(roster_import.file_purged_at), "Y-m-d")
+            return gettext("Deleted on %(date)s (retention period over)") % {"date": day}
+        if (until := file_kept_until(roster_import)) is not None:
+            if until <= timezone.localdate():
+                return gettext("Deleted at the next nightly purge, unless imported first")
+            return gettext("Kept until %(date)s, unless imported") % {"date": formats.date_format(until, "Y-m-d")}
+        if roster_import.file:
+            return gettext("Kept while it is imported")
+        return gettext("Deleted when imported or cancelled")
 
     @admin.display(description=_("counts"))
     def counts_display(self, roster_import: RosterImport) -> str:

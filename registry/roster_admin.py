@@ -205,7 +205,7 @@ class RosterAdminMixin(ListExportMixin):
                 if upload.samples.get(action)
             ],
             sample_headers=[c.header for c in self.kind.columns],
-            cancellable=upload.status in uploads.CANCELLABLE,
+            cancellable=upload.status in uploads.CANCELLABLE and upload.file_purged_at is None,
             errors=[RowError(*error) for error in upload.errors[:1000]],
         )
         return TemplateResponse(request, "admin/registry/roster_preview.html", context)

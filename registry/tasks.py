@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from .grades import grades_sync
 from .models import RosterImport
 from .rosters import uploads
+from .rosters.retention import purge_roster_files
 
 
 @shared_task(acks_late=True)
@@ -41,3 +42,11 @@ def sync_current_grades() -> str:
     (grades that expired become "not rated", grades that start today take over).
     Idempotent (``registry.grades.grades_sync``)."""
     return f"{grades_sync()} providers regraded"
+
+
+@shared_task(acks_late=True)
+def purge_stale_roster_files() -> dict[str, int]:
+    """Nightly: the files of roster uploads rejected or abandoned more than
+    UPLOAD_RETENTION_DAYS ago are deleted (``rosters.retention``). Idempotent: a second run
+    finds nothing and records nothing."""
+    return purge_roster_files()

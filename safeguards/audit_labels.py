@@ -35,6 +35,10 @@ ACTION_LABELS = {
     "otp.verify": _("Authenticator code accepted"),
     "otp.failure": _("Authenticator code refused"),
     "otp.reset": _("Authenticator reset"),
+    "otp.backup_codes_generate": _("Backup codes generated"),
+    "otp.backup_codes_regenerate": _("Backup codes replaced by a new set"),
+    "otp.backup_code_use": _("Backup code used to sign in"),
+    "otp.backup_codes_remove": _("Backup codes removed"),
     "account.password_set": _("Password set"),
     "account.password_change": _("Password changed"),
     "account.password_reset": _("Password reset"),
@@ -44,6 +48,7 @@ ACTION_LABELS = {
     "audit.export": _("Audit log exported"),
     "data.export": _("Data exported"),
     "roster.import": _("Roster imported"),
+    "roster.purge": _("Old roster files deleted"),
     "backup.create": _("Backup made"),
     "backup.restore_drill": _("Restore drill"),
     "lockout.unlock": _("Sign-in lock released"),
@@ -207,6 +212,14 @@ KEY_LABELS: dict[str, Promise] = {
     "random_value": _("public random value"),
     "effective_on": _("effective on"),
     "contact_left": _("contact left"),
+    # Two-factor backup codes and the upload retention purges (issue 20).
+    "codes_left": _("backup codes left"),
+    "rejected_uploads": _("rejected uploads"),
+    "failed_uploads": _("failed uploads"),
+    "cancelled_uploads": _("cancelled uploads"),
+    "abandoned_uploads": _("abandoned uploads"),
+    "unattached_uploads": _("uploads on no submission"),
+    "missing_files": _("files already missing"),
 }
 
 

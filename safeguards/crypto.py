@@ -19,6 +19,7 @@ worthless keys that ``manage.py check --deploy`` refuses.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -39,7 +40,15 @@ from .identifiers import normalise_id_number, normalise_phone
 DEVELOPMENT_KEY = "oKihnQHYOBti1auQ679ax-KF9WK53MbUvdHtYfKS9L4="
 DEVELOPMENT_HASH_KEY = "development-only-hash-key-do-not-use-in-production"
 
-__all__ = ["InvalidToken", "decrypt_text", "encrypt_text", "id_number_hash", "keyed_text_hash", "phone_hash"]
+__all__ = [
+    "InvalidToken",
+    "decrypt_text",
+    "encrypt_text",
+    "id_number_hash",
+    "keyed_text_hash",
+    "phone_hash",
+    "short_keyed_hash",
+]
 
 
 @functools.cache
@@ -103,6 +112,15 @@ def keyed_text_hash(value: str) -> str:
 def phone_hash(value: str) -> str:
     """The keyed hash of a phone number: ``0472-5123456`` and ``0472 5123456`` hash alike."""
     return _keyed_hash(_hash_key(), "phone:" + normalise_phone(value))
+
+
+def short_keyed_hash(purpose: str, value: str) -> str:
+    """A 16-character keyed hash (80 bits, base32) of a one-time secret such as a two-factor
+    backup code, for a column that holds no more (django-otp's ``StaticToken.token``): found
+    by equality, unreadable and not brute-forced without ``PERSONAL_DATA_HASH_KEY``.
+    ``purpose`` separates the domains, so it never equals a number's hash."""
+    digest = hmac.new(_hash_key(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode("ascii")
 
 
 def _keyed_hash(key: bytes, number: str) -> str:

@@ -11,7 +11,8 @@ from .fields import EncryptedTextField
 
 # Personal data encrypted outside an encrypted field (a token inside a JSON column, an
 # encrypted file), re-encrypted by the app that stores it: it registers a function that
-# returns {what: rows re-encrypted} (``portal`` for its submissions and roster uploads).
+# returns {what: rows re-encrypted} (``portal`` for its submissions and roster uploads,
+# ``registry`` for the roster files clerks uploaded and have not imported).
 EXTRA_ROTATIONS: list[Callable[[], dict[str, int]]] = []
 
 

@@ -13,8 +13,14 @@ device yet. Only the admin's login and logout and these two pages are exempt.
 - **Verification** checks the code against the user's confirmed device. django-otp
   throttles wrong codes (after n failures the next attempt waits 2^(n-1) seconds,
   ``OTP_TOTP_THROTTLE_FACTOR``) and refuses a code that was already used.
+- **Backup codes** (``safeguards.backup_codes``): ten one-time codes are made when the
+  device is confirmed and shown once, on the page that answers the confirming code. The
+  verify page takes one instead of the app's code ("Use a backup code"), under the same
+  lock and throttle: a wrong backup code counts as a wrong app code. The backup-codes page
+  (``otp_backup_codes``) says how many are left and makes a new set, shown once, for a
+  verified session.
 - Every success, failure and throttled attempt is in the audit log (``otp.enrol``,
-  ``otp.verify``, ``otp.failure``).
+  ``otp.verify``, ``otp.failure``, ``otp.backup_code_use``…).
 """
 
 from __future__ import annotations
@@ -44,8 +50,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import backup_codes
 from .audit import audit_record
 
 BACK_OFFICE_PREFIXES = ("/admin/", "/en/admin/")
@@ -128,26 +136,69 @@ class TokenForm(forms.Form):
         return token
 
 
+class BackupCodeForm(forms.Form):
+    """One of the user's backup codes, instead of the app's code (the same field name, so
+    ``sensitive_post_parameters`` hides it from error reports as well)."""
+
+    token = forms.CharField(
+        label=gettext_lazy("Backup code"),
+        max_length=30,
+        widget=_CodeInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True, "size": 14}),
+    )
+
+    def clean_token(self) -> str:
+        token = backup_codes.normalised(self.cleaned_data["token"])
+        if not backup_codes.is_code_shaped(token):
+            raise forms.ValidationError(
+                _("A backup code has ten letters and digits, as printed (for example 7KQ2M-XH4PD)."), code="format"
+            )
+        return token
+
+
+def _throttled(device: TOTPDevice, step: str) -> str | None:
+    """The refusal while ``device`` waits after wrong codes (recorded), or None."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (info or {}).get("locked_until")
+    audit_record("otp.failure", obj=device, detail=f"{step}: throttled")
+    if locked_until is None:
+        return _("Too many wrong codes. Wait a moment and try again.")
+    return _("Too many wrong codes. Try again after %(time)s.") % {
+        "time": formats.time_format(timezone.localtime(locked_until), "H:i:s")
+    }
+
+
 def _check_token(device: TOTPDevice, token: str, step: str) -> str | None:
     """Verify ``token`` on ``device`` (locked against concurrent tries); None or the error."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-        allowed, info = device.verify_is_allowed()
-        if not allowed:
-            locked_until = (info or {}).get("locked_until")
-            audit_record("otp.failure", obj=device, detail=f"{step}: throttled")
-            if locked_until is None:
-                return _("Too many wrong codes. Wait a moment and try again.")
-            return _("Too many wrong codes. Try again after %(time)s.") % {
-                "time": formats.time_format(timezone.localtime(locked_until), "H:i:s")
-            }
+        if (refusal := _throttled(device, step)) is not None:
+            return refusal
         if device.verify_token(token):
             return None
         audit_record("otp.failure", obj=device, detail=f"{step}: wrong code")
         return _("That code is not valid. Codes change every 30 seconds, and each may be used only once.")
 
 
-def _signed_in(request: HttpRequest, device: TOTPDevice) -> None:
+def _check_backup_code(device: TOTPDevice, code: str) -> Device | str:
+    """Take one of the user's backup codes, under the lock and throttle of their
+    authenticator ``device``: a wrong backup code counts as a wrong app code. The device
+    the code was on, or the error."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if (refusal := _throttled(device, "verify")) is not None:
+            return refusal
+        used = backup_codes.use_backup_code(user=device.user, code=code)
+        if used is not None:
+            device.throttle_reset(commit=True)
+            return used
+        device.throttle_increment(commit=True)
+        audit_record("otp.failure", obj=device, detail="verify: wrong backup code")
+        return _("That backup code is not valid, or it was used already: each works once.")
+
+
+def _signed_in(request: HttpRequest, device: Device) -> None:
     request.session.cycle_key()  # a new session id at the step up in privilege
     django_otp.login(request, device)
 
@@ -162,8 +213,10 @@ class SecondFactorSite:
     home_url_name: str
     verify_url_name: str
     enrol_url_name: str
+    backup_codes_url_name: str
     verify_template: str
     enrol_template: str
+    backup_codes_template: str  # the codes shown once, or how many are left and a button
     context: Callable[[HttpRequest], dict[str, Any]]
 
 
@@ -177,8 +230,10 @@ BACK_OFFICE = SecondFactorSite(
     home_url_name="admin:index",
     verify_url_name="otp_verify",
     enrol_url_name="otp_enrol",
+    backup_codes_url_name="otp_backup_codes",
     verify_template="admin/registry/otp_verify.html",
     enrol_template="admin/registry/otp_enrol.html",
+    backup_codes_template="admin/registry/otp_backup_codes.html",
     context=_admin_context,
 )
 
@@ -213,15 +268,30 @@ def verify(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpRe
     device = confirmed_device(request.user)
     if device is None:
         return HttpResponseRedirect(_with_next(reverse(site.enrol_url_name), _next_url(request, site)))
-    form = TokenForm(request.POST or None)
+    with_backup_code = (request.POST.get("method") or request.GET.get("method")) == "backup"
+    form: forms.Form = (BackupCodeForm if with_backup_code else TokenForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        error = _check_token(device, form.cleaned_data["token"], "verify")
-        if error is None:
-            _signed_in(request, device)
-            audit_record("otp.verify", obj=device)
+        token = form.cleaned_data["token"]
+        if with_backup_code:
+            outcome = _check_backup_code(device, token)
+        else:
+            outcome = _check_token(device, token, "verify") or device
+        if isinstance(outcome, str):
+            form.add_error("token", outcome)
+        else:
+            _signed_in(request, outcome)
+            audit_record("otp.verify", obj=outcome)
             return HttpResponseRedirect(_next_url(request, site))
-        form.add_error("token", error)
-    context = _context(request, site, form=form, title=_("Two-factor verification"))
+    verify_url = reverse(site.verify_url_name)
+    switch = {"next": _next_url(request, site), **({} if with_backup_code else {"method": "backup"})}
+    context = _context(
+        request,
+        site,
+        form=form,
+        title=_("Two-factor verification"),
+        with_backup_code=with_backup_code,
+        switch_url=f"{verify_url}?{urlencode(switch)}",
+    )
     return render(request, site.verify_template, context)
 
 
@@ -254,7 +324,8 @@ def enrol(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpRes
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             _signed_in(request, device)
             audit_record("otp.enrol", obj=device)
-            return HttpResponseRedirect(_next_url(request, site))
+            codes = backup_codes.issue_backup_codes(user=user, actor=user)
+            return _codes_page(request, site, codes, title=_("Two-factor login is set up: your backup codes"))
         form.add_error("token", error)
     qr = segno.make(device.config_url, error="m")
     # Inline SVG made here (no script, no third party); black on white even in dark mode.
@@ -272,9 +343,44 @@ def enrol(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpRes
     return render(request, site.enrol_template, context)
 
 
+def _codes_page(request: HttpRequest, site: SecondFactorSite, codes: list[str], *, title: str) -> HttpResponse:
+    """The new codes, shown this once (never stored in clear, so never shown again)."""
+    context = _context(request, site, title=title, codes=[backup_codes.shown(c) for c in codes])
+    return render(request, site.backup_codes_template, context)
+
+
+@never_cache
+def backup_codes_page(request: HttpRequest, site: SecondFactorSite = BACK_OFFICE) -> HttpResponse:
+    """How many backup codes are left; a new set (the old ones stop working), shown once.
+    Making codes needs a session verified with the second factor."""
+    if (refused := _refused(request, site)) is not None:
+        return refused
+    user = request.user
+    here = reverse(site.backup_codes_url_name)
+    if confirmed_device(user) is None:
+        context = _context(
+            request, site, title=_("Backup codes"), enrol_url=_with_next(reverse(site.enrol_url_name), here)
+        )
+        return render(request, site.backup_codes_template, context)
+    if not is_verified(user):
+        return HttpResponseRedirect(_with_next(reverse(site.verify_url_name), here))
+    if request.method == "POST":
+        codes = backup_codes.issue_backup_codes(user=user, actor=user)
+        return _codes_page(request, site, codes, title=_("Your new backup codes"))
+    context = _context(
+        request,
+        site,
+        title=_("Backup codes"),
+        status=backup_codes.backup_code_status(user),
+        few=backup_codes.FEW_LEFT,
+    )
+    return render(request, site.backup_codes_template, context)
+
+
 urlpatterns = [
     path("verify/", verify, name="otp_verify"),
     path("enrol/", enrol, name="otp_enrol"),
+    path("backup-codes/", backup_codes_page, name="otp_backup_codes"),
 ]
 
 

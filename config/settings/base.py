@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     # Two-factor login for staff (TOTP); required by STAFF_OTP_REQUIRED (production).
     "django_otp",
     "safeguards.otp_apps.TwoFactorConfig",  # django_otp.plugins.otp_totp, with translated names
+    "safeguards.otp_apps.BackupCodesConfig",  # django_otp.plugins.otp_static: one-time backup codes
     "safeguards",
     "registry",
     "subsidies",
@@ -268,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_stale_uploads",
         "schedule": crontab(minute=30, hour=3),
     },
+    "registry: purge the files of rejected and abandoned roster uploads": {
+        "task": "registry.tasks.purge_stale_roster_files",
+        "schedule": crontab(minute=35, hour=3),
+    },
     "concerns: daily reminders of replies due": {
         "task": "concerns.tasks.send_concern_reminders",
         "schedule": crontab(minute=10, hour=7),
@@ -315,7 +320,10 @@ PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PORTAL_IMAGE_MAX_PIXELS = env_int("PORTAL_IMAGE_MAX_PIXELS", 40_000_000)
 # The portal's address in the links invitations send (the public site's, behind nginx).
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
-# Rejected uploads, and uploads never attached to a submission, are deleted after this.
+# Rejected and abandoned uploads are deleted this many days after they were uploaded
+# (docs/security.md, "Retention"): roster files never imported (registry/rosters/retention.py)
+# and portal files on no submission, or only on drafts and returned ones left that long
+# (portal/retention.py); nightly from beat, audited.
 UPLOAD_RETENTION_DAYS = env_int("UPLOAD_RETENTION_DAYS", 30)
 
 # Concerns and complaints from citizens (issue 19, the concerns app). The reply is due this

@@ -15,7 +15,9 @@ class RosterImport(models.Model):
     """An uploaded roster: what it would change, whether it was imported, by whom.
 
     Doubles as the audit record of imports. A file is kept until it is imported so that
-    the confirmed import applies exactly the previewed file.
+    the confirmed import applies exactly the previewed file; a rejected, failed or
+    abandoned upload's file (and the rows the preview kept of it) is deleted after
+    ``UPLOAD_RETENTION_DAYS`` (``rosters/retention.py``), the record staying.
     """
 
     class Status(models.TextChoices):
@@ -58,6 +60,8 @@ class RosterImport(models.Model):
     readings = models.JSONField(_("aliases read"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the retention purge deleted the file and what the preview kept of its rows.
+    file_purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("roster import")

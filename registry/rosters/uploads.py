@@ -10,6 +10,7 @@ frame, where a single Fernet token of the whole file needed several copies of it
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import secrets
@@ -292,6 +293,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     """Apply the previewed plan once; refuses if the data changed since the preview."""
     if not upload_claim(upload):
         raise ValidationError(_("This roster has already been imported or is being imported."))
+    upload.refresh_from_db(fields=["file"])  # as it is now (a key rotation may have written it again)
     try:
         with opened_upload(upload) as file:
             table = stream_table(file, upload.filename, headers=known_headers(KINDS[upload.kind]))
@@ -314,3 +316,30 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     # The rows are in the database (and their history): the preview's copy of them is not needed.
     RosterImport.objects.filter(pk=upload.pk).update(file="", changes=[], notice="")
     return counts
+
+
+# Files a task reads right now: re-encrypting them would pull the file from under it.
+IN_USE = frozenset({Status.VALIDATING, Status.RUNNING})
+
+
+def rotate_roster_files() -> dict[str, int]:
+    """For ``manage.py rotate_personal_data_key``: every stored roster file (rejected,
+    failed or waiting for confirmation) written again under the newest key, the old copy
+    deleted once the record names the new one. A file being checked or imported is left
+    (and counted): run the command again when those have finished."""
+    rewritten = 0
+    for pk in RosterImport.objects.exclude(file="").order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            record = RosterImport.objects.select_for_update().exclude(status__in=IN_USE).filter(pk=pk).first()
+            if record is None or not record.file:
+                continue
+            old_name, storage = record.file.name, record.file.storage
+            suffix = ".xlsx" if record.filename.lower().endswith(".xlsx") else ".csv"
+            with opened_upload(record) as plain, tempfile.TemporaryFile() as encrypted:
+                write_encrypted(plain, encrypted)
+                record.file.save(f"{record.sha256}{suffix}{ENCRYPTED_SUFFIX}", File(encrypted), save=False)
+            record.save(update_fields=["file"])
+            transaction.on_commit(functools.partial(storage.delete, old_name))
+        rewritten += 1
+    in_use = RosterImport.objects.exclude(file="").filter(status__in=IN_USE).count()
+    return {"registry_rosterimport files": rewritten, "registry_rosterimport files in use, left": in_use}

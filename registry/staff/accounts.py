@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from safeguards.audit import audit_record
+from safeguards.backup_codes import remove_backup_codes
 from safeguards.passwords import password_history_record
 
 from ..models import Division, RoleGrant, User
@@ -176,8 +177,8 @@ def open_account(*, actor: User, user: User, site_url: str) -> PasswordReset:
 def reset_password(*, actor: User, user: User, site_url: str) -> PasswordReset:
     """Nobody learns the old password or types the new one for someone else: the password
     becomes unusable (which also ends the user's sessions: Django signs them with the
-    password hash), the user's authenticator apps are removed (they enrol again after
-    setting their password), and a link that works once, for ``PASSWORD_RESET_TIMEOUT``
+    password hash), the user's authenticator apps and backup codes are removed (they enrol
+    again after setting their password), and a link that works once, for ``PASSWORD_RESET_TIMEOUT``
     seconds, goes to the account's e-mail address (or, without one, to the system admin
     to hand over in person)."""
     separation.check_may_reset_password(actor=actor, user=user)
@@ -185,6 +186,7 @@ def reset_password(*, actor: User, user: User, site_url: str) -> PasswordReset:
         user.set_unusable_password()
         user.password_changed_at = None
         user.save(update_fields=["password", "password_changed_at"])
+        remove_backup_codes(user=user, actor=actor)  # audited on its own (otp.backup_codes_remove)
         devices = list(devices_for_user(user, confirmed=None))
         for device in devices:
             device.delete()

@@ -5,7 +5,11 @@ module is loaded (``RegistryConfig.ready``):
 
 - TOTP devices: listed and viewed (scoped to the users of the viewer's jurisdiction),
   never added or edited here, and never with the secret key or QR code. Deleting a
-  device resets its owner's two-factor login: they enrol again at the next sign-in.
+  device resets its owner's two-factor login: their backup codes go with it
+  (``otp.backup_codes_remove``), and they enrol again at the next sign-in.
+- Backup codes (django-otp's static devices) have no admin: django-otp's would list the
+  stored tokens and let anyone with the permission add one. Their owner sees how many are
+  left and makes a new set; the reset above removes them.
 - Login attempts (django-axes): an "unlock" action deletes the failed attempts, which
   lifts the lockout. Both are audited (``otp.reset``, ``lockout.unlock``).
 
@@ -27,10 +31,12 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safeguards.audit import audit_record
+from safeguards.backup_codes import remove_backup_codes
 
 from ..admin_base import staff_user
 from ..scoping import scope_queryset
@@ -56,11 +62,11 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
     @admin.display(description=_("set up at"), ordering="created_at")
     def set_up_at(self, obj: TOTPDevice) -> Any:
-        return obj.created_at
+        return obj.created_at or "—"
 
     @admin.display(description=_("last used at"), ordering="last_used_at")
     def last_used(self, obj: TOTPDevice) -> Any:
-        return obj.last_used_at
+        return obj.last_used_at or "—"  # never "None" on the page
 
     @admin.display(description=_("wrong codes in a row"), ordering="throttling_failure_count")
     def wrong_codes(self, obj: TOTPDevice) -> int:
@@ -68,7 +74,7 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
     @admin.display(description=_("last wrong code at"))
     def last_wrong(self, obj: TOTPDevice) -> Any:
-        return obj.throttling_failure_timestamp
+        return obj.throttling_failure_timestamp or "—"
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fieldsets  # never the key, whatever OTP_ADMIN_HIDE_SENSITIVE_DATA says
@@ -107,7 +113,8 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
 
 
 def _audit_reset(device: TOTPDevice) -> None:
-    """On the account (the target), with the device before and none after."""
+    """On the account (the target), with the device before and none after; the owner's
+    backup codes are removed with it (audited on their own)."""
     audit_record(
         "otp.reset",
         obj=device.user,
@@ -115,6 +122,7 @@ def _audit_reset(device: TOTPDevice) -> None:
         after={"device": None},
         detail=f"device {device.pk} of {device.user.get_username()} deleted",
     )
+    remove_backup_codes(user=device.user)
 
 
 class LockedOutFilter(admin.SimpleListFilter):
@@ -191,6 +199,8 @@ def _audit_unlock(attempt: AccessAttempt) -> None:
 
 def register(site: admin.AdminSite = admin.site) -> None:
     """Put ours in place of the admins the two packages registered."""
+    if site.is_registered(StaticDevice):
+        site.unregister(StaticDevice)
     if site.is_registered(TOTPDevice):
         site.unregister(TOTPDevice)
     site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -203,3 +203,35 @@ def test_the_demo_has_a_year_of_concerns_and_names_one_to_look_up(reference_data
     assert looked_up.status == Status.CLOSED and looked_up.public_reply
     page = Client().post("/en/concerns/lookup/", {"reference": reference.group(1)}).content.decode()
     assert looked_up.public_reply in page
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_clerk_short_of_backup_codes_and_a_roster_file_due_for_the_purge(
+    reference_data: dict[str, Any],
+) -> None:
+    """Issue 20: clerk_qingshan's workbench warns of three backup codes left (printed once),
+    and an abandoned roster of clerk_kundulun's is past the retention period."""
+    import re
+
+    from django.test import Client
+
+    from demo import roster_uploads, two_factor
+    from registry.models import RosterImport
+    from registry.rosters.retention import purge_roster_files
+    from safeguards import backup_codes
+
+    clerk = User.objects.get(username=two_factor.USERNAME)
+    assert backup_codes.backup_code_status(clerk).few_left and backup_codes.codes_left(clerk) == 3
+    printed = re.search(r"backup codes left: (\S{11}), (\S{11}), (\S{11})", reference_data["first"])
+    assert printed and printed.group(1) not in reference_data["again"]  # shown once
+    client = Client()
+    client.force_login(clerk)
+    assert 'id="backup-codes-left"' in client.get("/admin/").content.decode()
+    assert backup_codes.use_backup_code(user=clerk, code=printed.group(1)) is not None  # they work
+
+    abandoned = RosterImport.objects.get(filename=roster_uploads.ABANDONED)
+    rejected = RosterImport.objects.get(filename=roster_uploads.REJECTED)
+    assert abandoned.status == RosterImport.Status.PREVIEWED and rejected.status == RosterImport.Status.REJECTED
+    assert purge_roster_files() == {"abandoned_uploads": 1}
+    rejected.refresh_from_db()
+    assert rejected.file and rejected.file_purged_at is None

@@ -26,7 +26,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("divisions")]
 
 # URLs that are not about a provider's data: sign-in, sign-out, password, second factor,
 # an invitation (its token is the credential).
-OPEN = {"login", "logout", "password_change", "otp_verify", "otp_enrol", "invitation", "home"}
+OPEN = {
+    "login",
+    "logout",
+    "password_change",
+    "otp_verify",
+    "otp_enrol",
+    "otp_backup_codes",
+    "invitation",
+    "home",
+}
 
 
 def portal_patterns() -> list[URLPattern]:

@@ -1,12 +1,11 @@
 """Portal uploads (issue 18): the type comes from the content, photos lose their EXIF
 (location) and keep their pixels, PDFs are kept only if they parse, the size limit is a
-setting, files are served only within scope, and stale uploads are purged (audited)."""
+setting, files are served only within scope (stale uploads are purged:
+test_portal_retention.py)."""
 
 from __future__ import annotations
 
-import datetime
 import io
-import os
 from typing import Any
 
 import pytest
@@ -14,15 +13,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import timezone
 from factories import ProviderFactory
 from PIL import Image
 
 from portal.access import access_grant
 from portal.models import Upload
-from portal.uploads import EVIDENCE_TYPES, ROSTER_TYPES, purge_uploads, sniff, store_upload
+from portal.uploads import EVIDENCE_TYPES, ROSTER_TYPES, sniff, store_upload
 from registry.models import User
-from safeguards.models import AuditEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("divisions")]
 
@@ -122,22 +119,6 @@ def test_files_are_served_only_within_scope(
     access_grant(user=other, provider=ProviderFactory(), actor=None)
     assert client_for(other).get(url).status_code == 404  # another provider
     assert Client().get(url).status_code == 404
-
-
-def test_stale_uploads_are_purged_once_and_audited(provider: Any, member: User) -> None:
-    stale = upload(provider, member, "a.pdf", minimal_pdf())
-    kept = upload(provider, member, "b.pdf", minimal_pdf())
-    attached = upload(provider, member, "c.pdf", minimal_pdf())
-    long_ago = timezone.now() - datetime.timedelta(days=31)
-    Upload.objects.filter(pk__in=[stale.pk, attached.pk]).update(uploaded_at=long_ago)
-    Upload.objects.filter(pk=attached.pk).update(status=Upload.Status.ATTACHED)
-    path = stale.file.path
-
-    assert purge_uploads() == 1
-    assert purge_uploads() == 0
-    assert set(Upload.objects.values_list("pk", flat=True)) == {kept.pk, attached.pk}
-    assert not os.path.exists(path)
-    assert AuditEntry.objects.filter(action="portal.upload_purge").count() == 1
 
 
 def test_a_roster_is_stored_encrypted_and_served_only_to_who_may_see_personal_data(

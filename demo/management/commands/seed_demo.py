@@ -2,8 +2,10 @@
 caregivers and demo staff users, then each app's demo activity up to that day (licences
 renewed and reports sent, inspections, construction grants, grant runs and payments,
 living allowances), then the reminders of the last 30 days (demo/reminders.py), a year of
-citizens' concerns (demo/concerns.py: the last line names one to look up) and the
-indicators' demo inputs and 24 months of snapshots (demo/indicators.py).
+citizens' concerns (demo/concerns.py: the last line names one to look up), the
+indicators' demo inputs and 24 months of snapshots (demo/indicators.py), a clerk with
+three backup codes left (demo/two_factor.py: printed the run they are made) and two
+roster uploads never imported, one due for the retention purge (demo/roster_uploads.py).
 
 Idempotent and deterministic for a given day; run again on a later day it moves the demo
 forward without duplicating anything. Refuses to run with the production settings. The
@@ -26,9 +28,11 @@ from demo import (
     living_allowances,
     portal,
     reminders,
+    roster_uploads,
     seed,
     sign_ins,
     subsidies,
+    two_factor,
     upkeep,
 )
 from registry.public_cache import public_data_changed
@@ -65,6 +69,8 @@ class Command(BaseCommand):
             ("living allowances", living_allowances),
             ("reminders", reminders),
             ("sign-ins", sign_ins),
+            ("two-factor", two_factor),
+            ("rosters", roster_uploads),
             ("provider portal", portal),
             ("concerns", concerns),
             ("indicators", indicators),
@@ -72,6 +78,8 @@ class Command(BaseCommand):
         for app, activity in activities:
             for what, count in activity.seed(today).items():
                 self.stdout.write(f"{app}: {what}: {count}")
+        for note in two_factor.notes():  # the backup codes left, printed the one time they are made
+            self.stdout.write(note)
         reference = concerns.lookup_reference()
         if reference:
             self.stdout.write(f"concerns: look up {reference} at /concerns/lookup/ (closed, with the bureau's reply)")
