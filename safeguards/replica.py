@@ -99,12 +99,14 @@ def lag_seconds(*, in_recovery: bool, caught_up: bool, streaming: bool, since_re
 
 
 def replica_lag_seconds(connection: BaseDatabaseWrapper) -> float:
-    """The lag of the server behind ``connection`` (PostgreSQL), in seconds."""
+    """The lag of the server behind ``connection`` (PostgreSQL), in seconds. Whether the
+    replica streams is whether its WAL receiver runs: the application's role may see that
+    it does (a row), not its status (a column only ``pg_read_all_stats`` may read)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_is_in_recovery(),"
             " pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn(),"
-            " EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),"
+            " EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
             " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float"
         )
         in_recovery, caught_up, streaming, since_replay = cursor.fetchone()
@@ -117,7 +119,7 @@ def _check() -> tuple[bool, str]:
         lag = replica_lag_seconds(connection)
     except Error as error:
         connection.close()  # the next check connects afresh
-        return False, f"unreachable ({type(error).__name__}: {str(error).strip()[:200]})"
+        return False, f"unreachable ({type(error).__name__}: {' '.join(str(error).split())[:200]})"
     limit = float(settings.REPLICA_MAX_LAG_SECONDS)
     if lag > limit:
         return False, f"{lag:.1f} s behind the primary (more than REPLICA_MAX_LAG_SECONDS, {limit:g} s)"
@@ -134,11 +136,12 @@ def replica_usable(*, force: bool = False) -> bool:
         _health.checked_at = now
     usable, reason = _check()
     with _health.lock:
-        if usable != _health.usable:
-            if usable:
-                logger.info("database replica usable again (%s): public reads go to the replica", reason)
-            else:
-                logger.warning("database replica not usable, %s: reads go to the primary", reason)
+        if usable and _health.usable is None:
+            logger.info("database replica usable (%s): public reads go to the replica", reason)
+        elif usable and _health.usable is False:
+            logger.info("database replica usable again (%s): public reads go to the replica", reason)
+        elif not usable and _health.usable is not False:
+            logger.warning("database replica not usable, %s: reads go to the primary", reason)
         _health.usable = usable
     return usable
 
