@@ -85,15 +85,15 @@ class _Health:
 _health = _Health()
 
 
-def lag_seconds(*, in_recovery: bool, caught_up: bool, streaming: bool, since_replay: float | None) -> float:
+def lag_seconds(*, in_recovery: bool, caught_up: bool, receiving: bool, since_replay: float | None) -> float:
     """How far the replica is behind, from what it says about itself.
 
     ``since_replay`` (now minus the time of the last transaction replayed) grows on an idle
-    primary too, with nothing to replay: a replica that streams from the primary and has
-    replayed all it received is not behind. A server not in recovery is no standby (in the
+    primary too, with nothing to replay: a replica whose WAL receiver runs and has replayed
+    all it received is not behind. A server not in recovery is no standby (in the
     tests, the primary itself): not behind either. A standby that never replayed a
     transaction and is not caught up is behind by an unknown time: infinitely."""
-    if not in_recovery or (streaming and caught_up):
+    if not in_recovery or (receiving and caught_up):
         return 0.0
     return math.inf if since_replay is None else max(0.0, since_replay)
 
@@ -109,8 +109,8 @@ def replica_lag_seconds(connection: BaseDatabaseWrapper) -> float:
             " EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
             " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float"
         )
-        in_recovery, caught_up, streaming, since_replay = cursor.fetchone()
-    return lag_seconds(in_recovery=in_recovery, caught_up=caught_up, streaming=streaming, since_replay=since_replay)
+        in_recovery, caught_up, receiving, since_replay = cursor.fetchone()
+    return lag_seconds(in_recovery=in_recovery, caught_up=caught_up, receiving=receiving, since_replay=since_replay)
 
 
 def _check() -> tuple[bool, str]:

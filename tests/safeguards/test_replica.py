@@ -20,8 +20,9 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connections, router, transaction
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from factories import FeeItemFactory, ProviderFactory
 
@@ -117,11 +118,30 @@ def test_the_back_office_reads_the_primary(routed, listed, clerk, client_for, qu
     assert queries["replica"].captured_queries == []
 
 
-@both
-def test_a_post_to_a_public_address_reads_the_primary(routed, listed, client, queries):
-    client.post(reverse("provider_list"))  # refused (GET only), but nothing may be read on the replica
+@pytest.mark.parametrize(("method", "reads_replica"), [("get", True), ("head", True), ("post", False)])
+def test_only_a_get_or_head_of_a_listed_page_may_read_the_replica(routed, rf, method, reads_replica):
+    request = getattr(rf, method)(reverse("provider_list"))
+    request.resolver_match = resolve(request.path)
+    middleware = replica.ReplicaReadsMiddleware(lambda request: HttpResponse())
+    scope = replica.ReadScope()
 
-    assert queries["replica"].captured_queries == []
+    with replica.reads_in(scope):
+        middleware.process_view(request, request.resolver_match.func, (), {})
+
+    assert scope.replica is reads_replica
+
+
+def test_a_page_not_listed_reads_the_primary(routed, rf):
+    request = rf.get(reverse("concern_lookup"))
+    request.resolver_match = resolve(request.path)
+    scope = replica.ReadScope()
+
+    with replica.reads_in(scope):
+        replica.ReplicaReadsMiddleware(lambda request: HttpResponse()).process_view(
+            request, request.resolver_match.func, (), {}
+        )
+
+    assert scope.replica is False
 
 
 @both
@@ -237,11 +257,11 @@ def test_the_replica_is_checked_at_most_once_a_second_per_process(routed, listed
 @pytest.mark.parametrize(
     ("state", "lag"),
     [
-        ({"in_recovery": True, "caught_up": True, "streaming": True, "since_replay": 3600.0}, 0.0),  # idle primary
-        ({"in_recovery": True, "caught_up": False, "streaming": True, "since_replay": 12.5}, 12.5),
-        ({"in_recovery": True, "caught_up": True, "streaming": False, "since_replay": 30.0}, 30.0),  # cut off
-        ({"in_recovery": True, "caught_up": False, "streaming": True, "since_replay": None}, math.inf),
-        ({"in_recovery": False, "caught_up": False, "streaming": False, "since_replay": None}, 0.0),  # no standby
+        ({"in_recovery": True, "caught_up": True, "receiving": True, "since_replay": 3600.0}, 0.0),  # idle primary
+        ({"in_recovery": True, "caught_up": False, "receiving": True, "since_replay": 12.5}, 12.5),
+        ({"in_recovery": True, "caught_up": True, "receiving": False, "since_replay": 30.0}, 30.0),  # cut off
+        ({"in_recovery": True, "caught_up": False, "receiving": True, "since_replay": None}, math.inf),
+        ({"in_recovery": False, "caught_up": False, "receiving": False, "since_replay": None}, 0.0),  # no standby
     ],
 )
 def test_the_lag_of_an_idle_primary_is_no_lag(state, lag):
