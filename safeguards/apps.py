@@ -11,4 +11,4 @@ class SafeguardsConfig(AppConfig):
     verbose_name = _("Security and records")
 
     def ready(self) -> None:
-        from . import audit, db_privileges, otp, security, sessions  # noqa: F401  (signal handlers, checks)
+        from . import audit, db_privileges, otp, security, sessions, shared_state  # noqa: F401  (signal handlers, checks)

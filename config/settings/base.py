@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which reads of a request may go to the database replica, if there is one.
+    "safeguards.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +132,45 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming replica (PostgreSQL, docs/deploy.md "Growing past one machine"): public
+# pages, open data and exports read from it (safeguards/replica.py), as long as it is
+# reachable and at most REPLICA_MAX_LAG_SECONDS behind; otherwise, and for everything
+# else, reads go to the primary. Writes and migrations never go to it. Empty: no replica.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # A replica that does not answer costs a page two seconds once; then reads go to the primary.
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASE_ROUTERS = ["safeguards.replica.ReplicaRouter"]
+# The pages (URL names) that may read the replica, with GET or HEAD: what the public sees
+# may be a few seconds old. Not the concern form, its "sent" page and the lookup: a citizen
+# reads there what they have just written.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "home",
+        "robots_txt",
+        "provider_list",
+        "provider_detail",
+        "providers_csv",
+        "providers_table_csv",
+        "api_docs",
+        "providers_api",
+        "provider_api",
+        "openapi_json",
+        "hsds_download",
+        "django.contrib.sitemaps.views.sitemap",
+        "public_inspections",
+        "public_inspection",
+        "public_draw",
+        "public_draw_inputs",
+        "public_subsidies",
+        "concern_statistics",
+    }
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # In production, migrations run as the database's owner role and the application connects
 # as another role with data privileges only; after each migrate the owner grants them to

@@ -22,5 +22,10 @@ if env_str("TEST_MEDIA_ROOT", ""):  # a real worker process must read the files 
     STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The alias of a database replica, on the test database itself (Django's test mirror): no
+# query goes there unless a test installs the router (tests/safeguards/test_replica.py);
+# a real DATABASE_REPLICA_URL is never used by the tests.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = []
 # Tests log in with force_login; tests/registry/test_two_factor.py turns two-factor on.
 STAFF_OTP_REQUIRED = False

@@ -35,6 +35,7 @@ PRODUCTION_ENV = {
     "PERSONAL_DATA_HASH_KEY": "a-long-random-production-hash-key-0123456789",
     "INTEGRITY_KEY": "a-long-random-production-integrity-key-9876543210",
     "NUM_PROXIES": "1",
+    "REDIS_CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -79,6 +80,13 @@ def test_the_deployment_check_warns_when_no_proxy_is_counted():
     result = deploy_check(NUM_PROXIES="0")
 
     assert result.returncode != 0 and "registry.W202" in result.stderr
+
+
+def test_the_deployment_check_warns_when_the_cache_is_per_process():
+    """Without REDIS_CACHE_URL each gunicorn process counts the public rate limit alone (issue 20)."""
+    result = deploy_check(REDIS_CACHE_URL="")
+
+    assert result.returncode != 0 and "registry.W203" in result.stderr
 
 
 def test_an_unknown_list_lookup_is_a_bad_request(clerk, client_for):
