@@ -25,6 +25,10 @@ Redis flush) starts again from the clock in microseconds, above any version used
 not yet committed neither reads nor fills the cache: it would read pages from before its
 own change, or store rows no one else may see yet.
 
+**A streaming replica.** A page read from the replica (safeguards/replica.py) less than
+``REPLICA_MAX_LAG_SECONDS`` after the version last moved is answered but not kept: the
+replica may not have that change yet.
+
 **Outage.** Any error of the cache (Redis down or slow) is caught: the page is computed
 from the database. One warning per ``WARN_EVERY_SECONDS`` and process, and the cache is
 not tried again for ``RETRY_SECONDS``. A bump that failed is made at the next successful
@@ -60,12 +64,15 @@ from django.utils.cache import cc_delim_re, get_max_age
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
+from safeguards.replica import may_read_replica
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 View = Callable[..., HttpResponseBase]
 
 VERSION_KEY = "public-cache:data-version"
+BUMPED_AT_KEY = "public-cache:bumped-at"  # when the version last moved (time.time())
 RETRY_SECONDS = 5.0
 WARN_EVERY_SECONDS = 60.0
 HIT_HEADER = "X-Public-Cache"  # HIT or MISS, for the load test and the server's log
@@ -125,6 +132,25 @@ def _increment() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # no counter (first use, flushed, evicted): start above every old one
         cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+    cache.set(BUMPED_AT_KEY, time.time(), timeout=None)
+
+
+def _maybe_behind() -> bool:
+    """This page was read from the streaming replica, and the data changed less than
+    ``REPLICA_MAX_LAG_SECONDS`` ago: the replica may not have the change yet, and a page
+    kept now would be served under the new version until it expires. Such a page is
+    answered but not kept (safeguards/replica.py)."""
+    if not may_read_replica():
+        return False
+    try:
+        bumped_at = cache.get(BUMPED_AT_KEY)
+        if bumped_at is None:  # flushed: count from now
+            cache.add(BUMPED_AT_KEY, time.time(), timeout=None)
+            return True
+    except Exception as error:
+        _failed(error)
+        return True
+    return time.time() - float(bumped_at) < float(settings.REPLICA_MAX_LAG_SECONDS)
 
 
 def bump_public_data_version() -> None:
@@ -332,6 +358,7 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
         and response.status_code == 200
         and not response.streaming
         and not _owned_by_one_client(request, response)
+        and not _maybe_behind()
     )
 
 
@@ -382,5 +409,6 @@ def cached_public_value(request: HttpRequest, build: Callable[[], T]) -> T:
     if stored is not None:
         return stored  # what build() returned for this key
     value = build()
-    _set(key, value)
+    if not _maybe_behind():
+        _set(key, value)
     return value

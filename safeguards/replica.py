@@ -151,6 +151,14 @@ def routing_on() -> bool:
     return any(isinstance(each, ReplicaRouter) for each in router.routers)
 
 
+def may_read_replica() -> bool:
+    """Whether the reads of this request (or export) may be going to the replica: what it
+    computes may then be up to ``REPLICA_MAX_LAG_SECONDS`` old (the public cache does not
+    keep such a page just after a change, registry/public_cache.py)."""
+    scope = _scope.get()
+    return scope is not None and scope.replica and not scope.wrote and routing_on()
+
+
 def _primary_only(model: type[Model]) -> bool:
     return model._meta.app_label in PRIMARY_ONLY_APPS or model._meta.label == settings.AUTH_USER_MODEL
 

@@ -21,10 +21,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connections, router, transaction
 from django.http import HttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from factories import FeeItemFactory, ProviderFactory
+from public_cache_support import cache_state
 
 from registry.exports import export_chunks, plain_table
 from registry.lifecycle import provider_transition
@@ -347,3 +349,18 @@ def test_every_public_address_is_decided_replica_or_primary():
     public = public_url_names(get_resolver().url_patterns)
 
     assert public - set(READ_THE_PRIMARY) == settings.REPLICA_READ_VIEWS
+
+
+@both
+def test_a_page_read_from_the_replica_just_after_a_change_is_served_but_not_cached(routed, listed, settings):
+    # The replica may be up to REPLICA_MAX_LAG_SECONDS behind: a page it gave just after a
+    # change, kept under the new data version, would show the old data until it expired.
+    url = reverse("provider_detail", args=[listed.uscc])  # listing it committed: the version moved now
+    settings.REPLICA_MAX_LAG_SECONDS = 60
+    just_after = [Client().get(url) for _ in range(2)]
+    settings.REPLICA_MAX_LAG_SECONDS = 0  # the change is now older than the lag allowed
+    later = [Client().get(url) for _ in range(2)]
+
+    assert [page.status_code for page in just_after + later] == [200] * 4
+    assert [cache_state(page) for page in just_after] == [None, None]  # computed each time, not kept
+    assert [cache_state(page) for page in later] == ["MISS", "HIT"]
