@@ -399,7 +399,7 @@ def check_two_factor(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         messages.append(
             checks.Warning(
                 "OTP_TOTP_THROTTLE_FACTOR is 0: wrong two-factor codes are not throttled.",
-                id="registry.W202",
+                id="registry.W204",
             )
         )
     return messages
