@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from django.core.management import call_command
 from perf.load import stats
 from perf.load.prepare import build_plan
+from perf.load.run import gunicorn_arguments
 from perf.load.stats import Recorded, Sample
 from perf.report_load import load_section
 
@@ -83,7 +85,7 @@ def test_the_knee_is_the_last_level_before_throughput_stops_growing_while_latenc
 def test_no_knee_while_throughput_keeps_growing() -> None:
     found = stats.knee([level(1, 20, 0.06), level(8, 80, 0.12), level(32, 200, 0.2), level(64, 300, 0.3)])
 
-    assert found["users"] is None and "64 users" in found["text"]
+    assert found["users"] is None and found["text"].startswith("none up to 64 users")
 
 
 def run(users: int, rps: float, p50: float, p99: float | None, *, errors: list[dict[str, Any]] | None = None) -> dict:
@@ -96,6 +98,7 @@ def run(users: int, rps: float, p50: float, p99: float | None, *, errors: list[d
         "requests": 500,
         "recorded": 520,
         "seconds": 20.0,
+        "worker_restarts": 1,
         "pages": {"directory": {"requests": 500, "p50": p50, "p95": p99, "p99": p99}},
         "errors": errors or [],
         "cpu": {
@@ -174,10 +177,21 @@ def test_the_report_section_shows_each_level_the_knee_the_goals_and_the_errors()
 
     assert "| 32 | citizen mix, page cache on | 200 | 20 % | 300 ms | 300 ms | 300 ms | 500 |" in text
     assert "| 32 | /ping/ | 1,000 | – |" in text
-    assert "90 %: 50 / 20 / 15 / 5" in text  # busy share, then gunicorn / PostgreSQL / Locust / other
+    assert "| 90 %: 50 / 20 / 15 / 5 | 1 | 3 |" in text  # CPU (busy, then each part's), recycled, errors
     assert "❌ directory (citizen mix, page cache on) throughput" in text
     assert "| citizen mix, page cache on | 32 | API list | 429 | 3 |" in text
     assert "--workers 4" in text and "no page cache setting" not in text
+
+
+def test_the_server_runs_with_the_web_units_arguments_on_a_loopback_port_of_its_own(tmp_path: Path) -> None:
+    unit = (Path(__file__).parents[1] / "deploy" / "systemd" / "carereg-web.service").read_text(encoding="utf-8")
+    arguments = gunicorn_arguments(8123, tmp_path)
+
+    for option in ("--workers", "--timeout", "--max-requests", "--forwarded-allow-ips"):
+        value = re.search(rf"{option} (\S+)", unit)
+        assert value is not None and arguments[arguments.index(option) + 1] == value.group(1)
+    assert arguments[arguments.index("--bind") + 1] == "127.0.0.1:8123"
+    assert arguments[arguments.index("--error-logfile") + 1] == str(tmp_path / "error.log")
 
 
 # ------------------------------------------------------------------ Locust, live

@@ -19,6 +19,10 @@ def _share(run: dict[str, Any], ping: dict[str, Any] | None) -> str:
     return f"{run['rps'] / ping['rps'] * 100:.0f} %"
 
 
+def _option(arguments: list[str], name: str) -> str:
+    return arguments[arguments.index(name) + 1] if name in arguments[:-1] else "–"
+
+
 def _cpu(cpu: dict[str, Any]) -> str:
     parts = " / ".join(f"{cpu['share'].get(part, 0) * 100:.0f}" for part in CPU_PARTS)
     return f"{cpu['busy'] * 100:.0f} %: {parts}"
@@ -57,7 +61,9 @@ def load_section(load: dict[str, Any]) -> list[str]:
         f"{config['cores']} cores** as gunicorn and PostgreSQL, and the machine is shared with other work: the *CPU* "
         f"column is the share of the {config['cores']} cores busy during the run (100 %: all of them all the time), "
         "then, in points of it, gunicorn's (its workers included), PostgreSQL's, Locust's and what other processes "
-        "took (`tests/perf/load/cpu.py`; Redis's share is in the raw figures)."
+        "took (`tests/perf/load/cpu.py`; Redis's share is in the raw figures). *Workers recycled*: workers "
+        f"gunicorn started during the run, as `--max-requests {_option(config['gunicorn'], '--max-requests')}` "
+        "makes it do; a new worker loads Django before it answers."
     )
     if config.get("page_cache_setting") is None:
         out("")
@@ -75,9 +81,9 @@ def load_section(load: dict[str, Any]) -> list[str]:
     out("")
     out(
         "| users | mix | req/s | share of /ping/'s | p50 | p95 | p99 | requests "
-        "| CPU busy: gunicorn / PostgreSQL / Locust / other | errors |"
+        "| CPU busy: gunicorn / PostgreSQL / Locust / other | workers recycled | errors |"
     )
-    out("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    out("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for users in load["levels"]:
         ping = next((run for run in runs.get("ping", []) if run["users"] == users), None)
         for key, mix_runs in runs.items():
@@ -87,7 +93,7 @@ def load_section(load: dict[str, Any]) -> list[str]:
             out(
                 f"| {users} | {labels[key]} | {_rps(run['rps'])} | {_share(run, ping)} | {ms(run['p50'])} "
                 f"| {ms(run['p95'])} | {ms(run['p99'])} | {run['requests']:,} | {_cpu(run['cpu'])} "
-                f"| {sum(e['count'] for e in run['errors'])} |"
+                f"| {run['worker_restarts']} | {sum(e['count'] for e in run['errors'])} |"
             )
     out("")
     out("### The knee")

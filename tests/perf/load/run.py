@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import secrets
@@ -182,6 +183,12 @@ class Run:
     budget: int
 
 
+def workers_booted(logs: Path) -> int:
+    """gunicorn's "Booting worker" lines so far (both servers write the same error log)."""
+    log = logs / "error.log"
+    return log.read_text(errors="replace").count("Booting worker with pid") if log.exists() else 0
+
+
 def locust(run: Run, base: str, plan: Path, work: Path, pids: dict[str, int]) -> dict[str, Any]:
     """One Locust run; its summary, with the CPU the machine, ``pids`` and Locust used."""
     samples = work / f"samples-{run.key}-{run.users}.json"
@@ -219,6 +226,7 @@ def locust(run: Run, base: str, plan: Path, work: Path, pids: dict[str, int]) ->
         str(run.budget),
         USER_CLASSES[run.key],
     ]
+    booted = workers_booted(work / "logs")
     before = cpu.snapshot(pids)
     timeout = run.seconds * CAP_X + 120
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
@@ -230,6 +238,8 @@ def locust(run: Run, base: str, plan: Path, work: Path, pids: dict[str, int]) ->
     summary.update(
         users=run.users,
         seconds=recorded.ended - recorded.started,
+        # Workers gunicorn started during the run: those --max-requests recycled (or that died).
+        worker_restarts=workers_booted(work / "logs") - booted,
         cpu=cpu.used(before, after),
     )
     return summary
@@ -270,6 +280,8 @@ def run_load(
     budget: int = RUN_BUDGET,
 ) -> dict[str, Any]:
     """Every run of the load section, its figures, the knees and the goals."""
+    if importlib.util.find_spec("locust") is None:
+        raise RuntimeError("Locust is not installed: pip install -r requirements-bench.txt, or bench.py --skip-load")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()

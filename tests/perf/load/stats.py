@@ -122,7 +122,13 @@ def knee(levels: list[dict[str, Any]]) -> dict[str, Any]:
                 ),
             }
     top = levels[-1] if levels else {"users": 0}
-    return {"users": None, "text": f"not reached: throughput still grows up to {top['users']} users"}
+    return {
+        "users": None,
+        "text": (
+            f"none up to {top['users']} users: at every step throughput grew by at least "
+            f"{(KNEE_GROWTH - 1) * 100:.0f} % or p95 by at most ×{KNEE_LATENCY}"
+        ),
+    }
 
 
 def at(runs: list[dict[str, Any]], users: int) -> dict[str, Any] | None:
