@@ -68,7 +68,8 @@ class Recorder:
 
     def start(self) -> None:
         self.started = time.time()
-        gevent.spawn(self.watch)
+        if self.seconds > 0:  # else only the budget and --run-time stop the run
+            gevent.spawn(self.watch)
 
     def record(self, mix: str, name: str, started: float, seconds: float, status: int, error: str) -> None:
         self.samples.append([mix, name, started, seconds, status, error])
@@ -102,7 +103,7 @@ def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--plan", default="", help="the plan prepare.py wrote (JSON)")
     parser.add_argument("--samples", default="", help="where each request's figures go (JSON)")
     parser.add_argument("--max-requests", type=int, default=0, help="stop after this many requests")
-    parser.add_argument("--seconds", type=float, default=0, help="stop after this long …")
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: at --run-time) …")
     parser.add_argument("--min-requests", type=int, default=0, help="… once this many were measured")
     parser.add_argument("--warmup", type=float, default=0, help="seconds not measured at the start")
 

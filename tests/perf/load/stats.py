@@ -116,7 +116,7 @@ def knee(levels: list[dict[str, Any]]) -> dict[str, Any]:
             return {
                 "users": before["users"],
                 "text": (
-                    f"{before['users']} users: from {before['users']} to {after['users']} users throughput "
+                    f"{users(before['users'])}: from {before['users']} to {after['users']} users throughput "
                     f"{'+' if growth >= 1 else '−'}{abs(growth - 1) * 100:.0f} % "
                     f"({before['rps']:.0f} → {after['rps']:.0f} req/s) while p95 ×{climb:.1f}"
                 ),
@@ -129,6 +129,10 @@ def knee(levels: list[dict[str, Any]]) -> dict[str, Any]:
             f"{(KNEE_GROWTH - 1) * 100:.0f} % or p95 by at most ×{KNEE_LATENCY}"
         ),
     }
+
+
+def users(count: int) -> str:
+    return f"{count} user" if count == 1 else f"{count} users"
 
 
 def at(runs: list[dict[str, Any]], users: int) -> dict[str, Any] | None:
@@ -169,7 +173,9 @@ def goals(load: dict[str, Any]) -> list[tuple[str, bool, str]]:
             reason += (
                 f": a request of the mix cost the server {cost * 1000:.1f} ms of CPU (gunicorn, PostgreSQL and "
                 f"Redis) against {ping_cost * 1000:.1f} ms for /ping/, and the {load['config']['cores']} cores "
-                f"were {directory['cpu']['busy'] * 100:.0f} % busy"
+                f"were {directory['cpu']['busy'] * 100:.0f} % busy. While the CPU is the limit the mix reaches at "
+                f"most {ping_cost / cost * 100:.0f} % of /ping/'s throughput; 25 % needs a request to cost at most "
+                f"{ping_cost / DIRECTORY_SHARE_OF_PING * 1000:.1f} ms"
             )
         out.append((f"directory ({labels[key]}) throughput at {GOAL_LEVEL} users ≥ 25 % of /ping/'s", met, reason))
     for key, mix_runs in runs.items():
