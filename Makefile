@@ -45,8 +45,9 @@ check-and-pytest:
 
 ## make bench: region-scale benchmark (issue 8) on a throwaway PostgreSQL and Redis: generates
 ## 20,000 providers / 500,000 residents, measures every case against a limit measured in the same
-## run and writes docs/performance.md. Not part of make test (20 to 30 minutes on 2 cores);
-## BENCH_ARGS="--quick" runs only the query counts on small data.
+## run, then the site under load (issue 20: gunicorn and Locust), and writes docs/performance.md.
+## Not part of make test (30 to 40 minutes on 2 cores); BENCH_ARGS="--quick" runs only the query
+## counts on small data, "--skip-load" leaves the load test out, "--load-only" runs only it.
 $(VENV)/.installed-bench: $(VENV)/.installed-dev requirements-bench.txt
 	$(PIP) install --quiet -r requirements-bench.txt
 	touch $@

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from registry import views as registry_views
 from registry.staff import views as account_views
 from safeguards import otp
+from safeguards.health import ping
 
 # The care apps' public pages, mounted only when the app is installed. Their navigation
 # links, sitemap sections and provider-page blocks come from their AppConfig.ready
@@ -18,6 +19,8 @@ CARE_APP_URLS = {"inspections": "inspections/", "subsidies": "subsidies/", "conc
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Liveness, outside the language prefixes: no database, session, template or rate limit.
+    path("ping/", ping, name="ping"),
     path("robots.txt", registry_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", registry_views.sitemap_xml, name="django.contrib.sitemaps.views.sitemap"),
     # The back office and the portal are not in Mongolian: rather than a page mixing our

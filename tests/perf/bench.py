@@ -18,12 +18,19 @@ measures, for each case, the time, the limit measured in the same run and their 
 - peak memory (RSS, ``VmHWM`` reset before the case) of the import and of the grant
   run, each in a subprocess of its own;
 
+- under load (issue 20, ``tests/perf/load/``): gunicorn with the production settings and
+  Locust at 1, 8, 32 and 64 concurrent users: ``/ping/``, the citizen mix with the page
+  cache off and on, the clerk mix and the provider-portal mix;
+
 and whether the number of queries of the directory, admin, planning, reminders and
 grant run stays the same when the number of providers doubles (on small data). It then
 writes ``docs/performance.md`` (``--output``).
 
 ``--quick`` runs only the small-data query counts (what ``tests/test_bench_quick.py``
-asserts in ``make test``). ``--reuse`` keeps an existing bench database and its data.
+asserts in ``make test``; it never starts gunicorn). ``--reuse`` keeps an existing bench
+database and its data. ``--skip-load`` leaves the load section out; ``--load-only`` runs
+only it (on the data there is, or generated at the sizes given) and prints its table
+instead of writing ``docs/performance.md`` (raw figures in ``var/bench-load.json``).
 """
 
 from __future__ import annotations
@@ -61,7 +68,8 @@ class Sizes:
 
 IMPORT_ATTEMPTS = 2  # runs of our engine and of the limit per file; the faster counts
 
-FULL = Sizes(providers=20_000, residents=500_000, months=24, import_rows=100_000, import_rows_small=25_000, repeats=5)
+# 50 requests per directory and admin case: each p95 from at least 50 (issue 20).
+FULL = Sizes(providers=20_000, residents=500_000, months=24, import_rows=100_000, import_rows_small=25_000, repeats=50)
 QUICK = Sizes(providers=300, residents=3_000, months=3, import_rows=2_000, import_rows_small=1_000, repeats=1)
 
 
@@ -276,6 +284,7 @@ def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]
                 "case": case,
                 "size": size,
                 "p50_ms": 1000 * b.percentile([s.seconds for s in real if (s.case, s.size) == (case, size)], 0.5),
+                "p95_ms": 1000 * b.percentile([s.seconds for s in real if (s.case, s.size) == (case, size)], 0.95),
                 "bare_p50_ms": 1000 * b.percentile([s.seconds for s in bare if (s.case, s.size) == (case, size)], 0.5),
                 "queries": max(s.queries for s in real if (s.case, s.size) == (case, size)),
                 "slowest_query_ms": 1000 * max(s.slowest_sql[0] for s in real if (s.case, s.size) == (case, size)),
@@ -408,6 +417,40 @@ def table_counts() -> dict[str, int]:
 # ------------------------------------------------------------------ main
 
 
+def sizes_from(args: argparse.Namespace) -> Sizes:
+    base = FULL
+    rows = args.import_rows or base.import_rows
+    return Sizes(
+        providers=args.providers or base.providers,
+        residents=args.residents if args.residents is not None else base.residents,
+        months=args.months or base.months,
+        import_rows=rows,
+        import_rows_small=rows // 4,
+        repeats=args.repeats or base.repeats,
+    )
+
+
+def load_section_figures(args: argparse.Namespace, say: Any) -> dict[str, Any]:
+    from perf.load.run import RUN_SECONDS, run_load
+
+    say("under load: gunicorn (production settings) and Locust …")
+    return run_load(say, seconds=args.load_seconds or RUN_SECONDS)
+
+
+def load_only(args: argparse.Namespace, sizes: Sizes, say: Any) -> None:
+    """The load section alone, on the bench database's data (generated unless reused)."""
+    from perf.report_load import load_section
+
+    setup_django(args.db, fresh=not args.reuse)
+    prepare_data(sizes, fresh=not args.reuse, say=say)
+    load = load_section_figures(args, say)
+    raw = ROOT / "var" / "bench-load.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps(load, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    say("\n".join(load_section(load)))
+    say(f"raw figures in {raw}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small data, query counts only")
@@ -421,6 +464,9 @@ def main() -> None:
     parser.add_argument("--months", type=int)
     parser.add_argument("--import-rows", type=int)
     parser.add_argument("--repeats", type=int)
+    parser.add_argument("--skip-load", action="store_true", help="leave out the load section (gunicorn + Locust)")
+    parser.add_argument("--load-only", action="store_true", help="only the load section; print its table")
+    parser.add_argument("--load-seconds", type=int, help="time cap of each load run (default 20 s)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--scheme", help=argparse.SUPPRESS)
@@ -442,6 +488,9 @@ def main() -> None:
     def say(message: str) -> None:
         print(message, flush=True)
 
+    if args.load_only:
+        load_only(args, sizes_from(args), say)
+        return
     # Query counts first, on small data in a database of their own (a child process).
     say("query counts on small data, N and 2N providers …")
     growth = run_child(args.db + "_quick", "growth")
@@ -450,19 +499,13 @@ def main() -> None:
         say(f"  {name:<62} {at_n:>6} → {at_2n:>6}  {'same' if at_n == at_2n else 'GROWS'}")
     if args.quick:
         return
-    base = FULL
-    rows = args.import_rows or base.import_rows
-    sizes = Sizes(
-        providers=args.providers or base.providers,
-        residents=args.residents if args.residents is not None else base.residents,
-        months=args.months or base.months,
-        import_rows=rows,
-        import_rows_small=rows // 4,
-        repeats=args.repeats or base.repeats,
-    )
+    sizes = sizes_from(args)
     setup_django(args.db, fresh=not args.reuse)
     results = full_run(args, sizes, say)
     results["growth"] = growth
+    if not args.skip_load:
+        results["load"] = load_section_figures(args, say)
+        results["finished"] = datetime.datetime.now().astimezone().isoformat()
     from perf.report import write_report
 
     Path(args.output).write_text(write_report(results), encoding="utf-8")

@@ -630,10 +630,11 @@ def roster_providers() -> list[str]:
     )
 
 
-def roster_rows(count: int, *, seed: int = 1) -> Iterator[list[str]]:
-    """Residents roster rows (the roster's Chinese headers and labels) of new people."""
+def roster_rows(count: int, *, seed: int = 1, usccs: list[str] | None = None) -> Iterator[list[str]]:
+    """Residents roster rows (the roster's Chinese headers and labels) of new people, at
+    ``usccs`` (by default every operating residential provider)."""
     rng = random.Random(seed)
-    usccs = roster_providers()
+    usccs = usccs or roster_providers()
     numbers = IdNumbers(ROSTER_ANCHOR_BIRTH, 5, 0)
     care_levels = [chinese_label(CareLevel, c) for c in CareLevel.values]
     categories = [chinese_label(ResidentCategory, c) for c in ResidentCategory.values]
@@ -654,12 +655,12 @@ def roster_rows(count: int, *, seed: int = 1) -> Iterator[list[str]]:
         ]
 
 
-def build_roster_xlsx(count: int, *, seed: int = 1) -> bytes:
+def build_roster_xlsx(count: int, *, seed: int = 1, usccs: list[str] | None = None) -> bytes:
     """A residents roster of ``count`` rows as an .xlsx (openpyxl write-only)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("入住老人")
     sheet.append([column.header for column in RESIDENTS.columns])
-    for row in roster_rows(count, seed=seed):
+    for row in roster_rows(count, seed=seed, usccs=usccs):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from perf.report_load import load_section
+
 IMPORT_LIMIT_X = 3  # import ≤ 3× the limit
 IMPORT_VS_IE_X = 5  # and ≥ 5× faster than django-import-export's defaults
 GRANT_LIMIT_X = 2
@@ -38,7 +40,7 @@ def write_report(r: dict[str, Any]) -> str:
         "Figures of one run of `make bench` (`tests/perf/bench.py`, issue 8), written by the bench itself: "
         "every limit was measured in the same run, on the same data, on the same machine. Times are wall-clock "
         "on a machine shared with other work, so compare ratios rather than absolute times across runs. "
-        "Regenerate with `make bench` (20 to 30 minutes at the default sizes)."
+        "Regenerate with `make bench` (30 to 40 minutes at the default sizes)."
     )
     out("")
     out(f"- **Run**: {r['started']} → {r['finished']}")
@@ -55,8 +57,12 @@ def write_report(r: dict[str, Any]) -> str:
         f"--months {sizes['months']}`): {counts}; generated in {s(gen['seconds'])} with COPY "
         f"(anchor {gen['anchor']}: stays over the {sizes['months']} months before it)."
     )
+    directory_cases = len(r["directory"]["cases"]) // max(len(r["directory"]["real"]), 1)
     out(
-        f"- **Requests** per directory/admin case: {sizes['repeats']} after one warm-up; "
+        f"- **Requests** per directory/admin case: {sizes['repeats']} after one warm-up, so each case's p95 comes "
+        f"from {sizes['repeats']} requests and a page size's p95 over its {directory_cases} filter combinations from "
+        f"{sizes['repeats'] * directory_cases}; workbench and dashboard: "
+        f"{int(r['workbench'][0]['count']) if r.get('workbench') else '–'} per page and user; "
         f"roster files: {sizes['import_rows']:,} rows ({imp['file_mb']:.1f} MB .xlsx) "
         f"and {sizes['import_rows_small']:,} rows."
     )
@@ -137,7 +143,8 @@ def write_report(r: dict[str, Any]) -> str:
         met = ratio <= DIRECTORY_P95_X
         goals.append((f"directory p95 ≤ 2× the bare view (page size {size})", met, f"{ratio:.1f}×"))
         out(
-            f"| directory list, page size {size}: p50 / p95 | {s(real['p50'])} / {s(real['p95'])} "
+            f"| directory list, page size {size}: p50 / p95 of {int(real['count'])} "
+            f"| {s(real['p50'])} / {s(real['p95'])} "
             f"| {s(bare['p50'])} / {s(bare['p95'])} | p95 {ratio:.1f}× | p95 ≤ {DIRECTORY_P95_X}× | {yes(met)} |"
         )
     for case in r["admin"]:
@@ -145,7 +152,8 @@ def write_report(r: dict[str, Any]) -> str:
         met = p95 <= CHANGELIST_P95_MS
         goals.append((f"changelist p95 ≤ 300 ms: {case['case']}", met, ms(p95)))
         out(
-            f"| admin changelist {case['case']}: p95 | {ms(p95)} ({int(case['max_queries'])} queries) | – | – "
+            f"| admin changelist {case['case']}: p95 of {int(case['count'])} | {ms(p95)} "
+            f"({int(case['max_queries'])} queries) | – | – "
             f"| ≤ {CHANGELIST_P95_MS} ms | {yes(met)} |"
         )
     for case in r.get("workbench", []):
@@ -187,6 +195,8 @@ def write_report(r: dict[str, Any]) -> str:
     out("")
 
     # ---------------------------------------------------------------- details
+    if "load" in r:
+        lines.extend(load_section(r["load"]))
     out("## Details")
     out("")
     out("### Roster import")
@@ -274,11 +284,12 @@ def write_report(r: dict[str, Any]) -> str:
     out("")
     out("### Public directory")
     out("")
-    out("| filters | page size | queries | p50 | bare p50 | slowest query |")
-    out("| --- | --- | --- | --- | --- | --- |")
+    out(f"| filters | page size | queries | p50 | p95 of {sizes['repeats']} | bare p50 | slowest query |")
+    out("| --- | --- | --- | --- | --- | --- | --- |")
     for c in directory["cases"]:
+        p95 = ms(c["p95_ms"]) if "p95_ms" in c else "–"
         out(
-            f"| {c['case']} | {c['size']} | {c['queries']} | {ms(c['p50_ms'])} | {ms(c['bare_p50_ms'])} "
+            f"| {c['case']} | {c['size']} | {c['queries']} | {ms(c['p50_ms'])} | {p95} | {ms(c['bare_p50_ms'])} "
             f"| {ms(c['slowest_query_ms'])} |"
         )
     out("")
@@ -294,11 +305,12 @@ def write_report(r: dict[str, Any]) -> str:
     out("")
     out("### Admin changelists")
     out("")
-    out("| list · user | p50 | p95 | queries | slowest query |")
-    out("| --- | --- | --- | --- | --- |")
+    out("| list · user | requests | p50 | p95 | queries | slowest query |")
+    out("| --- | --- | --- | --- | --- | --- |")
     for c in r["admin"]:
         out(
-            f"| {c['case']} | {ms(c['p50'] * 1000)} | {ms(c['p95'] * 1000)} | {int(c['max_queries'])} "
+            f"| {c['case']} | {int(c['count'])} | {ms(c['p50'] * 1000)} | {ms(c['p95'] * 1000)} "
+            f"| {int(c['max_queries'])} "
             f"| {ms(c['slowest_query_ms'])}: `{c['slowest_query'][:160]}…` |"
         )
     out("")
