@@ -329,6 +329,7 @@ READ_THE_PRIMARY = {
     "concern_lookup": "a citizen looks up what they have just sent",
     "set_language": "a POST, nothing read",
     "mn_back_office": "a redirect to the back office",
+    "ping": "the health check reads no database at all",
 }
 NOT_PUBLIC = ("admin/", "portal/")
 
