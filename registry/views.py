@@ -267,7 +267,8 @@ def hsds_download(request: HttpRequest) -> HttpResponse:
     the package is kept in the cache until the data changes, each download is recorded."""
 
     def package() -> tuple[bytes, int, datetime.datetime]:
-        taken_at = timezone.localtime()  # Beijing time, with its offset: the date in "created" and the file name is the citizens' date
+        # Beijing time, with its offset: "created" and the file name carry the citizens' date.
+        taken_at = timezone.localtime()
         providers = public_providers().order_by("uscc")
         content, count = hsds_zip(
             providers.iterator(chunk_size=500),
