@@ -37,7 +37,7 @@ HINT = 'Set REDIS_CACHE_URL (docs/deploy.md, section 1 and "Growing past one mac
 
 def per_process_state() -> list[str]:
     """What the settings keep per process (or per machine) that every instance must share."""
-    cache = settings.CACHES["default"]["BACKEND"]
+    cache = str(settings.CACHES["default"]["BACKEND"])
     local_cache = cache in PER_PROCESS_CACHES
     found = []
     if local_cache:
