@@ -72,7 +72,9 @@ def test_rss_growth_is_measured_from_after_the_warm_up_to_the_end():
 
 
 GRANT, ROSTER = "subsidies.tasks.refresh_monthly_runs", "registry.tasks.apply_roster_upload"
-KILLED, IMPORTED, FAILED = (str(n) * 8 + "-" + "-".join([str(n) * 4] * 3) + "-" + str(n) * 12 for n in (1, 2, 3))
+KILLED, IMPORTED, FAILED, RETRIED = (
+    str(n) * 8 + "-" + "-".join([str(n) * 4] * 3) + "-" + str(n) * 12 for n in (1, 2, 3, 4)
+)
 
 
 def log(*lines: tuple[str, str]) -> str:
@@ -93,6 +95,10 @@ WORKER_LOG_NEW = log(
         "ForkPoolWorker-2",
         f"Task {GRANT}[{FAILED}] raised unexpected: OperationalError('the database is shutting down')",
     ),
+    ("MainProcess", f"Task {ROSTER}[{RETRIED}] received"),
+    ("ForkPoolWorker-1", f"Task {ROSTER}[{RETRIED}] retry: Retry in 1s: OperationalError('shutting down')"),
+    ("MainProcess", f"Task {ROSTER}[{RETRIED}] received"),
+    ("ForkPoolWorker-1", f"Task {ROSTER}[{RETRIED}] succeeded in 0.7s: 'imported (resumed)'"),
 )
 
 
@@ -104,6 +110,7 @@ def test_the_worker_logs_say_which_task_finished_once_was_delivered_again_or_was
     once = once_each(events, [killed, failed])
 
     assert once["redelivered"] == [killed] and once["twice"] == []
+    assert once["retried"] == [RETRIED]  # tried again after losing its database: not lost, not twice
     assert once["lost"] == [failed] and once["failed"] == [failed]
     assert once["longest_seconds"] == 7.3
 

@@ -149,18 +149,21 @@ def parse_result(text: str) -> Any:
 
 def once_each(tasks: dict[str, dict[str, Any]], published: Iterable[str]) -> dict[str, Any]:
     """Whether every task published finished exactly once, and whether any task in the
-    logs ran to success more than once or failed."""
+    logs ran to success more than once or failed; which were delivered again (their worker
+    was lost) and which were tried again (their database was)."""
     published = list(published)
     lost = [task_id for task_id in published if tasks.get(task_id, {}).get("succeeded", 0) == 0]
     twice = sorted(task_id for task_id, t in tasks.items() if t["succeeded"] > 1)
     failed = sorted(task_id for task_id, t in tasks.items() if t["raised"])
-    redelivered = sorted(task_id for task_id, t in tasks.items() if t["received"] > 1)
+    redelivered = sorted(task_id for task_id, t in tasks.items() if t["received"] > 1 and not t["retry"])
+    retried = sorted(task_id for task_id, t in tasks.items() if t["retry"])
     return {
         "published": len(published),
         "lost": lost,
         "twice": twice,
         "failed": failed,
         "redelivered": redelivered,
+        "retried": retried,
         "longest_seconds": max((s for t in tasks.values() for s in t["seconds"]), default=0.0),
         "by_name": {
             name: sum(1 for t in tasks.values() if t["name"] == name)

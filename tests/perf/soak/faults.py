@@ -82,6 +82,8 @@ def kill_worker_during_grant_run(stack: Stack, recorder: Recorder, grants: Grant
     ]
     replacement = stack.start_worker()
     wait_until(lambda: stack.worker_ready(replacement), 120, "the new worker")
+    for _n in range(2):  # its pool processes warm up as the first worker's did: a grant run each
+        grants.publish(purpose="warm-up of the new worker")
     return Fault(
         "worker SIGKILLed during a grant run",
         started,
@@ -117,9 +119,8 @@ def restart_redis(stack: Stack, recorder: Recorder, grants: GrantScheduler, cler
     stack.stop_redis()
     stopped = recorder.now()
     roster = clerk.next_roster()
-    uploader = threading.Thread(target=clerk.flow, args=(roster,), daemon=True) if roster else None
-    if uploader is not None:
-        uploader.start()
+    if roster is not None:
+        clerk.start_flow(roster)
     refused = grants.publish(purpose="fault 2: beat's tick while Redis is down")
     time.sleep(max(0.0, REDIS_OUTAGE - (recorder.now() - stopped)))
     stack.start_redis()

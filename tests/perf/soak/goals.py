@@ -52,10 +52,12 @@ def exactly_once(
         "every task finished exactly once",
         not problems,
         f"{len(published)} grant-run tasks published ({refused} refused by the broker while it was down), "
-        f"{len(published) - len(once['lost'])} finished once, {len(once['redelivered'])} tasks delivered again "
-        f"after a fault, {len(once['twice'])} finished twice; {len(runs)} runs refreshed, "
+        f"{len(published) - len(once['lost'])} finished once; of all tasks, {len(once['redelivered'])} delivered "
+        f"again after their worker was killed, {len(once['retried'])} tried again after losing the database, "
+        f"{len(once['twice'])} finished twice; {len(runs)} runs refreshed, "
         f"{sum(r['lines_twice'] for r in runs)} lines twice, {sum(r['same_as_clean_run'] for r in runs)} runs "
-        f"the same as a clean run; {deferred['created']} tasks deferred while Redis was down, {deferred['sent']} sent; "
+        f"the same as a clean run; tasks deferred while Redis was down: {deferred['created']}, "
+        f"sent: {deferred['sent']}; "
         f"longest task {once['longest_seconds']:.1f} s",
         problems,
     )
@@ -122,7 +124,8 @@ def rss_flat(growth: list[dict[str, Any]]) -> dict[str, Any]:
     for g in measured:
         by_role.setdefault(g["role"], []).append(g["growth"])
     figure = "; ".join(
-        f"{role}s ({len(values)}): at most {100 * max(values):+.1f} %" for role, values in sorted(by_role.items())
+        f"{role} ({len(values)} measured): at most {100 * max(values):+.1f} %"
+        for role, values in sorted(by_role.items())
     )
     return goal(
         f"RSS flat (< {100 * RSS_GROWTH_LIMIT:.0f} % growth after warm-up)", not problems, figure or "–", problems

@@ -46,6 +46,7 @@ UPLOAD_ID = re.compile(r"/admin/registry/resident/import/(\d+)/$")
 DIGEST_INPUT = re.compile(r'name="digest" value="([0-9a-f]*)"')
 NOTICE = '<li class="warning">'  # why a confirmed import did not run (upload.notice)
 POLL_SECONDS = 2
+ATTEMPTS = 5  # times a clerk tries to sign in and open the upload form before giving up
 FLOW_TIMEOUT = 600  # a roster flow gives up after this long (its upload is then checked as it stands)
 GRANT_TASK = "subsidies.tasks.refresh_monthly_runs"
 
@@ -168,11 +169,34 @@ class RosterClerk:
         self.rosters = list(rosters)
         self.pause = pause
         self.flows: list[RosterFlow] = []
+        self.threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def next_roster(self) -> dict[str, Any] | None:
         with self._lock:
             return self.rosters.pop(0) if self.rosters else None
+
+    def start_flow(self, roster: dict[str, Any]) -> None:
+        """Run a flow on a thread of its own (a second tab of the clerk's)."""
+        thread = threading.Thread(target=self.flow, args=(roster,), daemon=True)
+        with self._lock:
+            self.threads.append(thread)
+        thread.start()
+
+    def busy(self) -> bool:
+        """Whether a flow is still under way (the clerk's own, or one started apart)."""
+        with self._lock:
+            return any(thread.is_alive() for thread in self.threads)
+
+    def run(self, stop: threading.Event) -> None:
+        with self._lock:
+            self.threads.append(threading.current_thread())
+        while not stop.is_set():
+            roster = self.next_roster()
+            if roster is None:
+                return
+            self.flow(roster)
+            stop.wait(self.pause)
 
     def flow(self, roster: dict[str, Any]) -> RosterFlow:
         browser = Browser(self.port, "10.20.0.1", self.recorder)
@@ -183,12 +207,15 @@ class RosterClerk:
         def step(what: str) -> None:
             flow.steps.append((round(self.recorder.now(), 1), what))
 
-        if not browser.log_in(self.username, self.password):
-            flow.outcome = "could not sign in"
-            return flow
-        form = browser.get("clerk: roster upload", IMPORT_PATH)
+        form = None
+        for _attempt in range(ATTEMPTS):  # a clerk whose page failed tries again a little later
+            if browser.log_in(self.username, self.password):
+                form = browser.get("clerk: roster upload", IMPORT_PATH)
+                if form is not None and form.status == 200:
+                    break
+            time.sleep(POLL_SECONDS)
         if form is None or form.status != 200:
-            flow.outcome = f"upload form: {form.status if form else 'no answer'}"
+            flow.outcome = f"no upload form after {ATTEMPTS} attempts"
             return flow
         data = Path(roster["path"]).read_bytes()
         answer = browser.post_file(
@@ -249,11 +276,3 @@ class RosterClerk:
             time.sleep(POLL_SECONDS)
         flow.outcome = f"still waiting after {FLOW_TIMEOUT} s"
         return None
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            roster = self.next_roster()
-            if roster is None:
-                return
-            self.flow(roster)
-            stop.wait(self.pause)

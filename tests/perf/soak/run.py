@@ -203,6 +203,7 @@ def _soak(stack: Stack, plan: dict[str, float], prepared: dict[str, Any], say: S
         "verify_audit": verify,
         "visibility_timeout": VISIBILITY_TIMEOUT,
         "rss": analysis.rss_growth(sampler.samples, plan["warm_up"], load_end),
+        "rss_samples": sampler.samples,
         "background_rows": prepared["background_rows"],
         "beat_alive": stack.beat is not None and stack.beat.alive(),
     }
@@ -239,16 +240,18 @@ def _drain(
         )
         return all(f"[{task_id}] succeeded" in logs or f"[{task_id}] raised" in logs for task_id in published)
 
+    def done() -> bool:
+        return not roster_clerk.busy() and not any(t.is_alive() for t in threads) and grants_done()
+
     while time.monotonic() - started < DRAIN_TIMEOUT:
-        flows_done = not any(t.is_alive() for t in threads)
-        if flows_done and grants_done():
+        if done():
             break
         if not sent_by_command and time.monotonic() - started > SEND_DEFERRED_AFTER:
             sent_by_command = stack.manage("send_deferred_tasks").strip() or "nothing to send"
         time.sleep(1)
     return {
         "seconds": round(time.monotonic() - started, 1),
-        "finished": not any(t.is_alive() for t in threads) and grants_done(),
+        "finished": done(),
         "send_deferred_tasks": sent_by_command or "not needed",
     }
 
