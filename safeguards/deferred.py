@@ -43,7 +43,7 @@ class ResilientTask(DjangoTask):
     autoretry_for = DATABASE_LOST
     retry_backoff = 2  # seconds, doubled each time (with jitter), at most retry_backoff_max
     retry_backoff_max = 60
-    max_retries = 12  # about ten minutes of retries in all
+    max_retries = 12  # 2 + 4 + … + 60 s: retries over at most about eight minutes (jitter: half on average)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
         if self.app.conf.task_always_eager:

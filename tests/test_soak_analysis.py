@@ -119,6 +119,7 @@ def result() -> dict[str, Any]:
     """A soak's result in which every goal is met."""
     return {
         "minutes": 2.5,
+        "schedule": {"duration": 150.0, "warm_up": 30.0},
         "started": "2026-12-05T23:50:00+08:00",
         "finished": "2026-12-05T23:57:00+08:00",
         "data": {"scale_providers": 2000, "scale_residents": 40000},
@@ -254,3 +255,11 @@ def test_a_window_overlaps_a_request_that_straddles_either_edge():
     window = Window("x", 10.0, 20.0)
 
     assert window.overlaps(5.0, 10.0) and window.overlaps(20.0, 25.0) and not window.overlaps(20.1, 25.0)
+
+
+def test_a_soak_that_could_not_finish_says_so_and_meets_no_goal():
+    failed = {**result(), "error": "RuntimeError: soak: timed out after 90 s waiting for a grant run in progress"}
+
+    text = "\n".join(soak_section(failed))
+
+    assert "did not finish, so none of its goals is met" in text and "timed out after 90 s" in text

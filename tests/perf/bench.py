@@ -17,7 +17,7 @@ measures, for each case, the time, the limit measured in the same run and their 
 - inspection planning and reminders: time and queries;
 - peak memory (RSS, ``VmHWM`` reset before the case) of the import and of the grant
   run, each in a subprocess of its own;
-- a short soak with faults (``tests/perf/soak/``, issue 20: ``SOAK_MINUTES`` of moderate
+- a short soak with faults (``tests/perf/soak/``, issue 20: ``MAKE_BENCH_MINUTES`` of moderate
   load on a stack of its own while the worker is killed and Redis and PostgreSQL restart);
 
 and whether the number of queries of the directory, admin, planning, reminders and
@@ -62,7 +62,6 @@ class Sizes:
 
 
 IMPORT_ATTEMPTS = 2  # runs of our engine and of the limit per file; the faster counts
-SOAK_MINUTES = 2.5  # the short soak with faults (issue 20); `make soak` runs 30
 
 FULL = Sizes(providers=20_000, residents=500_000, months=24, import_rows=100_000, import_rows_small=25_000, repeats=5)
 QUICK = Sizes(providers=300, residents=3_000, months=3, import_rows=2_000, import_rows_small=1_000, repeats=1)
@@ -258,6 +257,7 @@ def machine() -> dict[str, str]:
 def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]:
     from perf import benchmarks as b
     from perf.soak.run import run_soak
+    from perf.soak.section import MAKE_BENCH_MINUTES
 
     results: dict[str, Any] = {"sizes": asdict(sizes), "started": datetime.datetime.now().astimezone().isoformat()}
     results["machine"] = machine()
@@ -352,8 +352,8 @@ def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]
 
     say("roster imports …")
     results["import"] = imports(args, sizes, say)
-    say(f"soak with faults ({SOAK_MINUTES} minutes, a stack of its own) …")
-    results["soak"] = run_soak(minutes=SOAK_MINUTES, say=say)
+    say(f"soak with faults ({MAKE_BENCH_MINUTES} minutes, a stack of its own) …")
+    results["soak"] = run_soak(minutes=MAKE_BENCH_MINUTES, say=say)
     results["finished"] = datetime.datetime.now().astimezone().isoformat()
     return results
 

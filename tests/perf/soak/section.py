@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 HEADING = "## Soak with faults"
+MAKE_SOAK_MINUTES = 30.0  # `make soak`
+MAKE_BENCH_MINUTES = 2.5  # the short soak inside `make bench`
 
 
 def _s(seconds: float) -> str:
@@ -15,6 +17,15 @@ def _s(seconds: float) -> str:
 
 
 def soak_section(r: dict[str, Any]) -> list[str]:
+    if "error" in r:
+        return [
+            f"{HEADING} (issue 20)",
+            "",
+            f"The soak ({r['minutes']:g} minutes, {r['started']} → {r['finished']}) did not finish, so none of its "
+            f"goals is met: `{r['error'][:500]}`. Run `make soak SOAK_ARGS='--minutes {r['minutes']:g} --keep'` to "
+            "keep the stack's logs.",
+            "",
+        ]
     lines: list[str] = []
     out = lines.append
     errors, load, checks = r["errors"], r["load"], r["checks"]
@@ -22,9 +33,9 @@ def soak_section(r: dict[str, Any]) -> list[str]:
     out(f"{HEADING} (issue 20)")
     out("")
     out(
-        f"One run of the soak (`tests/perf/soak/`; `make soak` runs 30 minutes, `make bench` {r['minutes']:g}): "
-        f"{r['minutes']:g} minutes of moderate load on a stack of its own, broken three times, then checked. "
-        f"Run {r['started']} → {r['finished']}."
+        f"One run of the soak (`tests/perf/soak/`; `make soak` runs it for {MAKE_SOAK_MINUTES:g} minutes, "
+        f"`make bench` for {MAKE_BENCH_MINUTES:g}): {r['minutes']:g} minutes of moderate load on a stack of its "
+        f"own, broken three times, then checked. Run {r['started']} → {r['finished']}."
     )
     out("")
     data = r["data"]
@@ -99,16 +110,27 @@ def soak_section(r: dict[str, Any]) -> list[str]:
         "constraint) whose lines are each there once (unique per scheme, provider, month and subject) and equal a "
         "clean computation of the same run after the soak; each roster upload is imported with all its rows or "
         "none; no task is left deferred (`DeferredTask`: what could not be published while Redis was down is kept "
-        f"and sent again — after the load, the drain sent: {r['drain']['send_deferred_tasks']})."
+        f"and sent again — {_deferred_sender(r)})."
     )
     out(
         "- *RSS*: `VmRSS` of every gunicorn worker and Celery process every 3 s; the median over 30 s once warm "
-        "against the median over the last 30 s of the load. The worker killed in the first fault is not measured; "
-        "its replacement warms up from its own start. gunicorn's `--max-requests 2000` recycling "
+        f"(after the first {r['schedule']['warm_up']:.0f} s of the soak, or of a process started later) against "
+        "the median over the last 30 s of the load. The worker killed in the first fault is not measured; its "
+        "replacement warms up from its own start, given a grant run per pool process as the first worker was. "
+        "gunicorn's `--max-requests 2000` recycling "
         "(`deploy/systemd`) is off here, so that a leak shows as growth instead of being reset with the process."
     )
     out("")
     return lines
+
+
+def _deferred_sender(r: dict[str, Any]) -> str:
+    sent = r["drain"]["send_deferred_tasks"]
+    if r["checks"]["deferred"]["created"] == 0:
+        return "none was deferred in this run"
+    if sent == "not needed":
+        return "here by beat's five-minute schedule, during the load"
+    return f"here, after the load, by `manage.py send_deferred_tasks` as beat would have within five minutes: {sent}"
 
 
 def _plain(value: Any) -> str:
