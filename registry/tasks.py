@@ -23,10 +23,20 @@ def validate_roster_upload(upload_id: int) -> str:
 
 @shared_task(acks_late=True)
 def apply_roster_upload(upload_id: int, digest: str) -> str:
-    upload = RosterImport.objects.filter(pk=upload_id, status=RosterImport.Status.PREVIEWED).first()
+    """Import a confirmed upload. Delivered again after its worker died, or tried again
+    after its database went away, it finds the upload still "importing" with none of its
+    rows saved (they are committed with the status), and imports it then."""
+    upload = RosterImport.objects.filter(
+        pk=upload_id, status__in=[RosterImport.Status.PREVIEWED, RosterImport.Status.RUNNING]
+    ).first()
     if upload is None:
         return "nothing to do"
     try:
+        if upload.status == RosterImport.Status.RUNNING:
+            resumed = uploads.upload_resume(upload, digest=digest)
+            if resumed is None:
+                return "nothing to do"  # another worker is importing it right now
+            return f"imported {resumed} (resumed)"
         counts = uploads.upload_apply(upload, digest=digest)
     except ValidationError as error:
         # upload_apply checked the file again: the preview shows the new plan, and why

@@ -144,6 +144,7 @@ VERB_LABELS = {
     "reconcile": pgettext_lazy("audit verb", "reconciled"),
     "record": pgettext_lazy("audit verb", "recorded"),
     "rectify": pgettext_lazy("audit verb", "rectification recorded"),
+    "refresh": pgettext_lazy("audit verb", "refreshed"),
     "refuse": pgettext_lazy("audit verb", "refused"),
     "reinstate": pgettext_lazy("audit verb", "reinstated"),
     "reject": pgettext_lazy("audit verb", "rejected"),
@@ -172,6 +173,7 @@ SYSTEM_ACTORS = {
     "verify_audit": _("Scheduled task: verify the audit log"),
     "import_roster": _("Command line: roster import"),
     "run_operating_grants": _("Command line: operating grant run"),
+    "refresh_monthly_runs": _("Scheduled task: monthly grant runs"),
     "manage.py grant_role": _("Command line: grant a role"),
     "server": _("Server administrator"),
     "public concern form": _("A citizen, through the public concern form"),
@@ -203,6 +205,7 @@ def action_label(action: str) -> str:
 # Keys of before/after that are not a field of the entry's object (statistics, summaries).
 KEY_LABELS: dict[str, Promise] = {
     "kind": _("kind"),
+    "lines": _("lines"),  # grant lines of a run (run.refresh, run.approve)
     "new": _("new rows"),
     "changed": _("changed rows"),
     "unchanged": _("unchanged rows"),

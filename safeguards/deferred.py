@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import current_app
 from celery.contrib.django.task import DjangoTask
+from django import db
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -24,13 +25,25 @@ logger = logging.getLogger(__name__)
 
 # What publishing raises when the broker cannot be reached.
 BROKER_ERRORS = (OperationalError, ConnectionError, OSError)
+# What a query raises when the database went away (restart, failover, network).
+DATABASE_LOST = (db.OperationalError, db.InterfaceError)
 
 
 class ResilientTask(DjangoTask):
     """DjangoTask gives every task delay_on_commit()/apply_async_on_commit(), so a task is
     enqueued only once the transaction that created its data has committed. If the broker
     is down, the task is kept in the database and sent later instead of failing the page
-    that asked for it."""
+    that asked for it.
+
+    A task that loses its database connection (PostgreSQL restarted or failed over) is
+    tried again after a backoff instead of failing: acknowledged late, a failed task would
+    otherwise be acknowledged and lost — the monthly grant run of that night never made.
+    Every task is idempotent, so trying again is safe; its transaction was undone."""
+
+    autoretry_for = DATABASE_LOST
+    retry_backoff = 2  # seconds, doubled each time (with jitter), at most retry_backoff_max
+    retry_backoff_max = 60
+    max_retries = 12  # 2 + 4 + … + 60 s: retries over at most about eight minutes (jitter: half on average)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
         if self.app.conf.task_always_eager:

@@ -73,26 +73,35 @@ def check_refresh(
 
 @transaction.atomic
 def run_refresh(
-    *, scheme_code: str, period: datetime.date, division_code: str | None = None, user: User | None = None
+    *,
+    scheme_code: str,
+    period: datetime.date,
+    division_code: str | None = None,
+    user: User | None = None,
+    actor_name: str = "",
 ) -> GrantRun:
     """Create or replace the draft run of a monthly scheme for ``period``. Idempotent:
     the same facts give the same lines; an approved run is refused, never changed.
 
-    ``user`` (None: the monthly task or the command) must be a clerk whose jurisdiction
-    contains the run's division, and becomes one of the run's preparers."""
+    ``user`` (None: the monthly task or the command, named by ``actor_name``) must be a
+    clerk whose jurisdiction contains the run's division, and becomes one of the run's
+    preparers. Each refresh writes one ``run.refresh`` audit entry (the number of lines
+    before and after), in the run's transaction: a refresh that did not happen has none."""
     scheme = scheme_by_code(scheme_code)
     division = Division.objects.get(code=division_code) if division_code else scheme.jurisdiction
     check_refresh(scheme=scheme, division=division, user=user, period=period)
     builder = LINE_BUILDERS[scheme.kind]
-    run, _created = GrantRun.objects.select_for_update().get_or_create(
+    run, created = GrantRun.objects.select_for_update().get_or_create(
         scheme=scheme, period=period.replace(day=1), division=division, defaults={"created_by": user}
     )
     if run.status != GrantRun.Status.DRAFT:
         raise ValidationError(_("This run is approved; corrections go into the next month's run."))
+    before = None if created else {"lines": run.lines.count()}
     run.lines.all().delete()
-    GrantLine.objects.bulk_create(builder(run))
+    lines = GrantLine.objects.bulk_create(builder(run))
     run.save(update_fields=["refreshed_at"])
     add_preparer(run, user)
+    audit_record("run.refresh", actor=user, actor_name=actor_name, obj=run, before=before, after={"lines": len(lines)})
     return run
 
 

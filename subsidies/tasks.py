@@ -13,6 +13,9 @@ from .models import SubsidyScheme
 from .recoveries import recover_from_closed_providers
 from .runs import MONTHLY_KINDS, run_refresh
 
+# Who refreshed a run in the audit log when the monthly task did (safeguards/audit_labels.py).
+MONTHLY_RUNS_ACTOR = "refresh_monthly_runs"
+
 
 @shared_task(acks_late=True)
 def refresh_monthly_runs(period: str | None = None) -> dict[str, str]:
@@ -22,7 +25,7 @@ def refresh_monthly_runs(period: str | None = None) -> dict[str, str]:
     results = {}
     for code in SubsidyScheme.objects.filter(kind__in=MONTHLY_KINDS).values_list("code", flat=True):
         try:
-            run = run_refresh(scheme_code=code, period=month)
+            run = run_refresh(scheme_code=code, period=month, actor_name=MONTHLY_RUNS_ACTOR)
         except ValidationError as error:
             results[code] = " ".join(error.messages)
         else:

@@ -293,17 +293,45 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     """Apply the previewed plan once; refuses if the data changed since the preview."""
     if not upload_claim(upload):
         raise ValidationError(_("This roster has already been imported or is being imported."))
-    upload.refresh_from_db(fields=["file"])  # as it is now (a key rotation may have written it again)
+    counts = _import_claimed(upload, digest=digest)
+    if counts is None:
+        raise ValidationError(_("This roster has already been imported or is being imported."))
+    return counts
+
+
+def upload_resume(upload: RosterImport, *, digest: str) -> dict[str, int] | None:
+    """Import an upload left "importing" by a worker that died in the middle (killed, or
+    its database went away): its transaction died with it, so none of its rows are in the
+    database, and the task delivered again (or tried again) imports it now. None when it is
+    not importing, or another worker is importing it at this moment (it holds the row)."""
+    return _import_claimed(upload, digest=digest)
+
+
+def _import_claimed(upload: RosterImport, *, digest: str) -> dict[str, int] | None:
+    """Import a claimed (running) upload holding its row, so that its rows and its status
+    "imported" are committed together, by one worker only."""
     try:
-        with opened_upload(upload) as file:
-            table = stream_table(file, upload.filename, headers=known_headers(KINDS[upload.kind]))
-            counts = import_roster(
-                KINDS[upload.kind],
-                table,
-                user=upload.uploaded_by,
-                expected_digest=digest,
-                source=upload,
-                filename=upload.filename,
+        with transaction.atomic():
+            claimed = RosterImport.objects.select_for_update(skip_locked=True).filter(
+                pk=upload.pk, status=Status.RUNNING
+            )
+            if not list(claimed.values_list("pk", flat=True)):
+                return None
+            upload.refresh_from_db(fields=["file"])  # as it is now (a key rotation may have written it again)
+            with opened_upload(upload) as file:
+                table = stream_table(file, upload.filename, headers=known_headers(KINDS[upload.kind]))
+                counts = import_roster(
+                    KINDS[upload.kind],
+                    table,
+                    user=upload.uploaded_by,
+                    expected_digest=digest,
+                    source=upload,
+                    filename=upload.filename,
+                )
+            # The rows are in the database (and their history): the file and the preview's
+            # copy of them are no longer needed.
+            RosterImport.objects.filter(pk=upload.pk).update(
+                status=Status.IMPORTED, counts=counts, finished_at=timezone.now(), file="", changes=[], notice=""
             )
     except ValidationError:
         upload_validate(upload)  # the preview no longer holds: check the file again, so the page shows what is
@@ -311,10 +339,7 @@ def upload_apply(upload: RosterImport, *, digest: str) -> dict[str, int]:
     except Exception:
         RosterImport.objects.filter(pk=upload.pk).update(status=Status.FAILED)
         raise
-    RosterImport.objects.filter(pk=upload.pk).update(status=Status.IMPORTED, counts=counts, finished_at=timezone.now())
-    upload.file.delete(save=False)  # imported: the rows are in the database, the file is no longer needed
-    # The rows are in the database (and their history): the preview's copy of them is not needed.
-    RosterImport.objects.filter(pk=upload.pk).update(file="", changes=[], notice="")
+    upload.file.delete(save=False)
     return counts
 
 

@@ -17,6 +17,8 @@ measures, for each case, the time, the limit measured in the same run and their 
 - inspection planning and reminders: time and queries;
 - peak memory (RSS, ``VmHWM`` reset before the case) of the import and of the grant
   run, each in a subprocess of its own;
+- a short soak with faults (``tests/perf/soak/``, issue 20: ``MAKE_BENCH_MINUTES`` of moderate
+  load on a stack of its own while the worker is killed and Redis and PostgreSQL restart);
 
 - under load (issue 20, ``tests/perf/load/``): gunicorn with the production settings and
   Locust at 1, 8, 32 and 64 concurrent users: ``/ping/``, the citizen mix with the page
@@ -262,6 +264,8 @@ def machine() -> dict[str, str]:
 
 def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]:
     from perf import benchmarks as b
+    from perf.soak.run import run_soak
+    from perf.soak.section import MAKE_BENCH_MINUTES
 
     results: dict[str, Any] = {"sizes": asdict(sizes), "started": datetime.datetime.now().astimezone().isoformat()}
     results["machine"] = machine()
@@ -357,6 +361,8 @@ def full_run(args: argparse.Namespace, sizes: Sizes, say: Any) -> dict[str, Any]
 
     say("roster imports …")
     results["import"] = imports(args, sizes, say)
+    say(f"soak with faults ({MAKE_BENCH_MINUTES} minutes, a stack of its own) …")
+    results["soak"] = run_soak(minutes=MAKE_BENCH_MINUTES, say=say)
     results["finished"] = datetime.datetime.now().astimezone().isoformat()
     return results
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from perf.report_load import load_section
+from perf.soak.section import soak_section
 
 IMPORT_LIMIT_X = 3  # import ≤ 3× the limit
 IMPORT_VS_IE_X = 5  # and ≥ 5× faster than django-import-export's defaults
@@ -350,6 +351,7 @@ def write_report(r: dict[str, Any]) -> str:
     for name, a, b in r["growth"]["rows"]:
         out(f"| {name} | {a} | {b} | {'same' if a == b else '**grows**'} |")
     out("")
+    lines += soak_section(r["soak"]) if "soak" in r else []
     out("## Notes")
     out("")
     out(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,6 +16,8 @@ from rosters_support import residents_upload
 from registry.models import Resident, RosterImport
 from registry.rosters import uploads
 from registry.rosters.formats import stream_table
+from registry.tasks import apply_roster_upload
+from safeguards.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +115,62 @@ def first_id_number(upload: RosterImport) -> str:
     with uploads.opened_upload(upload) as file:
         _header, rows = stream_table(file, upload.filename)
         return next(rows)[0]  # the ID number is the roster's first column
+
+
+def previewed_upload(client, provider, rows: int, capture) -> RosterImport:
+    with capture(execute=True):
+        client.post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, rows)})
+    upload = RosterImport.objects.get()
+    assert upload.status == RosterImport.Status.PREVIEWED
+    return upload
+
+
+def test_an_import_left_running_by_a_dead_worker_is_imported_when_its_task_comes_again(
+    divisions, clerk, client_for, settings, django_capture_on_commit_callbacks
+):
+    """A worker killed (or cut off from its database) after claiming the upload: its import
+    transaction died with it, the upload still says "importing". The task, delivered again
+    (acks_late) or tried again, imports it — once."""
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    upload = previewed_upload(client_for(clerk), provider, 5, django_capture_on_commit_callbacks)
+    assert uploads.upload_claim(upload)  # … and the worker dies here
+
+    apply_roster_upload.delay(upload.pk, upload.digest)
+    apply_roster_upload.delay(upload.pk, upload.digest)  # delivered once more: nothing twice
+
+    upload.refresh_from_db()
+    assert upload.status == RosterImport.Status.IMPORTED
+    assert Resident.objects.filter(provider=provider).count() == 5
+    assert AuditEntry.objects.filter(action="roster.import", object_id=str(upload.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_another_worker_holds_is_left_to_it(divisions, clerk, client_for, settings):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    provider = ProviderFactory()
+    client = client_for(clerk)
+    client.post(reverse("admin:registry_resident_import"), {"roster": residents_upload(provider, 5)})
+    upload = RosterImport.objects.get()
+    uploads.upload_validate(upload)  # the check's task (its commit never comes in this test)
+    upload.refresh_from_db()
+    assert uploads.upload_claim(upload)
+    holding, release = threading.Event(), threading.Event()
+
+    def importing_worker() -> None:  # holds the upload's row, as an import in progress does
+        with transaction.atomic():
+            RosterImport.objects.select_for_update().get(pk=upload.pk)
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    worker = threading.Thread(target=importing_worker)
+    worker.start()
+    try:
+        assert holding.wait(10)
+        assert apply_roster_upload.delay(upload.pk, upload.digest).get() == "nothing to do"
+    finally:
+        release.set()
+        worker.join()
+    assert Resident.objects.filter(provider=provider).count() == 0
+    assert RosterImport.objects.get(pk=upload.pk).status == RosterImport.Status.RUNNING

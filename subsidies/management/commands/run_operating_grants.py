@@ -38,7 +38,12 @@ class Command(BaseCommand):
         refused: list[str] = []
         for code in codes:
             try:
-                run = run_refresh(scheme_code=code, period=period, division_code=options["division"])
+                run = run_refresh(
+                    scheme_code=code,
+                    period=period,
+                    division_code=options["division"],
+                    actor_name="run_operating_grants",
+                )
             except SubsidyScheme.DoesNotExist as error:
                 raise CommandError(f"unknown scheme {code}") from error
             except Division.DoesNotExist as error:
