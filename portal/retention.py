@@ -23,7 +23,6 @@ audit entry per run that deleted something, with the counts per kind (no file na
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
@@ -31,8 +30,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registry.rosters.retention import delete_stored, retention_cutoff
-from safeguards.audit import audit_record
+from registry.rosters.retention import delete_stored, purge_each, retention_cutoff
 
 from .models import Submission, Upload
 
@@ -77,21 +75,10 @@ def purge_portal_uploads(*, now: datetime.datetime | None = None) -> dict[str, i
     ``UPLOAD_RETENTION_DAYS``; the counts per kind (and of files already missing). One
     audit entry when anything was purged; a second run finds nothing."""
     cutoff = retention_cutoff(now or timezone.now())
-    counts: Counter[str] = Counter()
-    for pk in list(stale_uploads(cutoff).order_by("pk").values_list("pk", flat=True)):
-        outcome = _purge_one(pk, cutoff)
-        if outcome is None:
-            continue
-        kind, found = outcome
-        counts[kind] += 1
-        if not found:
-            counts["missing_files"] += 1
-    result = dict(sorted(counts.items()))
-    if result:
-        audit_record(
-            "portal.upload_purge",
-            actor=None,
-            after=result,
-            detail=f"portal uploads sent before {cutoff:%Y-%m-%d} deleted ({settings.UPLOAD_RETENTION_DAYS} days)",
-        )
-    return result
+    pks = stale_uploads(cutoff).order_by("pk").values_list("pk", flat=True)
+    return purge_each(
+        list(pks),
+        lambda pk: _purge_one(pk, cutoff),
+        action="portal.upload_purge",
+        detail=f"portal uploads sent before {cutoff:%Y-%m-%d} deleted ({settings.UPLOAD_RETENTION_DAYS} days)",
+    )

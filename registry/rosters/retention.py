@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -100,9 +101,24 @@ def purge_roster_files(*, now: datetime.datetime | None = None) -> dict[str, int
     One audit entry when anything was purged; a second run finds nothing."""
     now = now or timezone.now()
     cutoff = retention_cutoff(now)
+    pks = stale_roster_imports(cutoff).order_by("pk").values_list("pk", flat=True)
+    return purge_each(
+        list(pks),
+        lambda pk: _purge_one(pk, cutoff, now),
+        action="roster.purge",
+        detail=f"roster files uploaded before {cutoff:%Y-%m-%d} deleted ({settings.UPLOAD_RETENTION_DAYS} days)",
+    )
+
+
+def purge_each(
+    pks: list[int], purge_one: Callable[[int], tuple[str, bool] | None], *, action: str, detail: str
+) -> dict[str, int]:
+    """Purge each record by ``purge_one`` (its kind and whether the file was there, or None
+    when it is no longer stale); the counts per kind and of files already missing, audited
+    once as ``action`` when anything was purged (the portal's purge uses it too)."""
     counts: Counter[str] = Counter()
-    for pk in list(stale_roster_imports(cutoff).order_by("pk").values_list("pk", flat=True)):
-        outcome = _purge_one(pk, cutoff, now)
+    for pk in pks:
+        outcome = purge_one(pk)
         if outcome is None:
             continue
         kind, found = outcome
@@ -111,10 +127,5 @@ def purge_roster_files(*, now: datetime.datetime | None = None) -> dict[str, int
             counts["missing_files"] += 1
     result = dict(sorted(counts.items()))
     if result:
-        audit_record(
-            "roster.purge",
-            actor=None,
-            after=result,
-            detail=f"roster files uploaded before {cutoff:%Y-%m-%d} deleted ({settings.UPLOAD_RETENTION_DAYS} days)",
-        )
+        audit_record(action, actor=None, after=result, detail=detail)
     return result

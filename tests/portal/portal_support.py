@@ -56,13 +56,18 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
-def pdf(name: str = "report.pdf") -> SimpleUploadedFile:
+def pdf_bytes() -> bytes:
+    """A one-page PDF that parses."""
     from pypdf import PdfWriter
 
     writer, out = PdfWriter(), io.BytesIO()
     writer.add_blank_page(width=200, height=200)
     writer.write(out)
-    return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
+    return out.getvalue()
+
+
+def pdf(name: str = "report.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 def status_of(client: Client, url: str, method: str = "get", **data: Any) -> int:

@@ -6,7 +6,6 @@ One audit entry per run, a second run does nothing, a file already missing does 
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factories import ProviderFactory
+from portal_support import pdf_bytes
 
 from portal.access import access_grant
 from portal.models import Submission, Upload
@@ -29,16 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("divisions")]
 
 S = Submission.Status
 OLD = settings.UPLOAD_RETENTION_DAYS + 10
-
-
-def a_pdf() -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -58,7 +48,9 @@ def ago(days: int) -> datetime.datetime:
 
 
 def sent(provider: Any, member: User, days: int, name: str = "王秀英的照片.pdf") -> Upload:
-    upload = store_upload(provider=provider, user=member, file=SimpleUploadedFile(name, a_pdf()), accept=EVIDENCE_TYPES)
+    upload = store_upload(
+        provider=provider, user=member, file=SimpleUploadedFile(name, pdf_bytes()), accept=EVIDENCE_TYPES
+    )
     Upload.objects.filter(pk=upload.pk).update(uploaded_at=ago(days))
     upload.refresh_from_db()
     return upload

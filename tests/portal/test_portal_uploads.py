@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from factories import ProviderFactory
 from PIL import Image
+from portal_support import pdf_bytes
 
 from portal.access import access_grant
 from portal.models import Upload
@@ -38,16 +39,6 @@ def photo_with_location(fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
-def minimal_pdf() -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 @pytest.fixture
 def provider() -> Any:
     return ProviderFactory()
@@ -65,7 +56,7 @@ def upload(provider: Any, user: User, name: str, data: bytes, accept: frozenset[
 
 
 def test_the_type_comes_from_the_content_not_the_name(provider: Any, member: User) -> None:
-    pdf = minimal_pdf()
+    pdf = pdf_bytes()
     assert sniff(pdf) == "application/pdf"
     assert sniff(photo_with_location()) == "image/jpeg"
     assert sniff("姓名,身份证号\n张三,1502\n".encode()) == "text/csv"
@@ -93,7 +84,7 @@ def test_a_photo_loses_its_location_and_keeps_its_pixels_upright(provider: Any, 
 
 
 def test_a_pdf_is_kept_byte_for_byte_only_if_it_parses(provider: Any, member: User) -> None:
-    pdf = minimal_pdf()
+    pdf = pdf_bytes()
     stored = upload(provider, member, "report.pdf", pdf)
     assert stored.file.open("rb").read() == pdf
     with pytest.raises(ValidationError):
@@ -103,14 +94,14 @@ def test_a_pdf_is_kept_byte_for_byte_only_if_it_parses(provider: Any, member: Us
 @override_settings(PORTAL_UPLOAD_MAX_BYTES=1024)
 def test_the_size_limit_is_a_setting(provider: Any, member: User) -> None:
     with pytest.raises(ValidationError) as error:
-        upload(provider, member, "big.pdf", minimal_pdf() + b"\n%" + b"x" * 2048)
+        upload(provider, member, "big.pdf", pdf_bytes() + b"\n%" + b"x" * 2048)
     assert error.value.code == "size"
 
 
 def test_files_are_served_only_within_scope(
     provider: Any, member: User, clerk: User, outsider: User, client_for: Any
 ) -> None:
-    stored = upload(provider, member, "report.pdf", minimal_pdf())
+    stored = upload(provider, member, "report.pdf", pdf_bytes())
     url = reverse("portal:upload", args=[stored.pk])
     assert client_for(member).get(url).status_code == 200
     assert client_for(clerk).get(url).status_code == 200  # the clerk reviewing it
