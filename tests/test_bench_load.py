@@ -197,9 +197,12 @@ def test_the_server_runs_with_the_web_units_arguments_on_a_loopback_port_of_its_
     unit = (Path(__file__).parents[1] / "deploy" / "systemd" / "carereg-web.service").read_text(encoding="utf-8")
     arguments = gunicorn_arguments(8123, tmp_path)
 
-    for option in ("--workers", "--timeout", "--max-requests", "--forwarded-allow-ips"):
+    for option in ("--workers", "--timeout", "--max-requests"):
         value = re.search(rf"{option} (\S+)", unit)
         assert value is not None and arguments[arguments.index(option) + 1] == value.group(1)
+    # ${WEB_FORWARDED_ALLOW_IPS} as systemd fills it from the unit's Environment=: loopback.
+    assert arguments[arguments.index("--forwarded-allow-ips") + 1] == "127.0.0.1"
+    assert not any("$" in argument for argument in arguments)
     assert arguments[arguments.index("--bind") + 1] == "127.0.0.1:8123"
     assert arguments[arguments.index("--error-logfile") + 1] == str(tmp_path / "error.log")
 

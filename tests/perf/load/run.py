@@ -25,6 +25,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shlex
 import socket
@@ -74,6 +75,13 @@ def gunicorn_arguments(port: int, logs: Path) -> list[str]:
     """``ExecStart`` of the web unit, with this address and log files instead of its own."""
     text = SERVICE.read_text(encoding="utf-8").replace("\\\n", " ")
     command = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    # ${NAME} as systemd fills it from the unit's own Environment= (carereg.env may override
+    # them on a machine; the bench keeps the unit's loopback defaults).
+    defaults: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("Environment="):
+            defaults.update(pair.split("=", 1) for pair in shlex.split(line.removeprefix("Environment=")))
+    command = re.sub(r"\$\{(\w+)\}", lambda name: defaults.get(name.group(1), name.group(0)), command)
     argv = shlex.split(command.removeprefix("ExecStart="))[1:]
     replace = {
         "--bind": f"127.0.0.1:{port}",
