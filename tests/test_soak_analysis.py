@@ -183,6 +183,7 @@ def result() -> dict[str, Any]:
         },
         "verify_audit": "audit chain intact: 901 entries\n",
         "visibility_timeout": 45,
+        "alive_at_end": {"gunicorn": "running", "Celery worker": "running", "beat": "running"},
         "rss": rss_growth(samples("web worker", 1, 0, 150, lambda t: 180_000), warm_up=30, end=150),
         "background_rows": 2000,
     }
@@ -206,6 +207,7 @@ def test_every_goal_is_met_when_nothing_went_wrong():
         ("every task finished exactly once", lambda r: r["tasks"]["lost"].append("t1")),
         ("every task finished exactly once", lambda r: r["checks"]["grant_runs"][0].update(same_as_clean_run=False)),
         ("every task finished exactly once", lambda r: r["checks"]["deferred"].update(pending_anywhere=2)),
+        ("every task finished exactly once", lambda r: r["alive_at_end"].update({"Celery worker": "exited (1)"})),
         ("no roster import half-applied", lambda r: r["checks"]["imports"][1].update(in_database=1200)),
         ("no roster import half-applied", lambda r: r["checks"].update(imports_unfinished_anywhere=1)),
         ("the audit trail complete", lambda r: r["checks"]["grant_runs"][0].update(audit_entries=0)),

@@ -28,9 +28,14 @@ def no_errors_outside(errors: dict[str, Any]) -> dict[str, Any]:
 
 
 def exactly_once(
-    grant_tasks: list[dict[str, Any]], once: dict[str, Any], checks: dict[str, Any], visibility: float
+    grant_tasks: list[dict[str, Any]],
+    once: dict[str, Any],
+    checks: dict[str, Any],
+    visibility: float,
+    alive: dict[str, str],
 ) -> dict[str, Any]:
-    problems = [f"grant run task {t} never finished" for t in once["lost"]]
+    problems = [f"the {name} {state} during the soak" for name, state in alive.items() if state != "running"]
+    problems += [f"grant run task {t} never finished" for t in once["lost"]]
     problems += [f"task {t} finished more than once" for t in once["twice"]]
     problems += [f"task {t} failed" for t in once["failed"]]
     runs = checks["grant_runs"]
@@ -136,7 +141,9 @@ def soak_goals(result: dict[str, Any]) -> list[dict[str, Any]]:
     checks = result["checks"]
     return [
         no_errors_outside(result["errors"]),
-        exactly_once(result["grant_tasks"], result["tasks"], checks, result["visibility_timeout"]),
+        exactly_once(
+            result["grant_tasks"], result["tasks"], checks, result["visibility_timeout"], result["alive_at_end"]
+        ),
         no_half_imports(checks["imports"], checks["imports_unfinished_anywhere"]),
         audit_complete(checks, result["verify_audit"]),
         rss_flat(result["rss"]),

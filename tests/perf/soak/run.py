@@ -94,13 +94,18 @@ def run_soak(
             )
         )
         result.update(_soak(stack, plan, prepared, say))
+        result["finished"] = _now()
+        result["goals"] = goals.soak_goals(result)
     except Exception as error:  # reported in the result, not raised: make bench keeps its other figures
         result["error"] = f"{type(error).__name__}: {error}"[:3000]
         say(f"soak: did not finish: {result['error']}")
     finally:
+        result.setdefault("finished", _now())
+        if "error" in result or not all(g["met"] for g in result.get("goals", [])):
+            result["logs"] = str(stack.save_logs(ROOT / "var" / "soak-logs"))
+            say(f"soak: a goal was not met; the stack's logs are in {result['logs']}")
         stack.close()
-    result["finished"] = _now()
-    result["goals"] = [] if "error" in result else goals.soak_goals(result)
+    result.setdefault("goals", [])
     return result
 
 
@@ -172,6 +177,7 @@ def _soak(stack: Stack, plan: dict[str, float], prepared: dict[str, Any], say: S
     stop_load.set()
     sampler.sample()
     stop_sampler.set()
+    alive = stack.alive()
     say(f"soak: load off at {load_end:.0f} s; {len(recorder.requests):,} requests; letting the background work finish")
     drain = _drain(stack, recorder, grants, roster_clerk, [*threads, sampler_thread])
     say(f"soak: background work done after {drain['seconds']:.0f} s ({drain})")
@@ -210,7 +216,7 @@ def _soak(stack: Stack, plan: dict[str, float], prepared: dict[str, Any], say: S
         "rss": analysis.rss_growth(sampler.samples, plan["warm_up"], load_end),
         "rss_samples": sampler.samples,
         "background_rows": prepared["background_rows"],
-        "beat_alive": stack.beat is not None and stack.beat.alive(),
+        "alive_at_end": alive,
     }
 
 

@@ -382,6 +382,22 @@ class Stack:
 
     # ------------------------------------------------------------------ the end
 
+    def alive(self) -> dict[str, str]:
+        """Each application process: "running", or how it ended."""
+        return {
+            name: "running" if proc.alive() else f"exited ({proc.popen.returncode})"
+            for name, proc in (("gunicorn", self.web), ("Celery worker", self.worker), ("beat", self.beat))
+            if proc is not None
+        }
+
+    def save_logs(self, folder: Path) -> Path:
+        """Copy the logs (and PostgreSQL's) under ``folder``, named by this stack; where."""
+        target = folder / self.tmp.name
+        shutil.copytree(self.tmp / "logs", target, dirs_exist_ok=True)
+        with contextlib.suppress(OSError):
+            shutil.copy(self.tmp / "run" / "pg.log", target / "postgresql.log")
+        return target
+
     def close(self) -> None:
         for proc in (self.beat, self.worker, self.web, self.redis):
             if proc is not None:
