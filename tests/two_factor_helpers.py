@@ -20,5 +20,5 @@ def wrong_app_code(device: TOTPDevice) -> str:
 
 
 def codes_on_page(html: str) -> list[str]:
-    """The backup codes a page shows (``XXXXX-XXXXX`` inside ``<code>``)."""
+    """The backup codes a page shows (two groups of five characters joined by a dash, inside ``<code>``)."""
     return re.findall(r"<code>([2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5})</code>", html)
