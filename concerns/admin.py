@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -45,6 +46,7 @@ from .contacts import contact_errors, masked_contact
 from .deadlines import due_soon_concerns, is_open, is_overdue, overdue_concerns
 from .models import Concern, Outcome, Status
 from .references import normalise_reference
+from .retention import contact_kept_until
 
 
 class StateFilter(ChoiceFilter):
@@ -111,6 +113,7 @@ SHOWN = (
     "category",
     "description",
     "contact",
+    "contact_kept",
     "received_at",
     "due_on",
     "status",
@@ -146,7 +149,13 @@ class ConcernAdmin(ScopedHistoryAdmin):
 
     @admin.display(description=gettext_lazy("contact"))
     def contact(self, concern: Concern) -> str:
-        """Masked for everyone: the full contact is shown on request (``contact_view``)."""
+        """Masked for everyone: the full contact is shown on request (``contact_view``); once
+        the retention period is over, when it was deleted (``retention.py``)."""
+        if concern.contact_deleted_at:
+            return _("Deleted on %(date)s, %(days)s days after the case was closed") % {
+                "date": f"{timezone.localtime(concern.contact_deleted_at):%Y-%m-%d}",
+                "days": settings.CONCERN_CONTACT_RETENTION_DAYS,
+            }
         return masked_contact(concern) or _("No contact left")
 
     # --- the add page (a clerk takes a concern down) and the change page (notes only) ---
@@ -197,6 +206,15 @@ class ConcernAdmin(ScopedHistoryAdmin):
             path("<path:object_id>/contact/", view(self.contact_view), name="concerns_concern_contact"),
             *super().get_urls(),
         ]
+
+    @admin.display(description=gettext_lazy("contact kept until"))
+    def contact_kept(self, concern: Concern) -> str:
+        kept_until = contact_kept_until(concern)
+        if kept_until:
+            return f"{kept_until:%Y-%m-%d}"
+        if concern.has_contact:  # still open
+            return _("%(days)s days after the case is closed") % {"days": settings.CONCERN_CONTACT_RETENTION_DAYS}
+        return "–"
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None

@@ -93,6 +93,8 @@ class Concern(models.Model):
     contact_phone = EncryptedPhoneField(_("contact phone"), max_length=30, blank=True, hash_field="contact_phone_hash")
     contact_phone_hash = KeyedHashField(_("contact phone hash"), source="contact_phone", blank=True)
     contact_email = EncryptedTextField(_("contact email"), max_length=254, blank=True)
+    # When the contact was deleted, CONCERN_CONTACT_RETENTION_DAYS after closing (retention.py).
+    contact_deleted_at = models.DateTimeField(_("contact deleted at"), null=True, blank=True, editable=False)
 
     received_at = models.DateTimeField(_("received at"))
     due_on = models.DateField(_("reply due on"))

@@ -1,12 +1,13 @@
-"""Demo concerns from citizens (issue 19): a dozen over the past year, across Baotou's
-districts, elderly and infant care and every subject.
+"""Demo concerns from citizens (issue 19): thirteen over the past thirteen months, across
+Baotou's districts, elderly and infant care and every subject.
 
-Nine are closed with an outcome and a public reply (substantiated, partly, not
+Ten are closed with an outcome and a public reply (substantiated, partly, not
 substantiated, referred to the police and education authorities, withdrawn); three are
 open: one just received, one under investigation and due within three days (the daily
 reminder names it), and one under investigation and past its reply date at 包头市鹿城福寿养老院
 in Kundulun, so that ``clerk_kundulun``'s workbench shows an overdue concern. Contacts, where
-a citizen left one, are demo values.
+a citizen left one, are demo values; the oldest case was closed more than
+``CONCERN_CONTACT_RETENTION_DAYS`` ago, so the seed's retention run has deleted its contact.
 
 Deterministic: the reference numbers are drawn from the demo's seed (their year is the
 year received), so ``seed_demo`` prints the same one to look up on every run
@@ -29,6 +30,7 @@ from concerns.cases import concern_close, concern_receive, concern_start_investi
 from concerns.models import Category, Concern, Outcome, Status
 from concerns.references import ALPHABET, RANDOM_LENGTH, format_reference
 from concerns.reminders import clerks_of, district_clerks
+from concerns.retention import delete_old_concern_contacts
 from registry.models import Provider, User
 
 from .baotou import SEED
@@ -139,6 +141,16 @@ CASES: tuple[Case, ...] = (
     Case("青山区育才托儿所", 4, C.SAFETY, "接送孩子的时候大门经常开着，门口没有人看守。", "phone", investigated=False),
     Case("东河区沙尔沁镇敬老院", 19, C.FOOD, "饭菜太咸，老人有高血压，提过意见也没有改。", "name+phone"),
     Case("包头市鹿城福寿养老院", 27, C.STAFF_CONDUCT, "护理员向家属要红包，说不给就不好好照顾老人。", "name+phone"),
+    # Closed more than CONCERN_CONTACT_RETENTION_DAYS ago: the seed's retention run deletes its contact.
+    Case(
+        "昆都仑区阳光颐养院",
+        400,
+        C.CARE_QUALITY,
+        "老人摔倒以后护理员过了半个多小时才发现，也没有及时通知家属。",
+        "name+phone",
+        OUT.SUBSTANTIATED,
+        "经调查属实。已责令机构完善夜间巡查和跌倒报告制度，并对当班护理员进行培训。",
+    ),
 )
 LOOKUP_CASE = 0  # the case whose reference seed_demo prints (closed, with a reply)
 # How an open case of an earlier run is closed when the demo moves forward.
@@ -246,4 +258,7 @@ def seed(today: datetime.date) -> dict[str, int]:
             created["concerns closed"] += 1
         else:
             created["concerns open"] += 1
+    # The contacts of cases closed long enough ago go, as the nightly task does.
+    end_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time(23, 0)))
+    created["concern contacts deleted"] = delete_old_concern_contacts(now=min(timezone.now(), end_of_day))
     return created

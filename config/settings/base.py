@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.purge_stale_roster_files",
         "schedule": crontab(minute=35, hour=3),
     },
+    "concerns: delete the contacts of concerns closed long ago": {
+        "task": "concerns.tasks.delete_old_contacts",
+        "schedule": crontab(minute=45, hour=3),
+    },
     "concerns: daily reminders of replies due": {
         "task": "concerns.tasks.send_concern_reminders",
         "schedule": crontab(minute=10, hour=7),
@@ -383,6 +387,11 @@ CONCERN_RATE_WINDOW = env_int("CONCERN_RATE_WINDOW", 3600)
 # CONCERN_FORM_MAX_AGE seconds is shown again to be sent once more.
 CONCERN_MIN_FILL_SECONDS = env_int("CONCERN_MIN_FILL_SECONDS", 3)
 CONCERN_FORM_MAX_AGE = env_int("CONCERN_FORM_MAX_AGE", 24 * 3600)
+# The contact a citizen left is deleted this many days after the concern was closed
+# (concerns/retention.py; nightly from beat, audited). No period in the seeds: a year covers
+# a citizen's follow-up questions, an administrative reconsideration (60 days) and a lawsuit
+# (six months) about the outcome, for which the clerk may need to reach them.
+CONCERN_CONTACT_RETENTION_DAYS = env_int("CONCERN_CONTACT_RETENTION_DAYS", 365)
 
 # The audit log keeps at least this many days (MLPS 2.0 level 3: six months).
 AUDIT_MIN_RETENTION_DAYS = 180

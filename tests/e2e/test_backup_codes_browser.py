@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django_otp.oath import totp
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from registry.models import Division, User
 from registry.staff import roles
@@ -27,13 +27,7 @@ from safeguards.models import AuditEntry
 PASSWORD = "Bt-codes-2026!x"
 KUNDULUN = "150203"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -67,9 +61,7 @@ def test_enrol_then_sign_in_with_a_backup_code_once(
     live_server: Any, clerk: User, save_screenshot: Callable[[Any, str], Path]
 ) -> None:
     base = live_server.url
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-
+    with chromium() as browser:
         # 1. First sign-in: the enrolment page; the app's first code confirms it.
         page = signed_in(browser, base)
         assert reverse("otp_enrol") in page.url, page.url

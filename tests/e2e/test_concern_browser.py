@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from demo_snapshot import seeded_demo
 from django.core.cache import cache
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from registry.models import Provider
 
@@ -29,13 +29,7 @@ PHONE = "13904729876"
 FILL_TIME_MS = 3300  # just over CONCERN_MIN_FILL_SECONDS
 REFERENCE = re.compile(r"TS-\d{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}")
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -47,10 +41,8 @@ def home_uscc(live_server: Any) -> str:
 
 @pytest.fixture
 def browser(home_uscc: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def open_page(browser: Any, width: int) -> Any:

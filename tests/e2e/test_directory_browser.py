@@ -24,7 +24,7 @@ import pytest
 from demo_snapshot import seeded_demo
 from django.db.models import Q
 from django.utils import timezone, translation
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from childcare.models import Child
 from registry.models import AgeBand, CareMode, FeeItem, Provider, ProviderKind, ProviderStatus, Resident
@@ -41,15 +41,7 @@ RESIDENTIAL = [
     ProviderKind.HAPPINESS_HOME,
 ]  # certified, a demonstration provider, full-day and other modes
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    # serialized_rollback: the flush after each test would otherwise drop the role groups
-    # that migrations created.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 # --------------------------------------------------------------------------- the database's view
@@ -189,10 +181,8 @@ def nursery_shown(provider: Provider) -> NurseryShown:
 @pytest.fixture
 def browser(facts: Facts) -> Iterator[Any]:
     """Headless Debian Chromium (never a downloaded browser), started after the database work."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

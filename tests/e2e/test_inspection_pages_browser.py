@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 from factories import ProviderFactory, division
 
 from inspections.inspector_codes import inspector_code
@@ -36,13 +36,7 @@ from registry.models import Division, Provider, ProviderStatus, User
 KUNDULUN, DONGHE, BAOTOU = "150203", "150202", "150200"
 DESCRIPTION = "住户王桂兰房间门口堆放杂物（不公开）"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 @dataclass(frozen=True)
@@ -126,10 +120,8 @@ def site(live_server: Any) -> Site:
 
 @pytest.fixture
 def browser(site: Site) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

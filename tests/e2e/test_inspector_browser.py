@@ -19,7 +19,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 from factories import ProviderFactory, division
 
 from inspections.models import Draw, Regime
@@ -34,13 +34,7 @@ KUNDULUN, QINGSHAN, BAOTOU = "150203", "150204", "150200"
 DRAWN = ["昆都仑区抽查福寿养老院", "昆都仑区抽查康和医养中心"]
 OWN = "青山区逾期检查养老院"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 def _provider(name: str, code: str) -> Provider:
@@ -82,8 +76,7 @@ def site(live_server: Any) -> str:
 
 @pytest.fixture
 def desktop(site: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         context.set_default_timeout(15_000)
         yield context.new_page()

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 PASSWORD = "demo-Pass-2026"  # README "Demo logins"
 # One demo user per role (README "Demo logins"): a city clerk, a district clerk, the
@@ -35,13 +35,7 @@ ROLES = [
 ]
 WIDTH = 1280
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 # The table of a list, measured: its last heading's right edge, the right edge of the box
 # that scrolls it, and the headings (for the failure message).
@@ -68,10 +62,8 @@ def site(live_server: Any) -> str:
 
 @pytest.fixture
 def browser(site: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def signed_in(browser: Any, site: str, username: str) -> Any:

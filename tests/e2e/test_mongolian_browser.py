@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from demo_snapshot import seeded_demo
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from registry.glossary import DIVISION_NAMES
 from registry.models import Provider
@@ -25,13 +25,7 @@ from registry.models import Provider
 HOME = "昆都仑区阳光颐养院"  # a demo home that records its Mongolian name
 KUNDULUN = "150203"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 VIEWPORTS = {
     "desktop-1280": {"viewport": {"width": 1280, "height": 900}},
@@ -56,10 +50,8 @@ def shown(live_server: Any) -> Shown:
 
 @pytest.fixture
 def browser(shown: Shown) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def writing_mode(page: Any, selector: str) -> str:

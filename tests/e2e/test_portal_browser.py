@@ -23,7 +23,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 from factories import ProviderFactory, ResidentFactory
 
 from inspections.models import Finding, Regime
@@ -35,13 +35,7 @@ from safeguards.identifiers import make_id_number
 PASSWORD = "Bt-portal-2026!x"
 KUNDULUN = "150203"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 def png(path: Path) -> Path:
@@ -125,8 +119,7 @@ def test_invite_send_review_and_see_it_published(
 ) -> None:
     base = live_server.url
     home = world["home"]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
         desk.set_default_timeout(30_000)
         desk.goto(base + reverse("admin:login"))

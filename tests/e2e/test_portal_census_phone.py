@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 from factories import ProviderFactory, ResidentFactory
 
 from portal.access import access_grant
@@ -24,13 +24,7 @@ from safeguards.identifiers import mask_id_number
 
 PASSWORD = "Bt-portal-2026!x"
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
@@ -49,8 +43,7 @@ def home(divisions: Any) -> Any:
 
 @pytest.fixture
 def phone(live_server: Any, home: Any) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         context = browser.new_context(
             viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
         )

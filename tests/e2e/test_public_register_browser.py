@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 from factories import FeeItemFactory, ProviderFactory, division
 
 from registry.lifecycle import provider_transition
@@ -27,13 +27,7 @@ from registry.models import ProviderStatusChange, StatusReason, User
 KUNDULUN = "150203"
 A = ProviderStatusChange.Action
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 # What each language's pages must say (a word of the interface, not data).
 LANGUAGES = {
@@ -85,10 +79,8 @@ def site(live_server: Any) -> Site:
 
 @pytest.fixture
 def browser(site: Site) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def open_page(browser: Any, width: int) -> Any:

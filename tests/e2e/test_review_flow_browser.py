@@ -21,7 +21,7 @@ import pytest
 from demo_snapshot import seeded_demo
 from django.urls import reverse
 from django.utils import timezone
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from registry.models import User
 from subsidies.models import ConstructionGrant, GrantRun, PaymentBatch
@@ -34,13 +34,7 @@ REASONS = {
     "batch": "收款账号待机构确认，请核对后重新提交。",
 }
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 @dataclass(frozen=True)
@@ -113,8 +107,7 @@ def test_submit_return_resubmit_approve_for_a_run_a_grant_and_a_batch(
     seen: dict[str, list[str]] = {}
     reviewer_id = User.objects.get(username="reviewer_baotou").pk
     started = timezone.localtime()  # the bureau's time (Asia/Shanghai), as the log shows it
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         reviewer = signed_in(browser, live_server.url, "reviewer_baotou")
         makers = {name: signed_in(browser, live_server.url, name) for name in ("clerk_baotou", "finance_baotou")}
         for item in items:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from demo_snapshot import seeded_demo
 from django.urls import reverse
-from e2e_browser import CHROMIUM, LAUNCH_ARGS, NEEDS_CHROMIUM
+from e2e_browser import BROWSER_TEST, chromium
 
 from indicators.models import Indicator
 
@@ -33,13 +32,7 @@ ROLES = {
 }
 HEADINGS = {heading for heading, _card in ROLES.values()}
 
-pytestmark = [
-    pytest.mark.e2e,
-    NEEDS_CHROMIUM,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = BROWSER_TEST
 
 
 def sign_in(browser: Any, base: str, username: str, width: int) -> Any:
@@ -58,8 +51,7 @@ def sign_in(browser: Any, base: str, username: str, width: int) -> Any:
 def test_each_demo_role_lands_on_its_own_work(live_server: Any, save_screenshot: Any) -> None:
     seeded_demo()
     indicators = Indicator.objects.count()  # one panel each (read before the browser starts)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as browser:
         for username, (heading, card) in ROLES.items():
             for width in (1280, 360):
                 page = sign_in(browser, live_server.url, username, width)

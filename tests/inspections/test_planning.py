@@ -5,13 +5,13 @@ tasks cancelled; due dates never move; constant number of queries."""
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from factories import BAOTOU, DONGHE, HOHHOT, KUNDULUN, division
 from inspection_support import CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY, QINGSHAN
+from threads import race
 
 from inspections.models import Frequency, InspectionTask
 from inspections.planning import overdue_tasks, plan_inspections
@@ -275,26 +275,9 @@ def test_two_concurrent_runs_create_each_task_once(regimes, make_provider, make_
     make_staff(roles.INSPECTOR, KUNDULUN)
     make_staff(roles.INSPECTOR, BAOTOU)
     providers = [make_provider() for _ in range(8)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
+    results = race(lambda: plan_inspections(on=ON), lambda: plan_inspections(on=ON), timeout=60)
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            plan_inspections(on=ON)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    assert [outcome for outcome, _ in results] == ["ok", "ok"], results
     assert InspectionTask.objects.count() == len(providers) * 3
     for provider in providers:
         assert sorted(tasks_of(provider)) == sorted([CITY_JOINT, DISTRICT_SAFETY, INTERNAL_MONTHLY])

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from factories import ProviderFactory
+from portal_support import PASSWORD, provider_user, text_of
 
-from portal.access import access_grant
 from portal.invitations import invite
 from portal.models import Invitation, Submission
 from portal.submissions import submission_accept, submission_return, submission_save, submission_submit
@@ -27,22 +27,10 @@ from safeguards.models import AuditEntry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("divisions")]
 
-PASSWORD = "Bt-portal-2026!x"
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
 
 @pytest.fixture
 def home() -> Any:
     return ProviderFactory(name="测试颐养院", status=ProviderStatus.CERTIFIED, beds=60, nursing_beds=0)
-
-
-def provider_user(provider: Any, name: str = "provider1") -> User:
-    user = User.objects.create_user(username=name, password=PASSWORD)
-    access_grant(user=user, provider=provider, actor=None)
-    return user
 
 
 def test_invited_person_opens_an_account_once_and_lands_on_their_provider(

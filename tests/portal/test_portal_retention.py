@@ -14,9 +14,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factories import ProviderFactory
-from portal_support import pdf_bytes
+from portal_support import pdf_bytes, provider_user
 
-from portal.access import access_grant
 from portal.models import Submission, Upload
 from portal.retention import purge_portal_uploads
 from portal.submissions import submission_save
@@ -38,9 +37,7 @@ def provider() -> Any:
 
 @pytest.fixture
 def member(provider: Any) -> User:
-    user = User.objects.create_user(username="member", password="x")
-    access_grant(user=user, provider=provider, actor=None)
-    return user
+    return provider_user(provider, "member")
 
 
 def ago(days: int) -> datetime.datetime:

@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from factories import ProviderFactory
 from PIL import Image
-from portal_support import pdf_bytes
+from portal_support import pdf_bytes, provider_user
 
 from portal.access import access_grant
 from portal.models import Upload
@@ -46,9 +46,7 @@ def provider() -> Any:
 
 @pytest.fixture
 def member(provider: Any) -> User:
-    user = User.objects.create_user(username="member", password="x")
-    access_grant(user=user, provider=provider, actor=None)
-    return user
+    return provider_user(provider, "member")
 
 
 def upload(provider: Any, user: User, name: str, data: bytes, accept: frozenset[str] = EVIDENCE_TYPES) -> Upload:

@@ -5,15 +5,13 @@ database connection, so these tests commit for real (``transaction=True``)."""
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection
+from django.db import IntegrityError, OperationalError
 from django.db.models import Count
 from factories import KUNDULUN, ResidentFactory, division
+from threads import race
 
 from subsidies.models import ConstructionGrant, Instalment, PayerLevel, PaymentBatch, PaymentItem
 from subsidies.services import batch_approve, batch_create, batch_submit, grant_approve, grant_prepare
@@ -23,29 +21,6 @@ from subsidies.services import batch_approve, batch_create, batch_submit, grant_
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 NOV = datetime.date(2026, 11, 1)
-
-
-def race(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """Run the calls in threads released together; ("ok", result) or ("error", exception) each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, Any]] = [("missing", None)] * len(calls)
-
-    def work(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as error:
-            results[index] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 @pytest.fixture
