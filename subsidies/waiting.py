@@ -12,7 +12,7 @@ import datetime
 from typing import Any
 
 from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import Least, TruncDate, TruncMonth
 
 from registry.holds import providers_on_hold
 from registry.models import CreditRecord, Provider, ProviderHold, User
@@ -100,7 +100,8 @@ def released_from_hold(lines: QuerySet[GrantLine]) -> QuerySet[GrantLine]:
     """Lines a batch may take now that were withheld: a payment hold or a blacklisting of
     their provider, now ended, was in force on a day after the line became payable (its
     month had ended and its run was approved), so the line waited ("被暂扣的明细",
-    withholding.py); it waits now only for the next batch."""
+    withholding.py); it waits now only for the next batch. A blacklisting withdrawn on an
+    objection has ended too, on the day it was withdrawn."""
     lines = lines.annotate(approved_day=TruncDate("run__approved_at"))
     hold = ProviderHold.objects.annotate(
         ended_day=TruncDate("ended_at"), ended_month=TruncMonth("ended_at", output_field=DateField())
@@ -110,12 +111,18 @@ def released_from_hold(lines: QuerySet[GrantLine]) -> QuerySet[GrantLine]:
         ended_month__gt=OuterRef("period"),
         ended_day__gte=OuterRef("approved_day"),
     )
-    blacklist = CreditRecord.objects.annotate(end_month=TruncMonth("end_on", output_field=DateField())).filter(
-        provider=OuterRef("provider"),
-        kind=CreditRecord.Kind.BLACKLIST,
-        end_on__isnull=False,
-        end_month__gt=OuterRef("period"),
-        end_on__gte=OuterRef("approved_day"),
+    # A blacklisting ends on its last day, or earlier when an upheld objection withdrew it
+    # (PostgreSQL's LEAST skips a NULL: whichever of the two is set, or the earlier).
+    blacklist = (
+        CreditRecord.objects.annotate(stood_until=Least("withdrawn_on", "end_on"))
+        .annotate(end_month=TruncMonth("stood_until", output_field=DateField()))
+        .filter(
+            provider=OuterRef("provider"),
+            kind=CreditRecord.Kind.BLACKLIST,
+            stood_until__isnull=False,
+            end_month__gt=OuterRef("period"),
+            stood_until__gte=OuterRef("approved_day"),
+        )
     )
     payable_now = batchable_lines().exclude(provider__in=providers_on_hold().values("pk"))
     return lines.filter(pk__in=payable_now.values("pk")).filter(Exists(hold) | Exists(blacklist))

@@ -14,8 +14,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from factories import BAOTOU, DONGHE, HOHHOT, KUNDULUN, ProviderHoldFactory, ResidentFactory, noon
+from factories import (
+    BAOTOU,
+    DONGHE,
+    HOHHOT,
+    KUNDULUN,
+    CreditRecordFactory,
+    ProviderHoldFactory,
+    ResidentFactory,
+    noon,
+)
 
+from registry.disclosure import objection_decide, objection_record
 from registry.holds import hold_close
 from registry.models import ProviderKind
 from registry.periods import previous_month
@@ -116,6 +126,28 @@ def test_clerk_sees_withheld_lines_once_their_hold_has_ended(
     assert_counts_match_lists(clerk, client_for, roles.DISTRICT_CLERK)
     page = client_for(clerk).get(item("subsidies.released_lines").url(clerk, TODAY)).content.decode()
     assert "甲养老院" in page and "乙养老院" not in page
+
+
+def test_lines_withheld_by_a_blacklisting_show_once_an_objection_withdraws_it(home, approved_run, clerk):
+    """A withdrawn blacklisting (annulled on objection) has ended on the day it was withdrawn:
+    the lines it withheld are released for the next batch, like those of one that expired."""
+    record = CreditRecordFactory(provider=home, start_on=LAST_MONTH - datetime.timedelta(days=40))
+    approved_run("BT-OPERATING", LAST_MONTH)
+    assert count("subsidies.released_lines", clerk) == 0  # blacklisted: withheld, not released
+
+    objection = objection_record(
+        entry=record, received_on=TODAY, raised_by="甲养老院法定代表人", grounds="处罚决定已被撤销", actor=clerk
+    )
+    objection_decide(
+        objection=objection,
+        upheld=True,
+        withdraws_entry=True,
+        decided_on=TODAY,
+        outcome_text="原列入决定已撤销，予以移出。",
+        actor=clerk,
+    )
+
+    assert count("subsidies.released_lines", clerk) == 1
 
 
 # --- reviewer ----------------------------------------------------------------------------------
