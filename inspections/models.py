@@ -12,11 +12,11 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from registry.models import Division, Provider
+from registry.models import Division, Provider, name_in_language
 
 from .validators import validate_evidence_size
 
@@ -52,6 +52,7 @@ class Regime(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
+    name_mn = models.CharField(_("name in Mongolian script"), max_length=200, blank=True)
     jurisdiction = models.ForeignKey(Division, models.PROTECT, related_name="+", verbose_name=_("jurisdiction"))
     provider_kinds = models.JSONField(_("provider kinds"), default=list, blank=True)
     frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices)
@@ -85,7 +86,8 @@ class Regime(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        """In the page's language: English under /en/, Mongolian under /mn/ (Chinese if it has none)."""
+        return name_in_language(self.name_zh, mn=self.name_mn, en=self.name_en)
 
 
 class InspectionTask(models.Model):

@@ -1,7 +1,8 @@
 """Inspection regimes of DOMAIN §4 (Baotou cascade 004:94; infant care: health supervision
 000:136-140, 331-335, fire inspection 000:337-339, quality evaluation 000:179-184) with
 their checklists. Idempotent: regimes match by code and are created once (a regime added
-here is created by the next ``load_reference_data``); later edits by staff are kept."""
+here is created by the next ``load_reference_data``); later edits by staff are kept, but
+for the Mongolian name (``name_mn``, docs/mongolian.md), which this table sets."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "BT-CITY-JOINT",
         "name_zh": "市级联合检查",
         "name_en": "City joint inspection",
+        "name_mn": "ᠬᠣᠲᠠ ᠶᠢᠨ ᠬᠠᠮᠲᠤ ᠱᠠᠯᠭᠠᠨ ᠪᠠᠶᠢᠴᠠᠭᠠᠯᠲᠠ",
         "jurisdiction": "150200",
         "provider_kinds": ELDERLY,
         "frequency": Frequency.HALF_YEARLY,
@@ -141,6 +143,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "BT-DISTRICT-SAFETY",
         "name_zh": "旗县区安全检查",
         "name_en": "District safety inspection",
+        "name_mn": "ᠬᠣᠰᠢᠭᠤ᠂ ᠰᠢᠶᠠᠨ᠂ ᠲᠣᠭᠣᠷᠢᠭ ᠤᠨ ᠠᠶᠤᠯᠭᠦᠢ ᠪᠠᠶᠢᠳᠠᠯ ᠤᠨ ᠱᠠᠯᠭᠠᠨ ᠪᠠᠶᠢᠴᠠᠭᠠᠯᠲᠠ",
         "jurisdiction": "150200",
         "provider_kinds": ELDERLY,
         "frequency": Frequency.QUARTERLY,
@@ -154,6 +157,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "BT-INTERNAL-MONTHLY",
         "name_zh": "机构内部联合检查",
         "name_en": "Provider internal joint inspection",
+        "name_mn": "ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠳᠣᠲᠣᠭᠠᠳᠤ ᠬᠠᠮᠲᠤ ᠱᠠᠯᠭᠠᠨ ᠪᠠᠶᠢᠴᠠᠭᠠᠯᠲᠠ",
         "jurisdiction": "150200",
         "provider_kinds": ELDERLY,
         "frequency": Frequency.MONTHLY,
@@ -166,6 +170,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "IM-AD-HOC",
         "name_zh": "专项（临时）检查",
         "name_en": "Ad hoc inspection",
+        "name_mn": "ᠲᠤᠰᠬᠠᠢ (ᠲᠦᠷ ᠦᠨ) ᠱᠠᠯᠭᠠᠨ ᠪᠠᠶᠢᠴᠠᠭᠠᠯᠲᠠ",
         "jurisdiction": "150000",
         "provider_kinds": [],
         "frequency": Frequency.AD_HOC,
@@ -178,6 +183,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "IM-CHILDCARE-HEALTH",
         "name_zh": "托育机构卫生健康监督",
         "name_en": "Childcare health supervision",
+        "name_mn": "ᠨᠢᠯᠬ᠎ᠠ ᠬᠡᠦᠬᠡᠳ ᠠᠰᠠᠷᠠᠬᠤ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠠᠷᠢᠭᠤᠨ ᠴᠡᠪᠡᠷ ᠡᠷᠡᠭᠦᠯ ᠮᠡᠨᠳᠦ ᠶᠢᠨ ᠬᠢᠨᠠᠯᠲᠠ",
         "jurisdiction": "150000",
         "provider_kinds": CHILDCARE,
         "frequency": Frequency.HALF_YEARLY,
@@ -190,6 +196,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "IM-CHILDCARE-FIRE",
         "name_zh": "托育机构消防检查",
         "name_en": "Childcare fire inspection",
+        "name_mn": "ᠨᠢᠯᠬ᠎ᠠ ᠬᠡᠦᠬᠡᠳ ᠠᠰᠠᠷᠠᠬᠤ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠭᠠᠯ ᠤᠨ ᠠᠶᠤᠯᠭᠦᠢ ᠪᠠᠶᠢᠳᠠᠯ ᠤᠨ ᠱᠠᠯᠭᠠᠨ ᠪᠠᠶᠢᠴᠠᠭᠠᠯᠲᠠ",
         "jurisdiction": "150000",
         "provider_kinds": CHILDCARE,
         "frequency": Frequency.HALF_YEARLY,
@@ -205,6 +212,7 @@ REGIMES: list[dict[str, Any]] = [
         "code": "IM-CHILDCARE-QUALITY",
         "name_zh": "托育机构质量评估",
         "name_en": "Childcare quality evaluation",
+        "name_mn": "ᠨᠢᠯᠬ᠎ᠠ ᠬᠡᠦᠬᠡᠳ ᠠᠰᠠᠷᠠᠬᠤ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠴᠢᠨᠠᠷ ᠤᠨ ᠦᠨᠡᠯᠡᠯᠲᠡ",
         "jurisdiction": "150000",
         "provider_kinds": CHILDCARE,
         "frequency": Frequency.YEARLY,
@@ -217,12 +225,19 @@ REGIMES: list[dict[str, Any]] = [
 
 
 def load() -> dict[str, int]:
-    created = 0
+    """Create the regimes missing; set each one's Mongolian name from here. The Mongolian
+    name is the one field this table wins (as the glossary does for a division's names,
+    ``registry/glossary.py``): a reviewer's correction is a line here, then a reload."""
+    changed = 0
     for spec in REGIMES:
         values = {**spec, "jurisdiction": Division.objects.get(code=spec["jurisdiction"])}
         values.setdefault("reminder_offsets", REMINDER_OFFSETS)
         values.setdefault("rectification_days", RECTIFICATION_DAYS)
         code = values.pop("code")
-        _regime, was_created = Regime.objects.get_or_create(code=code, defaults=values)
-        created += was_created
-    return {"inspection regimes": created}
+        regime, was_created = Regime.objects.get_or_create(code=code, defaults=values)
+        if not was_created and regime.name_mn != spec["name_mn"]:
+            regime.name_mn = spec["name_mn"]
+            regime.save(update_fields=["name_mn"])
+            was_created = True
+        changed += was_created
+    return {"inspection regimes": changed}

@@ -115,7 +115,7 @@ class SubsidySchemeAdmin(CodeLabelsAdminMixin, SimpleHistoryAdmin):
         "source",
     ]
     list_filter = ["kind", "payer_level", work_filters.RunNotPreparedFilter]
-    search_fields = ["code", "name_zh", "name_en"]
+    search_fields = ["code", "name_zh", "name_en", "name_mn"]
     list_select_related = ["jurisdiction"]
     inlines = [RateInline, care_weight_admin.CareLevelWeightInline]
     code_checkbox_fields = {"provider_kinds": ProviderKind}

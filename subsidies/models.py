@@ -13,11 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from registry.models import Division, Provider, money_field
+from registry.models import Division, Provider, money_field, name_in_language
 
 from .rate_keys import rate_key_label
 
@@ -66,6 +66,7 @@ class SubsidyScheme(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
+    name_mn = models.CharField(_("name in Mongolian script"), max_length=200, blank=True)
     jurisdiction = models.ForeignKey(Division, models.PROTECT, related_name="+", verbose_name=_("jurisdiction"))
     payer_level = models.CharField(_("payer level"), max_length=20, choices=PayerLevel.choices)
     kind = models.CharField(_("kind"), max_length=30, choices=SchemeKind.choices)
@@ -127,7 +128,7 @@ class SubsidyScheme(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return name_in_language(self.name_zh, mn=self.name_mn, en=self.name_en)
 
 
 class Rate(models.Model):

@@ -1,5 +1,7 @@
 """Every subsidy scheme of DOMAIN §3 and its rates, with their sources. Idempotent:
-schemes match by code and rates by (scheme, key, effective_from)."""
+schemes match by code and rates by (scheme, key, effective_from). A scheme is created
+once and later edits by staff are kept, but for its Mongolian name (``name_mn``), which
+this table sets at every load, as the glossary sets a division's (docs/mongolian.md)."""
 
 from __future__ import annotations
 
@@ -50,6 +52,9 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-CONSTRUCT-BED",
         "name_zh": "自治区社会办非营利性养老机构一次性建设补贴",
         "name_en": "Region one-off construction subsidy per bed (non-profit, social-run)",
+        "name_mn": (
+            "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠨᠢᠭᠡ ᠤᠳᠠᠭ᠎ᠠ ᠶᠢᠨ ᠪᠠᠷᠢᠯᠭ᠎ᠠ ᠶᠢᠨ ᠲᠡᠳᠬᠦᠮᠵᠢ (ᠣᠷᠣ ᠪᠦᠷ᠂ ᠠᠰᠢᠭ ᠤᠨ ᠪᠤᠰᠤ᠂ ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠡᠪᠦᠯᠡᠭᠰᠡᠨ)"
+        ),
         "jurisdiction": REGION,
         "payer_level": PayerLevel.REGION,
         "kind": SchemeKind.CONSTRUCTION_PER_BED,
@@ -66,6 +71,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-CONSTRUCT-BED",
         "name_zh": "包头市养老机构一次性建设补贴",
         "name_en": "Baotou one-off construction subsidy per bed",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠨᠢᠭᠡ ᠤᠳᠠᠭ᠎ᠠ ᠶᠢᠨ ᠪᠠᠷᠢᠯᠭ᠎ᠠ ᠶᠢᠨ ᠲᠡᠳᠬᠦᠮᠵᠢ (ᠣᠷᠣ ᠪᠦᠷ)",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.CONSTRUCTION_PER_BED,
@@ -81,6 +87,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-CONSTRUCT-FIXED",
         "name_zh": "包头市社区和农村牧区养老服务设施建设补贴",
         "name_en": "Baotou fixed construction subsidy per facility",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠥᠨᠳᠥᠷ ᠨᠠᠰᠤᠲᠠᠨ ᠤ ᠦᠢᠯᠡᠴᠢᠯᠡᠭᠡ ᠶᠢᠨ ᠲᠥᠬᠥᠭᠡᠷᠡᠮᠵᠢ ᠶᠢᠨ ᠪᠠᠷᠢᠯᠭ᠎ᠠ ᠶᠢᠨ ᠲᠡᠳᠬᠦᠮᠵᠢ",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.CONSTRUCTION_FIXED,
@@ -99,6 +106,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-OPERATING",
         "name_zh": "自治区养老机构床位运营补贴",
         "name_en": "Region monthly bed operating grant by grade",
+        "name_mn": "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠰᠠᠷ᠎ᠠ ᠶᠢᠨ ᠣᠷᠣ ᠠᠵᠢᠯᠯᠠᠭᠤᠯᠬᠤ ᠲᠡᠳᠬᠦᠮᠵᠢ (ᠵᠡᠷᠭᠡ ᠪᠡᠷ)",
         "jurisdiction": REGION,
         "payer_level": PayerLevel.REGION,
         "kind": SchemeKind.OPERATING,
@@ -118,6 +126,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-OPERATING",
         "name_zh": "包头市养老机构床位运营补贴",
         "name_en": "Baotou monthly bed operating grant",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠰᠠᠷ᠎ᠠ ᠶᠢᠨ ᠣᠷᠣ ᠠᠵᠢᠯᠯᠠᠭᠤᠯᠬᠤ ᠲᠡᠳᠬᠦᠮᠵᠢ",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.OPERATING,
@@ -132,6 +141,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-CAREGIVER",
         "name_zh": "自治区养老护理员特殊岗位津贴",
         "name_en": "Region caregiver special-post allowance",
+        "name_mn": "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠰᠤᠪᠢᠯᠠᠭᠴᠢ ᠶᠢᠨ ᠣᠨᠴᠠ ᠠᠵᠢᠯ ᠤᠨ ᠪᠠᠶᠢᠷᠢ ᠶᠢᠨ ᠨᠡᠮᠡᠯᠲᠡ",
         "jurisdiction": REGION,
         "payer_level": PayerLevel.REGION,
         "kind": SchemeKind.CAREGIVER_ALLOWANCE,
@@ -145,6 +155,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-CAREGIVER",
         "name_zh": "包头市养老护理员特殊岗位津贴",
         "name_en": "Baotou caregiver special-post allowance",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠰᠤᠪᠢᠯᠠᠭᠴᠢ ᠶᠢᠨ ᠣᠨᠴᠠ ᠠᠵᠢᠯ ᠤᠨ ᠪᠠᠶᠢᠷᠢ ᠶᠢᠨ ᠨᠡᠮᠡᠯᠲᠡ",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.CAREGIVER_ALLOWANCE,
@@ -158,6 +169,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-INSURANCE-532",
         "name_zh": "自治区养老机构政策性保险保费补贴",
         "name_en": "Region policy insurance premium co-funding (5:3:2)",
+        "name_mn": "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠪᠣᠳᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠳᠠᠭᠠᠳᠬᠠᠯ ᠤᠨ ᠲᠥᠯᠪᠦᠷᠢ ᠶᠢᠨ ᠲᠡᠳᠬᠦᠮᠵᠢ (5:3:2)",
         "jurisdiction": REGION,
         "payer_level": PayerLevel.REGION,
         "kind": SchemeKind.INSURANCE_COFUNDING,
@@ -173,6 +185,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-INSURANCE-532",
         "name_zh": "包头市养老机构责任保险保费补贴",
         "name_en": "Baotou liability insurance premium co-funding (5:3:2)",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠬᠠᠷᠢᠭᠤᠴᠠᠯᠭ᠎ᠠ ᠶᠢᠨ ᠳᠠᠭᠠᠳᠬᠠᠯ ᠤᠨ ᠲᠥᠯᠪᠦᠷᠢ ᠶᠢᠨ ᠲᠡᠳᠬᠦᠮᠵᠢ (5:3:2)",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.INSURANCE_COFUNDING,
@@ -186,6 +199,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-ACCIDENT-631",
         "name_zh": "自治区养老护理员意外伤害保险",
         "name_en": "Region caregiver accident insurance (6:3:1)",
+        "name_mn": "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠰᠤᠪᠢᠯᠠᠭᠴᠢ ᠶᠢᠨ ᠣᠰᠣᠯ ᠭᠡᠮᠲᠡᠯ ᠦᠨ ᠳᠠᠭᠠᠳᠬᠠᠯ (6:3:1)",
         "jurisdiction": REGION,
         "payer_level": PayerLevel.GOVERNMENT,
         "kind": SchemeKind.ACCIDENT_INSURANCE,
@@ -203,6 +217,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "BT-DAYCARE-AWARD",
         "name_zh": "包头市日间照料中心和养老服务站运营以奖代补",
         "name_en": "Baotou day-care centre and service station award",
+        "name_mn": "ᠪᠤᠭᠤᠲᠤ ᠬᠣᠲᠠ ᠶᠢᠨ ᠡᠳᠦᠷ ᠦᠨ ᠠᠰᠠᠷᠠᠮᠵᠢ ᠶᠢᠨ ᠲᠥᠪ ᠪᠠ ᠦᠢᠯᠡᠴᠢᠯᠡᠭᠡ ᠶᠢᠨ ᠥᠷᠲᠡᠭᠡ ᠶᠢᠨ ᠱᠠᠩᠨᠠᠯ",
         "jurisdiction": BAOTOU,
         "payer_level": PayerLevel.LEAGUE_CITY,
         "kind": SchemeKind.AWARD,
@@ -216,6 +231,7 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-COMMUNITY-AWARD",
         "name_zh": "自治区社区居家养老服务机构以奖代补",
         "name_en": "Region community home-care facility award",
+        "name_mn": "ᠥᠪᠡᠷᠲᠡᠭᠡᠨ ᠵᠠᠰᠠᠬᠤ ᠣᠷᠤᠨ ᠤ ᠬᠣᠷᠣᠭ᠎ᠠ ᠶᠢᠨ ᠥᠨᠳᠥᠷ ᠨᠠᠰᠤᠲᠠᠨ ᠤ ᠦᠢᠯᠡᠴᠢᠯᠡᠭᠡ ᠶᠢᠨ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠶᠢᠨ ᠱᠠᠩᠨᠠᠯ",
         "jurisdiction": REGION,
         "payer_level": PayerLevel.REGION,  # "自治区财政 … 按照‘以奖代补’的办法分别给予资助"
         "kind": SchemeKind.AWARD,
@@ -237,6 +253,9 @@ SCHEMES: list[dict[str, Any]] = [
         "code": "IM-LIVING-ALLOWANCE",
         "name_zh": "社会办养老服务机构内特困及低收入老年人基本生活费",
         "name_en": "Living allowance of residents in extreme poverty or on dibao in social-run institutions",
+        "name_mn": (
+            "ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠡᠪᠦᠯᠡᠭᠰᠡᠨ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠳᠠᠬᠢ ᠣᠨᠴᠠ ᠶᠠᠳᠠᠭᠤ ᠪᠠ ᠣᠷᠣᠯᠭ᠎ᠠ ᠪᠠᠭ᠎ᠠ ᠥᠨᠳᠥᠷ ᠨᠠᠰᠤᠲᠠᠨ ᠤ ᠠᠮᠢᠳᠤᠷᠠᠯ ᠤᠨ ᠰᠠᠭᠤᠷᠢ ᠵᠠᠷᠳᠠᠯ"
+        ),
         "jurisdiction": REGION,
         "payer_level": PayerLevel.COUNTY,
         "kind": SchemeKind.LIVING_ALLOWANCE,
@@ -293,6 +312,10 @@ def load() -> dict[str, int]:
         code = spec.pop("code")
         spec["jurisdiction"] = Division.objects.get(code=spec["jurisdiction"])
         scheme, created = SubsidyScheme.objects.get_or_create(code=code, defaults=spec)
+        if not created and scheme.name_mn != spec["name_mn"]:  # the one field this table wins
+            scheme.name_mn = spec["name_mn"]
+            scheme.save(update_fields=["name_mn"])
+            created = True
         schemes += created
         for key, amount, extra in rate_specs:
             _rate, created = Rate.objects.get_or_create(

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from registry.models import Provider
+from registry.models import Provider, name_in_language
 from registry.public_cache import cached_public_page
 
 from .models import ConstructionGrant, GrantLine, GrantRun, PaymentItem, SubsidyScheme
@@ -19,6 +19,20 @@ from .models import ConstructionGrant, GrantLine, GrantRun, PaymentItem, Subsidy
 
 def _paid() -> Any:
     return PaymentItem.objects.filter(state=PaymentItem.State.PAID)
+
+
+def _named(rows: Any) -> list[dict[str, Any]]:
+    """Rows of ``values()`` with their scheme's name in the page's language (``scheme_name``:
+    Mongolian under /mn/, English under /en/, else Chinese), as ``SubsidyScheme.name`` gives it."""
+    return [
+        {
+            **row,
+            "scheme_name": name_in_language(
+                row["scheme__name_zh"], mn=row["scheme__name_mn"], en=row["scheme__name_en"]
+            ),
+        }
+        for row in rows
+    ]
 
 
 def _year(text: str) -> int | None:
@@ -47,6 +61,7 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
         "scheme__code",
         "scheme__name_zh",
         "scheme__name_en",
+        "scheme__name_mn",
         "provider__uscc",
         "provider__name",
         "provider__status",
@@ -76,8 +91,9 @@ def public_subsidies(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
+        "paid": _named(page.object_list),
         "grants": grants,
-        "awaiting": awaiting[:100],
+        "awaiting": _named(awaiting[:100]),
         "years": _paid().dates("period", "year", order="DESC"),
         "schemes": SubsidyScheme.objects.order_by("code"),
         "year": year,
@@ -92,8 +108,8 @@ def provider_subsidies_section(provider: Provider) -> dict[str, Any]:
         _paid()
         .filter(provider=provider)
         .annotate(year=ExtractYear("period"))
-        .values("year", "scheme__code", "scheme__name_zh", "scheme__name_en")
+        .values("year", "scheme__code", "scheme__name_zh", "scheme__name_en", "scheme__name_mn")
         .annotate(total=Sum("amount"))
         .order_by("-year", "scheme__code")
     )
-    return {"subsidies": list(rows)}
+    return {"subsidies": _named(rows)}
