@@ -5,6 +5,8 @@ section of docs/performance.md. Plain data in, plain data out: no stack, no timi
 from __future__ import annotations
 
 import copy
+import datetime
+import time
 from typing import Any
 
 import pytest
@@ -16,7 +18,9 @@ from perf.soak.analysis import (
     rss_growth,
     task_events,
 )
+from perf.soak.browser import Recorder
 from perf.soak.goals import soak_goals
+from perf.soak.load import GrantScheduler
 from perf.soak.section import HEADING, replace_section, soak_section
 
 PG_RESTART = {"name": "PostgreSQL restarted", "started": 100.0, "recovered": 102.0, "detail": {}}
@@ -265,3 +269,15 @@ def test_a_soak_that_could_not_finish_says_so_and_meets_no_goal():
     text = "\n".join(soak_section(failed))
 
     assert "did not finish, so none of its goals is met" in text and "timed out after 90 s" in text
+
+
+def test_the_grant_ticks_go_to_the_soaks_redis_whatever_the_environment_says(monkeypatch) -> None:
+    """Under make bench the environment's CELERY_BROKER_URL is the test services' Redis, which
+    Celery prefers to the broker it is given: the soak's worker then never saw a grant run."""
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1111/0")
+    grants = GrantScheduler(
+        "redis://127.0.0.1:6399/0", Recorder(time.monotonic()), interval=20, months=2, today=datetime.date(2026, 12, 5)
+    )
+
+    assert grants.app.connection_for_write().as_uri().endswith("@127.0.0.1:6399/0")
+    assert grants.periods == ["2026-11", "2026-10"]

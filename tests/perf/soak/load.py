@@ -108,6 +108,10 @@ class GrantScheduler:
 
         self.app = Celery("soak-beat", broker=broker_url, set_as_current=False)
         self.app.conf.update(
+            # Celery prefers the environment's CELERY_BROKER_URL to ``broker``: under make bench
+            # that is the test services' Redis, where no worker of the soak listens. The write
+            # URL is taken from the configuration first.
+            broker_write_url=broker_url,
             task_serializer="json",
             broker_transport_options={"socket_connect_timeout": 2},
             task_publish_retry_policy={
