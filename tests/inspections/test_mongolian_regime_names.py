@@ -7,16 +7,15 @@ open data keeps the Chinese name."""
 from __future__ import annotations
 
 import datetime
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from factories import DONGHE, KUNDULUN, division
 from inspection_support import DISTRICT_SAFETY
+from mongolian_names import assert_names_loaded_once, html_of, load, text_of
 
 from inspections.models import Draw, Inspection, Regime
 from inspections.random_draw import draw_freeze
@@ -26,21 +25,8 @@ from registry.staff import roles
 
 pytestmark = pytest.mark.django_db
 
-MONGOLIAN_NAME = re.compile(r"^[\u1800-\u18af\u202f ()]+$")  # letters, suffix joints, spaces, brackets
-CJK = re.compile(r"[\u4e00-\u9fff]")
 VISIT = timezone.localdate() - datetime.timedelta(days=10)
 SAFETY = next(spec for spec in REGIMES if spec["code"] == DISTRICT_SAFETY)
-
-
-def html_of(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
-def text_of(html: str) -> str:
-    """The text, its runs of ASCII white space as one space (a suffix joint, U+202F, stays)."""
-    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def heading(html: str) -> str:
@@ -51,12 +37,6 @@ def inspection_cell(html: str) -> str:
     """The "Inspection" cell of the provider page's row of the inspection (date, inspection, …)."""
     row = re.search(r'<tr><td><a href="[^"]*/inspections/\d+/">.*?</tr>', html, re.S).group(0)
     return text_of(re.findall(r"<td>(.*?)</td>", row, re.S)[1])
-
-
-def load() -> str:
-    out = io.StringIO()
-    call_command("load_reference_data", stdout=out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -138,18 +118,7 @@ def test_the_open_data_keeps_the_chinese_name(inspected: Inspection, client: Cli
 
 
 def test_load_reference_data_gives_every_regime_its_mongolian_name_once() -> None:
-    load()
-    table = {spec["code"]: spec for spec in REGIMES}
-
-    names = dict(Regime.objects.values_list("code", "name_mn"))
-    assert set(names) == set(table)
-    for code, name in names.items():
-        assert name == table[code]["name_mn"] and MONGOLIAN_NAME.fullmatch(name), code
-        assert not CJK.search(name), code
-
-    history = Regime.history.count()
-    assert "inspections: inspection regimes: 0 created or changed" in load()
-    assert Regime.history.count() == history
+    assert_names_loaded_once(Regime, {spec["code"]: spec for spec in REGIMES}, "inspections: inspection regimes")
 
 
 def test_a_reload_restores_the_mongolian_name_and_keeps_a_clerks_other_edits() -> None:

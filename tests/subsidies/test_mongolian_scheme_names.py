@@ -8,16 +8,15 @@ open data keeps the Chinese and English names."""
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from factories import ResidentFactory
+from mongolian_names import assert_names_loaded_once, html_of, load, text_of
 
 from registry.models import Provider
 from subsidies.models import SubsidyScheme
@@ -29,19 +28,6 @@ NOV = datetime.date(2026, 11, 1)
 SPECS = {spec["code"]: spec for spec in SCHEMES}
 OPERATING = SPECS["BT-OPERATING"]
 CONSTRUCTION = SPECS["BT-CONSTRUCT-BED"]
-MONGOLIAN_NAME = re.compile(r"^[\u1800-\u18af\u202f ():0-9]+$")  # letters, joints, spaces, brackets, ratios
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def html_of(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
-def text_of(html: str) -> str:
-    """The text, its runs of ASCII white space as one space (a suffix joint, U+202F, stays)."""
-    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def column(html: str, table: int, cell: int) -> list[str]:
@@ -54,12 +40,6 @@ def column(html: str, table: int, cell: int) -> list[str]:
 def scheme_options(html: str) -> dict[str, str]:
     select = re.search(r'<select id="scheme".*?</select>', html, re.S).group(0)
     return {code: text_of(label) for code, label in re.findall(r'<option value="([^"]+)"[^>]*>(.*?)</option>', select)}
-
-
-def load() -> str:
-    out = io.StringIO()
-    call_command("load_reference_data", stdout=out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -136,17 +116,7 @@ def test_the_open_data_keeps_the_chinese_and_english_names(subsidised: Provider,
 
 
 def test_load_reference_data_gives_every_scheme_its_mongolian_name_once() -> None:
-    load()
-
-    names = dict(SubsidyScheme.objects.values_list("code", "name_mn"))
-    assert set(names) == set(SPECS)
-    for code, name in names.items():
-        assert name == SPECS[code]["name_mn"] and MONGOLIAN_NAME.fullmatch(name), code
-        assert not CJK.search(name), code
-
-    history = SubsidyScheme.history.count()
-    assert "subsidies: subsidy schemes: 0 created or changed" in load()
-    assert SubsidyScheme.history.count() == history
+    assert_names_loaded_once(SubsidyScheme, SPECS, "subsidies: subsidy schemes")
 
 
 def test_a_reload_restores_the_mongolian_name_and_keeps_a_clerks_other_edits() -> None:
