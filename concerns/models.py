@@ -120,9 +120,10 @@ class Concern(models.Model):
 
     _history_user: User | None  # who simple-history records as the author of a change
 
-    # The contact is written once, at receipt: the history need not (and must not) copy it.
+    # The contact is written once, at receipt: the history need not (and must not) copy it,
+    # nor when it was deleted (retention.py: the audit log records each run).
     history = HistoricalRecords(
-        excluded_fields=["contact_name", "contact_phone", "contact_phone_hash", "contact_email"]
+        excluded_fields=["contact_name", "contact_phone", "contact_phone_hash", "contact_email", "contact_deleted_at"]
     )
 
     class Meta:

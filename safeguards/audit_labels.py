@@ -71,6 +71,7 @@ ACTION_LABELS = {
     "concern.investigate": _("Concern: investigation started"),
     "concern.close": _("Concern closed"),
     "concern.note": _("Concern: internal notes changed"),
+    "concern.contact_purge": _("Contacts of concerns closed long ago deleted"),
 }
 
 # The thing an action is about (the part before the dot).

@@ -52,19 +52,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
 
 
-# The suite runs on every core (pytest-xdist, ``--dist loadgroup`` in pyproject.toml); each
-# worker has its own test database. Tests that start a real Celery worker share the one
-# test Redis queue, so they run on one xdist worker, one after the other; so do the
-# browser tests (one Chromium at a time). Every other test runs on the worker of the rest
-# of its file: a module-scoped fixture (a seeded demo, a large data set) is then built
-# once, not once on each worker that got one of the module's tests.
-SERIAL_GROUPS = {"celery": "celery", "e2e": "browser"}
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Files spread over the cores, browser and Celery tests each kept to one worker
+    (``xdist_scopes.py``), when pytest-xdist runs with ``--dist loadfile`` (pyproject.toml)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist_scopes import FileScheduling
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        serial = [group for marker, group in SERIAL_GROUPS.items() if item.get_closest_marker(marker)]
-        item.add_marker(pytest.mark.xdist_group(serial[0] if serial else item.nodeid.split("::")[0]))
+    return FileScheduling(config, log)
 
 
 # Rows that the first ``load_reference_data`` of the session created, per model, so that
