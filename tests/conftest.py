@@ -23,6 +23,7 @@ from django.forms import FileField, MultiWidget
 from django.test import Client
 from django.utils import translation
 from factories import BAOTOU, DONGHE, KUNDULUN
+from pytest_django.plugin import blocking_manager_key
 
 from registry.models import Division, User
 from registry.public_cache import bump_public_data_version
@@ -61,6 +62,35 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist_scopes import FileScheduling
 
     return FileScheduling(config, log)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """Whether the test commits for real, and so is flushed after it (pytest-django's rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+def _restores_at_setup(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return _transactional(item) and marker is not None and bool(marker.kwargs.get("serialized_rollback"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a test that committed, the flush leaves the database empty, without the rows
+    migrations created (role groups, content types, permissions). pytest-django runs such
+    tests after all others, but xdist sends a worker whole files in its own order: the rows
+    are put back now, unless the next test puts them back itself (``serialized_rollback``)."""
+    result = yield
+    if _transactional(item) and nextitem is not None and not _restores_at_setup(nextitem):
+        serialized = getattr(connection, "_test_serialized_contents", None)
+        if serialized:
+            with item.config.stash[blocking_manager_key].unblock():
+                connection.creation.deserialize_db_from_string(serialized)
+    return result
 
 
 # Rows that the first ``load_reference_data`` of the session created, per model, so that
