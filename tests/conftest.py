@@ -17,6 +17,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Model
 from django.forms import FileField, MultiWidget
@@ -90,6 +91,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         if serialized:
             with item.config.stash[blocking_manager_key].unblock():
                 connection.creation.deserialize_db_from_string(serialized)
+                # Tables a migration test dropped and made again restart their ids at 1.
+                with connection.cursor() as cursor:
+                    for sql in connection.ops.sequence_reset_sql(
+                        no_style(), apps.get_models(include_auto_created=True)
+                    ):
+                        cursor.execute(sql)
     return result
 
 

@@ -3,7 +3,7 @@ the browser files and the files with a real Celery worker each share one scope."
 
 from __future__ import annotations
 
-from xdist_scopes import celery_files, scope_of
+from xdist_scopes import celery_files, commits, in_order, scope_of
 
 
 def test_a_files_tests_share_its_scope() -> None:
@@ -25,3 +25,22 @@ def test_the_files_marked_celery_share_one_scope() -> None:
     assert "tests/subsidies/test_worker_killed.py" in celery_files()
     assert all(scope_of(f"{path}::test") == "celery" for path in celery_files())
     assert "tests/demo/test_demo_today.py" not in celery_files()
+
+
+def test_files_that_commit_come_after_the_others_each_file_together() -> None:
+    collection = [
+        "tests/inspections/test_planning.py::test_a",  # has a test that commits
+        "tests/registry/test_audit.py::test_a",
+        "tests/e2e/test_lists_at_1280.py::test_a",
+        "tests/registry/test_audit.py::test_b",
+        "tests/inspections/test_planning.py::test_b",
+    ]
+    assert commits("tests/inspections/test_planning.py") and not commits("tests/registry/test_audit.py")
+
+    assert in_order(collection) == [
+        "tests/registry/test_audit.py::test_a",
+        "tests/registry/test_audit.py::test_b",
+        "tests/inspections/test_planning.py::test_a",
+        "tests/inspections/test_planning.py::test_b",
+        "tests/e2e/test_lists_at_1280.py::test_a",
+    ]
