@@ -33,25 +33,24 @@ COMMITS = re.compile(r"transaction=True|BROWSER_TEST|live_server|pytest\.mark\.c
 
 
 @functools.cache
+def files_matching(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The test files (as node ids start) whose text matches ``pattern``."""
+    root = TESTS.parent
+    return frozenset(
+        path.relative_to(root).as_posix()
+        for path in TESTS.rglob("test_*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    )
+
+
 def celery_files() -> frozenset[str]:
-    """The test files (as node ids start) with a test marked ``celery``."""
-    root = TESTS.parent
-    return frozenset(
-        path.relative_to(root).as_posix()
-        for path in TESTS.rglob("test_*.py")
-        if CELERY_MARK.search(path.read_text(encoding="utf-8"))
-    )
+    """The test files with a test marked ``celery``."""
+    return files_matching(CELERY_MARK)
 
 
-@functools.cache
 def committing_files() -> frozenset[str]:
-    """The test files (as node ids start) with a test that commits for real."""
-    root = TESTS.parent
-    return frozenset(
-        path.relative_to(root).as_posix()
-        for path in TESTS.rglob("test_*.py")
-        if COMMITS.search(path.read_text(encoding="utf-8"))
-    )
+    """The test files with a test that commits for real."""
+    return files_matching(COMMITS)
 
 
 def commits(scope: str) -> bool:
